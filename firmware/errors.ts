@@ -1,0 +1,50 @@
+/**
+ * One error space for the whole firmware.
+ *
+ * Every function that can fail returns a negative integer code from this file
+ * (0 or a positive value means success) and never throws; throwing is kept for
+ * programmer and configuration errors found at boot. Each layer owns a range:
+ *
+ *   -100 .. -149  codec       (firmware/mqtt)
+ *   -200 .. -249  session     (firmware/session)
+ *   -300 .. -349  platform    (hal/)
+ *
+ * Recovery rule: any error on a connected client means close the socket, back
+ * off, reconnect. The device prints the number; the host turns it into a name
+ * and a message with errorName()/errorMessage() in firmware/error-text.ts, which
+ * is not part of the device bundle.
+ */
+
+export const E_OK = 0;
+
+// ---- codec: encoding ------------------------------------------------------
+/** The caller's output buffer cannot hold the packet. */
+export const E_BUFFER_TOO_SHORT = -101;
+/** A string or binary field is over 65,535 bytes, or the packet over 268,435,455. */
+export const E_FIELD_TOO_LONG = -102;
+/** A topic name or filter breaks the rules of MQTT 3.1.1 section 4.7. */
+export const E_INVALID_TOPIC = -103;
+/** Text is not well-formed UTF-8 or holds U+0000 [MQTT-1.5.3-1] [MQTT-1.5.3-2]. */
+export const E_INVALID_UTF8 = -104;
+/** A QoS of 3 (reserved) [MQTT-3.3.1-4]. */
+export const E_INVALID_QOS = -105;
+/** An argument outside its range (packet id 0, keepalive over 65,535, ...). */
+export const E_INVALID_ARGUMENT = -106;
+
+// ---- codec: decoding ------------------------------------------------------
+/** Fixed-header flag bits that the spec reserves are not as required [MQTT-2.2.2-1]. */
+export const E_RESERVED_FLAGS = -110;
+/** The remaining length runs over 4 bytes [MQTT-2.2.3]. */
+export const E_BAD_REMAINING_LENGTH = -111;
+/** A packet is larger than the configured maximum packet size. */
+export const E_PACKET_TOO_LARGE = -112;
+/** A field runs past the end of the packet. */
+export const E_TRUNCATED = -113;
+/** Packet type 0 or 15: reserved, the stream cannot be trusted any more. */
+export const E_UNKNOWN_TYPE = -114;
+/** A packet type a client never receives (CONNECT, SUBSCRIBE, PINGREQ, ...). */
+export const E_UNEXPECTED_TYPE = -115;
+/** A well-framed packet whose content breaks the spec (bad length, id 0, bad code). */
+export const E_MALFORMED = -116;
+/** A SUBACK that refused at least one filter (return code 0x80). The record is still filled. */
+export const E_SUBACK_FAILURE = -117;

@@ -1,0 +1,9 @@
+import board from "board";
+import * as codec from "./mqtt/index";
+import * as errors from "./errors";
+
+/**
+ * The bundle's entry. At this stage the bundle carries the codec and the board
+ * description; the device program builds on them.
+ */
+export { board, codec, errors };

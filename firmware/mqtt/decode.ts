@@ -1,0 +1,213 @@
+import {
+  E_BAD_REMAINING_LENGTH,
+  E_INVALID_QOS,
+  E_INVALID_TOPIC,
+  E_MALFORMED,
+  E_RESERVED_FLAGS,
+  E_SUBACK_FAILURE,
+  E_TRUNCATED,
+  E_UNEXPECTED_TYPE,
+  E_UNKNOWN_TYPE,
+} from "../errors";
+import * as C from "./constants";
+import type { Packet } from "./packet";
+import { checkUtf8 } from "./utf8";
+
+/**
+ * Decoders for what a client receives. Each takes the record to fill and the
+ * bytes [start, start+length) of one packet, fixed header first, and returns 0
+ * or a negative code from firmware/errors.ts. They never read outside that range,
+ * never throw and never allocate.
+ *
+ * When fewer bytes are given than the fixed header declares, the answer is
+ * E_TRUNCATED; decodePublish still fills qos, topic and packet id when those
+ * bytes are there, so an oversized PUBLISH that the framer skipped can still be
+ * acknowledged (see framer.ts).
+ */
+
+/**
+ * Reads the fixed header into `p` (type, flags, remainingLength, bodyStart).
+ * Returns 0, E_TRUNCATED (header incomplete), E_BAD_REMAINING_LENGTH or
+ * E_UNKNOWN_TYPE. Does not compare the declared length with `length`.
+ */
+export function decodeFixedHeader(p: Packet, buf: Uint8Array, start: number, length: number): number {
+  if (length < 2) return E_TRUNCATED;
+  const first = buf[start];
+  const type = first >> 4;
+  if (type === 0 || type === 15) return E_UNKNOWN_TYPE;
+  let value = 0;
+  let mult = 1;
+  let i = 1;
+  for (;;) {
+    if (i > 4) return E_BAD_REMAINING_LENGTH;
+    if (i >= length) return E_TRUNCATED;
+    const b = buf[start + i];
+    value += (b & 0x7f) * mult;
+    mult *= 128;
+    i++;
+    if ((b & 0x80) === 0) break;
+  }
+  p.type = type;
+  p.flags = first & 0x0f;
+  p.remainingLength = value;
+  p.bodyStart = start + i;
+  return 0;
+}
+
+/** Header, flag and exact-length checks shared by the fixed-size packets. */
+function decodeFixed(p: Packet, buf: Uint8Array, start: number, length: number, type: number, flags: number, size: number): number {
+  const r = decodeFixedHeader(p, buf, start, length);
+  if (r < 0) return r;
+  if (p.type !== type) return E_UNEXPECTED_TYPE;
+  if (p.flags !== flags) return E_RESERVED_FLAGS;
+  if (p.remainingLength !== size) return E_MALFORMED;
+  if (p.bodyStart - start + size > length) return E_TRUNCATED;
+  if (p.bodyStart - start + size < length) return E_MALFORMED;
+  return 0;
+}
+
+/**
+ * CONNACK (section 3.2): sessionPresent and returnCode. A refused connection
+ * (return code 1-5) decodes fine: the session turns it into an error. Fails with
+ * E_RESERVED_FLAGS, E_TRUNCATED, or E_MALFORMED (reserved ack-flag bits,
+ * section 3.2.2.1; return code over 5, session present with a
+ * refusal [MQTT-3.2.2-4]).
+ */
+export function decodeConnack(p: Packet, buf: Uint8Array, start: number, length: number): number {
+  const r = decodeFixed(p, buf, start, length, C.CONNACK, 0, 2);
+  if (r < 0) return r;
+  const ackFlags = buf[p.bodyStart];
+  const code = buf[p.bodyStart + 1];
+  if ((ackFlags & 0xfe) !== 0 || code > 5) return E_MALFORMED;
+  if (code !== 0 && ackFlags !== 0) return E_MALFORMED;
+  p.sessionPresent = ackFlags === 1;
+  p.returnCode = code;
+  return 0;
+}
+
+/**
+ * PUBLISH (section 3.3): qos, retain, dup, packetId, topic and payload offsets.
+ * Fails with E_INVALID_QOS (QoS 3 [MQTT-3.3.1-4]), E_TRUNCATED, E_INVALID_TOPIC
+ * (empty, or a wildcard [MQTT-3.3.2-2]), E_INVALID_UTF8, E_MALFORMED (packet id
+ * 0 [MQTT-2.3.1-1]).
+ */
+export function decodePublish(p: Packet, buf: Uint8Array, start: number, length: number): number {
+  const r = decodeFixedHeader(p, buf, start, length);
+  if (r < 0) return r;
+  if (p.type !== C.PUBLISH) return E_UNEXPECTED_TYPE;
+  const qos = (p.flags >> 1) & 3;
+  if (qos === 3) return E_INVALID_QOS;
+  p.qos = qos;
+  p.dup = (p.flags & 8) !== 0;
+  p.retain = (p.flags & 1) !== 0;
+  p.packetId = 0;
+  const end = start + length;
+  const bodyEnd = p.bodyStart + p.remainingLength;
+  const limit = bodyEnd < end ? bodyEnd : end;
+  let i = p.bodyStart;
+  if (i + 2 > limit) return E_TRUNCATED;
+  const topicLength = (buf[i] << 8) | buf[i + 1];
+  i += 2;
+  if (i + topicLength > limit) return E_TRUNCATED;
+  if (topicLength === 0) return E_INVALID_TOPIC;
+  p.topicStart = i;
+  p.topicLength = topicLength;
+  for (let k = 0; k < topicLength; k++) {
+    const c = buf[i + k];
+    if (c === 0x2b || c === 0x23) return E_INVALID_TOPIC;
+  }
+  const utf8 = checkUtf8(buf, i, topicLength);
+  if (utf8 < 0) return utf8;
+  i += topicLength;
+  if (qos > 0) {
+    if (i + 2 > limit) return E_TRUNCATED;
+    p.packetId = (buf[i] << 8) | buf[i + 1];
+    if (p.packetId === 0) return E_MALFORMED;
+    i += 2;
+  }
+  p.payloadStart = i;
+  p.payloadLength = bodyEnd - i;
+  if (bodyEnd > end) return E_TRUNCATED;
+  if (bodyEnd < end) return E_MALFORMED;
+  return 0;
+}
+
+/**
+ * PUBACK, PUBREC, PUBREL or PUBCOMP (sections 3.4-3.7), as `type` says:
+ * packetId. Fails with E_UNEXPECTED_TYPE, E_RESERVED_FLAGS (PUBREL must carry
+ * 0010 [MQTT-3.6.1-1], the others 0000), E_TRUNCATED, E_MALFORMED (length not
+ * 2, packet id 0).
+ */
+export function decodeAck(p: Packet, buf: Uint8Array, start: number, length: number, type: number): number {
+  const r = decodeFixed(p, buf, start, length, type, type === C.PUBREL ? 2 : 0, 2);
+  if (r < 0) return r;
+  p.packetId = (buf[p.bodyStart] << 8) | buf[p.bodyStart + 1];
+  return p.packetId === 0 ? E_MALFORMED : 0;
+}
+
+/**
+ * SUBACK (section 3.9): packetId and the offsets of the return codes. Fails
+ * with E_RESERVED_FLAGS, E_TRUNCATED, E_MALFORMED (no code, a code other than
+ * 0, 1, 2, 0x80 [MQTT-3.9.3-2], id 0), or E_SUBACK_FAILURE when a filter was
+ * refused: the record is then filled all the same, for a per-filter report.
+ */
+export function decodeSuback(p: Packet, buf: Uint8Array, start: number, length: number): number {
+  const r = decodeFixedHeader(p, buf, start, length);
+  if (r < 0) return r;
+  if (p.type !== C.SUBACK) return E_UNEXPECTED_TYPE;
+  if (p.flags !== 0) return E_RESERVED_FLAGS;
+  const bodyEnd = p.bodyStart + p.remainingLength;
+  if (bodyEnd > start + length) return E_TRUNCATED;
+  if (bodyEnd < start + length || p.remainingLength < 3) return E_MALFORMED;
+  p.packetId = (buf[p.bodyStart] << 8) | buf[p.bodyStart + 1];
+  if (p.packetId === 0) return E_MALFORMED;
+  p.codesStart = p.bodyStart + 2;
+  p.codesCount = p.remainingLength - 2;
+  let refused = false;
+  for (let i = 0; i < p.codesCount; i++) {
+    const code = buf[p.codesStart + i];
+    if (code === C.SUBACK_FAILURE) refused = true;
+    else if (code > 2) return E_MALFORMED;
+  }
+  return refused ? E_SUBACK_FAILURE : 0;
+}
+
+/** UNSUBACK (section 3.11): packetId. Fails as decodeAck. */
+export function decodeUnsuback(p: Packet, buf: Uint8Array, start: number, length: number): number {
+  return decodeAck(p, buf, start, length, C.UNSUBACK);
+}
+
+/** PINGRESP (section 3.13). Fails with E_RESERVED_FLAGS, E_MALFORMED (a body), E_TRUNCATED. */
+export function decodePingresp(p: Packet, buf: Uint8Array, start: number, length: number): number {
+  return decodeFixed(p, buf, start, length, C.PINGRESP, 0, 0);
+}
+
+/**
+ * Any packet a client receives: reads the fixed header and runs the decoder for
+ * its type, so that `p.type` tells what was filled. Fails as that decoder, with
+ * E_UNKNOWN_TYPE for type 0 or 15 and E_UNEXPECTED_TYPE for a packet only a
+ * server receives (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT).
+ */
+export function decodePacket(p: Packet, buf: Uint8Array, start: number, length: number): number {
+  const r = decodeFixedHeader(p, buf, start, length);
+  if (r < 0) return r;
+  switch (p.type) {
+    case C.CONNACK:
+      return decodeConnack(p, buf, start, length);
+    case C.PUBLISH:
+      return decodePublish(p, buf, start, length);
+    case C.PUBACK:
+    case C.PUBREC:
+    case C.PUBREL:
+    case C.PUBCOMP:
+      return decodeAck(p, buf, start, length, p.type);
+    case C.SUBACK:
+      return decodeSuback(p, buf, start, length);
+    case C.UNSUBACK:
+      return decodeUnsuback(p, buf, start, length);
+    case C.PINGRESP:
+      return decodePingresp(p, buf, start, length);
+    default:
+      return E_UNEXPECTED_TYPE;
+  }
+}

@@ -1,0 +1,165 @@
+import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../errors";
+
+/**
+ * Incremental framing of the byte stream from the broker.
+ *
+ * Chunks arrive split and merged arbitrarily: Uint8Array on Node, 8-bit Strings
+ * from Espruino's socket (read with charCodeAt, never converted). The framer
+ * keeps one preallocated buffer of `maxPacketSize` bytes (whole packet, fixed
+ * header included) and calls `onPacket(buf, 0, length)` once per complete
+ * packet; the bytes are valid until it returns.
+ *
+ * Oversized packets (policy): a packet larger than `maxPacketSize` is skipped
+ * without losing the framing of the packets after it. Its first
+ * `maxPacketSize` bytes are kept and handed to `onOversize(buf, 0, kept,
+ * total)`, so that the client can still read a PUBLISH's topic and packet id
+ * (decodePublish answers E_TRUNCATED but fills them) and acknowledge it; the
+ * rest is discarded as it streams past. Memory never grows.
+ *
+ * A reserved packet type (0 or 15) or a remaining length over 4 bytes makes the
+ * stream untrustworthy: framerPush() returns the code and the framer stays
+ * failed until framerReset() (the client closes the connection).
+ */
+
+const ST_TYPE = 0;
+const ST_LENGTH = 1;
+const ST_BODY = 2;
+const ST_FAILED = 3;
+
+/** The framer's state; create one with createFramer() and reuse it. */
+export interface Framer {
+  buf: Uint8Array;
+  state: number;
+  /** Bytes stored in buf for the current packet. */
+  stored: number;
+  /** Bytes of the current packet consumed so far (stored + skipped). */
+  consumed: number;
+  /** Total size of the current packet, known once its length is read. */
+  total: number;
+  /** Remaining-length accumulator and multiplier. */
+  length: number;
+  multiplier: number;
+  /** The error that stopped the framer, 0 while healthy. */
+  error: number;
+  /** Bumped by framerReset(), so a push notices a reset done from a callback. */
+  generation: number;
+  onPacket: (buf: Uint8Array, start: number, length: number) => void;
+  onOversize: (buf: Uint8Array, start: number, kept: number, total: number) => void;
+}
+
+/** A framer with a preallocated buffer of `maxPacketSize` bytes (at least 5). Never fails. */
+export function createFramer(
+  maxPacketSize: number,
+  onPacket: (buf: Uint8Array, start: number, length: number) => void,
+  onOversize: (buf: Uint8Array, start: number, kept: number, total: number) => void,
+): Framer {
+  return {
+    buf: new Uint8Array(maxPacketSize < 5 ? 5 : maxPacketSize),
+    state: ST_TYPE,
+    stored: 0,
+    consumed: 0,
+    total: 0,
+    length: 0,
+    multiplier: 1,
+    error: 0,
+    generation: 0,
+    onPacket: onPacket,
+    onOversize: onOversize,
+  };
+}
+
+/** Forgets any partial packet and a past failure (for a new connection). Never fails. */
+export function framerReset(f: Framer): void {
+  f.state = ST_TYPE;
+  f.stored = 0;
+  f.consumed = 0;
+  f.total = 0;
+  f.error = 0;
+  f.generation++;
+}
+
+/** Ends the current packet: calls the right callback, then waits for the next. */
+function finishPacket(f: Framer): void {
+  const total = f.total;
+  const kept = f.stored;
+  f.state = ST_TYPE;
+  f.stored = 0;
+  f.consumed = 0;
+  if (kept === total) f.onPacket(f.buf, 0, total);
+  else f.onOversize(f.buf, 0, kept, total);
+}
+
+function fail(f: Framer, code: number): number {
+  f.state = ST_FAILED;
+  f.error = code;
+  return code;
+}
+
+/**
+ * Feeds a chunk (Uint8Array, or a String of bytes 0x00-0xFF) and calls the
+ * callbacks for every packet it completes. Returns 0, or E_UNKNOWN_TYPE /
+ * E_BAD_REMAINING_LENGTH when the stream breaks the framing rules (then the
+ * framer stays failed until framerReset()). Stops early, returning 0, when a
+ * callback reset the framer.
+ */
+export function framerPush(f: Framer, chunk: Uint8Array | string): number {
+  if (f.state === ST_FAILED) return f.error;
+  const isText = typeof chunk === "string";
+  const text = chunk as string;
+  const bytes = chunk as Uint8Array;
+  const n = chunk.length;
+  const buf = f.buf;
+  const cap = buf.length;
+  const generation = f.generation;
+  let i = 0;
+  while (i < n) {
+    if (f.state === ST_BODY) {
+      // Copy what this packet still needs from the chunk, store what fits.
+      let take = f.total - f.consumed;
+      if (take > n - i) take = n - i;
+      let room = cap - f.stored;
+      if (room > take) room = take;
+      let pos = f.stored;
+      const stop = i + room;
+      if (isText) while (i < stop) buf[pos++] = text.charCodeAt(i++);
+      else while (i < stop) buf[pos++] = bytes[i++];
+      f.stored = pos;
+      i += take - room;
+      f.consumed += take;
+      if (f.consumed === f.total) {
+        finishPacket(f);
+        if (f.generation !== generation) return 0;
+      }
+      continue;
+    }
+    const b = isText ? text.charCodeAt(i) & 0xff : bytes[i];
+    i++;
+    if (f.state === ST_TYPE) {
+      const type = b >> 4;
+      if (type === 0 || type === 15) return fail(f, E_UNKNOWN_TYPE);
+      buf[0] = b;
+      f.stored = 1;
+      f.consumed = 1;
+      f.length = 0;
+      f.multiplier = 1;
+      f.state = ST_LENGTH;
+      continue;
+    }
+    // ST_LENGTH: up to 4 bytes, 7 bits each (section 2.2.3).
+    buf[f.stored++] = b;
+    f.consumed++;
+    f.length += (b & 0x7f) * f.multiplier;
+    f.multiplier *= 128;
+    if (b & 0x80) {
+      if (f.consumed === 5) return fail(f, E_BAD_REMAINING_LENGTH);
+      continue;
+    }
+    f.total = f.consumed + f.length;
+    f.state = ST_BODY;
+    if (f.length === 0) {
+      finishPacket(f);
+      if (f.generation !== generation) return 0;
+    }
+  }
+  return 0;
+}
