@@ -3,6 +3,7 @@ import {
   E_INVALID_QOS,
   E_INVALID_TOPIC,
   E_MALFORMED,
+  E_PACKET_TOO_LARGE,
   E_RESERVED_FLAGS,
   E_SUBACK_FAILURE,
   E_TRUNCATED,
@@ -31,7 +32,7 @@ import { checkUtf8 } from "./utf8";
  * E_UNKNOWN_TYPE. Does not compare the declared length with `length`.
  */
 export function decodeFixedHeader(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  if (length < 2) return E_TRUNCATED;
+  if (length < 1) return E_TRUNCATED;
   const first = buf[start];
   const type = first >> 4;
   if (type === 0 || type === 15) return E_UNKNOWN_TYPE;
@@ -101,6 +102,10 @@ export function decodePublish(p: Packet, buf: Uint8Array, start: number, length:
   p.dup = (p.flags & 8) !== 0;
   p.retain = (p.flags & 1) !== 0;
   p.packetId = 0;
+  p.topicStart = 0;
+  p.topicLength = 0;
+  p.payloadStart = 0;
+  p.payloadLength = 0;
   const end = start + length;
   const bodyEnd = p.bodyStart + p.remainingLength;
   const limit = bodyEnd < end ? bodyEnd : end;
@@ -130,6 +135,19 @@ export function decodePublish(p: Packet, buf: Uint8Array, start: number, length:
   if (bodyEnd > end) return E_TRUNCATED;
   if (bodyEnd < end) return E_MALFORMED;
   return 0;
+}
+
+/**
+ * The kept prefix of a packet the framer skipped for its size (framer.ts,
+ * onOversize). Returns E_PACKET_TOO_LARGE with qos, packetId and the topic
+ * filled when it is a PUBLISH whose topic and id were kept, so the client can
+ * acknowledge it; E_TRUNCATED when they were not kept; E_UNEXPECTED_TYPE for
+ * any other type; or the PUBLISH header's own error (E_INVALID_QOS, ...).
+ */
+export function decodeOversizedPublish(p: Packet, buf: Uint8Array, start: number, kept: number): number {
+  const r = decodePublish(p, buf, start, kept);
+  if (r !== E_TRUNCATED) return r === 0 ? E_PACKET_TOO_LARGE : r;
+  return p.payloadStart > 0 ? E_PACKET_TOO_LARGE : E_TRUNCATED;
 }
 
 /**

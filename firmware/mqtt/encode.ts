@@ -69,9 +69,8 @@ function writeUint16(buf: Uint8Array, off: number, value: number): number {
 
 function writePayload(buf: Uint8Array, off: number, payload: Payload): number {
   if (typeof payload === "string") return writeText(buf, off, payload);
-  const n = payload.length;
-  for (let i = 0; i < n; i++) buf[off + i] = payload[i];
-  return off + n;
+  buf.set(payload, off);
+  return off + payload.length;
 }
 
 /** Length-prefixed field (section 1.5.3 / 3.1.3.3): its byte count, or a negative code. */

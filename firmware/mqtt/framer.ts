@@ -36,8 +36,8 @@ export interface Framer {
   consumed: number;
   /** Total size of the current packet, known once its length is read. */
   total: number;
-  /** Remaining-length accumulator and multiplier. */
-  length: number;
+  /** Remaining-length value being read, and its multiplier. */
+  remaining: number;
   multiplier: number;
   /** The error that stopped the framer, 0 while healthy. */
   error: number;
@@ -59,7 +59,7 @@ export function createFramer(
     stored: 0,
     consumed: 0,
     total: 0,
-    length: 0,
+    remaining: 0,
     multiplier: 1,
     error: 0,
     generation: 0,
@@ -140,7 +140,7 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
       buf[0] = b;
       f.stored = 1;
       f.consumed = 1;
-      f.length = 0;
+      f.remaining = 0;
       f.multiplier = 1;
       f.state = ST_LENGTH;
       continue;
@@ -148,15 +148,15 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
     // ST_LENGTH: up to 4 bytes, 7 bits each (section 2.2.3).
     buf[f.stored++] = b;
     f.consumed++;
-    f.length += (b & 0x7f) * f.multiplier;
+    f.remaining += (b & 0x7f) * f.multiplier;
     f.multiplier *= 128;
     if (b & 0x80) {
       if (f.consumed === 5) return fail(f, E_BAD_REMAINING_LENGTH);
       continue;
     }
-    f.total = f.consumed + f.length;
+    f.total = f.consumed + f.remaining;
     f.state = ST_BODY;
-    if (f.length === 0) {
+    if (f.remaining === 0) {
       finishPacket(f);
       if (f.generation !== generation) return 0;
     }

@@ -1,0 +1,64 @@
+/**
+ * The built ES5 bundle on an interpreter whose strings are 8-bit, as on
+ * Espruino's ESP32/ESP8266 firmware: String.fromCharCode keeps the low 8 bits.
+ * Topics and payloads must stay byte-exact: the source text "café" holds its
+ * UTF-8 bytes already and goes on the wire unchanged, and comes back the same.
+ */
+import { strict as assert } from "node:assert";
+import fs from "node:fs";
+import path from "node:path";
+import vm from "node:vm";
+import { byteString, str, u16, utf8 } from "./support/bytes";
+
+interface BundleCodec {
+  STRINGS_ARE_BYTES: boolean;
+  encodePublish(buf: Uint8Array, off: number, topic: string, payload: string | Uint8Array, qos: number, retain: boolean, dup: boolean, id: number): number;
+  createPacket(): Record<string, number>;
+  createFramer(max: number, onPacket: (b: Uint8Array, s: number, l: number) => void, onOversize: () => void): unknown;
+  framerPush(f: unknown, chunk: string | Uint8Array): number;
+  decodePacket(p: unknown, buf: Uint8Array, start: number, length: number): number;
+  publishTopic(p: unknown, buf: Uint8Array): string;
+  publishPayloadText(p: unknown, buf: Uint8Array): string;
+}
+
+function loadBundleWith8BitStrings(board: string): BundleCodec {
+  const file = path.join(__dirname, "..", "dist", board, "fabmqtt.js");
+  assert.ok(fs.existsSync(file), `${file} is missing: run npm run build`);
+  const context = vm.createContext({ Uint8Array });
+  vm.runInContext(
+    "var original = String.fromCharCode; String.fromCharCode = function () {" +
+      " var s = ''; for (var i = 0; i < arguments.length; i++) s += original(arguments[i] & 255); return s; };",
+    context,
+  );
+  vm.runInContext(fs.readFileSync(file, "utf8"), context, { filename: file });
+  return (context as unknown as { fabmqtt: { codec: BundleCodec } }).fabmqtt.codec;
+}
+
+describe("the bundle on an 8-bit-string interpreter", () => {
+  for (const board of ["esp8266-nodemcu", "esp32-devkitc"]) {
+    it(`${board}: writes and reads UTF-8 topics and payloads byte for byte`, () => {
+      const codec = loadBundleWith8BitStrings(board);
+      assert.equal(codec.STRINGS_ARE_BYTES, true);
+      const topic8 = byteString(utf8("fab/café/☺")); // what "fab/café/☺" is in the board's source text
+      const payload8 = byteString(utf8("22 °C"));
+      const buf = new Uint8Array(64);
+      const end = codec.encodePublish(buf, 0, topic8, payload8, 1, false, false, 3);
+      const expected = [0x32, 2 + 13 + 2 + 6, ...str("fab/café/☺"), ...u16(3), ...utf8("22 °C")];
+      assert.deepEqual(Array.from(buf.subarray(0, end)), expected);
+
+      // Back through the framer as the socket delivers it: an 8-bit String.
+      const p = codec.createPacket();
+      const seen: [string, string][] = [];
+      const f = codec.createFramer(
+        128,
+        (b, s, l) => {
+          assert.equal(codec.decodePacket(p, b, s, l), 0);
+          seen.push([codec.publishTopic(p, b), codec.publishPayloadText(p, b)]);
+        },
+        () => assert.fail("oversize"),
+      );
+      assert.equal(codec.framerPush(f, byteString(expected)), 0);
+      assert.deepEqual(seen, [[topic8, payload8]]);
+    });
+  }
+});

@@ -1,0 +1,131 @@
+/**
+ * Seeded random and mutated frames through the decoders and the framer: no
+ * exception, no read outside the packet, a code for every frame, a bounded
+ * buffer. FABMQTT_FUZZ_FRAMES sets the count (100,000 by default),
+ * FABMQTT_SEED replays a run; the seed is printed on failure.
+ */
+import { strict as assert } from "node:assert";
+import { decodePacket } from "../firmware/mqtt/decode";
+import { createFramer, framerPush, framerReset } from "../firmware/mqtt/framer";
+import { createPacket } from "../firmware/mqtt/packet";
+import * as C from "../firmware/mqtt/constants";
+import { guardedBytes } from "./support/guarded";
+import { createRandom, runSeed } from "./support/prng";
+import { VECTORS } from "./support/vectors";
+
+const FRAMES = Number(process.env.FABMQTT_FUZZ_FRAMES || 100000);
+const SMALL = VECTORS.filter((v) => v.bytes.length < 400).map((v) => Uint8Array.from(v.bytes));
+
+/** One frame: a mutated vector most of the time, random bytes otherwise. */
+function makeFrame(random: () => number): Uint8Array {
+  const pick = (n: number) => Math.floor(random() * n);
+  if (random() < 0.2) {
+    const out = new Uint8Array(pick(48));
+    for (let i = 0; i < out.length; i++) out[i] = pick(256);
+    if (out.length > 0 && random() < 0.7) out[0] = (1 + pick(14)) << 4 | (random() < 0.8 ? 0 : pick(16));
+    return out;
+  }
+  let bytes = SMALL[pick(SMALL.length)].slice();
+  const mutations = 1 + pick(3);
+  for (let m = 0; m < mutations; m++) {
+    const kind = pick(6);
+    if (kind === 0 && bytes.length > 0) bytes[pick(bytes.length)] = pick(256);
+    else if (kind === 1 && bytes.length > 0) bytes[pick(bytes.length)] ^= 1 << pick(8);
+    else if (kind === 2) bytes = bytes.slice(0, pick(bytes.length + 1));
+    else if (kind === 3) {
+      const grown = new Uint8Array(bytes.length + 1 + pick(8));
+      grown.set(bytes);
+      for (let i = bytes.length; i < grown.length; i++) grown[i] = pick(256);
+      bytes = grown;
+    } else if (kind === 4 && bytes.length > 1) bytes[1] = pick(256); // remaining length
+    else if (kind === 5 && bytes.length > 0) bytes[0] = (bytes[0] & 0xf0) | pick(16); // flags
+  }
+  return bytes;
+}
+
+/** Checks a decode: an integer code, and on success offsets that stay inside the packet. */
+function checkDecode(p: ReturnType<typeof createPacket>, code: number, start: number, end: number): void {
+  assert.ok(Number.isInteger(code) && code <= 0, `code ${code}`);
+  if (code !== 0) return;
+  assert.ok(p.bodyStart > start && p.bodyStart <= end);
+  if (p.type === C.PUBLISH) {
+    assert.ok(p.topicStart >= p.bodyStart && p.topicStart + p.topicLength <= end);
+    assert.equal(p.payloadStart + p.payloadLength, end);
+  }
+  if (p.type === C.SUBACK) assert.equal(p.codesStart + p.codesCount, end);
+}
+
+describe(`codec fuzzing (${FRAMES} frames)`, () => {
+  it("decodes random and mutated frames without throwing or reading outside them", function () {
+    this.timeout(Math.max(60000, FRAMES));
+    const seed = runSeed();
+    const random = createRandom(seed);
+    const p = createPacket();
+    const counts = new Map<number, number>();
+    let frame = 0;
+    try {
+      for (frame = 0; frame < FRAMES; frame++) {
+        const bytes = makeFrame(random);
+        // Place the frame inside a larger buffer so a read past its end would find bytes.
+        const offset = Math.floor(random() * 4);
+        const host = new Uint8Array(offset + bytes.length + 4).fill(0xff);
+        host.set(bytes, offset);
+        const code = decodePacket(p, guardedBytes(host, offset, offset + bytes.length), offset, bytes.length);
+        checkDecode(p, code, offset, offset + bytes.length);
+        counts.set(code, (counts.get(code) || 0) + 1);
+      }
+    } catch (e) {
+      throw new Error(`fuzz failed at frame ${frame} with FABMQTT_SEED=${seed}: ${(e as Error).message}`);
+    }
+    // The frames must reach the decoders' success paths and many distinct errors.
+    assert.ok((counts.get(0) || 0) > FRAMES / 100, `only ${counts.get(0)} frames decoded`);
+    assert.ok(counts.size >= 10, `only ${counts.size} distinct results`);
+  });
+
+  it("frames mutated packets cut into random chunks without throwing or growing", function () {
+    this.timeout(Math.max(60000, FRAMES));
+    const seed = runSeed();
+    const random = createRandom(seed);
+    const p = createPacket();
+    let delivered = 0;
+    const framer = createFramer(
+      256,
+      (buf, start, length) => {
+        delivered++;
+        checkDecode(p, decodePacket(p, guardedBytes(buf, start, start + length), start, length), start, start + length);
+      },
+      (buf, start, kept) => {
+        decodePacket(p, guardedBytes(buf, start, start + kept), start, kept);
+      },
+    );
+    const buffer = framer.buf;
+    let frame = 0;
+    try {
+      for (frame = 0; frame < FRAMES / 4; frame++) {
+        // A frame whose length field was mutated swallows what follows, as on a real
+        // stream; a new connection (reset) most of the time keeps frames meaningful.
+        if (random() < 0.9) framerReset(framer);
+        const bytes = makeFrame(random);
+        let at = 0;
+        while (at < bytes.length) {
+          const size = 1 + Math.floor(random() * 40);
+          const chunk = bytes.subarray(at, at + size);
+          if (framerPush(framer, random() < 0.5 ? chunk : String.fromCharCode(...chunk)) < 0) framerReset(framer);
+          at += size;
+        }
+        assert.equal(framer.buf, buffer);
+      }
+    } catch (e) {
+      throw new Error(`fuzz failed at frame ${frame} with FABMQTT_SEED=${seed}: ${(e as Error).message}`);
+    }
+    assert.ok(delivered > FRAMES / 100, `only ${delivered} packets delivered`);
+  });
+});
+
+describe("the out-of-range guard used by the fuzzer", () => {
+  it("throws on a read past the range it was given", () => {
+    const bytes = Uint8Array.from([0x40, 2, 0, 1]);
+    assert.throws(() => decodePacket(createPacket(), guardedBytes(bytes, 0, 3), 0, 4), RangeError);
+    assert.equal(decodePacket(createPacket(), guardedBytes(bytes, 0, 4), 0, 4), 0);
+  });
+});
