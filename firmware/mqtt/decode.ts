@@ -15,6 +15,22 @@ import type { Packet } from "./packet";
 import { checkUtf8 } from "./utf8";
 
 /**
+ * A received topic name: no wildcard [MQTT-3.3.2-2] (0x23 and 0x2B never occur
+ * inside a multi-byte sequence, so a byte scan is exact), well-formed UTF-8.
+ * Returns 0, E_INVALID_TOPIC or E_INVALID_UTF8.
+ */
+function checkTopicBytes(buf: Uint8Array, start: number, len: number): number {
+  let ascii = true;
+  for (let k = 0; k < len; k++) {
+    const c = buf[start + k];
+    if (c === 0x2b || c === 0x23) return E_INVALID_TOPIC;
+    if (c >= 0x80 || c === 0) ascii = false;
+  }
+  return ascii ? 0 : checkUtf8(buf, start, len);
+}
+
+
+/**
  * Decoders for what a client receives. Each takes the record to fill and the
  * bytes [start, start+length) of one packet, fixed header first, and returns 0
  * or a negative code from firmware/errors.ts. They never read outside that range,
@@ -55,16 +71,20 @@ export function decodeFixedHeader(p: Packet, buf: Uint8Array, start: number, len
   return 0;
 }
 
-/** Header, flag and exact-length checks shared by the fixed-size packets. */
-function decodeFixed(p: Packet, buf: Uint8Array, start: number, length: number, type: number, flags: number, size: number): number {
-  const r = decodeFixedHeader(p, buf, start, length);
-  if (r < 0) return r;
-  if (p.type !== type) return E_UNEXPECTED_TYPE;
+/** Flag and exact-length checks for a fixed-size packet whose header is read. */
+function checkFixedBody(p: Packet, start: number, length: number, flags: number, size: number): number {
   if (p.flags !== flags) return E_RESERVED_FLAGS;
   if (p.remainingLength !== size) return E_MALFORMED;
   if (p.bodyStart - start + size > length) return E_TRUNCATED;
   if (p.bodyStart - start + size < length) return E_MALFORMED;
   return 0;
+}
+
+/** Reads the header and checks it is of `type`; 0 or a negative code. */
+function readHeaderOf(p: Packet, buf: Uint8Array, start: number, length: number, type: number): number {
+  const r = decodeFixedHeader(p, buf, start, length);
+  if (r < 0) return r;
+  return p.type === type ? 0 : E_UNEXPECTED_TYPE;
 }
 
 /**
@@ -75,7 +95,12 @@ function decodeFixed(p: Packet, buf: Uint8Array, start: number, length: number, 
  * refusal [MQTT-3.2.2-4]).
  */
 export function decodeConnack(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = decodeFixed(p, buf, start, length, C.CONNACK, 0, 2);
+  const r = readHeaderOf(p, buf, start, length, C.CONNACK);
+  return r < 0 ? r : connackBody(p, buf, start, length);
+}
+
+function connackBody(p: Packet, buf: Uint8Array, start: number, length: number): number {
+  const r = checkFixedBody(p, start, length, 0, 2);
   if (r < 0) return r;
   const ackFlags = buf[p.bodyStart];
   const code = buf[p.bodyStart + 1];
@@ -93,9 +118,11 @@ export function decodeConnack(p: Packet, buf: Uint8Array, start: number, length:
  * 0 [MQTT-2.3.1-1]).
  */
 export function decodePublish(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = decodeFixedHeader(p, buf, start, length);
-  if (r < 0) return r;
-  if (p.type !== C.PUBLISH) return E_UNEXPECTED_TYPE;
+  const r = readHeaderOf(p, buf, start, length, C.PUBLISH);
+  return r < 0 ? r : publishBody(p, buf, start, length);
+}
+
+function publishBody(p: Packet, buf: Uint8Array, start: number, length: number): number {
   const qos = (p.flags >> 1) & 3;
   if (qos === 3) return E_INVALID_QOS;
   p.qos = qos;
@@ -117,12 +144,8 @@ export function decodePublish(p: Packet, buf: Uint8Array, start: number, length:
   if (topicLength === 0) return E_INVALID_TOPIC;
   p.topicStart = i;
   p.topicLength = topicLength;
-  for (let k = 0; k < topicLength; k++) {
-    const c = buf[i + k];
-    if (c === 0x2b || c === 0x23) return E_INVALID_TOPIC;
-  }
-  const utf8 = checkUtf8(buf, i, topicLength);
-  if (utf8 < 0) return utf8;
+  const checked = checkTopicBytes(buf, i, topicLength);
+  if (checked < 0) return checked;
   i += topicLength;
   if (qos > 0) {
     if (i + 2 > limit) return E_TRUNCATED;
@@ -157,7 +180,12 @@ export function decodeOversizedPublish(p: Packet, buf: Uint8Array, start: number
  * 2, packet id 0).
  */
 export function decodeAck(p: Packet, buf: Uint8Array, start: number, length: number, type: number): number {
-  const r = decodeFixed(p, buf, start, length, type, type === C.PUBREL ? 2 : 0, 2);
+  const r = readHeaderOf(p, buf, start, length, type);
+  return r < 0 ? r : ackBody(p, buf, start, length);
+}
+
+function ackBody(p: Packet, buf: Uint8Array, start: number, length: number): number {
+  const r = checkFixedBody(p, start, length, p.type === C.PUBREL ? 2 : 0, 2);
   if (r < 0) return r;
   p.packetId = (buf[p.bodyStart] << 8) | buf[p.bodyStart + 1];
   return p.packetId === 0 ? E_MALFORMED : 0;
@@ -170,9 +198,11 @@ export function decodeAck(p: Packet, buf: Uint8Array, start: number, length: num
  * refused: the record is then filled all the same, for a per-filter report.
  */
 export function decodeSuback(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = decodeFixedHeader(p, buf, start, length);
-  if (r < 0) return r;
-  if (p.type !== C.SUBACK) return E_UNEXPECTED_TYPE;
+  const r = readHeaderOf(p, buf, start, length, C.SUBACK);
+  return r < 0 ? r : subackBody(p, buf, start, length);
+}
+
+function subackBody(p: Packet, buf: Uint8Array, start: number, length: number): number {
   if (p.flags !== 0) return E_RESERVED_FLAGS;
   const bodyEnd = p.bodyStart + p.remainingLength;
   if (bodyEnd > start + length) return E_TRUNCATED;
@@ -197,7 +227,8 @@ export function decodeUnsuback(p: Packet, buf: Uint8Array, start: number, length
 
 /** PINGRESP (section 3.13). Fails with E_RESERVED_FLAGS, E_MALFORMED (a body), E_TRUNCATED. */
 export function decodePingresp(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  return decodeFixed(p, buf, start, length, C.PINGRESP, 0, 0);
+  const r = readHeaderOf(p, buf, start, length, C.PINGRESP);
+  return r < 0 ? r : checkFixedBody(p, start, length, 0, 0);
 }
 
 /**
@@ -211,20 +242,19 @@ export function decodePacket(p: Packet, buf: Uint8Array, start: number, length: 
   if (r < 0) return r;
   switch (p.type) {
     case C.CONNACK:
-      return decodeConnack(p, buf, start, length);
+      return connackBody(p, buf, start, length);
     case C.PUBLISH:
-      return decodePublish(p, buf, start, length);
+      return publishBody(p, buf, start, length);
     case C.PUBACK:
     case C.PUBREC:
     case C.PUBREL:
     case C.PUBCOMP:
-      return decodeAck(p, buf, start, length, p.type);
-    case C.SUBACK:
-      return decodeSuback(p, buf, start, length);
     case C.UNSUBACK:
-      return decodeUnsuback(p, buf, start, length);
+      return ackBody(p, buf, start, length);
+    case C.SUBACK:
+      return subackBody(p, buf, start, length);
     case C.PINGRESP:
-      return decodePingresp(p, buf, start, length);
+      return checkFixedBody(p, start, length, 0, 0);
     default:
       return E_UNEXPECTED_TYPE;
   }

@@ -6,7 +6,7 @@ import {
   E_INVALID_TOPIC,
 } from "../errors";
 import * as C from "./constants";
-import { checkTopicFilter, checkTopicName } from "./topic-check";
+import { checkTopicFilter, topicNameByteLength } from "./topic-check";
 import { textByteLength, writeText } from "./utf8";
 
 /**
@@ -43,6 +43,16 @@ export function remainingLengthSize(len: number): number {
   return len < 128 ? 1 : len < 16384 ? 2 : len < 2097152 ? 3 : 4;
 }
 
+/** Remaining length: 7 bits a byte, low first (section 2.2.3); returns the offset after it. */
+function writeRemainingLength(buf: Uint8Array, off: number, remaining: number): number {
+  while (remaining > 0x7f) {
+    buf[off++] = (remaining & 0x7f) | 0x80;
+    remaining >>>= 7;
+  }
+  buf[off] = remaining;
+  return off + 1;
+}
+
 /**
  * Writes the fixed header; returns the offset after it, or E_FIELD_TOO_LONG /
  * E_BUFFER_TOO_SHORT when the header and the first `mustFit` bytes after it do
@@ -51,14 +61,8 @@ export function remainingLengthSize(len: number): number {
 function writeFixedHeader(buf: Uint8Array, off: number, first: number, remaining: number, mustFit: number): number {
   if (remaining > C.MAX_REMAINING_LENGTH) return E_FIELD_TOO_LONG;
   if (off + 1 + remainingLengthSize(remaining) + mustFit > buf.length) return E_BUFFER_TOO_SHORT;
-  buf[off++] = first;
-  do {
-    let digit = remaining % 128;
-    remaining = (remaining - digit) / 128;
-    if (remaining > 0) digit |= 0x80;
-    buf[off++] = digit;
-  } while (remaining > 0);
-  return off;
+  buf[off] = first;
+  return writeRemainingLength(buf, off + 1, remaining);
 }
 
 function writeUint16(buf: Uint8Array, off: number, value: number): number {
@@ -69,8 +73,11 @@ function writeUint16(buf: Uint8Array, off: number, value: number): number {
 
 function writePayload(buf: Uint8Array, off: number, payload: Payload): number {
   if (typeof payload === "string") return writeText(buf, off, payload);
-  buf.set(payload, off);
-  return off + payload.length;
+  const n = payload.length;
+  // set() has a fixed call cost; a loop is cheaper for a few bytes.
+  if (n > 16) buf.set(payload, off);
+  else for (let i = 0; i < n; i++) buf[off + i] = payload[i];
+  return off + n;
 }
 
 /** Length-prefixed field (section 1.5.3 / 3.1.3.3): its byte count, or a negative code. */
@@ -107,10 +114,10 @@ export function encodeConnect(buf: Uint8Array, off: number, f: ConnectFields): n
   if (hasWill) {
     const topic = f.willTopic as string;
     const qos = f.willQos || 0;
-    if (checkTopicName(topic) < 0) return E_INVALID_TOPIC;
     if (qos !== 0 && qos !== 1 && qos !== 2) return E_INVALID_QOS;
-    willTopicLen = prefixedLength(topic);
+    willTopicLen = topicNameByteLength(topic);
     if (willTopicLen < 0) return willTopicLen;
+    if (willTopicLen > C.MAX_STRING_BYTES) return E_FIELD_TOO_LONG;
     willPayloadLen = f.willPayload == null ? 0 : prefixedLength(f.willPayload);
     if (willPayloadLen < 0) return willPayloadLen;
     flags |= C.CONNECT_FLAG_WILL | (qos << 3) | (f.willRetain ? C.CONNECT_FLAG_WILL_RETAIN : 0);
@@ -155,6 +162,37 @@ export function encodeConnect(buf: Uint8Array, off: number, f: ConnectFields): n
 }
 
 /**
+ * The common case of encodePublishHeader in one pass: a short ASCII topic,
+ * checked and written together. Returns the offset after the header, or 0 to
+ * say "take the general path" (non-ASCII or invalid topic, not enough room,
+ * sizes near a limit), which then gives the right code.
+ */
+function writeAsciiPublishHeader(
+  buf: Uint8Array,
+  off: number,
+  first: number,
+  topic: string,
+  payloadLength: number,
+  qos: number,
+  packetId: number,
+): number {
+  const n = topic.length;
+  if (n === 0 || n > 4096 || payloadLength > 0x0fffffff - 8192) return 0;
+  const remaining = 2 + n + (qos > 0 ? 2 : 0) + payloadLength;
+  const at = off + 1 + remainingLengthSize(remaining);
+  if (at + 2 + n + 2 > buf.length) return 0;
+  for (let i = 0; i < n; i++) {
+    const c = topic.charCodeAt(i);
+    if (c >= 0x80 || c === 0x2b || c === 0x23 || c === 0) return 0;
+    buf[at + 2 + i] = c;
+  }
+  buf[off] = first;
+  off = writeRemainingLength(buf, off + 1, remaining);
+  off = writeUint16(buf, off, n) + n;
+  return qos > 0 ? writeUint16(buf, off, packetId) : off;
+}
+
+/**
  * The PUBLISH fixed header, topic and packet id (section 3.3) for a payload of
  * `payloadLength` bytes that the caller writes (or sends) after it. Fails with
  * E_INVALID_TOPIC, E_INVALID_QOS, E_INVALID_ARGUMENT (packet id not 1..65535
@@ -171,14 +209,16 @@ export function encodePublishHeader(
   dup: boolean,
   packetId: number,
 ): number {
-  if (checkTopicName(topic) < 0) return E_INVALID_TOPIC;
   if (qos !== 0 && qos !== 1 && qos !== 2) return E_INVALID_QOS;
   if (qos > 0 ? !validPacketId(packetId) : dup) return E_INVALID_ARGUMENT;
   if (!(payloadLength >= 0)) return E_INVALID_ARGUMENT;
-  const topicLen = prefixedLength(topic);
-  if (topicLen < 0) return topicLen;
-  const header = 2 + topicLen + (qos > 0 ? 2 : 0);
   const first = (C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
+  const fast = writeAsciiPublishHeader(buf, off, first, topic, payloadLength, qos, packetId);
+  if (fast !== 0) return fast;
+  const topicLen = topicNameByteLength(topic);
+  if (topicLen < 0) return topicLen;
+  if (topicLen > C.MAX_STRING_BYTES) return E_FIELD_TOO_LONG;
+  const header = 2 + topicLen + (qos > 0 ? 2 : 0);
   off = writeFixedHeader(buf, off, first, header + payloadLength, header);
   if (off < 0) return off;
   off = writePrefixed(buf, off, topic, topicLen);

@@ -1,4 +1,5 @@
 import { E_INVALID_TOPIC } from "../errors";
+import { textByteLength } from "./utf8";
 
 /**
  * Checks a topic name for PUBLISH (or a will): not empty, no `+` or `#`
@@ -13,6 +14,22 @@ export function checkTopicName(topic: string): number {
     if (c === 0x2b || c === 0x23 || c === 0) return E_INVALID_TOPIC;
   }
   return 0;
+}
+
+/**
+ * The wire length of a topic name, checked as checkTopicName() does, in one
+ * pass for ASCII names. Returns the byte count, or E_INVALID_TOPIC /
+ * E_INVALID_UTF8.
+ */
+export function topicNameByteLength(topic: string): number {
+  const n = topic.length;
+  if (n === 0) return E_INVALID_TOPIC;
+  for (let i = 0; i < n; i++) {
+    const c = topic.charCodeAt(i);
+    if (c === 0x2b || c === 0x23 || c === 0) return E_INVALID_TOPIC;
+    if (c >= 0x80) return checkTopicName(topic) < 0 ? E_INVALID_TOPIC : textByteLength(topic);
+  }
+  return n;
 }
 
 /**
