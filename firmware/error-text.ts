@@ -33,3 +33,28 @@ export function errorMessage(code: number): string {
   const text = MESSAGES[code];
   return text === undefined ? "unknown error " + code : text;
 }
+MESSAGES[E.E_NOT_CONNECTED] = "not connected to the broker";
+MESSAGES[E.E_CONNACK_TIMEOUT] = "the broker did not answer CONNECT in time";
+MESSAGES[E.E_KEEPALIVE_TIMEOUT] = "nothing came from the broker within 1.5 times the keepalive";
+MESSAGES[E.E_QUEUE_FULL] = "the queue of outgoing QoS 1/2 messages is full";
+MESSAGES[E.E_UNKNOWN_PACKET_ID] = "an acknowledgement for a packet id not in flight";
+MESSAGES[E.E_PROTOCOL] = "a packet not allowed in this state of the connection";
+MESSAGES[E.E_STOPPED] = "the client was stopped";
+MESSAGES[E.E_OFFLINE_DROPPED] = "a QoS 0 message offered while offline was dropped";
+MESSAGES[E.E_CONNACK_PROTOCOL] = "connection refused: unacceptable protocol version";
+MESSAGES[E.E_CONNACK_ID_REJECTED] = "connection refused: client identifier rejected";
+MESSAGES[E.E_CONNACK_UNAVAILABLE] = "connection refused: server unavailable";
+MESSAGES[E.E_CONNACK_BAD_CREDENTIALS] = "connection refused: bad user name or password";
+MESSAGES[E.E_CONNACK_NOT_AUTHORIZED] = "connection refused: not authorized";
+MESSAGES[E.E_SOCKET_CLOSED] = "the socket is closed";
+MESSAGES[E.E_SOCKET_NO_MEMORY] = "out of memory in the socket layer";
+MESSAGES[E.E_SOCKET_TIMEOUT] = "the connection timed out";
+MESSAGES[E.E_SOCKET_NO_ROUTE] = "no route to host";
+MESSAGES[E.E_SOCKET_QUEUE_FULL] = "the socket's send queue is full";
+MESSAGES[E.E_SOCKET_DNS] = "host name not found";
+MESSAGES[E.E_SOCKET_MAX] = "too many sockets open";
+MESSAGES[E.E_SOCKET_RESET] = "connection reset or refused";
+MESSAGES[E.E_SOCKET_UNKNOWN] = "socket failure";
+MESSAGES[E.E_SOCKET_BAD_ARGUMENT] = "bad argument to the socket layer";
+MESSAGES[E.E_TLS_HANDSHAKE] = "the TLS handshake failed (certificate not trusted or no common cipher)";
+MESSAGES[E.E_TLS_DATA] = "invalid TLS data";

@@ -48,3 +48,57 @@ export const E_UNEXPECTED_TYPE = -115;
 export const E_MALFORMED = -116;
 /** A SUBACK that refused at least one filter (return code 0x80). The record is still filled. */
 export const E_SUBACK_FAILURE = -117;
+
+// ---- session ---------------------------------------------------------------
+/** The operation needs a connection and there is none. */
+export const E_NOT_CONNECTED = -201;
+/** No CONNACK came within the connect timeout. */
+export const E_CONNACK_TIMEOUT = -202;
+/** Nothing came from the broker within 1.5 times the keepalive. */
+export const E_KEEPALIVE_TIMEOUT = -203;
+/** The bounded queue of outgoing QoS 1/2 messages is full. */
+export const E_QUEUE_FULL = -204;
+/** An ack for a packet id that is not in flight. */
+export const E_UNKNOWN_PACKET_ID = -205;
+/** A packet that is not allowed in the connection's state (a second CONNACK, a PUBLISH before CONNACK). */
+export const E_PROTOCOL = -206;
+/** The client was stopped by the application. */
+export const E_STOPPED = -207;
+/** A QoS 0 message offered while offline: dropped (policy in firmware/session/client.ts). */
+export const E_OFFLINE_DROPPED = -208;
+/** The broker refused the connection: unacceptable protocol version (CONNACK 1). */
+export const E_CONNACK_PROTOCOL = -211;
+/** The broker refused the connection: client identifier rejected (CONNACK 2). */
+export const E_CONNACK_ID_REJECTED = -212;
+/** The broker refused the connection: server unavailable (CONNACK 3). */
+export const E_CONNACK_UNAVAILABLE = -213;
+/** The broker refused the connection: bad user name or password (CONNACK 4). */
+export const E_CONNACK_BAD_CREDENTIALS = -214;
+/** The broker refused the connection: not authorized (CONNACK 5). */
+export const E_CONNACK_NOT_AUTHORIZED = -215;
+
+// ---- platform (hal/): -300 - Espruino's own socket code where one exists ----
+/** The socket is closed. */
+export const E_SOCKET_CLOSED = -301;
+/** Out of memory. */
+export const E_SOCKET_NO_MEMORY = -302;
+/** Connection timed out. */
+export const E_SOCKET_TIMEOUT = -303;
+/** No route to host. */
+export const E_SOCKET_NO_ROUTE = -304;
+/** The bounded send queue is full. */
+export const E_SOCKET_QUEUE_FULL = -305;
+/** The host name was not found. */
+export const E_SOCKET_DNS = -306;
+/** Too many sockets open. */
+export const E_SOCKET_MAX = -307;
+/** Connection reset or refused. */
+export const E_SOCKET_RESET = -309;
+/** Any other socket failure. */
+export const E_SOCKET_UNKNOWN = -310;
+/** A bad argument to the socket layer (host, port, options). */
+export const E_SOCKET_BAD_ARGUMENT = -312;
+/** The TLS handshake failed (certificate not trusted, name mismatch, no common cipher). */
+export const E_TLS_HANDSHAKE = -313;
+/** Invalid TLS data on the connection. */
+export const E_TLS_DATA = -314;
