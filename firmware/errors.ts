@@ -66,6 +66,8 @@ export const E_PROTOCOL = -206;
 export const E_STOPPED = -207;
 /** A QoS 0 message offered while offline: dropped (policy in firmware/session/client.ts). */
 export const E_OFFLINE_DROPPED = -208;
+/** An application message handler threw; the message counts as delivered. */
+export const E_HANDLER_FAILED = -209;
 /** The broker refused the connection: unacceptable protocol version (CONNACK 1). */
 export const E_CONNACK_PROTOCOL = -211;
 /** The broker refused the connection: client identifier rejected (CONNACK 2). */
