@@ -11,9 +11,9 @@ export interface Board {
   chip: "esp32" | "esp8266" | "linux";
   /** JS variables of the Espruino firmware on this board (process.memory().total). */
   variables: number;
-  /** Largest size in bytes the unminified bundle may have (the Espruino gate enforces it). */
+  /** Largest size in bytes of the unminified bundle (comments kept; for reading and debugging). */
   bundleBudget: number;
-  /** Largest size in bytes the minified bundle may have. */
+  /** Largest size in bytes of the minified bundle, the one written to the board's Storage. */
   minBundleBudget: number;
   /** Bytes of the preallocated outgoing packet buffer. */
   txBufferSize: number;
