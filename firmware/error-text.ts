@@ -42,6 +42,7 @@ MESSAGES[E.E_PROTOCOL] = "a packet not allowed in this state of the connection";
 MESSAGES[E.E_STOPPED] = "the client was stopped";
 MESSAGES[E.E_OFFLINE_DROPPED] = "a QoS 0 message offered while offline was dropped";
 MESSAGES[E.E_HANDLER_FAILED] = "a message handler threw";
+MESSAGES[E.E_INBOUND_QOS2_FULL] = "more QoS 2 messages await PUBREL than the client keeps ids for";
 MESSAGES[E.E_CONNACK_PROTOCOL] = "connection refused: unacceptable protocol version";
 MESSAGES[E.E_CONNACK_ID_REJECTED] = "connection refused: client identifier rejected";
 MESSAGES[E.E_CONNACK_UNAVAILABLE] = "connection refused: server unavailable";

@@ -315,6 +315,19 @@ describe("client: inbound", () => {
     assert.deepEqual(rig.messages.map((m) => m.payload), ["once", "again"]);
   });
 
+  it("stays connected when more QoS 2 messages await PUBREL than it keeps ids for, and says so", () => {
+    const rig = createRig({ inboundQos2: 2 }).connect();
+    for (const id of [1, 2, 3]) rig.net.last.send({ cmd: "publish", topic: "q2", payload: Buffer.from(String(id)), qos: 2, messageId: id });
+    rig.run();
+    assert.deepEqual(rig.messages.map((m) => m.payload), ["1", "2", "3"]);
+    assert.deepEqual(rig.errors, [E.E_INBOUND_QOS2_FULL]);
+    assert.deepEqual(rig.events, [CONNECTED]);
+    // The newest ids are still guarded: a duplicate of 3 is not delivered again.
+    rig.net.last.send({ cmd: "publish", topic: "q2", payload: Buffer.from("3"), qos: 2, messageId: 3, dup: true });
+    rig.run();
+    assert.equal(rig.messages.length, 3);
+  });
+
   it("keeps QoS 2 ids awaiting PUBREL across a resumed session", () => {
     const rig = createRig({ cleanSession: false }).connect();
     const pub = { cmd: "publish", topic: "in/2", payload: Buffer.from("once"), qos: 2, messageId: 4 };

@@ -45,7 +45,8 @@ import { topicMatches } from "./topic";
  *   and publish() returns E_OFFLINE_DROPPED.
  * - Inbound: QoS 1 is acknowledged after the handlers ran; QoS 2 is delivered
  *   once, on the first PUBLISH, and its id kept until PUBREL so a duplicate is
- *   acknowledged (PUBREC) but not delivered again. A handler that throws is
+ *   acknowledged (PUBREC) but not delivered again (the id set is bounded:
+ *   see inbound-qos2.ts for what happens past it). A handler that throws is
  *   reported with E_HANDLER_FAILED and the message still counts as delivered.
  * - An incoming PUBLISH larger than maxPacketSize is not delivered: it is
  *   acknowledged (so the broker does not resend it forever) and reported with
@@ -89,7 +90,7 @@ export interface ClientOptions {
   /** Outgoing QoS 1/2 messages held in all (in flight and queued). */
   queueSize?: number;
   maxSubscriptions?: number;
-  /** Inbound QoS 2 ids awaiting PUBREL. */
+  /** Inbound QoS 2 ids awaiting PUBREL (default 32); at least the broker's in-flight limit (see inbound-qos2.ts). */
   inboundQos2?: number;
   connectTimeoutMs?: number;
   backoffBaseMs?: number;
@@ -170,7 +171,7 @@ export function createClient(opts: ClientOptions): Client {
   const packet = createPacket();
   const outbox = O.createOutbox(queueSize, window);
   const subs = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
-  const inbound = createInboundQos2(pick(opts.inboundQos2, 16));
+  const inbound = createInboundQos2(pick(opts.inboundQos2, 32));
   const message: S.Message = { topic: "", payload: new Uint8Array(0), qos: 0, retain: false, dup: false };
   const stats: ClientStats = { connects: 0, reconnectAttempt: 0, inFlight: 0, queued: 0, lastError: 0, reconnectAt: 0 };
 
@@ -384,7 +385,7 @@ export function createClient(opts: ClientOptions): Client {
     const id = packet.packetId;
     if (packet.qos === 2) {
       if (!inboundHas(inbound, id)) {
-        if (!inboundAdd(inbound, id)) return fail(E.E_QUEUE_FULL);
+        if (!inboundAdd(inbound, id) && opts.onError) opts.onError(E.E_INBOUND_QOS2_FULL);
         deliver();
       }
       sendAck(C.PUBREC, id);
@@ -464,7 +465,7 @@ export function createClient(opts: ClientOptions): Client {
     if (opts.onError) opts.onError(E.E_PACKET_TOO_LARGE);
     if (packet.qos === 1) sendAck(C.PUBACK, packet.packetId);
     else if (packet.qos === 2) {
-      inboundAdd(inbound, packet.packetId);
+      if (!inboundHas(inbound, packet.packetId)) inboundAdd(inbound, packet.packetId);
       sendAck(C.PUBREC, packet.packetId);
     }
   }

@@ -5,14 +5,21 @@
  */
 export interface InboundQos2 {
   ids: number[];
+  /** When each id was added (a counter), to find the oldest. */
+  ages: number[];
   count: number;
+  nextAge: number;
 }
 
 /** A set with room for `capacity` ids. Never fails. */
 export function createInboundQos2(capacity: number): InboundQos2 {
   const ids: number[] = [];
-  for (let i = 0; i < capacity; i++) ids.push(0);
-  return { ids: ids, count: 0 };
+  const ages: number[] = [];
+  for (let i = 0; i < capacity; i++) {
+    ids.push(0);
+    ages.push(0);
+  }
+  return { ids: ids, ages: ages, count: 0, nextAge: 1 };
 }
 
 /** Whether `id` awaits its PUBREL. */
@@ -21,16 +28,30 @@ export function inboundHas(s: InboundQos2, id: number): boolean {
   return false;
 }
 
-/** Records `id`; returns false when the set is full (nothing recorded). */
+/**
+ * Records `id`. When the set is full, the oldest id is forgotten to make room
+ * and false is returned: that message's PUBREC went out long before, so the
+ * broker resends only its PUBREL, and a duplicate could reach the application
+ * only if that PUBREC was lost in a broken connection. Size the set at least as
+ * large as the broker's in-flight limit (mosquitto's max_inflight_messages,
+ * 20 by default) and this never happens.
+ */
 export function inboundAdd(s: InboundQos2, id: number): boolean {
+  let slot = -1;
+  let oldest = -1;
   for (let i = 0; i < s.ids.length; i++) {
     if (s.ids[i] === 0) {
-      s.ids[i] = id;
-      s.count++;
-      return true;
+      slot = i;
+      break;
     }
+    if (oldest < 0 || s.ages[i] < s.ages[oldest]) oldest = i;
   }
-  return false;
+  const room = slot >= 0;
+  if (!room) slot = oldest;
+  else s.count++;
+  s.ids[slot] = id;
+  s.ages[slot] = s.nextAge++;
+  return room;
 }
 
 /** Forgets `id` (PUBREL came); returns whether it was there. */

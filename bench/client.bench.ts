@@ -1,0 +1,140 @@
+/**
+ * Client benchmark: fabmqtt (Node HAL) against MQTT.js on the same mosquitto
+ * in the same run. For QoS 0, 1 and 2 each client, in its own process
+ * (bench/client-publisher.ts), publishes COUNT messages of 64 bytes; one
+ * MQTT.js subscriber counts them until all arrived. Prints messages/s end to
+ * end (first to last arrival at the subscriber), each publisher's own CPU time
+ * per message, and the ratios.
+ *
+ *   npm run bench:client               Markdown report
+ *   npm run bench:client -- --json     the same, then one JSON object on the last line
+ *   FABMQTT_BENCH_COUNT=5000 npm run bench:client   fewer messages
+ *
+ * The broker is configured for the load: max_queued_messages far above COUNT
+ * (mosquitto's default of 1,000 would drop QoS 1/2 messages queued for the
+ * subscriber) and max_inflight_messages unlimited, the same for both clients.
+ */
+import { spawn } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import mqtt from "mqtt";
+import { startMosquitto } from "../test/support/mosquitto";
+
+const COUNT = Number(process.env.FABMQTT_BENCH_COUNT || 20000);
+const SIZE = 64;
+const JSON_OUT = process.argv.includes("--json");
+const TARGET_RATE: Record<number, number> = { 0: 1.5, 1: 1.15, 2: 2 };
+const TARGET_CPU: Record<number, number> = { 0: 0.1, 1: 0.5, 2: 0.5 };
+
+interface Run {
+  client: string;
+  qos: number;
+  received: number;
+  msgPerSec: number;
+  cpuUsPerMsg: number;
+  publisherWallMs: number;
+}
+
+function runPublisher(which: string, port: number, qos: number, topic: string): Promise<{ cpuUs: number; wallMs: number; acked: number }> {
+  return new Promise((resolve, reject) => {
+    const script = path.join(__dirname, "client-publisher.ts");
+    const child = spawn(process.execPath, ["--import", "tsx", script, which, String(port), String(qos), String(COUNT), String(SIZE), topic], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`${which} publisher exited ${code}: ${err}`));
+      resolve(JSON.parse(out.trim().split("\n").pop()!));
+    });
+  });
+}
+
+async function measure(which: string, port: number, qos: number): Promise<Run> {
+  const topic = `bench/${which}/${qos}/${Date.now()}`;
+  const sub = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: `bench-sub-${which}-${qos}`, clean: true, reconnectPeriod: 0 });
+  await new Promise<void>((resolve, reject) => {
+    sub.on("connect", () => sub.subscribe(topic, { qos: qos as 0 | 1 | 2 }, (e) => (e ? reject(e) : resolve())));
+    sub.on("error", reject);
+  });
+  let received = 0;
+  let first = 0;
+  let last = 0;
+  const allArrived = new Promise<void>((resolve) => {
+    sub.on("message", () => {
+      const now = performance.now();
+      if (received === 0) first = now;
+      last = now;
+      received++;
+      if (received >= COUNT) resolve();
+    });
+  });
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 120000));
+  const publisher = await runPublisher(which, port, qos, topic);
+  await Promise.race([allArrived, timeout]);
+  // QoS 0 may lose messages under load; wait a moment for stragglers.
+  if (received < COUNT) await new Promise((r) => setTimeout(r, 1000));
+  await new Promise<void>((r) => sub.end(false, {}, () => r()));
+  return {
+    client: which,
+    qos,
+    received,
+    msgPerSec: received > 1 ? ((received - 1) / (last - first)) * 1000 : 0,
+    cpuUsPerMsg: publisher.cpuUs / COUNT,
+    publisherWallMs: publisher.wallMs,
+  };
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+async function main(): Promise<void> {
+  const broker = await startMosquitto({ maxQueued: COUNT * 4, maxInflight: 0 });
+  const runs: Run[] = [];
+  try {
+    for (const qos of [0, 1, 2]) {
+      // Alternate the order so neither client always runs on a warmer broker.
+      const order = qos % 2 === 0 ? ["fabmqtt", "mqttjs"] : ["mqttjs", "fabmqtt"];
+      for (const which of order) runs.push(await measure(which, broker.port, qos));
+    }
+  } finally {
+    await broker.stop();
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const lines: string[] = [];
+  lines.push(`# Client benchmark, ${date}: ${COUNT} messages of ${SIZE} B per run`);
+  lines.push("");
+  lines.push(`Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores; mosquitto on 127.0.0.1; one MQTT.js subscriber.`);
+  lines.push("");
+  lines.push("| QoS | fabmqtt msg/s | MQTT.js msg/s | ratio | fabmqtt CPU µs/msg | MQTT.js CPU µs/msg | CPU share | received (fab / js) |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  const summary: Record<string, unknown>[] = [];
+  const verdicts: string[] = [];
+  for (const qos of [0, 1, 2]) {
+    const fab = runs.find((r) => r.client === "fabmqtt" && r.qos === qos)!;
+    const js = runs.find((r) => r.client === "mqttjs" && r.qos === qos)!;
+    const ratio = fab.msgPerSec / js.msgPerSec;
+    const cpuShare = fab.cpuUsPerMsg / js.cpuUsPerMsg;
+    lines.push(
+      `| ${qos} | ${fmt(fab.msgPerSec)} | ${fmt(js.msgPerSec)} | ${fmt(ratio, 2)}x | ${fmt(fab.cpuUsPerMsg, 1)} | ${fmt(js.cpuUsPerMsg, 1)} | ${fmt(cpuShare * 100, 0)}% | ${fab.received} / ${js.received} |`,
+    );
+    verdicts.push(
+      `- QoS ${qos}: rate ${fmt(ratio, 2)}x (target ${TARGET_RATE[qos]}x: ${ratio >= TARGET_RATE[qos] ? "met" : "NOT met"}), ` +
+        `CPU ${fmt(cpuShare * 100, 0)}% of MQTT.js (target at most ${TARGET_CPU[qos] * 100}%: ${cpuShare <= TARGET_CPU[qos] ? "met" : "NOT met"})`,
+    );
+    summary.push({ qos, fabmqtt: fab, mqttjs: js, ratio, cpuShare });
+  }
+  lines.push("");
+  lines.push("Targets:");
+  lines.push(...verdicts);
+  console.log(lines.join("\n"));
+  if (JSON_OUT) console.log(JSON.stringify({ date, count: COUNT, size: SIZE, node: process.version, cpu: os.cpus()[0].model, results: summary }));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+import net from "node:net";
+import tls from "node:tls";
+import * as E from "../../firmware/errors";
+import type { Net, NetTarget, Socket, SocketHandlers } from "../types";
+
+/**
+ * TCP and TLS sockets on Node behind the HAL's Net interface.
+ *
+ * - Events follow the contract of hal/types.ts: onConnect once (after the TLS
+ *   handshake for TLS), onData, at most one onError, then exactly one onClose;
+ *   none runs inside connect(), write() or close().
+ * - TLS verifies the broker's certificate and name by default; `verify: false`
+ *   must be asked for.
+ * - write() copies the bytes and bounds what waits unsent (`maxQueuedBytes`):
+ *   past it, E_SOCKET_QUEUE_FULL and nothing is queued, as on a board.
+ * - `splitReads` re-cuts incoming data into pieces of the sizes it returns, to
+ *   deliver data as arbitrarily as Espruino does (536 bytes at most there).
+ */
+export interface NodeNetOptions {
+  maxQueuedBytes?: number;
+  splitReads?: (() => number) | null;
+}
+
+/** A Node error (errno code or TLS code) as a platform code from firmware/errors.ts; E_SOCKET_UNKNOWN when unknown. */
+export function nodeErrorCode(err: { code?: string } | null | undefined): number {
+  const code = (err && err.code) || "";
+  switch (code) {
+    case "ECONNREFUSED":
+    case "ECONNRESET":
+    case "EPIPE":
+    case "ECONNABORTED":
+      return E.E_SOCKET_RESET;
+    case "ETIMEDOUT":
+      return E.E_SOCKET_TIMEOUT;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return E.E_SOCKET_DNS;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return E.E_SOCKET_NO_ROUTE;
+    case "ENOMEM":
+      return E.E_SOCKET_NO_MEMORY;
+    case "EMFILE":
+    case "ENFILE":
+      return E.E_SOCKET_MAX;
+  }
+  if (
+    code.indexOf("CERT") >= 0 ||
+    code.indexOf("ERR_SSL") === 0 ||
+    code.indexOf("ERR_TLS") === 0 ||
+    code === "UNABLE_TO_VERIFY_LEAF_SIGNATURE" ||
+    code === "UNABLE_TO_GET_ISSUER_CERT_LOCALLY" ||
+    code === "HOSTNAME_MISMATCH"
+  )
+    return E.E_TLS_HANDSHAKE;
+  return E.E_SOCKET_UNKNOWN;
+}
+
+/** A Net on Node sockets. Never fails; connect() reports failures as the contract says. */
+export function createNodeNet(options: NodeNetOptions = {}): Net {
+  const maxQueued = options.maxQueuedBytes ?? 64 * 1024;
+  const split = options.splitReads || null;
+  return {
+    connect(target: NetTarget, handlers: SocketHandlers): Socket | number {
+      let sock: net.Socket;
+      try {
+        if (target.tls) {
+          const t = target.tls;
+          const servername = t.servername ?? (net.isIP(target.host) ? undefined : target.host);
+          sock = tls.connect({
+            host: target.host,
+            port: target.port,
+            ca: t.ca,
+            cert: t.cert,
+            key: t.key,
+            servername,
+            rejectUnauthorized: t.verify !== false,
+            checkServerIdentity: t.verify === false ? () => undefined : (host, cert) => tls.checkServerIdentity(servername ?? host, cert),
+          });
+        } else sock = net.connect({ host: target.host, port: target.port });
+      } catch {
+        return E.E_SOCKET_BAD_ARGUMENT;
+      }
+      sock.setNoDelay(true);
+      let closed = false;
+      let failed = false;
+      sock.on(target.tls ? "secureConnect" : "connect", () => {
+        if (!closed) handlers.onConnect();
+      });
+      sock.on("data", (data: Buffer) => {
+        if (closed) return;
+        if (!split) return handlers.onData(new Uint8Array(data.buffer, data.byteOffset, data.length));
+        let at = 0;
+        while (at < data.length && !closed) {
+          const size = Math.max(1, split());
+          handlers.onData(new Uint8Array(data.buffer, data.byteOffset + at, Math.min(size, data.length - at)));
+          at += size;
+        }
+      });
+      sock.on("error", (err: NodeJS.ErrnoException) => {
+        if (failed || closed) return;
+        failed = true;
+        handlers.onError(nodeErrorCode(err));
+      });
+      sock.on("close", () => {
+        if (closed) return;
+        closed = true;
+        handlers.onClose();
+      });
+      return {
+        write(data: Uint8Array, start: number, end: number): number {
+          if (closed || failed || sock.destroyed) return E.E_SOCKET_CLOSED;
+          const n = end - start;
+          if (sock.writableLength + n > maxQueued && sock.writableLength > 0) return E.E_SOCKET_QUEUE_FULL;
+          sock.write(Buffer.from(data.subarray(start, end)));
+          return 0;
+        },
+        close(): void {
+          if (sock.destroyed) return;
+          sock.destroy();
+        },
+      };
+    },
+  };
+}

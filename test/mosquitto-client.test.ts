@@ -1,0 +1,224 @@
+/**
+ * The client against a real Mosquitto on 127.0.0.1 (Debian's package; the
+ * suite fails, never skips, when it is missing): authentication, TLS, QoS
+ * 0/1/2 round trips, retained messages, the will, persistent sessions, a broker
+ * killed and restarted mid-stream, and the broker's own command-line tools.
+ */
+import { strict as assert } from "node:assert";
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import * as E from "../firmware/errors";
+import { ST_CONNECTED } from "../firmware/session/client";
+import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
+import { mosquittoPub, mosquittoSub, startMosquitto } from "./support/mosquitto";
+
+type Broker = Awaited<ReturnType<typeof startMosquitto>>;
+
+const USERS = { maker: "s3cret-pass", sub: "other-pass" };
+const auth = { username: "maker", password: USERS.maker };
+
+/** A CA certificate (PEM) that signed nothing the broker has. */
+function makeOtherCa(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-otherca-"));
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=Other CA", "-days", "2",
+    "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt")], { stdio: "ignore" });
+  const pem = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
+  fs.rmSync(dir, { recursive: true, force: true });
+  return pem;
+}
+
+function payloadOf(n: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 7 + n) & 0xff;
+  return out;
+}
+
+describe("client against mosquitto", function () {
+  this.timeout(60000);
+  let broker: Broker;
+
+  before(async () => {
+    broker = await startMosquitto({ passwords: USERS, allowAnonymous: false, tls: true, persistence: true, maxQueued: 100000 });
+  });
+  after(async () => {
+    closeLiveClients();
+    if (broker) await broker.stop();
+  });
+  afterEach(() => closeLiveClients());
+
+  describe("authentication (password file from mosquitto_passwd)", () => {
+    it("refuses an anonymous client with CONNACK 5, never connected", async () => {
+      const c = startLiveClient(broker.port);
+      await waitFor(() => c.events.length > 0, "a CONNACK");
+      assert.equal(c.events[0], `disconnect:${E.E_CONNACK_NOT_AUTHORIZED}`);
+    });
+    it("surfaces a wrong password as CONNACK 5", async () => {
+      const c = startLiveClient(broker.port, { username: "maker", password: "wrong" });
+      await waitFor(() => c.events.length > 0, "a CONNACK");
+      assert.equal(c.events[0], `disconnect:${E.E_CONNACK_NOT_AUTHORIZED}`);
+    });
+    it("connects with the right password", async () => {
+      const c = startLiveClient(broker.port, auth);
+      await waitFor(() => c.client.state() === ST_CONNECTED, "connected");
+      assert.deepEqual(c.events, ["connect:false"]);
+    });
+  });
+
+  describe("TLS", () => {
+    it("connects over TLS, verifying the broker's certificate against the CA", async () => {
+      const c = startLiveClient(broker.tlsPort!, { ...auth, tls: { ca: broker.caPem, servername: "localhost" } });
+      await waitFor(() => c.client.state() === ST_CONNECTED, "connected over TLS");
+    });
+    it("refuses a broker whose certificate another CA signed", async () => {
+      const other = makeOtherCa();
+      const c = startLiveClient(broker.tlsPort!, { ...auth, tls: { ca: other, servername: "localhost" } });
+      await waitFor(() => c.events.length > 0, "a TLS failure");
+      assert.equal(c.events[0], `disconnect:${E.E_TLS_HANDSHAKE}`);
+    });
+  });
+
+  describe("messages", () => {
+    let c: LiveClient;
+    beforeEach(async () => {
+      c = startLiveClient(broker.port, auth);
+      await waitFor(() => c.client.state() === ST_CONNECTED, "connected");
+    });
+
+    for (const qos of [0, 1, 2]) {
+      it(`round trips QoS ${qos} byte-exact: binary and 64 KB payloads`, async () => {
+        const topic = `rt/${qos}/${Date.now()}`;
+        c.client.subscribe(topic, qos);
+        await waitFor(() => c.subacks.length === 1, "SUBACK");
+        assert.deepEqual(c.subacks[0], [topic, qos]);
+        const sizes = [0, 1, 256, 65536];
+        for (const [i, size] of sizes.entries()) assert.ok(c.client.publish(topic, payloadOf(i, size), qos, false) >= 0);
+        await waitFor(() => c.messages.length === sizes.length, "all messages back");
+        c.messages.forEach((m, i) => {
+          assert.ok(m.payload.equals(Buffer.from(payloadOf(i, sizes[i]))), `message ${i} differs`);
+          assert.equal(m.qos, qos);
+        });
+        if (qos > 0) await waitFor(() => c.published.length === sizes.length, "all acknowledged");
+      });
+    }
+
+    it("round trips UTF-8 topics and payloads", async () => {
+      const topic = `rt/utf8/café/☺/${Date.now()}`;
+      c.client.subscribe(topic, 1);
+      await waitFor(() => c.subacks.length === 1, "SUBACK");
+      c.client.publish(topic, "température 21 °C 😀", 1, false);
+      await waitFor(() => c.messages.length === 1, "the message");
+      assert.equal(c.messages[0].topic, topic);
+      assert.equal(c.messages[0].payload.toString("utf8"), "température 21 °C 😀");
+    });
+
+    it("keeps a retained message for a later subscriber", async () => {
+      const topic = `retained/${Date.now()}`;
+      c.client.publish(topic, "kept", 1, true);
+      await waitFor(() => c.published.length === 1, "acknowledged");
+      const later = startLiveClient(broker.port, auth);
+      later.client.subscribe(topic, 1);
+      await waitFor(() => later.messages.length === 1, "the retained message");
+      assert.equal(later.messages[0].retain, true);
+      assert.equal(later.messages[0].payload.toString(), "kept");
+      c.client.publish(topic, "", 1, true); // clear it
+    });
+  });
+
+  it("publishes the will when the client dies without DISCONNECT", async () => {
+    const topic = `will/${Date.now()}`;
+    const watcher = startLiveClient(broker.port, auth);
+    watcher.client.subscribe(topic, 1);
+    await waitFor(() => watcher.subacks.length === 1, "SUBACK");
+    // The child needs credentials: pass them through the environment.
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "support", "will-child.ts"), String(broker.port), topic, "gone"], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, FABMQTT_TEST_USER: "maker", FABMQTT_TEST_PASS: USERS.maker },
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (d) => String(d).includes("connected") && resolve());
+      child.on("exit", (code) => reject(new Error(`child exited ${code}`)));
+    });
+    assert.equal(watcher.messages.length, 0);
+    child.kill("SIGKILL");
+    await waitFor(() => watcher.messages.length === 1, "the will");
+    assert.equal(watcher.messages[0].payload.toString(), "gone");
+  });
+
+  it("delivers QoS 1/2 messages published while a persistent-session client was away", async () => {
+    const topic = `persist/${Date.now()}`;
+    const id = `persist-${process.pid}`;
+    const away = startLiveClient(broker.port, { ...auth, clientId: id, cleanSession: false });
+    away.client.subscribe(topic, 2);
+    await waitFor(() => away.subacks.length === 1, "SUBACK");
+    away.close();
+    const sender = startLiveClient(broker.port, auth);
+    await waitFor(() => sender.client.state() === ST_CONNECTED, "sender connected");
+    for (let i = 0; i < 10; i++) sender.client.publish(topic, `m${i}`, (1 + (i % 2)) as 1 | 2, false);
+    await waitFor(() => sender.published.length === 10, "all acknowledged by the broker");
+    const back = startLiveClient(broker.port, { ...auth, clientId: id, cleanSession: false });
+    await waitFor(() => back.messages.length === 10, "the 10 queued messages");
+    assert.equal(back.events[0], "connect:true");
+    assert.deepEqual(back.messages.map((m) => m.payload.toString()).sort(), Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
+  });
+
+  it("loses no QoS 1 and no QoS 2 message, and duplicates no QoS 2 one, across a broker kill and restart", async function () {
+    this.timeout(120000);
+    const N = 400;
+    const topic = `restart/${Date.now()}`;
+    const receiver = startLiveClient(broker.port, { ...auth, clientId: `rx-${process.pid}`, cleanSession: false, queueSize: 16 });
+    receiver.client.subscribe(`${topic}/+`, 2);
+    await waitFor(() => receiver.subacks.length === 1, "SUBACK");
+    const sender = startLiveClient(broker.port, { ...auth, clientId: `tx-${process.pid}`, cleanSession: false, queueSize: 2 * N + 4 });
+    await waitFor(() => sender.client.state() === ST_CONNECTED, "sender connected");
+    let queued = 0;
+    const publishSome = (count: number) => {
+      for (let k = 0; k < count && queued < 2 * N; k++, queued++) {
+        const qos = queued % 2 === 0 ? 1 : 2;
+        assert.ok(sender.client.publish(`${topic}/${qos}`, `n${queued}`, qos, false) > 0);
+      }
+    };
+    publishSome(N / 2);
+    await waitFor(() => sender.published.length > N / 4, "some acknowledged");
+    await broker.kill9();
+    publishSome(N / 2); // queued while the broker is down
+    await new Promise((r) => setTimeout(r, 300));
+    await broker.restart();
+    publishSome(2 * N);
+    await waitFor(() => sender.published.length === 2 * N, "every message acknowledged", 60000);
+    const wanted = (qos: number) => Array.from({ length: N }, (_, i) => `n${2 * i + (qos === 1 ? 0 : 1)}`);
+    const got = (qos: number) => receiver.messages.filter((m) => m.topic.endsWith(`/${qos}`)).map((m) => m.payload.toString());
+    await waitFor(() => new Set(got(1)).size === N && new Set(got(2)).size === N, "every message received", 60000).catch((e) => {
+      const missing = (qos: number) => wanted(qos).filter((m) => !got(qos).includes(m));
+      throw new Error(`${e.message}: missing QoS 1 ${missing(1).join(",")}; missing QoS 2 ${missing(2).join(",")}; receiver ${receiver.events.join(" ")}; sender ${sender.events.join(" ")}`);
+    });
+    const q2 = got(2);
+    assert.equal(q2.length, new Set(q2).size, "a QoS 2 message was delivered twice");
+    assert.deepEqual([...new Set(got(1))].sort(), wanted(1).sort());
+    assert.deepEqual([...q2].sort(), wanted(2).sort());
+    assert.ok(sender.events.some((e) => e.startsWith("disconnect:")), "the sender saw the broker go");
+  });
+
+  describe("with the broker's own tools", () => {
+    it("hands a message sent with mosquitto_pub to the client's handler", async () => {
+      const topic = `tools/in/${Date.now()}`;
+      const seen: string[] = [];
+      const c = startLiveClient(broker.port, auth);
+      c.client.subscribe(topic, 1, (m) => seen.push(Buffer.from(m.payload).toString()));
+      await waitFor(() => c.subacks.length === 1, "SUBACK");
+      await mosquittoPub(["-p", String(broker.port), "-u", "maker", "-P", USERS.maker, "-t", topic, "-q", "1", "-m", "on"]);
+      await waitFor(() => seen.length === 1, "the handler");
+      assert.deepEqual(seen, ["on"]);
+    });
+    it("publishes what mosquitto_sub prints", async () => {
+      const topic = `tools/out/${Date.now()}`;
+      const sub = mosquittoSub(["-p", String(broker.port), "-u", "sub", "-P", USERS.sub, "-t", topic, "-C", "1", "-W", "10"]);
+      await new Promise((r) => setTimeout(r, 500));
+      const c = startLiveClient(broker.port, auth);
+      await waitFor(() => c.client.state() === ST_CONNECTED, "connected");
+      c.client.publish(topic, "21.5", 1, false);
+      assert.equal((await sub).trim(), "21.5");
+    });
+  });
+});
