@@ -6,16 +6,48 @@
  *
  *   tsx bench/client-publisher.ts <fabmqtt|mqttjs> <port> <qos> <count> <size> <topic>
  */
+import { buildSync } from "esbuild";
+import { createRequire } from "node:module";
+import path from "node:path";
 import mqtt from "mqtt";
-import { createClient } from "../firmware/session/client";
-import { systemClock } from "../hal/node/clock";
-import { createNodeNet } from "../hal/node/net";
+import type * as ClientModule from "../firmware/session/client";
+import type * as ClockModule from "../hal/node/clock";
+import type * as NetModule from "../hal/node/net";
+
+/**
+ * fabmqtt as it ships: one bundle with one scope (as rollup builds it for the
+ * boards), not tsx's per-file transform whose cross-module getters would be
+ * measured instead of the client. Built before the clock starts.
+ */
+function loadBundledFabmqtt(): typeof ClientModule & typeof ClockModule & typeof NetModule {
+  const out = buildSync({
+    stdin: {
+      contents:
+        'export { createClient } from "../firmware/session/client";\n' +
+        'export { systemClock } from "../hal/node/clock";\n' +
+        'export { createNodeNet } from "../hal/node/net";\n',
+      resolveDir: __dirname,
+      loader: "ts",
+    },
+    bundle: true,
+    write: false,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+  });
+  const mod = { exports: {} as Record<string, unknown> };
+  const req = createRequire(path.join(__dirname, "client-publisher.ts"));
+  new Function("module", "exports", "require", out.outputFiles[0].text)(mod, mod.exports, req);
+  return mod.exports as unknown as typeof ClientModule & typeof ClockModule & typeof NetModule;
+}
 
 const [which, portArg, qosArg, countArg, sizeArg, topic] = process.argv.slice(2);
 const port = Number(portArg);
 const qos = Number(qosArg) as 0 | 1 | 2;
 const count = Number(countArg);
 const payload = new Uint8Array(Number(sizeArg)).fill(0x61);
+/** fabmqtt's in-flight window (and outbox size) for the run. */
+const WINDOW = Number(process.env.FABMQTT_BENCH_WINDOW || 256);
 
 function report(startCpu: NodeJS.CpuUsage, startWall: number, acked: number): void {
   const cpu = process.cpuUsage(startCpu);
@@ -23,20 +55,21 @@ function report(startCpu: NodeJS.CpuUsage, startWall: number, acked: number): vo
 }
 
 function runFabmqtt(): void {
+  const { createClient, systemClock, createNodeNet } = loadBundledFabmqtt();
   let sent = 0;
   let acked = 0;
   let startCpu: NodeJS.CpuUsage;
   let startWall = 0;
   let done = false;
   const client = createClient({
-    net: createNodeNet({ maxQueuedBytes: 256 * 1024 }),
+    net: createNodeNet({ maxQueuedBytes: 8 * 1024 * 1024 }),
     clock: systemClock,
     host: "127.0.0.1",
     port,
     clientId: `bench-fab-${process.pid}`,
     keepalive: 60,
-    inflightWindow: 64,
-    queueSize: 64,
+    inflightWindow: WINDOW,
+    queueSize: WINDOW,
     txBufferSize: 4096,
     onConnect: () => {
       startCpu = process.cpuUsage();
@@ -58,8 +91,10 @@ function runFabmqtt(): void {
   function pump(): void {
     while (sent < count) {
       const r = client.publish(topic, payload, qos, false);
+      // Outbox full: onPublished calls pump() again as acks free slots.
+      if (r === -204) return;
       if (r < 0) {
-        // Outbox or socket queue full: continue when the event loop has run.
+        // Socket queue full (QoS 0): continue when the event loop has run.
         setImmediate(pump);
         return;
       }
@@ -74,8 +109,9 @@ function runFabmqtt(): void {
     if (done) return;
     done = true;
     report(startCpu, startWall, qos === 0 ? sent : acked);
+    // stop() sends DISCONNECT and ends the socket after what was written has left;
+    // the process then exits on its own once the socket is closed.
     client.stop();
-    setTimeout(() => process.exit(0), 50);
   }
   const timer = setInterval(() => client.tick(), 50);
   timer.unref();

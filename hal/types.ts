@@ -51,7 +51,9 @@ export interface Socket {
   /**
    * Queues bytes [start, end) of `data` for sending; they are copied before the
    * call returns. Returns 0, E_SOCKET_CLOSED after close, or E_SOCKET_QUEUE_FULL
-   * when the bounded send queue cannot take them (nothing was queued then).
+   * when the bounded send queue is already full (nothing was queued then; a
+   * write into a queue with room is taken whole, so a packet written as header
+   * then payload is never cut).
    */
   write(data: Uint8Array, start: number, end: number): number;
   /** Closes at once; onClose follows (asynchronously). Safe to call twice. */

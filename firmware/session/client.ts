@@ -239,25 +239,31 @@ export function createClient(opts: ClientOptions): Client {
     if (st === O.SLOT_AWAIT_PUBCOMP) r = sendAck(C.PUBREL, outbox.id[slot]);
     else r = sendPublish(outbox.topic[slot], outbox.payload[slot], outbox.qos[slot], outbox.retain[slot], outbox.dup[slot], outbox.id[slot]);
     if (r === 0) {
-      outbox.sent[slot] = true;
+      O.outboxMarkSent(outbox, slot);
       outbox.dup[slot] = true;
     }
   }
 
-  /** Sends unsent messages in flight, then starts queued ones while the window has room. */
+  /**
+   * Sends the packets in flight that have not gone out on this connection (in
+   * publish order: after a reconnect, or after a full send queue), then starts
+   * queued messages while the window has room. Stops at a full send queue; the
+   * next tick() tries again.
+   */
   function pump(): void {
-    let n = O.outboxOrder(outbox, -1);
-    for (let k = 0; k < n && state === ST_CONNECTED; k++) {
-      const slot = outbox.order[k];
-      if (outbox.state[slot] > O.SLOT_QUEUED && !outbox.sent[slot]) {
-        sendSlot(slot);
-        if (!outbox.sent[slot]) return; // send queue full: try again on tick
+    if (outbox.unsent > 0) {
+      const n = O.outboxOrder(outbox, -1);
+      for (let k = 0; k < n && state === ST_CONNECTED; k++) {
+        const slot = outbox.order[k];
+        if (outbox.state[slot] > O.SLOT_QUEUED && !outbox.sent[slot]) {
+          sendSlot(slot);
+          if (!outbox.sent[slot]) return;
+        }
       }
     }
     while (state === ST_CONNECTED && outbox.inFlight < window) {
-      n = O.outboxOrder(outbox, O.SLOT_QUEUED);
-      if (n === 0) return;
-      const slot = outbox.order[0];
+      const slot = O.outboxOldest(outbox, O.SLOT_QUEUED);
+      if (slot < 0) return;
       lastId = nextPacketId(lastId, idInUse);
       O.outboxStart(outbox, slot, lastId);
       sendSlot(slot);
@@ -297,7 +303,7 @@ export function createClient(opts: ClientOptions): Client {
     attempt++;
     state = ST_WAITING;
     stats.lastError = code;
-    for (let i = 0; i < outbox.sent.length; i++) outbox.sent[i] = false;
+    for (let i = 0; i < outbox.sent.length; i++) O.outboxMarkUnsent(outbox, i);
     for (let i = 0; i < subs.requestId.length; i++) subs.requestId[i] = 0;
     if (opts.onDisconnect) opts.onDisconnect(code);
   }
@@ -402,7 +408,7 @@ export function createClient(opts: ClientOptions): Client {
     if (type === C.PUBREC) {
       if (st === O.SLOT_AWAIT_PUBACK) return fail(E.E_PROTOCOL);
       outbox.state[slot] = O.SLOT_AWAIT_PUBCOMP;
-      outbox.sent[slot] = false;
+      O.outboxMarkUnsent(outbox, slot);
       sendSlot(slot);
       return;
     }

@@ -35,6 +35,8 @@ export interface Outbox {
   nextSeq: number;
   inFlight: number;
   count: number;
+  /** Slots in flight whose current packet has not gone out on this connection. */
+  unsent: number;
   /** Scratch list of slot indexes in order (see outboxOrder). */
   order: number[];
 }
@@ -55,6 +57,7 @@ export function createOutbox(capacity: number, window: number): Outbox {
     nextSeq: 1,
     inFlight: 0,
     count: 0,
+    unsent: 0,
     order: [],
   };
   for (let i = 0; i < capacity; i++) {
@@ -106,11 +109,38 @@ export function outboxStart(o: Outbox, slot: number, id: number): void {
   o.state[slot] = o.qos[slot] === 1 ? SLOT_AWAIT_PUBACK : SLOT_AWAIT_PUBREC;
   o.sent[slot] = false;
   o.inFlight++;
+  o.unsent++;
+}
+
+/** Records that the slot's current packet went out. Never fails. */
+export function outboxMarkSent(o: Outbox, slot: number): void {
+  if (o.sent[slot]) return;
+  o.sent[slot] = true;
+  o.unsent--;
+}
+
+/** Records that the slot's next packet (PUBREL, or a resend) still has to go out. Never fails. */
+export function outboxMarkUnsent(o: Outbox, slot: number): void {
+  if (!o.sent[slot] || o.state[slot] <= SLOT_QUEUED) return;
+  o.sent[slot] = false;
+  o.unsent++;
+}
+
+/** The slot in `state` published first, or -1: a linear scan, no sort. */
+export function outboxOldest(o: Outbox, state: number): number {
+  let best = -1;
+  for (let i = 0; i < o.state.length; i++) {
+    if (o.state[i] === state && (best < 0 || seqBefore(o.seq[i], o.seq[best]))) best = i;
+  }
+  return best;
 }
 
 /** Frees a slot (acknowledged); drops the references to topic and payload. Never fails. */
 export function outboxFree(o: Outbox, slot: number): void {
-  if (o.state[slot] > SLOT_QUEUED) o.inFlight--;
+  if (o.state[slot] > SLOT_QUEUED) {
+    o.inFlight--;
+    if (!o.sent[slot]) o.unsent--;
+  }
   if (o.state[slot] !== SLOT_FREE) o.count--;
   o.state[slot] = SLOT_FREE;
   o.topic[slot] = "";

@@ -11,8 +11,9 @@ import type { Net, NetTarget, Socket, SocketHandlers } from "../types";
  *   none runs inside connect(), write() or close().
  * - TLS verifies the broker's certificate and name by default; `verify: false`
  *   must be asked for.
- * - write() copies the bytes and bounds what waits unsent (`maxQueuedBytes`):
- *   past it, E_SOCKET_QUEUE_FULL and nothing is queued, as on a board.
+ * - write() copies the bytes and bounds what waits unsent: once
+ *   `maxQueuedBytes` wait, E_SOCKET_QUEUE_FULL and nothing is queued (so the
+ *   queue never holds more than that plus one write).
  * - `splitReads` re-cuts incoming data into pieces of the sizes it returns, to
  *   deliver data as arbitrarily as Espruino does (536 bytes at most there).
  */
@@ -84,6 +85,12 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
       sock.setNoDelay(true);
       let closed = false;
       let failed = false;
+      let corked = false;
+      // Writes made in one turn of the event loop leave in one system call.
+      const uncork = () => {
+        corked = false;
+        if (!sock.destroyed) sock.uncork();
+      };
       sock.on(target.tls ? "secureConnect" : "connect", () => {
         if (!closed) handlers.onConnect();
       });
@@ -110,14 +117,20 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
       return {
         write(data: Uint8Array, start: number, end: number): number {
           if (closed || failed || sock.destroyed) return E.E_SOCKET_CLOSED;
-          const n = end - start;
-          if (sock.writableLength + n > maxQueued && sock.writableLength > 0) return E.E_SOCKET_QUEUE_FULL;
+          if (sock.writableLength >= maxQueued) return E.E_SOCKET_QUEUE_FULL;
+          if (!corked) {
+            corked = true;
+            sock.cork();
+            process.nextTick(uncork);
+          }
           sock.write(Buffer.from(data.subarray(start, end)));
           return 0;
         },
         close(): void {
-          if (sock.destroyed) return;
-          sock.destroy();
+          if (sock.destroyed || closed) return;
+          // What was written (a DISCONNECT, say) still leaves; then the socket goes.
+          sock.end();
+          setTimeout(() => sock.destroy(), 2000).unref();
         },
       };
     },
