@@ -10,7 +10,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as E from "../firmware/errors";
+import mqttPacket from "mqtt-packet";
 import { ST_CONNECTED } from "../firmware/session/client";
+import { createNodeNet } from "../hal/node/net";
+import type { Net } from "../hal/types";
 import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
 import { mosquittoPub, mosquittoSub, startMosquitto } from "./support/mosquitto";
 
@@ -27,6 +30,41 @@ function makeOtherCa(): string {
   const pem = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
   fs.rmSync(dir, { recursive: true, force: true });
   return pem;
+}
+
+/**
+ * A Net that watches the sender's wire with mqtt-packet: the packet id of each
+ * message (by payload) and the ids the broker acknowledged (PUBACK, PUBREC).
+ */
+function createTap() {
+  const inner = createNodeNet();
+  const idOf = new Map<string, number>();
+  const acked: number[] = [];
+  const net: Net = {
+    connect(target, handlers) {
+      const inParser = mqttPacket.parser({ protocolVersion: 4 });
+      const outParser = mqttPacket.parser({ protocolVersion: 4 });
+      inParser.on("packet", (p: any) => (p.cmd === "puback" || p.cmd === "pubrec") && acked.push(p.messageId));
+      outParser.on("packet", (p: any) => p.cmd === "publish" && p.qos > 0 && !idOf.has(String(p.payload)) && idOf.set(String(p.payload), p.messageId));
+      const socket = inner.connect(target, {
+        ...handlers,
+        onData: (chunk) => {
+          inParser.parse(Buffer.from(chunk as Uint8Array));
+          handlers.onData(chunk);
+        },
+      });
+      if (typeof socket === "number") return socket;
+      return {
+        write: (data, start, end) => {
+          const r = socket.write(data, start, end);
+          if (r === 0) outParser.parse(Buffer.from(data.subarray(start, end)));
+          return r;
+        },
+        close: () => socket.close(),
+      };
+    },
+  };
+  return { net, idOf, acked };
 }
 
 function payloadOf(n: number, size: number): Uint8Array {
@@ -163,14 +201,21 @@ describe("client against mosquitto", function () {
     assert.deepEqual(back.messages.map((m) => m.payload.toString()).sort(), Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
   });
 
-  it("loses no QoS 1 and no QoS 2 message, and duplicates no QoS 2 one, across a broker kill and restart", async function () {
-    this.timeout(120000);
+  /**
+   * A sender publishes 2N messages (QoS 1 and 2 alternating) to a receiver on a
+   * persistent session; mid-stream the broker goes down (`how`) and comes back.
+   * Returns what was lost and duplicated, and which lost messages the broker
+   * had acknowledged (PUBACK/PUBREC seen by the sender) before it went down.
+   */
+  async function restartScenario(how: "terminate" | "kill9") {
     const N = 400;
-    const topic = `restart/${Date.now()}`;
-    const receiver = startLiveClient(broker.port, { ...auth, clientId: `rx-${process.pid}`, cleanSession: false, queueSize: 16 });
+    const topic = `restart/${how}/${Date.now()}`;
+    const receiver = startLiveClient(broker.port, { ...auth, clientId: `rx-${how}-${process.pid}`, cleanSession: false });
     receiver.client.subscribe(`${topic}/+`, 2);
     await waitFor(() => receiver.subacks.length === 1, "SUBACK");
-    const sender = startLiveClient(broker.port, { ...auth, clientId: `tx-${process.pid}`, cleanSession: false, queueSize: 2 * N + 4 });
+    // Watch the sender's wire: which message has which id, and which the broker acknowledged before going down.
+    const tap = createTap();
+    const sender = startLiveClient(broker.port, { ...auth, clientId: `tx-${how}-${process.pid}`, cleanSession: false, queueSize: 2 * N + 4, net: tap.net });
     await waitFor(() => sender.client.state() === ST_CONNECTED, "sender connected");
     let queued = 0;
     const publishSome = (count: number) => {
@@ -181,23 +226,44 @@ describe("client against mosquitto", function () {
     };
     publishSome(N / 2);
     await waitFor(() => sender.published.length > N / 4, "some acknowledged");
-    await broker.kill9();
+    await broker[how]();
+    const ackedBeforeDown = new Set(tap.acked);
     publishSome(N / 2); // queued while the broker is down
     await new Promise((r) => setTimeout(r, 300));
     await broker.restart();
     publishSome(2 * N);
     await waitFor(() => sender.published.length === 2 * N, "every message acknowledged", 60000);
+    assert.ok(sender.events.some((e) => e.startsWith("disconnect:")), "the sender saw the broker go");
     const wanted = (qos: number) => Array.from({ length: N }, (_, i) => `n${2 * i + (qos === 1 ? 0 : 1)}`);
     const got = (qos: number) => receiver.messages.filter((m) => m.topic.endsWith(`/${qos}`)).map((m) => m.payload.toString());
-    await waitFor(() => new Set(got(1)).size === N && new Set(got(2)).size === N, "every message received", 60000).catch((e) => {
-      const missing = (qos: number) => wanted(qos).filter((m) => !got(qos).includes(m));
-      throw new Error(`${e.message}: missing QoS 1 ${missing(1).join(",")}; missing QoS 2 ${missing(2).join(",")}; receiver ${receiver.events.join(" ")}; sender ${sender.events.join(" ")}`);
-    });
+    const missing = (qos: number) => wanted(qos).filter((m) => !got(qos).includes(m));
+    await waitFor(() => missing(1).length === 0 && missing(2).length === 0, "every message received", 8000).catch(() => undefined);
+    const lost = [...missing(1), ...missing(2)];
     const q2 = got(2);
-    assert.equal(q2.length, new Set(q2).size, "a QoS 2 message was delivered twice");
-    assert.deepEqual([...new Set(got(1))].sort(), wanted(1).sort());
-    assert.deepEqual([...q2].sort(), wanted(2).sort());
-    assert.ok(sender.events.some((e) => e.startsWith("disconnect:")), "the sender saw the broker go");
+    return {
+      lost,
+      lostUnacked: lost.filter((m) => !ackedBeforeDown.has(tap.idOf.get(m) ?? -1)),
+      duplicatedQos2: q2.length - new Set(q2).size,
+      q1Duplicates: got(1).length - new Set(got(1)).size,
+    };
+  }
+
+  it("loses no QoS 1 or 2 message and duplicates no QoS 2 one when the broker restarts mid-stream", async function () {
+    this.timeout(120000);
+    const r = await restartScenario("terminate");
+    assert.deepEqual(r.lost, [], "lost messages");
+    assert.equal(r.duplicatedQos2, 0, "QoS 2 messages delivered twice");
+  });
+
+  it("duplicates no QoS 2 message and loses none the broker had not acknowledged when mosquitto is SIGKILLed mid-stream", async function () {
+    this.timeout(120000);
+    const r = await restartScenario("kill9");
+    // mosquitto acknowledges (PUBACK/PUBREC) before its next save: a SIGKILL in
+    // between loses what it had acknowledged, whatever the client. Those are
+    // printed; anything else lost is the client's fault and fails the test.
+    if (r.lost.length) console.log(`      mosquitto lost ${r.lost.length} message(s) it had acknowledged before SIGKILL: ${r.lost.join(", ")}`);
+    assert.deepEqual(r.lostUnacked, [], "lost messages the broker had not acknowledged");
+    assert.equal(r.duplicatedQos2, 0, "QoS 2 messages delivered twice");
   });
 
   describe("with the broker's own tools", () => {

@@ -328,6 +328,33 @@ describe("client: inbound", () => {
     assert.equal(rig.messages.length, 3);
   });
 
+  it("tells a resend from a new message reusing an id awaiting PUBREL (a broker that lost its state)", () => {
+    const rig = createRig().connect();
+    const c = rig.net.last;
+    c.send({ cmd: "publish", topic: "in/2", payload: Buffer.from("old"), qos: 2, messageId: 6 });
+    c.send({ cmd: "publish", topic: "in/2", payload: Buffer.from("old"), qos: 2, messageId: 6, dup: false }); // resent without DUP
+    c.send({ cmd: "publish", topic: "in/2", payload: Buffer.from("new"), qos: 2, messageId: 6, dup: false });
+    c.send({ cmd: "publish", topic: "in/2", payload: Buffer.from("new"), qos: 2, messageId: 6, dup: true });
+    rig.run();
+    assert.deepEqual(rig.messages.map((m) => m.payload), ["old", "new"]);
+    assert.deepEqual(c.packets("pubrec").map((p) => p.messageId), [6, 6, 6, 6]);
+  });
+
+  it("does not deliver again a completed QoS 2 message that a rolled-back broker resends with DUP", () => {
+    const rig = createRig().connect();
+    const c = rig.net.last;
+    const pub = { cmd: "publish", topic: "in/2", payload: Buffer.from("on"), qos: 2, messageId: 12 };
+    c.send(pub);
+    c.send({ cmd: "pubrel", messageId: 12 });
+    c.send({ ...pub, dup: true }); // resent by a broker restored from an older save
+    rig.run();
+    assert.deepEqual(rig.messages.map((m) => m.payload), ["on"]);
+    assert.deepEqual(c.packets("pubrec").map((p) => p.messageId), [12, 12]);
+    c.send({ ...pub, dup: false }); // the same command sent again by the application: a new message
+    rig.run();
+    assert.deepEqual(rig.messages.map((m) => m.payload), ["on", "on"]);
+  });
+
   it("keeps QoS 2 ids awaiting PUBREL across a resumed session", () => {
     const rig = createRig({ cleanSession: false }).connect();
     const pub = { cmd: "publish", topic: "in/2", payload: Buffer.from("once"), qos: 2, messageId: 4 };

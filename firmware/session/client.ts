@@ -10,7 +10,7 @@ import { writeText } from "../mqtt/utf8";
 import { elapsed } from "../time";
 import type { Clock, Net, NetTarget, Socket } from "../../hal/types";
 import { backoffDelay } from "./backoff";
-import { createInboundQos2, inboundAdd, inboundClear, inboundHas, inboundRemove } from "./inbound-qos2";
+import { createInboundQos2, hashBytes, inboundAdd, inboundClear, inboundIsDuplicate, inboundRelease } from "./inbound-qos2";
 import * as O from "./outbox";
 import { nextPacketId } from "./packet-id";
 import * as S from "./subscriptions";
@@ -44,9 +44,10 @@ import { topicMatches } from "./topic";
  * - Offline: QoS 1/2 wait in the outbox across reconnects; QoS 0 is dropped
  *   and publish() returns E_OFFLINE_DROPPED.
  * - Inbound: QoS 1 is acknowledged after the handlers ran; QoS 2 is delivered
- *   once, on the first PUBLISH, and its id kept until PUBREL so a duplicate is
- *   acknowledged (PUBREC) but not delivered again (the id set is bounded:
- *   see inbound-qos2.ts for what happens past it). A handler that throws is
+ *   once: its id and a hash of its content are kept until PUBREL (and a while
+ *   after), so a resend is acknowledged (PUBREC) but not delivered again,
+ *   even from a broker restored from an older save (inbound-qos2.ts has the
+ *   rules and the bound). A handler that throws is
  *   reported with E_HANDLER_FAILED and the message still counts as delivered.
  * - An incoming PUBLISH larger than maxPacketSize is not delivered: it is
  *   acknowledged (so the broker does not resend it forever) and reported with
@@ -390,8 +391,10 @@ export function createClient(opts: ClientOptions): Client {
   function onPublish(): void {
     const id = packet.packetId;
     if (packet.qos === 2) {
-      if (!inboundHas(inbound, id)) {
-        if (!inboundAdd(inbound, id) && opts.onError) opts.onError(E.E_INBOUND_QOS2_FULL);
+      // Exactly once, also against a broker restored from an older save: see inbound-qos2.ts.
+      const hash = hashBytes(hashBytes(0, framer.buf, packet.topicStart, packet.topicLength), framer.buf, packet.payloadStart, packet.payloadLength);
+      if (!inboundIsDuplicate(inbound, id, hash, packet.dup)) {
+        if (!inboundAdd(inbound, id, hash) && opts.onError) opts.onError(E.E_INBOUND_QOS2_FULL);
         deliver();
       }
       sendAck(C.PUBREC, id);
@@ -450,7 +453,7 @@ export function createClient(opts: ClientOptions): Client {
       case C.PUBCOMP:
         return onOutboundAck(type);
       case C.PUBREL:
-        inboundRemove(inbound, packet.packetId);
+        inboundRelease(inbound, packet.packetId);
         // PUBCOMP even for an id not known (section 4.3.3): the broker resends PUBREL after a reconnect.
         sendAck(C.PUBCOMP, packet.packetId);
         return;
@@ -471,7 +474,7 @@ export function createClient(opts: ClientOptions): Client {
     if (opts.onError) opts.onError(E.E_PACKET_TOO_LARGE);
     if (packet.qos === 1) sendAck(C.PUBACK, packet.packetId);
     else if (packet.qos === 2) {
-      if (!inboundHas(inbound, packet.packetId)) inboundAdd(inbound, packet.packetId);
+      inboundAdd(inbound, packet.packetId, 0);
       sendAck(C.PUBREC, packet.packetId);
     }
   }

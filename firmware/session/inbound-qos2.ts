@@ -1,73 +1,110 @@
 /**
- * Packet ids of inbound QoS 2 messages delivered to the application and
- * awaiting PUBREL: a duplicate PUBLISH with one of these ids is acknowledged
- * again but not delivered again (exactly once). Fixed capacity, no allocation.
+ * What the client remembers of inbound QoS 2 messages, for exactly-once
+ * delivery: packet id and a hash of topic and payload, for messages awaiting
+ * PUBREL ("active") and, while room lasts, for recently completed ones
+ * ("released"). Fixed capacity, no allocation.
+ *
+ * A PUBLISH is a duplicate (acknowledged with PUBREC, not delivered) when:
+ * - its id is active with the same content hash (the spec's rule, section
+ *   4.3.3, made safe against id reuse), or
+ * - its id was released with the same content hash and DUP is set: a broker
+ *   killed and restored from an older save resends a message the client had
+ *   already completed (measured with mosquitto killed mid-stream).
+ * Anything else is a new message, including an id reused for other content by
+ * a broker that lost its state.
  */
 export interface InboundQos2 {
   ids: number[];
-  /** When each id was added (a counter), to find the oldest. */
+  hashes: number[];
+  released: boolean[];
+  /** When each entry was written (a counter), to find the oldest. */
   ages: number[];
+  /** Active entries. */
   count: number;
   nextAge: number;
 }
 
-/** A set with room for `capacity` ids. Never fails. */
+/** A memory with room for `capacity` entries. Never fails. */
 export function createInboundQos2(capacity: number): InboundQos2 {
-  const ids: number[] = [];
-  const ages: number[] = [];
+  const s: InboundQos2 = { ids: [], hashes: [], released: [], ages: [], count: 0, nextAge: 1 };
   for (let i = 0; i < capacity; i++) {
-    ids.push(0);
-    ages.push(0);
+    s.ids.push(0);
+    s.hashes.push(0);
+    s.released.push(false);
+    s.ages.push(0);
   }
-  return { ids: ids, ages: ages, count: 0, nextAge: 1 };
+  return s;
 }
 
-/** Whether `id` awaits its PUBREL. */
-export function inboundHas(s: InboundQos2, id: number): boolean {
-  for (let i = 0; i < s.ids.length; i++) if (s.ids[i] === id) return true;
-  return false;
+/** A 32-bit hash of bytes [start, start+len) mixed into `seed`. Never fails. */
+export function hashBytes(seed: number, buf: Uint8Array, start: number, len: number): number {
+  let h = seed | 0;
+  for (let i = 0; i < len; i++) h = ((h << 5) - h + buf[start + i]) | 0;
+  return h;
+}
+
+/** The entry holding `id` (active or released), or -1. */
+export function inboundFind(s: InboundQos2, id: number): number {
+  for (let i = 0; i < s.ids.length; i++) if (s.ids[i] === id) return i;
+  return -1;
+}
+
+/** Whether a PUBLISH with this id, content hash and DUP flag was delivered already. */
+export function inboundIsDuplicate(s: InboundQos2, id: number, hash: number, dup: boolean): boolean {
+  const slot = inboundFind(s, id);
+  if (slot < 0 || s.hashes[slot] !== hash) return false;
+  return !s.released[slot] || dup;
 }
 
 /**
- * Records `id`. When the set is full, the oldest id is forgotten to make room
- * and false is returned: that message's PUBREC went out long before, so the
- * broker resends only its PUBREL, and a duplicate could reach the application
- * only if that PUBREC was lost in a broken connection. Size the set at least as
- * large as the broker's in-flight limit (mosquitto's max_inflight_messages,
- * 20 by default) and this never happens.
+ * Records a delivered message as active. Returns false when an active entry had
+ * to be forgotten for room (more messages await PUBREL than the capacity): its
+ * PUBREC went out long before, so only a lost PUBREC could then let a duplicate
+ * through. Size the memory above the broker's in-flight limit (mosquitto's
+ * max_inflight_messages, 20 by default) and it never happens.
  */
-export function inboundAdd(s: InboundQos2, id: number): boolean {
-  let slot = -1;
-  let oldest = -1;
-  for (let i = 0; i < s.ids.length; i++) {
-    if (s.ids[i] === 0) {
-      slot = i;
-      break;
+export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
+  let slot = inboundFind(s, id);
+  let ok = true;
+  if (slot < 0) {
+    // A free entry, else the oldest released one, else the oldest active one.
+    let oldestReleased = -1;
+    let oldestActive = -1;
+    for (let i = 0; i < s.ids.length && slot < 0; i++) {
+      if (s.ids[i] === 0) slot = i;
+      else if (s.released[i]) {
+        if (oldestReleased < 0 || s.ages[i] < s.ages[oldestReleased]) oldestReleased = i;
+      } else if (oldestActive < 0 || s.ages[i] < s.ages[oldestActive]) oldestActive = i;
     }
-    if (oldest < 0 || s.ages[i] < s.ages[oldest]) oldest = i;
+    if (slot < 0) slot = oldestReleased >= 0 ? oldestReleased : oldestActive;
+    if (slot < 0) return false;
+    ok = s.ids[slot] === 0 || s.released[slot];
+  } else if (!s.released[slot]) {
+    s.hashes[slot] = hash;
+    return true;
   }
-  const room = slot >= 0;
-  if (!room) slot = oldest;
-  else s.count++;
+  if (s.ids[slot] === 0 || s.released[slot]) s.count++;
   s.ids[slot] = id;
+  s.hashes[slot] = hash;
+  s.released[slot] = false;
   s.ages[slot] = s.nextAge++;
-  return room;
+  return ok;
 }
 
-/** Forgets `id` (PUBREL came); returns whether it was there. */
-export function inboundRemove(s: InboundQos2, id: number): boolean {
-  for (let i = 0; i < s.ids.length; i++) {
-    if (s.ids[i] === id) {
-      s.ids[i] = 0;
-      s.count--;
-      return true;
-    }
-  }
-  return false;
+/** PUBREL came: the entry becomes released. Returns whether it was active. */
+export function inboundRelease(s: InboundQos2, id: number): boolean {
+  const slot = inboundFind(s, id);
+  if (slot < 0 || s.released[slot]) return false;
+  s.released[slot] = true;
+  s.count--;
+  return true;
 }
 
-/** Forgets every id (the broker did not keep the session). Never fails. */
+/** Forgets everything (the broker did not keep the session). Never fails. */
 export function inboundClear(s: InboundQos2): void {
-  for (let i = 0; i < s.ids.length; i++) s.ids[i] = 0;
+  for (let i = 0; i < s.ids.length; i++) {
+    s.ids[i] = 0;
+    s.released[i] = false;
+  }
   s.count = 0;
 }

@@ -31,6 +31,8 @@ export interface Mosquitto {
   stop(): Promise<void>;
   /** Kills it with SIGKILL, as a power cut would. */
   kill9(): Promise<void>;
+  /** Stops it with SIGTERM (it saves its state), keeping its directory for restart(). */
+  terminate(): Promise<void>;
   /** Starts it again on the same ports and directory (after kill9). */
   restart(): Promise<void>;
   log(): string;
@@ -166,6 +168,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
       fs.rmSync(dir, { recursive: true, force: true });
     },
     kill9: () => killWith("SIGKILL"),
+    terminate: () => killWith("SIGTERM"),
     restart: launch,
     log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : ""),
   };
