@@ -4,12 +4,18 @@
  * 127.0.0.1:PORT with fabmqtt or MQTT.js, as fast as the client allows, and
  * prints one JSON line: { cpuUs, wallMs, acked }.
  *
- *   tsx bench/client-publisher.ts <fabmqtt|mqttjs> <port> <qos> <count> <size> <topic>
+ *   tsx bench/client-publisher.ts <fabmqtt|mqttjs|raw> <port> <qos> <count> <size> <topic>
+ *
+ * "raw" is the ceiling, not a client: every packet encoded before the clock
+ * starts and written in one go on a plain socket, acks counted by scanning
+ * bytes (PUBREC answered with PUBREL). No client can publish with less work.
  */
 import { buildSync } from "esbuild";
 import { createRequire } from "node:module";
 import path from "node:path";
 import mqtt from "mqtt";
+import net from "node:net";
+import type * as CodecModule from "../firmware/mqtt/index";
 import type * as ClientModule from "../firmware/session/client";
 import type * as ClockModule from "../hal/node/clock";
 import type * as NetModule from "../hal/node/net";
@@ -52,6 +58,14 @@ const WINDOW = Number(process.env.FABMQTT_BENCH_WINDOW || 256);
 function report(startCpu: NodeJS.CpuUsage, startWall: number, acked: number): void {
   const cpu = process.cpuUsage(startCpu);
   process.stdout.write(JSON.stringify({ cpuUs: cpu.user + cpu.system, wallMs: performance.now() - startWall, acked }) + "\n");
+}
+
+/** The codec, bundled the same way, for the raw publisher. */
+function loadBundledCodec(): typeof CodecModule {
+  const out = buildSync({ entryPoints: [path.join(__dirname, "..", "firmware", "mqtt", "index.ts")], bundle: true, write: false, format: "cjs", platform: "node", target: "node20" });
+  const mod = { exports: {} as Record<string, unknown> };
+  new Function("module", "exports", out.outputFiles[0].text)(mod, mod.exports);
+  return mod.exports as unknown as typeof CodecModule;
 }
 
 function runFabmqtt(): void {
@@ -144,9 +158,53 @@ function runMqttJs(): void {
   });
 }
 
+function runRaw(): void {
+  const { encodeConnect, encodePublish, encodePubrel } = loadBundledCodec();
+  const packets = new Uint8Array(count * (payload.length + topic.length + 8));
+  let end = 0;
+  for (let i = 0; i < count; i++) end = encodePublish(packets, end, topic, payload, qos, false, false, (i % 65535) + 1);
+  const connect = new Uint8Array(64);
+  const connectEnd = encodeConnect(connect, 0, { clientId: `bench-raw-${process.pid}`, cleanSession: true, keepalive: 60 });
+  const sock = net.connect({ host: "127.0.0.1", port });
+  sock.setNoDelay(true);
+  let startCpu: NodeJS.CpuUsage;
+  let startWall = 0;
+  let connected = false;
+  let acked = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  const rel = new Uint8Array(4);
+  const done = () => {
+    report(startCpu, startWall, qos === 0 ? count : acked);
+    sock.end();
+  };
+  sock.on("connect", () => sock.write(Buffer.from(connect.subarray(0, connectEnd))));
+  sock.on("data", (data: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, data]) : data;
+    let at = 0;
+    if (!connected) {
+      if (pending.length < 4) return;
+      connected = true;
+      at = 4; // CONNACK
+      startCpu = process.cpuUsage();
+      startWall = performance.now();
+      sock.write(Buffer.from(packets.buffer, 0, end), qos === 0 ? done : undefined);
+    }
+    // Every ack a publisher receives is 4 bytes: PUBACK, PUBREC, PUBCOMP.
+    while (pending.length - at >= 4) {
+      const type = pending[at] >> 4;
+      if (type === 5) sock.write(Buffer.from(rel.subarray(0, encodePubrel(rel, 0, (pending[at + 2] << 8) | pending[at + 3]))));
+      else if (type === 4 || type === 7) acked++;
+      at += 4;
+    }
+    pending = pending.subarray(at);
+    if (qos > 0 && acked === count) done();
+  });
+}
+
 if (which === "fabmqtt") runFabmqtt();
+else if (which === "raw") runRaw();
 else if (which === "mqttjs") runMqttJs();
 else {
-  process.stderr.write("usage: client-publisher.ts <fabmqtt|mqttjs> <port> <qos> <count> <size> <topic>\n");
+  process.stderr.write("usage: client-publisher.ts <fabmqtt|mqttjs|raw> <port> <qos> <count> <size> <topic>\n");
   process.exit(1);
 }
