@@ -10,6 +10,7 @@
  *   npm run bench:client               Markdown report
  *   npm run bench:client -- --json     the same, then one JSON object on the last line
  *   FABMQTT_BENCH_COUNT=5000 npm run bench:client   fewer messages
+ *   FABMQTT_BENCH_ROUNDS=5 npm run bench:client     more runs per figure (median; default 3)
  *
  * The broker is configured for the load: max_queued_messages far above COUNT
  * (mosquitto's default of 1,000 would drop QoS 1/2 messages queued for the
@@ -24,6 +25,8 @@ import { startMosquitto } from "../test/support/mosquitto";
 const COUNT = Number(process.env.FABMQTT_BENCH_COUNT || 20000);
 const SIZE = 64;
 const JSON_OUT = process.argv.includes("--json");
+/** Runs per client and QoS; the figures are medians (single runs swing by 30% here). */
+const ROUNDS = Number(process.env.FABMQTT_BENCH_ROUNDS || 3);
 const TARGET_RATE: Record<number, number> = { 0: 1.5, 1: 1.15, 2: 2 };
 const TARGET_CPU: Record<number, number> = { 0: 0.1, 1: 0.5, 2: 0.5 };
 
@@ -88,6 +91,23 @@ async function measure(which: string, port: number, qos: number): Promise<Run> {
   };
 }
 
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+/** The median of each figure over the rounds (received: the smallest). */
+function medianRun(samples: Run[]): Run {
+  return {
+    client: samples[0].client,
+    qos: samples[0].qos,
+    received: Math.min(...samples.map((r) => r.received)),
+    msgPerSec: median(samples.map((r) => r.msgPerSec)),
+    cpuUsPerMsg: median(samples.map((r) => r.cpuUsPerMsg)),
+    publisherWallMs: median(samples.map((r) => r.publisherWallMs)),
+  };
+}
+
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
@@ -97,16 +117,20 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   try {
     for (const qos of [0, 1, 2]) {
-      // Alternate the order so neither client always runs on a warmer broker.
-      const order = qos % 2 === 0 ? ["fabmqtt", "mqttjs", "raw"] : ["raw", "mqttjs", "fabmqtt"];
-      for (const which of order) runs.push(await measure(which, broker.port, qos));
+      const samples: Record<string, Run[]> = { fabmqtt: [], mqttjs: [], raw: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate the order so no client always runs on a warmer broker.
+        const order = round % 2 === 0 ? ["fabmqtt", "mqttjs", "raw"] : ["raw", "mqttjs", "fabmqtt"];
+        for (const which of order) samples[which].push(await measure(which, broker.port, qos));
+      }
+      for (const which of Object.keys(samples)) runs.push(medianRun(samples[which]));
     }
   } finally {
     await broker.stop();
   }
   const date = new Date().toISOString().slice(0, 10);
   const lines: string[] = [];
-  lines.push(`# Client benchmark, ${date}: ${COUNT} messages of ${SIZE} B per run`);
+  lines.push(`# Client benchmark, ${date}: ${COUNT} messages of ${SIZE} B per run, median of ${ROUNDS} runs`);
   lines.push("");
   lines.push(`Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores; mosquitto on 127.0.0.1; one MQTT.js subscriber.`);
   lines.push("");
