@@ -237,6 +237,25 @@ describe("client: outbound QoS", () => {
     assert.equal(rig.publishedSeqs.length, 4);
   });
 
+  it("refills a large window in batches of a quarter of it, and tick() sends what waits", () => {
+    const rig = createRig({ inflightWindow: 8, queueSize: 16 });
+    rig.connect();
+    rig.broker.script.ackPublishes = false;
+    for (let i = 0; i < 12; i++) rig.client.publish(`b/${i}`, "x", 1, false);
+    rig.run();
+    const c = rig.net.last;
+    assert.equal(c.packets("publish").length, 7, "the 8th waits: one free slot is less than a batch of 2");
+    rig.advance(100);
+    assert.equal(c.packets("publish").length, 8, "tick() fills the window");
+    c.send({ cmd: "puback", messageId: c.packets("publish")[0].messageId });
+    rig.net.flush();
+    assert.equal(c.packets("publish").length, 8, "one free slot: wait for a batch");
+    c.send({ cmd: "puback", messageId: c.packets("publish")[1].messageId });
+    rig.net.flush();
+    assert.equal(c.packets("publish").length, 10);
+    assert.deepEqual(c.packets("publish").map((p) => p.topic).slice(7), ["b/7", "b/8", "b/9"]);
+  });
+
   it("wraps packet ids from 65535 to 1 and never reuses one in flight", () => {
     const rig = createRig({ inflightWindow: 2, queueSize: 2 });
     rig.connect();

@@ -23,6 +23,8 @@ export interface Message {
   qos: number;
   retain: boolean;
   dup: boolean;
+  /** The broker's packet id (0 at QoS 0): for logs and diagnosis. */
+  packetId: number;
 }
 
 export type MessageHandler = (message: Message) => void;

@@ -13,6 +13,7 @@ export interface LiveMessage {
   qos: number;
   retain: boolean;
   dup: boolean;
+  packetId: number;
 }
 
 export interface LiveClient {
@@ -48,7 +49,7 @@ export function startLiveClient(port: number, over: Partial<ClientOptions> = {})
     queueSize: 64,
     onConnect: (sp) => events.push(`connect:${sp}`),
     onDisconnect: (code) => events.push(`disconnect:${code}`),
-    onMessage: (m: Message) => messages.push({ topic: m.topic, payload: Buffer.from(m.payload), qos: m.qos, retain: m.retain, dup: m.dup }),
+    onMessage: (m: Message) => messages.push({ topic: m.topic, payload: Buffer.from(m.payload), qos: m.qos, retain: m.retain, dup: m.dup, packetId: m.packetId }),
     onPublished: (seq) => published.push(seq),
     onSubscribe: (f, r) => subacks.push([f, r]),
     ...over,
