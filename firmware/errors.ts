@@ -8,6 +8,7 @@
  *   -100 .. -149  codec       (firmware/mqtt)
  *   -200 .. -249  session     (firmware/session)
  *   -300 .. -349  platform    (hal/)
+ *   -400 .. -449  device app  (firmware/app)
  *
  * Recovery rule: any error on a connected client means close the socket, back
  * off, reconnect. The device prints the number; the host turns it into a name
@@ -106,3 +107,32 @@ export const E_SOCKET_BAD_ARGUMENT = -312;
 export const E_TLS_HANDSHAKE = -313;
 /** Invalid TLS data on the connection. */
 export const E_TLS_DATA = -314;
+/** Joining WiFi failed: wrong password. */
+export const E_WIFI_WRONG_PASSWORD = -320;
+/** Joining WiFi failed: no access point with that name. */
+export const E_WIFI_NO_AP = -321;
+/** Joining WiFi failed or the link dropped, for another reason. */
+export const E_WIFI_FAILED = -322;
+
+/** The board has no such pin. */
+export const E_PIN_INVALID = -330;
+/** The pin cannot do that (analog on a pin without ADC, output on an input-only pin). */
+export const E_PIN_UNSUPPORTED = -331;
+
+/** The sensor did not answer in time. */
+export const E_SENSOR_TIMEOUT = -335;
+/** The sensor's answer failed its checksum or CRC. */
+export const E_SENSOR_CHECKSUM = -336;
+/** No sensor found on the pin (no presence pulse, no device on the bus). */
+export const E_SENSOR_NOT_FOUND = -337;
+/** A reading is already under way. */
+export const E_SENSOR_BUSY = -338;
+/** The sensor kind is not known to the firmware. */
+export const E_SENSOR_KIND = -339;
+
+/** Storage is full. */
+export const E_STORAGE_FULL = -340;
+/** A Storage name is empty or longer than 28 characters. */
+export const E_STORAGE_NAME = -341;
+/** Storage failed otherwise. */
+export const E_STORAGE_FAILED = -342;

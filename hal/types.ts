@@ -69,3 +69,136 @@ export interface Net {
    */
   connect(target: NetTarget, handlers: SocketHandlers): Socket | number;
 }
+
+/** A timer handle; 0 is never a valid handle. */
+export type TimerId = number;
+
+/**
+ * Timers. The firmware keeps to one repeating tick and decides everything else
+ * against the clock; drivers may use one-shot timers. Cancelling 0, an unknown
+ * or an already fired handle does nothing (on Espruino `clearTimeout(undefined)`
+ * throws and `clearTimeout()` clears every timer: the HAL guards both).
+ */
+export interface Timers {
+  /** Calls `fn` every `ms` milliseconds; returns its handle. */
+  every(ms: number, fn: () => void): TimerId;
+  /** Calls `fn` once after `ms` milliseconds; returns its handle. */
+  after(ms: number, fn: () => void): TimerId;
+  /** Stops a timer. Safe with 0 or a stale handle. */
+  cancel(id: TimerId): void;
+}
+
+/** WiFi link state as reported by Wifi.state(). */
+export const WIFI_DOWN = 0;
+export const WIFI_JOINING = 1;
+export const WIFI_UP = 2;
+
+/** What the WiFi driver tells its owner; never called inside the call that caused it. */
+export interface WifiHandlers {
+  /** The station has an IP address. */
+  onUp(ip: string): void;
+  /** The link is down, or joining failed: a platform code (E_WIFI_*). */
+  onDown(code: number): void;
+}
+
+/**
+ * The WiFi station. Joining is one attempt from the firmware's point of view:
+ * the firmware runs its own reconnect loop (the ESP32 driver gives up after
+ * three tries, the ESP8266 one retries forever: the HAL hides both). Boards
+ * without a WiFi module (Linux) report WIFI_UP at once.
+ */
+export interface Wifi {
+  /** Starts joining `ssid`; returns 0 or a negative code (bad argument). */
+  join(ssid: string, password: string, handlers: WifiHandlers): number;
+  /** Leaves the network; onDown follows if it was up. */
+  leave(): void;
+  /** WIFI_DOWN, WIFI_JOINING or WIFI_UP. */
+  state(): number;
+  /** The station's IP address, "" when down. */
+  ip(): string;
+  /** Sets the DHCP host name; returns 0 or a negative code. */
+  setHostname(name: string): number;
+}
+
+/** Pin modes, in Espruino's words. */
+export type PinMode = "input" | "input_pullup" | "input_pulldown" | "output" | "opendrain";
+
+/**
+ * Pins, named in Espruino's numbering ("D2", "A0"). Every call returns a
+ * negative code (E_PIN_*) instead of throwing for a pin the platform does not
+ * have or a mode it cannot do.
+ */
+export interface Gpio {
+  /** Sets a pin's mode; returns 0 or a negative code. */
+  mode(pin: string, mode: PinMode): number;
+  /** Drives an output pin; returns 0 or a negative code. */
+  write(pin: string, high: boolean): number;
+  /** Reads a digital pin: 0, 1 or a negative code. */
+  read(pin: string): number;
+  /** Reads an analog pin: 0..1, or a negative code when the pin has no ADC. */
+  analogRead(pin: string): number;
+  /** PWM output, `duty` 0..1 at `freq` Hz; returns 0 or a negative code. */
+  pwm(pin: string, duty: number, freq: number): number;
+  /**
+   * Calls `fn(high)` on every change of an input pin, after `debounceMs` of
+   * stable level. Returns a handle (> 0) for unwatch, or a negative code.
+   */
+  watch(pin: string, debounceMs: number, fn: (high: boolean) => void): number;
+  /** Stops a watch. Safe with a stale handle. */
+  unwatch(id: number): void;
+}
+
+/** A sensor as configured: its kind and its pin. */
+export interface SensorSpec {
+  kind: "dht22" | "ds18b20" | "analog" | "digital";
+  pin: string;
+}
+
+/**
+ * One sensor, driven by a driver of the HAL's own. A reading ends with exactly
+ * one call of `done`, never inside read(): `done(0, a, b)` with the values
+ * (dht22: a = °C, b = %RH; ds18b20: a = °C; analog: a = 0..1; digital: a = 0/1),
+ * or `done(code, 0, 0)` with a negative code (E_SENSOR_TIMEOUT,
+ * E_SENSOR_CHECKSUM, E_SENSOR_NOT_FOUND, E_SENSOR_BUSY).
+ */
+export interface Sensor {
+  read(done: (code: number, a: number, b: number) => void): void;
+}
+
+/** Makes sensors. */
+export interface Sensors {
+  /** The sensor for `spec`, or a negative code for an unknown kind or unusable pin. */
+  open(spec: SensorSpec): Sensor | number;
+}
+
+/**
+ * Small named text files that survive a reset (Espruino's Storage on flash, a
+ * directory on the host). Names are at most 28 characters.
+ */
+export interface Storage {
+  /** The file's text, or null when it does not exist. */
+  read(name: string): string | null;
+  /** Replaces the file; returns 0 or a negative code (E_STORAGE_*). */
+  write(name: string, text: string): number;
+  /** Removes the file; returns 0 (also when it did not exist). */
+  erase(name: string): void;
+}
+
+/** Where the firmware reports. Codes are numbers; text is kept short on the device. */
+export interface Log {
+  info(text: string): void;
+  /** An error: its code and a short context. */
+  error(code: number, context: string): void;
+}
+
+/** Everything the firmware gets from the platform. */
+export interface Hal {
+  clock: Clock;
+  timers: Timers;
+  net: Net;
+  wifi: Wifi;
+  gpio: Gpio;
+  sensors: Sensors;
+  storage: Storage;
+  log: Log;
+}
