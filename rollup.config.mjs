@@ -1,19 +1,64 @@
 // Builds one ES5 bundle per board: dist/<board>/fabmqtt.js and fabmqtt.min.js.
-// `board` resolves to boards/<id>.ts; the Espruino gate (scripts/espruino-gate.mjs)
-// checks every bundle in `npm test`.
+// Every board in boards/index.ts is validated first (boards/validate.ts): a
+// problem stops the build with its sentence. `board` then resolves to the
+// compact device view of the board (boards/device-view.ts), inlined as data.
+// The Espruino gate (scripts/espruino-gate.mjs) checks every bundle in `npm test`.
 import typescript from "@rollup/plugin-typescript";
+import { build } from "esbuild";
 import { minify } from "terser";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-export const BOARD_IDS = ["esp32-devkitc", "esp8266-nodemcu"];
 
-function boardAlias(id) {
+// The boards are TypeScript: compile boards/index.ts + validate + device view into one module.
+async function loadBoards() {
+  const out = await build({
+    stdin: {
+      contents:
+        'export { BOARDS } from "./boards/index";\n' +
+        'export { validateBoards } from "./boards/validate";\n' +
+        'export { toDeviceBoard } from "./boards/device-view";\n',
+      resolveDir: root,
+      loader: "ts",
+    },
+    bundle: true,
+    format: "esm",
+    write: false,
+    platform: "node",
+  });
+  return import("data:text/javascript;base64," + Buffer.from(out.outputFiles[0].text).toString("base64"));
+}
+
+const { BOARDS, validateBoards, toDeviceBoard } = await loadBoards();
+const problems = validateBoards(BOARDS);
+if (problems.length) throw new Error("boards/ has problems:\n  " + problems.join("\n  "));
+export const BOARD_IDS = BOARDS.map((b) => b.id);
+
+function boardAlias(board) {
+  const id = "\0board:" + board.id;
   return {
     name: "board-alias",
     resolveId(source) {
-      return source === "board" ? path.join(root, "boards", id + ".ts") : null;
+      return source === "board" ? id : null;
+    },
+    load(source) {
+      return source === id ? "export default " + JSON.stringify(toDeviceBoard(board)) + ";\n" : null;
+    },
+  };
+}
+
+// Prints each bundle's size against its board's budget after writing it.
+function sizeReport(board) {
+  return {
+    name: "size-report",
+    writeBundle(_options, bundle) {
+      for (const [name, file] of Object.entries(bundle)) {
+        const size = Buffer.byteLength(file.type === "chunk" ? file.code : file.source);
+        const budget = name.endsWith(".min.js") ? board.minBundleBudget : board.bundleBudget;
+        const verdict = size <= budget ? "ok" : "OVER BUDGET";
+        console.log("  " + board.id + "/" + name + ": " + size + " B of " + budget + " B (" + Math.round((100 * size) / budget) + "%) " + verdict);
+      }
     },
   };
 }
@@ -38,10 +83,10 @@ function minified() {
   };
 }
 
-export default BOARD_IDS.map((id) => ({
+export default BOARDS.map((board) => ({
   input: path.join(root, "firmware", "main.ts"),
   output: {
-    file: path.join(root, "dist", id, "fabmqtt.js"),
+    file: path.join(root, "dist", board.id, "fabmqtt.js"),
     format: "iife",
     name: "fabmqtt",
     strict: false,
@@ -49,5 +94,5 @@ export default BOARD_IDS.map((id) => ({
     esModule: false,
     generatedCode: { preset: "es5", constBindings: false, objectShorthand: false, arrowFunctions: false },
   },
-  plugins: [boardAlias(id), typescript({ tsconfig: path.join(root, "tsconfig.json"), noEmitOnError: true }), minified()],
+  plugins: [boardAlias(board), typescript({ tsconfig: path.join(root, "tsconfig.json"), noEmitOnError: true }), minified(), sizeReport(board)],
 }));

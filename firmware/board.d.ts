@@ -1,5 +1,5 @@
-/** The board the bundle is built for: rollup maps the `board` module to boards/<id>.ts. */
+/** The board the bundle is built for: rollup maps `board` to the compact view of boards/<id>.ts (boards/device-view.ts). */
 declare module "board" {
-  const board: import("../boards/types").Board;
+  const board: import("../boards/types").DeviceBoard;
   export default board;
 }
