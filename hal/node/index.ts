@@ -1,0 +1,83 @@
+import type { Board, DeviceBoard } from "../../boards/types";
+import { toDeviceBoard } from "../../boards/device-view";
+import * as E from "../../firmware/errors";
+import type { Clock, Hal, Net, Socket, SocketHandlers, Storage, Timers } from "../types";
+import { systemClock } from "./clock";
+import { createNodeTimers } from "./timers";
+import { createNodeNet } from "./net";
+import { createSimWifi, createWiredLink, type SimWifi } from "./wifi";
+import { createVirtualGpio, type VirtualGpio } from "./gpio";
+import { createScriptedSensors, type ScriptedSensors } from "./sensors";
+import { createMemoryStorage } from "./storage";
+import { createNodeLog, type NodeLog } from "./log";
+
+/** The Node HAL with its test and simulator controls in view. */
+export interface NodeHal extends Hal {
+  board: DeviceBoard;
+  wifi: SimWifi;
+  gpio: VirtualGpio;
+  sensors: ScriptedSensors;
+  log: NodeLog;
+}
+
+export interface NodeHalOptions {
+  clock?: Clock;
+  timers?: Timers;
+  net?: Net;
+  storage?: Storage;
+  /** The simulated access point. */
+  ssid?: string;
+  password?: string;
+  /** Echo of log lines (the simulator's view); none by default. */
+  echo?: ((line: string) => void) | null;
+}
+
+/**
+ * The whole platform on Node for `board`: real sockets (cut when the simulated
+ * WiFi goes down, refused with E_SOCKET_NO_ROUTE while it is down, as on a
+ * board), virtual pins, scripted sensors, memory storage unless one is given.
+ * The Linux board has no WiFi module: its link is always up. Never fails.
+ */
+export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOptions = {}): NodeHal {
+  const view: DeviceBoard = "labels" in board ? toDeviceBoard(board) : board;
+  const clock = options.clock ?? systemClock;
+  const timers = options.timers ?? createNodeTimers();
+  const inner = options.net ?? createNodeNet({ maxQueuedBytes: Math.max(64 * 1024, view.sendQueueBytes) });
+  const wifi = createSimWifi(timers, options.ssid ?? "fablab", options.password ?? "");
+  const wired = view.chip === "linux" ? createWiredLink() : null;
+  if (wired) Object.assign(wifi, { join: wired.join, state: wired.state, ip: wired.ip });
+  const open = new Set<Socket>();
+  wifi.onLink = (up) => {
+    if (up) return;
+    for (const s of [...open]) s.close();
+  };
+  const net: Net = {
+    connect(target, handlers: SocketHandlers) {
+      if (wifi.state() !== 2) return E.E_SOCKET_NO_ROUTE;
+      let sock: Socket | number = 0;
+      sock = inner.connect(target, {
+        onConnect: () => handlers.onConnect(),
+        onData: (d) => handlers.onData(d),
+        onError: (c) => handlers.onError(c),
+        onClose: () => {
+          if (typeof sock !== "number") open.delete(sock);
+          handlers.onClose();
+        },
+      });
+      if (typeof sock !== "number") open.add(sock);
+      return sock;
+    },
+  };
+  const gpio = createVirtualGpio(view, timers);
+  return {
+    board: view,
+    clock,
+    timers,
+    net,
+    wifi,
+    gpio,
+    sensors: createScriptedSensors(timers, gpio, () => clock.now()),
+    storage: options.storage ?? createMemoryStorage(),
+    log: createNodeLog(options.echo ?? null),
+  };
+}
