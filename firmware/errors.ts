@@ -136,3 +136,13 @@ export const E_STORAGE_FULL = -340;
 export const E_STORAGE_NAME = -341;
 /** Storage failed otherwise. */
 export const E_STORAGE_FAILED = -342;
+
+// ---- device app (firmware/app) ----------------------------------------------
+/** The configuration is missing or invalid (the boot log names the field). */
+export const E_CONFIG = -401;
+/** A command names an actuator the configuration does not have. */
+export const E_COMMAND_UNKNOWN_ACTUATOR = -410;
+/** A command's value is not valid for the actuator. */
+export const E_COMMAND_BAD_VALUE = -411;
+/** A retained command was ignored (retainedCommands is off). */
+export const E_COMMAND_RETAINED = -412;

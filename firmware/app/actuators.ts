@@ -1,0 +1,54 @@
+import * as E from "../errors";
+import type { Gpio } from "../../hal/types";
+import type { ActuatorConfig } from "./config";
+
+/** A level: 0 (off) .. 100 (on or full PWM). */
+export type Level = number;
+
+/** The level a config value stands for ("on" 100, "off" 0, a number itself); -1 for "keep" or none. */
+export function levelOf(v: ActuatorConfig["safe"]): Level {
+  if (v === "on") return 100;
+  if (v === "off") return 0;
+  return typeof v === "number" ? v : -1;
+}
+
+/** Bytes of a command payload as text, or "" when longer than 8 bytes (no valid command is). */
+function shortText(payload: Uint8Array): string {
+  if (payload.length > 8) return "";
+  let s = "";
+  for (let i = 0; i < payload.length; i++) s += String.fromCharCode(payload[i]);
+  return s;
+}
+
+/**
+ * The level a command asks of an actuator now at `current`: ON/OFF/TOGGLE
+ * (any case, also 1/0/true/false) for every kind, a whole number 0..100 for
+ * pwm. Returns E_COMMAND_BAD_VALUE for anything else.
+ */
+export function parseCommand(kind: ActuatorConfig["kind"], payload: Uint8Array, current: Level): Level {
+  const t = shortText(payload).toUpperCase();
+  if (t === "ON" || t === "TRUE" || (t === "1" && kind !== "pwm")) return 100;
+  if (t === "OFF" || t === "FALSE" || t === "0") return 0;
+  if (t === "TOGGLE") return current > 0 ? 0 : 100;
+  if (kind === "pwm" && t.length > 0 && t.length <= 3) {
+    let n = 0;
+    for (let i = 0; i < t.length; i++) {
+      const d = t.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return E.E_COMMAND_BAD_VALUE;
+      n = n * 10 + d;
+    }
+    if (n <= 100) return n;
+  }
+  return E.E_COMMAND_BAD_VALUE;
+}
+
+/** Drives an actuator's pin to `level`. Returns 0 or the HAL's negative code. */
+export function applyLevel(gpio: Gpio, a: ActuatorConfig, level: Level): number {
+  if (a.kind === "pwm") return gpio.pwm(a.pin, a.activeLow ? 1 - level / 100 : level / 100, 1000);
+  return gpio.write(a.pin, (level > 0) !== !!a.activeLow);
+}
+
+/** The state payload: "ON"/"OFF" for relay and led, the level for pwm. */
+export function stateText(a: ActuatorConfig, level: Level): string {
+  return a.kind === "pwm" ? String(level) : level > 0 ? "ON" : "OFF";
+}

@@ -1,0 +1,22 @@
+import * as E from "../errors";
+import type { DeviceBoard } from "../../boards/types";
+import type { Hal } from "../../hal/types";
+import { CONFIG_FILE, parseConfig } from "./config";
+import { createDevice, type Device, type DeviceOptions } from "./device";
+
+/**
+ * Boots the device: reads CONFIG_FILE from Storage, checks it, starts WiFi,
+ * MQTT and the schedule (one repeating timer). Returns the running Device, or
+ * a negative code (E_CONFIG with the bad field in the log, or the HAL's code
+ * for a pin or sensor it refused) with nothing started.
+ */
+export function boot(hal: Hal, board: DeviceBoard, options?: DeviceOptions): Device | number {
+  const config = parseConfig(hal.storage.read(CONFIG_FILE), board);
+  if (typeof config === "string") {
+    hal.log.error(E.E_CONFIG, config);
+    return E.E_CONFIG;
+  }
+  const device = createDevice(hal, board, config, options);
+  const r = device.start();
+  return r < 0 ? r : device;
+}

@@ -1,0 +1,174 @@
+import type { DeviceBoard } from "../../boards/types";
+
+/**
+ * The device configuration: JSON in Storage (file CONFIG_FILE), written by
+ * `npm run provision` and checked by checkConfig() both there and at boot.
+ * Secrets (WiFi and broker passwords) live only here, never in the bundle.
+ */
+export const CONFIG_FILE = "fabmqtt.json";
+
+export interface SensorConfig {
+  /** Topic segment and Home Assistant name: letters, digits, '_' and '-'. */
+  name: string;
+  kind: "dht22" | "ds18b20" | "analog" | "digital";
+  /** Espruino pin name ("D4", "A0"). */
+  pin: string;
+  /** Seconds between readings (at least 1; 2 for a DHT22, which cannot be read faster). */
+  period: number;
+}
+
+export interface ActuatorConfig {
+  name: string;
+  /** relay and led: on/off; pwm: a level 0..100 (%). */
+  kind: "relay" | "led" | "pwm";
+  pin: string;
+  /** Drive the pin low for "on" (a relay board with an active-low input, an LED to 3.3 V). */
+  activeLow?: boolean;
+  /** What to do when the broker is lost: "keep" (default), "off", "on", or a PWM level 0..100. */
+  safe?: "keep" | "off" | "on" | number;
+  /** The level at boot: "off" (default), "on" or a PWM level. */
+  initial?: "off" | "on" | number;
+}
+
+export interface Config {
+  wifi: { ssid: string; password: string };
+  broker: {
+    host: string;
+    port: number;
+    tls?: boolean;
+    /** CA certificate (PEM) to verify the broker with on the host; Espruino cannot verify certificates. */
+    ca?: string;
+    /** Turn certificate verification off on the host (it is on by default). */
+    insecure?: boolean;
+    username?: string;
+    password?: string;
+    /** Seconds, default 30. */
+    keepalive?: number;
+  };
+  /** Client id and topic segment: letters, digits, '_' and '-'. */
+  device: string;
+  /** First topic level(s), default "fabmqtt". */
+  base?: string;
+  /** QoS of telemetry, state and status messages (0, 1, 2), default 1. */
+  qos?: number;
+  sensors?: SensorConfig[];
+  actuators?: ActuatorConfig[];
+  /** Obey a command that arrives retained (default false: a stale command from the broker's store is ignored). */
+  retainedCommands?: boolean;
+  /** Telemetry while offline: "skip" (default) or "queue" (QoS 1/2 wait in the client's bounded queue). */
+  offline?: "skip" | "queue";
+  /** Home Assistant discovery prefix; "" turns discovery off. Default "homeassistant". */
+  discovery?: string;
+}
+
+/** Whether `s` is 1 to 32 letters, digits, '_' or '-' (a device, sensor or actuator name). */
+export function isName(s: unknown): boolean {
+  if (typeof s !== "string" || s.length < 1 || s.length > 32) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function isText(s: unknown, min: number, max: number): boolean {
+  return typeof s === "string" && s.length >= min && s.length <= max;
+}
+
+function isInt(n: unknown, min: number, max: number): boolean {
+  return typeof n === "number" && Math.floor(n) === n && n >= min && n <= max;
+}
+
+function isLevel(v: unknown): boolean {
+  return v === "off" || v === "on" || isInt(v, 0, 100);
+}
+
+/** A base topic: levels of names separated by '/', no wildcards, no empty level. */
+function isBase(s: unknown): boolean {
+  if (!isText(s, 1, 64)) return false;
+  const parts = (s as string).split("/");
+  for (let i = 0; i < parts.length; i++) if (!isName(parts[i])) return false;
+  return true;
+}
+
+/**
+ * Checks a parsed configuration against the board. Returns "" when it is
+ * sound, else one sentence naming the first bad field
+ * ("actuators[1].pin: D6 is not a usable pin on esp8266-nodemcu").
+ */
+export function checkConfig(c: Config, board: DeviceBoard): string {
+  if (!c || typeof c !== "object") return "config: not a JSON object";
+  if (!c.wifi || typeof c.wifi !== "object") return "wifi: missing";
+  if (board.chip !== "linux" && !isText(c.wifi.ssid, 1, 32)) return "wifi.ssid: 1 to 32 characters";
+  if (c.wifi.password !== undefined && !isText(c.wifi.password, 0, 64)) return "wifi.password: at most 64 characters";
+  const b = c.broker;
+  if (!b || typeof b !== "object") return "broker: missing";
+  if (!isText(b.host, 1, 253)) return "broker.host: 1 to 253 characters";
+  if (!isInt(b.port, 1, 65535)) return "broker.port: a whole number 1..65535";
+  if (b.tls !== undefined && typeof b.tls !== "boolean") return "broker.tls: true or false";
+  if (b.tls && !board.tls) return "broker.tls: " + board.id + " has no TLS";
+  if (b.ca !== undefined && !isText(b.ca, 1, 8192)) return "broker.ca: PEM text";
+  if (b.insecure !== undefined && typeof b.insecure !== "boolean") return "broker.insecure: true or false";
+  if (b.username !== undefined && !isText(b.username, 1, 256)) return "broker.username: 1 to 256 characters";
+  if (b.password !== undefined && !isText(b.password, 0, 256)) return "broker.password: at most 256 characters";
+  if (b.password !== undefined && b.username === undefined) return "broker.password: needs broker.username";
+  if (b.keepalive !== undefined && !isInt(b.keepalive, 5, 3600)) return "broker.keepalive: seconds 5..3600";
+  if (!isName(c.device)) return "device: 1 to 32 letters, digits, '_' or '-'";
+  if (c.base !== undefined && !isBase(c.base)) return "base: topic levels of letters, digits, '_' or '-'";
+  if (c.qos !== undefined && !isInt(c.qos, 0, 2)) return "qos: 0, 1 or 2";
+  if (c.retainedCommands !== undefined && typeof c.retainedCommands !== "boolean") return "retainedCommands: true or false";
+  if (c.offline !== undefined && c.offline !== "skip" && c.offline !== "queue") return "offline: \"skip\" or \"queue\"";
+  if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return "discovery: a topic prefix or \"\"";
+  const used: { [pin: string]: string } = {};
+  const names: { [name: string]: boolean } = {};
+  const sensors = c.sensors || [];
+  const actuators = c.actuators || [];
+  if (!(sensors instanceof Array)) return "sensors: a list";
+  if (!(actuators instanceof Array)) return "actuators: a list";
+  for (let i = 0; i < sensors.length + actuators.length; i++) {
+    const isSensor = i < sensors.length;
+    const where = isSensor ? "sensors[" + i + "]" : "actuators[" + (i - sensors.length) + "]";
+    const item: SensorConfig | ActuatorConfig = isSensor ? sensors[i] : actuators[i - sensors.length];
+    if (!item || typeof item !== "object") return where + ": not an object";
+    if (!isName(item.name)) return where + ".name: 1 to 32 letters, digits, '_' or '-'";
+    if (names[item.name]) return where + ".name: " + item.name + " is used twice";
+    names[item.name] = true;
+    const pin = item.pin;
+    if (typeof pin !== "string" || board.pins.indexOf(" " + pin + " ") < 0) return where + ".pin: " + pin + " is not a usable pin on " + board.id;
+    if (used[pin]) return where + ".pin: " + pin + " is already used by " + used[pin];
+    used[pin] = item.name;
+    if (isSensor) {
+      const s = item as SensorConfig;
+      if (s.kind !== "dht22" && s.kind !== "ds18b20" && s.kind !== "analog" && s.kind !== "digital") return where + ".kind: dht22, ds18b20, analog or digital";
+      if (s.kind === "analog" && board.adc.indexOf(" " + pin + " ") < 0) return where + ".pin: " + pin + " has no ADC on " + board.id;
+      if (s.kind !== "analog" && pin.charAt(0) === "A") return where + ".pin: " + pin + " is analog only";
+      if (!isInt(s.period, s.kind === "dht22" ? 2 : 1, 86400)) return where + ".period: seconds " + (s.kind === "dht22" ? 2 : 1) + "..86400";
+    } else {
+      const a = item as ActuatorConfig;
+      if (a.kind !== "relay" && a.kind !== "led" && a.kind !== "pwm") return where + ".kind: relay, led or pwm";
+      if (board.inputOnly.indexOf(" " + pin + " ") >= 0) return where + ".pin: " + pin + " is input only on " + board.id;
+      if (a.activeLow !== undefined && typeof a.activeLow !== "boolean") return where + ".activeLow: true or false";
+      if (a.safe !== undefined && a.safe !== "keep" && !isLevel(a.safe)) return where + ".safe: keep, off, on or 0..100";
+      if (a.initial !== undefined && !isLevel(a.initial)) return where + ".initial: off, on or 0..100";
+      if (a.kind !== "pwm" && (typeof a.safe === "number" || typeof a.initial === "number")) return where + ": levels 0..100 are for pwm";
+    }
+  }
+  return "";
+}
+
+/**
+ * Parses and checks configuration text. Returns the Config, or a string: the
+ * sentence naming the bad field (or "config: not valid JSON").
+ */
+export function parseConfig(text: string | null | undefined, board: DeviceBoard): Config | string {
+  if (typeof text !== "string" || text.length === 0) return "config: missing (write " + CONFIG_FILE + " to Storage with npm run provision)";
+  let c: Config;
+  try {
+    c = JSON.parse(text);
+  } catch (e) {
+    return "config: not valid JSON";
+  }
+  const problem = checkConfig(c, board);
+  return problem === "" ? c : problem;
+}

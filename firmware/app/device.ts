@@ -1,0 +1,244 @@
+import * as E from "../errors";
+import type { DeviceBoard } from "../../boards/types";
+import type { Hal, Sensor } from "../../hal/types";
+import { createClient, ST_CONNECTED, ST_WAITING, type Client } from "../session/client";
+import type { Message } from "../session/subscriptions";
+import { isName, type Config } from "./config";
+import { applyLevel, levelOf, parseCommand, stateText } from "./actuators";
+import { errorPayload, readingPayload } from "./telemetry";
+import { deviceTopics } from "./topics";
+import { createWifiKeeper } from "./wifi-keeper";
+
+/**
+ * The device program: WiFi, the MQTT client, telemetry on a schedule,
+ * commands to actuators, availability. Policies (README, "The device"):
+ * - Availability: the will is "offline" (retained) on <root>status; "online"
+ *   (retained) follows every connect, with every actuator's state.
+ * - Telemetry: each sensor is read every `period` seconds. While offline,
+ *   readings are skipped (offline "skip", the default: a stale reading is worth
+ *   little and RAM is short), or published anyway (offline "queue") so that
+ *   QoS 1/2 readings wait in the client's bounded queue (QoS 0 is dropped).
+ *   A failed reading is published on <root>error at QoS 0.
+ * - Commands: only configured actuators can be driven; a bad value or an
+ *   unknown actuator gets an error reply and leaves the pin alone; a retained
+ *   command is ignored unless `retainedCommands` is on. After a change the
+ *   state is published (retained).
+ * - Broker lost (a connection that was up goes down): each actuator goes to its
+ *   `safe` level unless that is "keep".
+ */
+export interface Device {
+  /** Checks pins and sensors, then starts WiFi and MQTT. Returns 0, or a negative code (logged with the field) and nothing started. */
+  start(): number;
+  /** Publishes "offline" and disconnects cleanly. */
+  stop(): void;
+  /** Drives everything; start() runs it every TICK_MS on the HAL's timers. */
+  tick(): void;
+  /** The actuators' levels (0..100), in configuration order. */
+  levels: number[];
+  client: Client;
+}
+
+export interface DeviceOptions {
+  random?: () => number;
+  /** Called after every command applied or refused, and every telemetry publish: for views. */
+  onEvent?: (kind: string, name: string, text: string) => void;
+}
+
+/** How often the device's one repeating timer runs. */
+export const TICK_MS = 250;
+
+/** A device for a checked configuration. Throws only on a programmer error (see createClient). */
+export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions): Device {
+  const opt = options || {};
+  const random = opt.random || Math.random;
+  const topics = deviceTopics(c);
+  const qos = c.qos === undefined ? 1 : c.qos;
+  const sensors = c.sensors || [];
+  const actuators = c.actuators || [];
+  const queueOffline = c.offline === "queue";
+  const levels: number[] = [];
+  const drivers: Sensor[] = [];
+  const due: number[] = [];
+  const watches: number[] = [];
+  let wasConnected = false;
+  let timer = 0;
+  const event = opt.onEvent || null;
+
+  const client = createClient({
+    net: hal.net,
+    clock: hal.clock,
+    random: random,
+    host: c.broker.host,
+    port: c.broker.port,
+    tls: c.broker.tls ? { ca: c.broker.ca, verify: !c.broker.insecure } : null,
+    clientId: c.device,
+    username: c.broker.username,
+    password: c.broker.password,
+    keepalive: c.broker.keepalive || 30,
+    will: { topic: topics.status, payload: "offline", qos: qos, retain: true },
+    txBufferSize: board.txBufferSize,
+    maxPacketSize: board.maxPacketSize,
+    inflightWindow: board.inflightWindow,
+    queueSize: board.inflightWindow * 4,
+    maxSubscriptions: 4,
+    inboundQos2: 8,
+    onConnect: function () {
+      wasConnected = true;
+      hal.log.info("mqtt up");
+      // The first readings follow the first connect, a little apart.
+      const now = hal.clock.now();
+      for (let i = 0; i < sensors.length; i++) if (due[i] === -1) due[i] = now + i * 300;
+      client.publish(topics.status, "online", qos, true);
+      for (let i = 0; i < actuators.length; i++) publishState(i);
+    },
+    onDisconnect: function (code) {
+      hal.log.error(code, "mqtt");
+      if (!wasConnected) return;
+      wasConnected = false;
+      for (let i = 0; i < actuators.length; i++) {
+        const safe = levelOf(actuators[i].safe);
+        if (safe >= 0 && safe !== levels[i] && applyLevel(hal.gpio, actuators[i], safe) === 0) levels[i] = safe;
+      }
+    },
+    onError: function (code) {
+      hal.log.error(code, "mqtt");
+    },
+  });
+
+  const wifi = createWifiKeeper(
+    hal.wifi,
+    hal.clock,
+    hal.log,
+    c.wifi.ssid,
+    c.wifi.password || "",
+    random,
+    function () {
+      // Link back: try the broker now rather than when the backoff says.
+      if (client.state() === ST_WAITING) client.stop();
+      client.start();
+    },
+    function () {
+      if (client.state() !== ST_CONNECTED) client.stop();
+    },
+  );
+
+  function publish(topic: string, payload: string, q: number, retain: boolean) {
+    const r = client.publish(topic, payload, q, retain);
+    if (r < 0 && r !== E.E_OFFLINE_DROPPED) hal.log.error(r, topic);
+    return r;
+  }
+
+  function publishState(i: number) {
+    const a = actuators[i];
+    publish(topics.root + "state/" + a.name, stateText(a, levels[i]), qos, true);
+  }
+
+  function refuse(source: string, code: number) {
+    hal.log.error(code, source);
+    if (event) event("refused", source, String(code));
+    publish(topics.error, errorPayload(source, code), 0, false);
+  }
+
+  function onCommand(m: Message) {
+    const name = m.topic.substr(topics.setPrefixLength);
+    let i = actuators.length - 1;
+    while (i >= 0 && actuators[i].name !== name) i--;
+    // A name from the broker goes back into JSON only when it is a configured one.
+    if (i < 0) return refuse(isName(name) ? name : "?", E.E_COMMAND_UNKNOWN_ACTUATOR);
+    if (m.retain && !c.retainedCommands) {
+      hal.log.error(E.E_COMMAND_RETAINED, name);
+      return;
+    }
+    const a = actuators[i];
+    const level = parseCommand(a.kind, m.payload, levels[i]);
+    if (level < 0) return refuse(name, level);
+    const r = applyLevel(hal.gpio, a, level);
+    if (r < 0) return refuse(name, r);
+    levels[i] = level;
+    if (event) event("command", name, stateText(a, level));
+    publishState(i);
+  }
+
+  function readSensor(i: number) {
+    const s = sensors[i];
+    drivers[i].read(function (code, a, b) {
+      if (code < 0) {
+        hal.log.error(code, s.name);
+        publish(topics.error, errorPayload(s.name, code), 0, false);
+        return;
+      }
+      const text = readingPayload(s.kind, a, b);
+      if (event) event("telemetry", s.name, text);
+      publish(topics.root + "telemetry/" + s.name, text, qos, false);
+    });
+  }
+
+  function release() {
+    for (let i = 0; i < watches.length; i++) hal.gpio.unwatch(watches[i]);
+    watches.splice(0, watches.length);
+  }
+
+  function tick() {
+    const now = hal.clock.now();
+    wifi.tick();
+    if (wifi.up()) client.tick();
+    const online = client.state() === ST_CONNECTED;
+    for (let i = 0; i < sensors.length; i++) {
+      if (due[i] === -1 || now - due[i] < 0) continue;
+      due[i] = now + sensors[i].period * 1000;
+      if (online || queueOffline) readSensor(i);
+    }
+  }
+
+  return {
+    levels: levels,
+    client: client,
+    start: function () {
+      // Everything that can be refused is checked before WiFi and MQTT start.
+      for (let i = 0; i < sensors.length; i++) {
+        const s = sensors[i];
+        const d = hal.sensors.open({ kind: s.kind, pin: s.pin });
+        if (typeof d === "number") {
+          hal.log.error(d, "sensors[" + i + "].pin");
+          release();
+          return d;
+        }
+        drivers[i] = d;
+        due[i] = -1;
+        if (s.kind === "digital") {
+          const w = hal.gpio.watch(s.pin, 50, function () {
+            if (client.state() === ST_CONNECTED) readSensor(i);
+          });
+          if (w > 0) watches.push(w);
+        }
+      }
+      for (let i = 0; i < actuators.length; i++) {
+        const a = actuators[i];
+        let r = a.kind === "pwm" ? 0 : hal.gpio.mode(a.pin, "output");
+        const initial = levelOf(a.initial);
+        if (r === 0) r = applyLevel(hal.gpio, a, initial < 0 ? 0 : initial);
+        if (r < 0) {
+          hal.log.error(r, "actuators[" + i + "].pin");
+          release();
+          return r;
+        }
+        levels[i] = initial < 0 ? 0 : initial;
+      }
+      hal.wifi.setHostname(c.device);
+      client.subscribe(topics.setFilter, qos, onCommand);
+      wifi.start();
+      timer = hal.timers.every(TICK_MS, tick);
+      return 0;
+    },
+    stop: function () {
+      hal.timers.cancel(timer);
+      timer = 0;
+      if (client.state() === ST_CONNECTED) client.publish(topics.status, "offline", 0, true);
+      client.stop();
+      wifi.stop();
+      release();
+    },
+    tick: tick,
+  };
+
+}
