@@ -7,6 +7,7 @@ import { isName, type Config } from "./config";
 import { applyLevel, levelOf, parseCommand, stateText } from "./actuators";
 import { errorPayload, readingPayload } from "./telemetry";
 import { deviceTopics } from "./topics";
+import { discoveryCount, discoveryMessage, type DiscoveryMessage } from "./discovery";
 import { createWifiKeeper } from "./wifi-keeper";
 
 /**
@@ -23,6 +24,9 @@ import { createWifiKeeper } from "./wifi-keeper";
  *   unknown actuator gets an error reply and leaves the pin alone; a retained
  *   command is ignored unless `retainedCommands` is on. After a change the
  *   state is published (retained).
+ * - Home Assistant discovery (discovery.ts): after every connect, and when
+ *   Home Assistant publishes "online" on <prefix>/status, one retained
+ *   message per entity, sent one at a time when nothing else is in flight.
  * - Broker lost (a connection that was up goes down): each actuator goes to its
  *   `safe` level unless that is "keep".
  */
@@ -62,6 +66,11 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
   const watches: number[] = [];
   let wasConnected = false;
   let timer = 0;
+  // Home Assistant discovery: the next message to send, one at a time (see discovery.ts).
+  const discovery = c.discovery === "" ? 0 : discoveryCount(c);
+  const discoveryPrefix = c.discovery === undefined ? "homeassistant" : c.discovery;
+  const discoveryOut: DiscoveryMessage = { topic: "", payload: "" };
+  let discoveryNext = discovery;
   const event = opt.onEvent || null;
 
   const client = createClient({
@@ -90,6 +99,7 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
       for (let i = 0; i < sensors.length; i++) if (due[i] === -1) due[i] = now + i * 300;
       client.publish(topics.status, "online", qos, true);
       for (let i = 0; i < actuators.length; i++) publishState(i);
+      discoveryNext = 0;
     },
     onDisconnect: function (code) {
       hal.log.error(code, "mqtt");
@@ -159,6 +169,15 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
     publishState(i);
   }
 
+  /** Home Assistant came (back) online: it forgets non-retained state, so discovery is sent again. */
+  function onHomeAssistantStatus(m: Message) {
+    const p = m.payload;
+    const want = "online";
+    if (p.length !== want.length) return;
+    for (let i = 0; i < want.length; i++) if (p[i] !== want.charCodeAt(i)) return;
+    discoveryNext = 0;
+  }
+
   function readSensor(i: number) {
     const s = sensors[i];
     drivers[i].read(function (code, a, b) {
@@ -183,6 +202,13 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
     wifi.tick();
     if (wifi.up()) client.tick();
     const online = client.state() === ST_CONNECTED;
+    if (online && discoveryNext < discovery) {
+      const st = client.stats();
+      if (st.inFlight + st.queued === 0 && discoveryMessage(c, board.id, discoveryNext, discoveryOut)) {
+        discoveryNext++;
+        publish(discoveryOut.topic, discoveryOut.payload, qos > 0 ? qos : 1, true);
+      }
+    }
     for (let i = 0; i < sensors.length; i++) {
       if (due[i] === -1 || now - due[i] < 0) continue;
       due[i] = now + sensors[i].period * 1000;
@@ -226,6 +252,7 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
       }
       hal.wifi.setHostname(c.device);
       client.subscribe(topics.setFilter, qos, onCommand);
+      if (discovery > 0) client.subscribe(discoveryPrefix + "/status", 1, onHomeAssistantStatus);
       wifi.start();
       timer = hal.timers.every(TICK_MS, tick);
       return 0;
