@@ -77,7 +77,7 @@ describe("app: configuration checked at boot", () => {
       c.actuators[0].pin = "D35";
     });
     assert.equal(checkConfig(c, esp32), "actuators[0].pin: D35 is input only on esp32-devkitc");
-    c.actuators[0].pin = "D26";
+    c.actuators![0].pin = "D26";
     assert.equal(checkConfig(c, esp32), "");
   });
 

@@ -102,7 +102,8 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
       discoveryNext = 0;
     },
     onDisconnect: function (code) {
-      hal.log.error(code, "mqtt");
+      if (code === E.E_STOPPED) hal.log.info("mqtt stopped");
+      else hal.log.error(code, "mqtt");
       if (!wasConnected) return;
       wasConnected = false;
       for (let i = 0; i < actuators.length; i++) {

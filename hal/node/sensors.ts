@@ -27,9 +27,11 @@ export function createScriptedSensors(timers: Timers, gpio: Gpio, now: () => num
   const scripts = new Map<string, ScriptedReading[]>();
   const counts = new Map<string, number>();
   const plausible = (spec: SensorSpec): ScriptedReading => {
+    // Minutes: slow drifts, with a small faster ripple so that consecutive readings differ.
     const t = now() / 60000;
-    if (spec.kind === "dht22") return { a: round(21 + 2 * Math.sin(t), 1), b: round(45 + 5 * Math.cos(t / 2), 1), ms: 5 };
-    if (spec.kind === "ds18b20") return { a: round(19 + 1.5 * Math.sin(t / 3), 2), ms: 10 };
+    const ripple = 0.3 * Math.sin(t * 9);
+    if (spec.kind === "dht22") return { a: round(21 + 2 * Math.sin(t) + ripple, 1), b: round(45 + 5 * Math.cos(t / 2) - 2 * ripple, 1), ms: 5 };
+    if (spec.kind === "ds18b20") return { a: round(19 + 1.5 * Math.sin(t / 3) + ripple, 2), ms: 10 };
     if (spec.kind === "analog") {
       const v = gpio.analogRead(spec.pin);
       return v < 0 ? { code: v } : { a: v, ms: 0 };

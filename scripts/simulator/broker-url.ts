@@ -1,0 +1,37 @@
+/** Where the virtual board connects, from `--broker mqtt://user:pass@host:port` (or mqtts://). */
+export interface BrokerTarget {
+  host: string;
+  port: number;
+  tls: boolean;
+  username?: string;
+  password?: string;
+}
+
+/** Parses a broker URL. Returns the target, or a sentence saying what is wrong (never echoing a password). */
+export function parseBrokerUrl(text: string): BrokerTarget | string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "--broker: not a URL (mqtt://user:password@host:port or mqtts://...)";
+  }
+  if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:") return "--broker: the scheme must be mqtt:// or mqtts://";
+  const tls = url.protocol === "mqtts:";
+  const port = url.port ? Number(url.port) : tls ? 8883 : 1883;
+  if (!url.hostname) return "--broker: no host";
+  const target: BrokerTarget = { host: url.hostname.replace(/^\[|\]$/g, ""), port, tls };
+  if (url.username) target.username = decodeURIComponent(url.username);
+  if (url.password) target.password = decodeURIComponent(url.password);
+  return target;
+}
+
+/** Whether `host` is this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
+/** A warning when a password would cross the network unencrypted, else "". */
+export function plainPasswordWarning(t: BrokerTarget): string {
+  if (t.tls || t.password === undefined || isLoopback(t.host)) return "";
+  return "warning: the broker password goes to " + t.host + " over plain TCP; anyone on that network can read it (use mqtts://)";
+}

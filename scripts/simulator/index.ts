@@ -1,0 +1,130 @@
+/**
+ * `npm start`: a virtual board. The device program (firmware/app) runs on the
+ * Node HAL with simulated WiFi, sensors and actuators, connected to an aedes
+ * broker it starts on 127.0.0.1 (port 1883, or a free one when that is taken),
+ * or to the broker given with --broker. Ctrl-C publishes "offline" and
+ * disconnects cleanly.
+ */
+import fs from "node:fs";
+import { parseArgs } from "node:util";
+import { findBoard } from "../../boards/index";
+import { toDeviceBoard } from "../../boards/device-view";
+import { boot } from "../../firmware/app/boot";
+import { CONFIG_FILE } from "../../firmware/app/config";
+import type { Device } from "../../firmware/app/device";
+import { createNodeHal } from "../../hal/node/index";
+import { createMemoryStorage } from "../../hal/node/storage";
+import { parseBrokerUrl, plainPasswordWarning, type BrokerTarget } from "./broker-url";
+import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker";
+import { simulatorConfig, SIM_SSID, SIM_WIFI_PASSWORD } from "./sim-config";
+import { createView } from "./view";
+
+const USAGE = `usage: npm start -- [--broker mqtt://user:pass@host:port | mqtts://...] [--ca ca.pem]
+                    [--board esp8266-nodemcu] [--device sim-1] [--base fabmqtt] [--port 1883]
+Without --broker, an embedded aedes broker is started on 127.0.0.1 (--port, default 1883).`;
+
+function fail(text: string): never {
+  process.stderr.write(text + "\n");
+  process.exit(2);
+}
+
+async function main() {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        broker: { type: "string" },
+        ca: { type: "string" },
+        board: { type: "string", default: "esp8266-nodemcu" },
+        device: { type: "string", default: "sim-1" },
+        base: { type: "string", default: "fabmqtt" },
+        port: { type: "string", default: "1883" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    fail((e as Error).message + "\n" + USAGE);
+  }
+  if (args.help) {
+    process.stdout.write(USAGE + "\n");
+    return;
+  }
+  const board = findBoard(args.board!);
+  if (!board) fail("--board: no board " + args.board + " (see boards/)");
+  let target: BrokerTarget;
+  let embedded: EmbeddedBroker | null = null;
+  if (args.broker) {
+    const parsed = parseBrokerUrl(args.broker);
+    if (typeof parsed === "string") fail(parsed);
+    target = parsed;
+  } else {
+    embedded = await startEmbeddedBroker(Number(args.port));
+    target = { host: "127.0.0.1", port: embedded.port, tls: false };
+  }
+  let ca: string | undefined;
+  if (args.ca) {
+    try {
+      ca = fs.readFileSync(args.ca, "utf8");
+    } catch (e) {
+      fail("--ca: cannot read " + args.ca + ": " + (e as Error).message);
+    }
+  }
+  const config = simulatorConfig(target, args.device!, args.base!, ca);
+  const root = config.base + "/" + config.device;
+  const auth = target.username !== undefined ? ` -u ${target.username}` + (target.password !== undefined ? " -P <password>" : "") : "";
+  const tlsArgs = target.tls ? " --cafile <ca.pem>" : "";
+  const where = `-h ${target.host} -p ${target.port}${auth}${tlsArgs}`;
+  const header = [
+    `fabmqtt virtual board "${config.device}" (${board.name} pins), broker ${target.tls ? "mqtts" : "mqtt"}://${target.host}:${target.port}` + (embedded ? " (embedded aedes)" : ""),
+    `watch:   mosquitto_sub ${where} -t '${root}/#' -v`,
+    `command: mosquitto_pub ${where} -t ${root}/set/relay -m ON`,
+  ];
+  const warning = plainPasswordWarning(target);
+  if (warning) header.push(warning);
+
+  let device: Device | null = null;
+  const storage = createMemoryStorage();
+  let view: ReturnType<typeof createView> | null = null;
+  const hal = createNodeHal(board, { ssid: SIM_SSID, password: SIM_WIFI_PASSWORD, storage, echo: (line) => view && view.event(line) });
+  view = createView(hal, () => device, config, header);
+  storage.write(CONFIG_FILE, JSON.stringify(config));
+  const booted = boot(hal, toDeviceBoard(board), {
+    onEvent: (kind, name, text) => {
+      if (kind === "telemetry") view!.event(`telemetry ${root}/telemetry/${name} ${text}`);
+      else if (kind === "command") view!.event(`command   ${name} -> ${text}`);
+      else view!.event(`refused   ${name}: code ${text}`);
+    },
+  });
+  if (typeof booted === "number") {
+    view.close();
+    if (embedded) await embedded.close();
+    fail("the virtual board did not start: " + hal.log.lines.join("; "));
+  }
+  device = booted;
+
+  // A plausible environment: daylight drifting on the light sensor, the door opened now and then.
+  const started = Date.now();
+  const world = setInterval(() => {
+    const t = (Date.now() - started) / 1000;
+    hal.gpio.setAnalog("A0", Math.round((0.55 + 0.35 * Math.sin(t / 40) + 0.03 * Math.sin(t * 1.7)) * 1000) / 1000);
+    if (Math.floor(t) % 20 === 0) hal.gpio.setInput("D12", Math.floor(t / 20) % 2 === 1);
+  }, 1000);
+  hal.gpio.setAnalog("A0", 0.55);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(world);
+    view!.event("stopping: offline status published, disconnecting");
+    device!.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    view!.close();
+    if (embedded) await embedded.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((e) => fail(String(e && e.stack ? e.stack : e)));

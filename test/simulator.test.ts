@@ -1,0 +1,52 @@
+/**
+ * `npm start`, the virtual board: it starts its own broker, publishes
+ * telemetry, obeys the mosquitto_pub command it prints, and on Ctrl-C
+ * publishes "offline" and exits 0.
+ */
+import assert from "node:assert/strict";
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { startLiveClient, closeLiveClients, waitFor } from "./support/live-client";
+import { mosquittoBinary } from "./support/mosquitto";
+
+describe("simulator: npm start", function () {
+  this.timeout(30000);
+  let child: ChildProcess | null = null;
+  afterEach(() => {
+    closeLiveClients();
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("runs the virtual board on an embedded broker and a printed mosquitto_pub line switches the relay", async () => {
+    mosquittoBinary(); // mosquitto_pub comes with the mosquitto clients: fail with install advice when missing
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "sim-test"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    await waitFor(() => /telemetry sim-test|telemetry fabmqtt\/sim-test\/telemetry\/climate/.test(out), "telemetry in the view:\n" + out, 20000);
+    const port = Number(/broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const watcher = startLiveClient(port, { clientId: "watcher" });
+    watcher.client.subscribe("fabmqtt/sim-test/#", 1);
+    await waitFor(() => watcher.messages.some((m) => m.topic === "fabmqtt/sim-test/status" && m.payload.toString() === "online"), "retained online status");
+    // The command line exactly as printed.
+    const line = /command: (mosquitto_pub .*)$/m.exec(out)![1];
+    const argv = line.split(" ").slice(1);
+    await new Promise<void>((resolve, reject) => execFile("mosquitto_pub", argv, (err) => (err ? reject(err) : resolve())));
+    await waitFor(() => /command +relay -> ON/.test(out), "the view shows the relay switched:\n" + out);
+    await waitFor(() => watcher.messages.some((m) => m.topic === "fabmqtt/sim-test/state/relay" && m.payload.toString() === "ON"), "relay state ON");
+    const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    assert.equal(await exited, 0, out);
+    assert.ok(watcher.messages.some((m) => m.topic === "fabmqtt/sim-test/status" && m.payload.toString() === "offline"), "offline published on Ctrl-C");
+  });
+
+  it("refuses a broker URL it cannot use, naming the option", async () => {
+    const result = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const c = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", "http://x"], { stdio: ["ignore", "pipe", "pipe"] });
+      let err = "";
+      c.stderr!.on("data", (d) => (err += d));
+      c.on("exit", (code) => resolve({ code, err }));
+    });
+    assert.equal(result.code, 2);
+    assert.match(result.err, /--broker: the scheme must be mqtt:\/\/ or mqtts:\/\//);
+  });
+});
