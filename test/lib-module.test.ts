@@ -1,0 +1,83 @@
+/**
+ * The library API (firmware/lib/mqtt-module.ts), shaped like Espruino's MQTT
+ * module, on the Node HAL against a real mosquitto.
+ */
+import assert from "node:assert/strict";
+import { createMqttModule, type PublishEvent } from "../firmware/lib/mqtt-module";
+import { createNodeNet } from "../hal/node/net";
+import { systemClock } from "../hal/node/clock";
+import { createNodeTimers } from "../hal/node/timers";
+import { startMosquitto, type Mosquitto } from "./support/mosquitto";
+import { waitFor } from "./support/live-client";
+import * as E from "../firmware/errors";
+
+describe("library: the MQTT-module API", function () {
+  this.timeout(20000);
+  let broker: Mosquitto;
+  const mqttModule = createMqttModule({ net: createNodeNet(), clock: systemClock, timers: createNodeTimers() });
+  const open: { disconnect(): void }[] = [];
+  before(async () => {
+    broker = await startMosquitto({ passwords: { maker: "pw" } });
+  });
+  after(async () => {
+    for (const c of open) c.disconnect();
+    await broker.stop();
+  });
+
+  it("connects, subscribes, publishes at QoS 0/1/2 and emits publish and message events", async () => {
+    const mqtt = mqttModule.create("127.0.0.1", { port: broker.port, username: "maker", password: "pw", client_id: "lib-a" });
+    open.push(mqtt);
+    const events: string[] = [];
+    const pubs: PublishEvent[] = [];
+    const messages: [string, string][] = [];
+    mqtt.on("connected", () => events.push("connected"));
+    mqtt.on("publish", (p: PublishEvent) => pubs.push(p));
+    mqtt.on("message", (t: string, m: string) => messages.push([t, m]));
+    mqtt.connect();
+    await waitFor(() => mqtt.connected, "connected");
+    assert.equal(mqtt.subscribe("lib/#", { qos: 2 }), 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(mqtt.publish("lib/0", "zero"), 0);
+    assert.ok(mqtt.publish("lib/1", "one", { qos: 1 }) > 0);
+    assert.ok(mqtt.publish("lib/2", "two", { qos: 2, retain: false }) > 0);
+    await waitFor(() => pubs.length === 3, "three messages");
+    assert.deepEqual(events, ["connected"]);
+    assert.deepEqual(pubs.map((p) => [p.topic, p.message, p.qos]).sort(), [["lib/0", "zero", 0], ["lib/1", "one", 1], ["lib/2", "two", 2]]);
+    assert.deepEqual(messages.map((m) => m.join("=")).sort(), ["lib/0=zero", "lib/1=one", "lib/2=two"]);
+  });
+
+  it("gives a filter its own handler, reports a refused login as an error code, and stops on disconnect", async () => {
+    const mqtt = mqttModule.create("127.0.0.1", { port: broker.port, username: "maker", password: "pw", client_id: "lib-b" });
+    open.push(mqtt);
+    const own: string[] = [];
+    const general: string[] = [];
+    mqtt.on("publish", (p: PublishEvent) => general.push(p.topic));
+    mqtt.on("connected", () => {
+      mqtt.subscribe("own/+", { qos: 1 }, (p) => own.push(p.message));
+      mqtt.subscribe("other/+", { qos: 1 });
+    });
+    mqtt.connect();
+    await waitFor(() => mqtt.connected, "connected");
+    await new Promise((r) => setTimeout(r, 200));
+    mqtt.publish("own/x", "mine", { qos: 1 });
+    mqtt.publish("other/y", "theirs", { qos: 1 });
+    await waitFor(() => own.length === 1 && general.length === 1, "routed");
+    assert.deepEqual(own, ["mine"]);
+    assert.deepEqual(general, ["other/y"]);
+    const gone: number[] = [];
+    mqtt.on("disconnected", (code: number) => gone.push(code));
+    mqtt.disconnect();
+    assert.deepEqual(gone, [E.E_STOPPED]);
+    assert.equal(mqtt.connected, false);
+
+    const bad = mqttModule.create("127.0.0.1", { port: broker.port, username: "maker", password: "wrong", client_id: "lib-c" });
+    open.push(bad);
+    const downs: number[] = [];
+    bad.on("disconnected", (code: number) => downs.push(code));
+    bad.connect();
+    await waitFor(() => downs.length > 0, "refused");
+    bad.disconnect();
+    assert.equal(downs[0], E.E_CONNACK_NOT_AUTHORIZED);
+    assert.equal(bad.connected, false, "a refused login is never connected");
+  });
+});
