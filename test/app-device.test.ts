@@ -179,4 +179,24 @@ describe("app: the device on the Node HAL and a real mosquitto", function () {
       device = null;
     }
   });
+
+  it("keeps secrets out of its log through refused logins and WiFi failures", async () => {
+    const c = config(broker.port);
+    c.broker.password = "hunter2-broker";
+    c.wifi.password = "hunter2-wifi";
+    // The WiFi access point expects another password first: the join fails.
+    hal = createNodeHal(board, { ssid: "fablab", password: "other" });
+    hal.storage.write(CONFIG_FILE, JSON.stringify(c));
+    device = boot(hal, toDeviceBoard(board), { random: () => 0 }) as Device;
+    await waitFor(() => hal.log.lines.some((l) => l.startsWith("E-320 ")), "WiFi refused");
+    device.stop();
+    const wifiLines = hal.log.lines.slice();
+    hal = createNodeHal(board, { ssid: "fablab", password: "hunter2-wifi" });
+    hal.storage.write(CONFIG_FILE, JSON.stringify(c));
+    device = boot(hal, toDeviceBoard(board), { random: () => 0 }) as Device;
+    await waitFor(() => hal.log.lines.filter((l) => l.startsWith("E-215 ")).length >= 2, "login refused twice");
+    const all = wifiLines.concat(hal.log.lines).join("\n");
+    assert.doesNotMatch(all, /hunter2/);
+    assert.match(all, /E-215 E_CONNACK_NOT_AUTHORIZED/);
+  });
 });
