@@ -1,7 +1,8 @@
 // Builds one ES5 bundle per board: dist/<board>/fabmqtt.js and fabmqtt.min.js.
 // Every board in boards/index.ts is validated first (boards/validate.ts): a
 // problem stops the build with its sentence. `board` then resolves to the
-// compact device view of the board (boards/device-view.ts), inlined as data.
+// compact device view of the board (boards/device-view.ts), inlined as data,
+// with its chip and TLS support also as constants (BOARD_CHIP, BOARD_TLS).
 // The Espruino gate (scripts/espruino-gate.mjs) checks every bundle in `npm test`.
 import typescript from "@rollup/plugin-typescript";
 import { build } from "esbuild";
@@ -42,8 +43,15 @@ function boardAlias(board) {
     resolveId(source) {
       return source === "board" ? id : null;
     },
+    // BOARD_CHIP and BOARD_TLS are constants, so code for another chip or for TLS
+    // on a firmware without it is left out of the board's bundle.
     load(source) {
-      return source === id ? "export default " + JSON.stringify(toDeviceBoard(board)) + ";\n" : null;
+      if (source !== id) return null;
+      return (
+        "export default " + JSON.stringify(toDeviceBoard(board)) + ";\n" +
+        "export var BOARD_CHIP = " + JSON.stringify(board.chip) + ";\n" +
+        "export var BOARD_TLS = " + JSON.stringify(board.tls) + ";\n"
+      );
     },
   };
 }
