@@ -43,9 +43,9 @@ function boardAlias(board) {
     resolveId(source) {
       return source === "board" ? id : null;
     },
-    // BOARD_CHIP and BOARD_TLS are constants, so code for another chip or for TLS
-    // on a firmware without it is left out of the board's bundle.
     load(source) {
+      // BOARD_CHIP and BOARD_TLS are constants, so code for another chip or for TLS
+      // on a firmware without it is left out of the board's bundle.
       if (source !== id) return null;
       return (
         "export default " + JSON.stringify(toDeviceBoard(board)) + ";\n" +
@@ -91,16 +91,37 @@ function minified() {
   };
 }
 
-export default BOARDS.map((board) => ({
-  input: path.join(root, "firmware", "main.ts"),
-  output: {
-    file: path.join(root, "dist", board.id, "fabmqtt.js"),
-    format: "iife",
-    name: "fabmqtt",
-    strict: false,
-    freeze: false,
-    esModule: false,
-    generatedCode: { preset: "es5", constBindings: false, objectShorthand: false, arrowFunctions: false },
+// CommonJS in a function: on the board `require("fabmqtt")` runs a Storage file
+// with `exports` and `module` in scope (and would make every top-level name a
+// property of exports); the wrapper keeps the bundle's own names private.
+const output = (file) => ({
+  file,
+  format: "cjs",
+  exports: "named",
+  banner: "(function(){",
+  footer: "})();",
+  strict: false,
+  freeze: false,
+  esModule: false,
+  generatedCode: { preset: "es5", constBindings: false, objectShorthand: false, arrowFunctions: false },
+});
+
+const tsPlugin = () => typescript({ tsconfig: path.join(root, "tsconfig.json"), noEmitOnError: true });
+
+/** The library build's budgets: it goes to Storage or the Web IDE on any board, the ESP8266 included. */
+const LIBRARY_BOARD = { ...BOARDS.find((b) => b.id === "esp32-devkitc"), id: "modules", sendQueueBytes: 2048 };
+export const MODULE_BUDGET = { id: "modules", bundleBudget: 100000, minBundleBudget: 24000 };
+
+export default [
+  ...BOARDS.map((board) => ({
+    input: path.join(root, "firmware", "main.ts"),
+    output: output(path.join(root, "dist", board.id, "fabmqtt.js")),
+    plugins: [boardAlias(board), tsPlugin(), minified(), sizeReport(board)],
+  })),
+  {
+    input: path.join(root, "firmware", "lib", "index.ts"),
+    output: output(path.join(root, "dist", "modules", "fabmqtt.js")),
+    // The library runs on any board: an ESP32-like view (TLS asked of require("tls") at connect time).
+    plugins: [boardAlias(LIBRARY_BOARD), tsPlugin(), minified(), sizeReport(MODULE_BUDGET)],
   },
-  plugins: [boardAlias(board), typescript({ tsconfig: path.join(root, "tsconfig.json"), noEmitOnError: true }), minified(), sizeReport(board)],
-}));
+];

@@ -127,7 +127,7 @@ function runFabmqtt(): void {
     // the process then exits on its own once the socket is closed.
     client.stop();
   }
-  const timer = setInterval(() => client.tick(), 50);
+  const timer = setInterval(() => client.tick(), Number(process.env.FABMQTT_BENCH_TICK || 50));
   timer.unref();
   client.start();
 }

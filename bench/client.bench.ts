@@ -11,6 +11,10 @@
  *   npm run bench:client -- --json     the same, then one JSON object on the last line
  *   FABMQTT_BENCH_COUNT=5000 npm run bench:client   fewer messages
  *   FABMQTT_BENCH_ROUNDS=5 npm run bench:client     more runs per figure (median; default 3)
+ *   FABMQTT_BENCH_QOS=2 npm run bench:client        only these QoS levels (comma-separated)
+ *   FABMQTT_BENCH_NODELAY=1 npm run bench:client    the broker with set_tcp_nodelay (its acks leave at
+ *                                                   once instead of waiting under Nagle's rule for the
+ *                                                   client's delayed ACK; this helps MQTT.js most)
  *
  * The broker is configured for the load: max_queued_messages far above COUNT
  * (mosquitto's default of 1,000 would drop QoS 1/2 messages queued for the
@@ -27,6 +31,8 @@ const SIZE = 64;
 const JSON_OUT = process.argv.includes("--json");
 /** Runs per client and QoS; the figures are medians (single runs swing by 30% here). */
 const ROUNDS = Number(process.env.FABMQTT_BENCH_ROUNDS || 3);
+/** Which QoS levels to run: "0,1,2" by default. */
+const QOS_LEVELS = (process.env.FABMQTT_BENCH_QOS || "0,1,2").split(",").map(Number);
 const TARGET_RATE: Record<number, number> = { 0: 1.5, 1: 1.15, 2: 2 };
 const TARGET_CPU: Record<number, number> = { 0: 0.1, 1: 0.5, 2: 0.5 };
 
@@ -113,10 +119,10 @@ function fmt(n: number, digits = 0): string {
 }
 
 async function main(): Promise<void> {
-  const broker = await startMosquitto({ maxQueued: COUNT * 4, maxInflight: 0 });
+  const broker = await startMosquitto({ maxQueued: COUNT * 4, maxInflight: 0, noDelay: process.env.FABMQTT_BENCH_NODELAY === "1" });
   const runs: Run[] = [];
   try {
-    for (const qos of [0, 1, 2]) {
+    for (const qos of QOS_LEVELS) {
       const samples: Record<string, Run[]> = { fabmqtt: [], mqttjs: [], raw: [] };
       for (let round = 0; round < ROUNDS; round++) {
         // Alternate the order so no client always runs on a warmer broker.
@@ -138,7 +144,7 @@ async function main(): Promise<void> {
   lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   const summary: Record<string, unknown>[] = [];
   const verdicts: string[] = [];
-  for (const qos of [0, 1, 2]) {
+  for (const qos of QOS_LEVELS) {
     const fab = runs.find((r) => r.client === "fabmqtt" && r.qos === qos)!;
     const js = runs.find((r) => r.client === "mqttjs" && r.qos === qos)!;
     const raw = runs.find((r) => r.client === "raw" && r.qos === qos)!;

@@ -1,10 +1,15 @@
 import board from "board";
-import * as codec from "./mqtt/index";
-import * as errors from "./errors";
-import { createClient } from "./session/client";
+import { createEspruinoHal } from "../hal/espruino/index";
+import { boot } from "./app/boot";
+import type { Device } from "./app/device";
 
 /**
- * The bundle's entry. At this stage the bundle carries the codec, the MQTT
- * client and the board description; the device program builds on them.
+ * The device bundle's entry. On the board the bundle is the Storage file
+ * `fabmqtt`, and the boot file runs `require("fabmqtt").start()`. start()
+ * reads the configuration from Storage, checks it, then runs WiFi, MQTT,
+ * telemetry and commands; it returns the running device, or a negative code
+ * (printed with the reason) when nothing could be started.
  */
-export { board, codec, errors, createClient };
+export function start(): Device | number {
+  return boot(createEspruinoHal(board), board);
+}

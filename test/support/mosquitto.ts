@@ -19,6 +19,12 @@ export interface MosquittoOptions {
   maxQueued?: number;
   /** max_inflight_messages (default 20 as in mosquitto; 0 = no limit). */
   maxInflight?: number;
+  /**
+   * set_tcp_nodelay: mosquitto's own small packets (PUBREC, PUBCOMP) leave at
+   * once instead of waiting under Nagle's rule for the peer's delayed ACK
+   * (40 ms on Linux), which stalls any client that keeps a bounded window.
+   */
+  noDelay?: boolean;
 }
 
 export interface Mosquitto {
@@ -110,6 +116,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     "log_type information",
     `listener ${port} 127.0.0.1`,
   ];
+  if (opts.noDelay) conf.push("set_tcp_nodelay true");
   if (process.getuid && process.getuid() === 0) conf.unshift("user root");
   if (opts.passwords) {
     const file = path.join(dir, "passwd");
