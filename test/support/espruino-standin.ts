@@ -1,0 +1,194 @@
+/**
+ * An Espruino stand-in for Node: a `vm` context whose globals are Espruino's
+ * API with Espruino's behaviours, so that device code (hal/espruino, whole
+ * board bundles) runs as it would on a board, against real sockets on
+ * 127.0.0.1 and simulated WiFi, pins, sensors and Storage. The parts live in
+ * test/support/standin/ (one file each); builtins.ts says what the context
+ * cannot take away.
+ *
+ *   const esp = createEspruinoContext({ mode: "esp8266" });
+ *   esp.run(fs.readFileSync("dist/esp8266-nodemcu/fabmqtt.min.js", "utf8"));
+ *   const hal = esp.run("fabmqtt.createEspruinoHal(fabmqtt.board)");
+ *   ... esp.wifi.setAvailable(false); esp.pins.setInput("D4", true); ...
+ *   esp.dispose();
+ */
+import vm from "node:vm";
+import { REMOVE_BUILTINS } from "./standin/builtins";
+import { createLoop, type Loop } from "./standin/loop";
+import { createStandinNet, type StandinMode, type StandinNet } from "./standin/net";
+import { createOneWireClass, type Ds18b20 } from "./standin/onewire";
+import { createStandinPins, type PinControl } from "./standin/pins";
+import { createStandinStorage } from "./standin/storage";
+import { createStandinTimers, type StandinTimers } from "./standin/timers";
+import { createStandinWifi, type WifiControl } from "./standin/wifi";
+
+export type { StandinMode } from "./standin/net";
+export type { Dht22Answer, PinControl, PinEvent } from "./standin/pins";
+export type { Ds18b20 } from "./standin/onewire";
+
+export interface EspruinoOptions {
+  /** linux and esp32: a refused connect throws; esp8266: it is an `error` event, chunks are 268 bytes, no tls module. */
+  mode: StandinMode;
+  /** Largest `data` chunk; default 536, 268 for esp8266. */
+  chunkSize?: number;
+  /** Whether require("tls") exists; default: not on esp8266. */
+  tls?: boolean;
+  /** 8-bit strings (ESP32/ESP8266 firmware has no Unicode); default: not on linux. */
+  eightBit?: boolean;
+  /** `connect` 20 ms late, so that data can come first; default false. */
+  connectLate?: boolean;
+  /** The simulated access point. */
+  ssid?: string;
+  password?: string;
+  /** Storage kept in this file (JSON) across contexts; memory only by default. */
+  storageFile?: string | null;
+  /** Storage bytes in all; default 192 KB (ESP8266 4 MB). */
+  storageBytes?: number;
+  /** Console lines are also given to this (none by default). */
+  echo?: ((line: string) => void) | null;
+}
+
+/** A context and the stand-in's controls. */
+export interface EspruinoContext {
+  context: vm.Context;
+  /** Runs code in the context (as its UTF-8 bytes when strings are 8-bit) and returns its value; exceptions are thrown. */
+  run(code: string, filename?: string): any;
+  /** Console lines. */
+  console: string[];
+  /** Exceptions that callbacks threw into the "idle loop" (Espruino prints them as Uncaught). */
+  uncaught: unknown[];
+  net: StandinNet;
+  wifi: WifiControl;
+  pins: PinControl;
+  /** Puts a DS18B20 on a pin (or changes it). */
+  ds18b20(pin: string, device: Ds18b20): void;
+  storage: Map<string, string>;
+  timers: StandinTimers;
+  /** Makes the next E.toString() give undefined, as Espruino does out of memory. */
+  failNextToString(): void;
+  /** Stops timers, sockets and everything queued. */
+  dispose(): void;
+}
+
+/** Bytes as an 8-bit String, from anything E.toString takes: Strings, numbers (one byte), arrays and typed arrays. */
+function bytesOf(args: unknown[]): string {
+  let out = "";
+  const add = (v: unknown) => {
+    if (typeof v === "string") out += v;
+    else if (typeof v === "number") out += String.fromCharCode(v & 255);
+    else if (ArrayBuffer.isView(v)) out += Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("latin1");
+    else if (v instanceof ArrayBuffer || Object.prototype.toString.call(v) === "[object ArrayBuffer]") out += Buffer.from(v as ArrayBuffer).toString("latin1");
+    else if (v && typeof v === "object" && typeof (v as { length?: unknown }).length === "number") for (const x of Array.prototype.slice.call(v)) add(x);
+  };
+  for (const a of args) add(a);
+  return out;
+}
+
+/** A fresh Espruino stand-in. Never fails. */
+export function createEspruinoContext(options: EspruinoOptions): EspruinoContext {
+  const mode = options.mode;
+  const eightBit = options.eightBit ?? mode !== "linux";
+  const loop: Loop = createLoop(options.echo ?? null);
+  const timers = createStandinTimers(loop);
+  const started = performance.now();
+  const getTime = () => (performance.now() - started) / 1000 + 1;
+  let net: StandinNet;
+  const wifi = createStandinWifi(loop, mode, options.ssid ?? "fablab", options.password ?? "", (up) => (up ? net.linkUp() : net.linkDown()));
+  net = createStandinNet(loop, {
+    mode,
+    chunkSize: options.chunkSize ?? (mode === "esp8266" ? 268 : 536),
+    tls: options.tls ?? mode !== "esp8266",
+    online: mode === "linux" ? () => true : wifi.online,
+    connectLate: !!options.connectLate,
+  });
+  const pins = createStandinPins(loop, mode, getTime);
+  const storage = createStandinStorage(options.storageFile ?? null, options.storageBytes ?? 192 * 1024);
+  const devices = new Map<string, Ds18b20>();
+  let toStringFails = false;
+  const print = (...args: unknown[]) => loop.print(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+  const globals: Record<string, unknown> = {
+    ...pins.globals,
+    setTimeout: timers.setTimeout,
+    setInterval: timers.setInterval,
+    clearTimeout: timers.clearTimeout,
+    clearInterval: timers.clearInterval,
+    changeInterval: timers.changeInterval,
+    getTime,
+    console: { log: print },
+    print,
+    atob: (s: unknown) => Buffer.from(String(s), "base64").toString("latin1"),
+    btoa: (s: unknown) => Buffer.from(String(s), "latin1").toString("base64"),
+    process: {
+      version: "2v29",
+      env: { VERSION: "2v29", BOARD: mode.toUpperCase() },
+      // A plausible stub: Espruino counts variables, not bytes.
+      memory: () => {
+        const total = mode === "esp8266" ? 1600 : 16000;
+        const usage = 400 + timers.pending() * 4 + net.open() * 40;
+        return { free: total - usage, usage, total, history: 0, gc: 0, gctime: 0, blocksize: mode === "esp8266" ? 12 : 16 };
+      },
+    },
+  };
+  const context = vm.createContext(globals);
+  const vmUint8Array = vm.runInContext("Uint8Array", context) as Uint8ArrayConstructor;
+  const vmArray = vm.runInContext("(function (list) { var a = []; for (var i = 0; i < list.length; i++) a.push(list[i]); return a; })", context) as (v: unknown[]) => unknown;
+  globals.E = {
+    toString: (...args: unknown[]) => {
+      if (toStringFails) {
+        toStringFails = false;
+        return undefined;
+      }
+      return args.length === 1 && typeof args[0] === "string" ? args[0] : bytesOf(args);
+    },
+    toUint8Array: (...args: unknown[]) => {
+      const s = bytesOf(args);
+      const u = new vmUint8Array(s.length);
+      for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i) & 255;
+      return u;
+    },
+    getErrorFlags: () => vmArray([]),
+  };
+  globals.global = vm.runInContext("this", context);
+  const resolvePin = (pin: unknown) => {
+    const name = typeof pin === "string" ? pin : pin && typeof pin === "object" ? String(pin) : "";
+    if (!/^[DA][0-9]+$/.test(name) || !(name in pins.globals)) throw new Error("Invalid pin: " + String(pin));
+    return name;
+  };
+  globals.OneWire = createOneWireClass(resolvePin, devices, vmArray);
+  globals.require = (name: unknown) => {
+    if (name === "net") return net.net;
+    if (name === "tls" && net.tls) return net.tls;
+    if (name === "Wifi" && mode !== "linux") return wifi.module;
+    if (name === "Storage") return storage.module;
+    throw new Error("Module " + String(name) + " not found");
+  };
+  for (const [k, v] of Object.entries(globals)) (context as Record<string, unknown>)[k] = v;
+  vm.runInContext(REMOVE_BUILTINS(mode, eightBit), context);
+  return {
+    context,
+    run(code, filename = "standin.js") {
+      const text = eightBit ? Buffer.from(code, "utf8").toString("latin1") : code;
+      return vm.runInContext(text, context, { filename });
+    },
+    console: loop.lines,
+    uncaught: loop.uncaught,
+    net,
+    wifi: wifi.control,
+    pins: pins.control,
+    ds18b20(pin, device) {
+      devices.set(pin, device);
+    },
+    storage: storage.files,
+    timers,
+    failNextToString() {
+      toStringFails = true;
+    },
+    dispose() {
+      loop.dispose();
+      timers.dispose();
+      net.dispose();
+      wifi.dispose();
+      pins.dispose();
+    },
+  };
+}
