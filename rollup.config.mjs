@@ -81,7 +81,7 @@ function minified() {
         if (file.type !== "chunk") continue;
         const out = await minify(file.code, {
           ecma: 5,
-          compress: { hoist_funs: true, passes: 2 },
+          compress: { hoist_funs: true, hoist_vars: true, passes: 2 },
           mangle: true,
           format: { max_line_len: 160, ecma: 5 },
         });

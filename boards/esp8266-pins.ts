@@ -21,3 +21,20 @@ export const ESP8266_FLASH_PINS = ["D6", "D7", "D8", "D9", "D10", "D11"];
 export const ESP8266_STRAPPING_PINS = ["D0", "D2", "D15"];
 /** GPIO1 (TX) and GPIO3 (RX): the serial console. */
 export const ESP8266_CONSOLE_PINS = ["D1", "D3"];
+
+/** What every ESP8266 4 MB board running Espruino shares: memory, buffers, no TLS, the pin facts above. */
+export const ESP8266_4MB = {
+  chip: "esp8266" as const,
+  variables: 1600,
+  txBufferSize: 512,
+  maxPacketSize: 1024,
+  inflightWindow: 2,
+  sendQueueBytes: 1024,
+  tls: false,
+  labels: ESP8266_LABELS,
+  adcPins: ["A0"],
+  inputOnlyPins: ["A0"],
+  flashPins: ESP8266_FLASH_PINS,
+  strappingPins: ESP8266_STRAPPING_PINS,
+  consolePins: ESP8266_CONSOLE_PINS,
+};

@@ -63,6 +63,6 @@ describe("boards: data validated by the build", () => {
     assert.equal(view.adc, " A0 ");
     assert.equal(view.led, "D2");
     assert.equal(view.ledActiveLow, true);
-    assert.equal(toDeviceBoard(copy("linux")).pins, " ");
+    assert.equal(toDeviceBoard(copy("linux")).adc, " ");
   });
 });

@@ -1,0 +1,357 @@
+/**
+ * A fault-injecting TCP proxy on 127.0.0.1, between a client and a real
+ * broker, that does to the byte stream what a FabLab's WiFi does:
+ *
+ * - resets: each MQTT packet crossing the proxy (either way) is, with
+ *   probability `resetPerPacket`, the one where the connection dies: a random
+ *   prefix of it (often mid-frame, sometimes nothing) still goes through, then
+ *   both sides get a TCP RST;
+ * - 1-byte writes: a share of the chunks go out one byte per write;
+ * - merged writes: a share of the chunks are held and sent as one write with
+ *   what follows them within `mergeMs`;
+ * - delays: a share of the chunks wait up to `delayMs` (order is kept);
+ * - a black hole: blackHoleOpen() makes the connections open at that moment
+ *   drop everything both ways without closing (a half-open connection, as when
+ *   the access point vanishes); connections made afterwards are healthy.
+ *
+ * The proxy frames the stream itself (fixed header and remaining length only:
+ * an independent count, not the project's framer). Decisions come from a
+ * seeded generator per connection and direction, so a seed replays the same
+ * decisions for the same packet sequence; the network's own timing still
+ * varies from run to run.
+ */
+import net from "node:net";
+import { createRandom } from "./prng";
+
+export interface FaultPlan {
+  /** Probability that a given packet is the one cut by a reset (0 = never). */
+  resetPerPacket: number;
+  /** Share of chunks written one byte per write. */
+  byteWrites: number;
+  /** Share of chunks held and merged with what follows within mergeMs. */
+  merge: number;
+  mergeMs: number;
+  /** Share of chunks delayed by up to delayMs. */
+  delay: number;
+  delayMs: number;
+}
+
+/** No faults: a plain forwarder. */
+export const NO_FAULTS: FaultPlan = { resetPerPacket: 0, byteWrites: 0, merge: 0, mergeMs: 0, delay: 0, delayMs: 0 };
+
+export interface FaultStats {
+  connections: number;
+  /** Packets seen, both directions. */
+  packets: number;
+  bytes: number;
+  resets: number;
+  /** Resets whose cut fell strictly inside a packet. */
+  resetsMidFrame: number;
+  byteWrites: number;
+  merges: number;
+  delays: number;
+  blackHoled: number;
+  /** Connections whose upstream (the broker) could not be reached or went away. */
+  upstreamFailures: number;
+}
+
+export interface FaultProxy {
+  /** The port clients connect to. */
+  readonly port: number;
+  readonly seed: number;
+  /** The plan in force; may be replaced at any time (applies to the next decisions). */
+  plan: FaultPlan;
+  readonly stats: FaultStats;
+  /** Turns the connections open now into black holes; returns how many. */
+  blackHoleOpen(): number;
+  /** Resets every open connection at once; returns how many. */
+  resetAll(): number;
+  /** Connections open now (black holes included). */
+  openConnections(): number;
+  /** Stops listening and destroys every connection. */
+  close(): Promise<void>;
+}
+
+const UP = 0; // client -> broker
+const DOWN = 1; // broker -> client
+
+/** Where MQTT packets end in a stream: fixed header byte, remaining length, body. */
+interface PacketScanner {
+  phase: number; // 0 type byte, 1 length bytes, 2 body
+  remaining: number;
+  multiplier: number;
+  lengthBytes: number;
+  /** Offset in the stream where the current packet started. */
+  packetStart: number;
+  /** Bytes seen so far in this direction. */
+  offset: number;
+}
+
+/**
+ * The packets completed by `chunk`, as stream offsets: starts[k] (where the
+ * packet began, maybe in an earlier chunk) and ends[k] (exclusive).
+ */
+function scanPackets(s: PacketScanner, chunk: Buffer, starts: number[], ends: number[]): void {
+  starts.length = 0;
+  ends.length = 0;
+  let i = 0;
+  while (i < chunk.length) {
+    if (s.phase === 0) {
+      s.packetStart = s.offset + i;
+      s.phase = 1;
+      s.remaining = 0;
+      s.multiplier = 1;
+      s.lengthBytes = 0;
+      i++;
+    } else if (s.phase === 1) {
+      const b = chunk[i++];
+      s.remaining += (b & 0x7f) * s.multiplier;
+      s.multiplier *= 128;
+      s.lengthBytes++;
+      if ((b & 0x80) === 0 || s.lengthBytes === 4) {
+        s.phase = 2;
+        if (s.remaining === 0) {
+          s.phase = 0;
+          starts.push(s.packetStart);
+          ends.push(s.offset + i);
+        }
+      }
+    } else {
+      const take = Math.min(s.remaining, chunk.length - i);
+      i += take;
+      s.remaining -= take;
+      if (s.remaining === 0) {
+        s.phase = 0;
+        starts.push(s.packetStart);
+        ends.push(s.offset + i);
+      }
+    }
+  }
+  s.offset += chunk.length;
+}
+
+type Item = Buffer | "reset";
+
+interface Direction {
+  /** Per packet: reset or not, and where (so a seed gives the same cuts for the same packets). */
+  resetRandom: () => number;
+  /** Per chunk: how it is written. */
+  writeRandom: () => number;
+  scanner: PacketScanner;
+  queue: Item[];
+  busy: boolean;
+  to: net.Socket;
+}
+
+interface Conn {
+  client: net.Socket;
+  upstream: net.Socket;
+  dirs: Direction[];
+  blackHole: boolean;
+  dead: boolean;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/** Writes `data`; resolves once the socket took it (after 'drain' when its buffer is full). */
+function writeAll(sock: net.Socket, data: Buffer): Promise<void> {
+  if (sock.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    if (sock.write(data)) resolve();
+    else {
+      const done = () => {
+        sock.off("drain", done);
+        sock.off("close", done);
+        resolve();
+      };
+      sock.on("drain", done);
+      sock.on("close", done);
+    }
+  });
+}
+
+/**
+ * Starts a proxy on 127.0.0.1 (a free port) forwarding to 127.0.0.1:`targetPort`
+ * with faults as `plan` says, decisions seeded by `seed`. Rejects when it
+ * cannot listen.
+ */
+export function startFaultProxy(targetPort: number, plan: FaultPlan, seed: number): Promise<FaultProxy> {
+  const conns = new Set<Conn>();
+  const stats: FaultStats = {
+    connections: 0,
+    packets: 0,
+    bytes: 0,
+    resets: 0,
+    resetsMidFrame: 0,
+    byteWrites: 0,
+    merges: 0,
+    delays: 0,
+    blackHoled: 0,
+    upstreamFailures: 0,
+  };
+  let connectionIndex = 0;
+  const starts: number[] = [];
+  const ends: number[] = [];
+
+  const proxy: FaultProxy = {
+    port: 0,
+    seed,
+    plan,
+    stats,
+    blackHoleOpen() {
+      let n = 0;
+      for (const c of conns) {
+        if (c.dead || c.blackHole) continue;
+        c.blackHole = true;
+        for (const d of c.dirs) d.queue.length = 0;
+        n++;
+      }
+      stats.blackHoled += n;
+      return n;
+    },
+    resetAll() {
+      let n = 0;
+      for (const c of conns) {
+        if (c.dead) continue;
+        kill(c);
+        n++;
+      }
+      return n;
+    },
+    openConnections: () => conns.size,
+    close() {
+      for (const c of conns) kill(c);
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  /** Both sockets get a TCP RST. */
+  function kill(c: Conn): void {
+    if (c.dead) return;
+    c.dead = true;
+    for (const d of c.dirs) d.queue.length = 0;
+    for (const s of [c.client, c.upstream]) if (!s.destroyed) s.resetAndDestroy();
+    conns.delete(c);
+  }
+
+  /** Sends the queue of one direction, applying the write faults, in order. */
+  async function pump(c: Conn, d: Direction): Promise<void> {
+    if (d.busy) return;
+    d.busy = true;
+    try {
+      while (d.queue.length > 0 && !c.dead && !c.blackHole) {
+        const item = d.queue.shift()!;
+        if (item === "reset") {
+          // Let the cut prefix reach the peer before the RST does.
+          await sleep(2);
+          kill(c);
+          return;
+        }
+        const p = proxy.plan;
+        const roll = d.writeRandom();
+        if (roll < p.merge) {
+          stats.merges++;
+          await sleep(p.mergeMs);
+          const parts: Buffer[] = [item];
+          while (d.queue.length > 0 && d.queue[0] !== "reset") parts.push(d.queue.shift() as Buffer);
+          if (c.dead || c.blackHole) return;
+          await writeAll(d.to, Buffer.concat(parts));
+        } else if (roll < p.merge + p.delay) {
+          stats.delays++;
+          await sleep(d.writeRandom() * p.delayMs);
+          if (c.dead || c.blackHole) return;
+          await writeAll(d.to, item);
+        } else if (roll < p.merge + p.delay + p.byteWrites) {
+          stats.byteWrites++;
+          for (let i = 0; i < item.length && !c.dead && !c.blackHole; i++) {
+            await writeAll(d.to, item.subarray(i, i + 1));
+            await nextTurn();
+          }
+        } else await writeAll(d.to, item);
+      }
+    } finally {
+      d.busy = false;
+    }
+  }
+
+  /** Takes a chunk read from one side: counts packets, maybe cuts it for a reset, queues it. */
+  function onChunk(c: Conn, dirIndex: number, chunk: Buffer): void {
+    if (c.dead || c.blackHole) return;
+    const d = c.dirs[dirIndex];
+    const chunkStart = d.scanner.offset;
+    scanPackets(d.scanner, chunk, starts, ends);
+    stats.bytes += chunk.length;
+    let cutAt = -1;
+    for (let k = 0; k < ends.length; k++) {
+      stats.packets++;
+      if (proxy.plan.resetPerPacket > 0 && d.resetRandom() < proxy.plan.resetPerPacket) {
+        // Anywhere in the packet; bytes already forwarded in an earlier chunk cannot be taken back.
+        cutAt = Math.max(chunkStart, starts[k] + Math.floor(d.resetRandom() * (ends[k] - starts[k])));
+        stats.resets++;
+        if (cutAt > starts[k]) stats.resetsMidFrame++;
+        break;
+      }
+    }
+    if (cutAt < 0) d.queue.push(chunk);
+    else {
+      if (cutAt > chunkStart) d.queue.push(chunk.subarray(0, cutAt - chunkStart));
+      d.queue.push("reset");
+      c.client.pause();
+      c.upstream.pause();
+    }
+    void pump(c, d);
+  }
+
+  const server = net.createServer((client) => {
+    const index = connectionIndex++;
+    stats.connections++;
+    client.setNoDelay(true);
+    const upstream = net.connect({ host: "127.0.0.1", port: targetPort });
+    upstream.setNoDelay(true);
+    const dir = (k: number, to: net.Socket): Direction => ({
+      resetRandom: createRandom((seed ^ Math.imul(index + 1, 0x9e3779b1) ^ Math.imul(k + 1, 0x85ebca6b)) >>> 0),
+      writeRandom: createRandom((seed ^ Math.imul(index + 1, 0xc2b2ae35) ^ Math.imul(k + 1, 0x27d4eb2f)) >>> 0),
+      scanner: { phase: 0, remaining: 0, multiplier: 1, lengthBytes: 0, packetStart: 0, offset: 0 },
+      queue: [],
+      busy: false,
+      to,
+    });
+    const c: Conn = { client, upstream, dirs: [dir(UP, upstream), dir(DOWN, client)], blackHole: false, dead: false };
+    conns.add(c);
+    client.on("data", (chunk: Buffer) => onChunk(c, UP, chunk));
+    upstream.on("data", (chunk: Buffer) => onChunk(c, DOWN, chunk));
+    // A half-close is passed on, unless the connection is a black hole.
+    client.on("end", () => {
+      if (!c.blackHole && !c.dead) upstream.end();
+    });
+    upstream.on("end", () => {
+      if (!c.blackHole && !c.dead) client.end();
+    });
+    client.on("error", () => undefined);
+    upstream.on("error", () => {
+      if (!c.blackHole) stats.upstreamFailures++;
+    });
+    client.on("close", () => {
+      // The client went: nothing is left to keep for a black hole either.
+      if (!c.dead) kill(c);
+    });
+    upstream.on("close", () => {
+      // A black hole keeps the client's side open and silent (half-open).
+      if (!c.blackHole && !c.dead) kill(c);
+    });
+  });
+
+  return new Promise((resolve, reject) => {
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      (proxy as { port: number }).port = (server.address() as net.AddressInfo).port;
+      resolve(proxy);
+    });
+  });
+}
