@@ -1,0 +1,86 @@
+/**
+ * The whole board bundle as it goes to the board, in the Espruino stand-in:
+ * written to Storage as "fabmqtt" with a configuration, started with
+ * require("fabmqtt").start() as the boot file does, on 8-bit strings, against
+ * a real mosquitto: it joins the simulated WiFi, connects, publishes a DHT22
+ * reading taken through its own driver, obeys a command on a pin, and comes
+ * back after the access point went away.
+ */
+import { strict as assert } from "node:assert";
+import fs from "node:fs";
+import path from "node:path";
+import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
+import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
+import { startMosquitto, type Mosquitto } from "./support/mosquitto";
+
+const SSID = "fablab";
+const PASSWORD = "pw-5678";
+
+describe("the board bundle in the Espruino stand-in against mosquitto", function () {
+  this.timeout(30000);
+  let broker: Mosquitto;
+  let esp: EspruinoContext | null = null;
+  let watcher: LiveClient;
+  before(async () => {
+    broker = await startMosquitto();
+  });
+  after(async () => {
+    await broker.stop();
+  });
+  afterEach(() => {
+    esp?.dispose();
+    esp = null;
+    closeLiveClients();
+  });
+
+  for (const [boardId, file, mode] of [
+    ["esp8266-nodemcu", "fabmqtt.min.js", "esp8266"],
+    ["esp32-devkitc", "fabmqtt.js", "esp32"],
+  ] as const) {
+    it(`${boardId}/${file}: start() joins, connects, publishes a DHT22 reading, obeys a command, and rejoins after a WiFi loss`, async function () {
+      const device = "standin-" + mode;
+      const base = "sa" + process.pid;
+      const topic = (t: string) => base + "/" + device + "/" + t;
+      watcher = startLiveClient(broker.port, { clientId: "watch-" + mode });
+      watcher.client.subscribe(base + "/#", 1);
+      await waitFor(() => watcher.subacks.length === 1, "the watcher's subscription");
+      const got = (t: string) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
+
+      const bundle = path.join(__dirname, "..", "dist", boardId, file);
+      assert.ok(fs.existsSync(bundle), bundle + " is missing: run npm run build");
+      esp = createEspruinoContext({ mode, ssid: SSID, password: PASSWORD });
+      esp.upload("fabmqtt", fs.readFileSync(bundle, "utf8"));
+      const config = {
+        wifi: { ssid: SSID, password: PASSWORD },
+        broker: { host: "127.0.0.1", port: broker.port, keepalive: 10 },
+        device,
+        base,
+        qos: 1,
+        discovery: "",
+        sensors: [{ name: "climate", kind: "dht22", pin: "D4", period: 2 }],
+        actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off" }],
+      };
+      esp.upload("fabmqtt.json", JSON.stringify(config));
+      esp.pins.dht22("D4", { temp: 21.5, rh: 45.2 });
+
+      const started = esp.run('require("fabmqtt").start()');
+      assert.equal(typeof started, "object", "start() gave " + String(started) + "\n" + esp.console.join("\n"));
+      await waitFor(() => got("status").includes("online") && got("telemetry/climate").length > 0, "online and a reading");
+      assert.deepEqual(JSON.parse(got("telemetry/climate")[0]), { temperature: 21.5, humidity: 45.2 });
+
+      watcher.client.publish(topic("set/relay"), "ON", 1, false);
+      await waitFor(() => got("state/relay").includes("ON"), "the relay's new state");
+      assert.equal(esp.pins.level("D5"), 1);
+
+      // The access point goes: the broker sees the connection die and sends the will.
+      esp.wifi.setAvailable(false);
+      await waitFor(() => got("status").includes("offline"), "the will");
+      // The ESP32 driver retries silently before it tells: the safe state follows its event.
+      await waitFor(() => esp!.pins.level("D5") === 0, "the relay in its safe state");
+      esp.wifi.setAvailable(true);
+      await waitFor(() => got("status").filter((s) => s === "online").length === 2, "online again", 20000);
+      assert.deepEqual(esp.uncaught.map(String), []);
+      assert.ok(!esp.console.some((l) => l.indexOf("Uncaught") >= 0), esp.console.join("\n"));
+    });
+  }
+});
