@@ -6,7 +6,8 @@
 
 /** An event emitter as Espruino has it: `on`, asynchronous `emit`, no `once`/`off`. */
 export interface EspEmitter {
-  on(event: string, fn: (a?: any) => void): void;
+  /** Listeners run later, with `this` = the emitter. */
+  on(event: string, fn: (this: any, a?: any) => void): void;
   removeAllListeners(event?: string): void;
 }
 
