@@ -34,7 +34,7 @@ export interface EspruinoOptions {
   chunkSize?: number;
   /** Whether require("tls") exists; default: not on esp8266. */
   tls?: boolean;
-  /** 8-bit strings (ESP32/ESP8266 firmware has no Unicode); default: not on linux. */
+  /** 8-bit strings: Espruino's ESP32, ESP8266 and Linux builds have no Unicode (String.fromCharCode(0x263a) is ":" on 2v29 for Linux); default true. */
   eightBit?: boolean;
   /** `connect` 20 ms late, so that data can come first; default false. */
   connectLate?: boolean;
@@ -90,7 +90,7 @@ function bytesOf(args: unknown[]): string {
 /** A fresh Espruino stand-in. Never fails. */
 export function createEspruinoContext(options: EspruinoOptions): EspruinoContext {
   const mode = options.mode;
-  const eightBit = options.eightBit ?? mode !== "linux";
+  const eightBit = options.eightBit ?? true;
   const loop: Loop = createLoop(options.echo ?? null);
   const timers = createStandinTimers(loop);
   const started = performance.now();
@@ -167,7 +167,7 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     const key = String(name);
     if (modules.has(key)) return modules.get(key);
     const text = storage.files.get(key);
-    if (text === undefined) throw new Error("Module " + key + " not found");
+    if (text === undefined) throw new Error('Module "' + key + '" not found');
     // A Storage file runs as a module: `exports` and `module` in scope, its exports cached.
     const module = { exports: vm.runInContext("({})", context) as unknown };
     const source = eightBit ? text : Buffer.from(text, "latin1").toString("utf8");

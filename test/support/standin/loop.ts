@@ -6,10 +6,10 @@
  * assert that none escaped.
  */
 export interface Loop {
-  /** Runs fn(...args) later, after the current code returns. */
-  post(fn: unknown, args?: unknown[]): void;
+  /** Runs fn(...args) later, after the current code returns, with `self` as `this`. */
+  post(fn: unknown, args?: unknown[], self?: unknown): void;
   /** Runs fn(...args) now, recording an exception instead of throwing it. */
-  run(fn: unknown, args?: unknown[]): void;
+  run(fn: unknown, args?: unknown[], self?: unknown): void;
   /** A line on the console. */
   print(line: string): void;
   lines: string[];
@@ -25,14 +25,14 @@ export function createLoop(echo: ((line: string) => void) | null = null): Loop {
   const loop: Loop = {
     lines: [],
     uncaught: [],
-    post(fn, args = []) {
+    post(fn, args = [], self) {
       if (dead) return;
-      setImmediate(() => loop.run(fn, args));
+      setImmediate(() => loop.run(fn, args, self));
     },
-    run(fn, args = []) {
+    run(fn, args = [], self) {
       if (dead) return;
       try {
-        (fn as (...a: unknown[]) => unknown)(...args);
+        (fn as (...a: unknown[]) => unknown).apply(self, args);
       } catch (err) {
         loop.uncaught.push(err);
         loop.print("Uncaught " + String((err as Error)?.message ?? err));
@@ -61,7 +61,8 @@ export interface Emitter {
 
 /**
  * Gives `target` Espruino's emitter methods. Listeners are looked up when
- * the event is emitted and run later through the loop, each on its own.
+ * the event is emitted and run later through the loop, each on its own, with
+ * `target` as `this`.
  * Returns `target`.
  */
 export function makeEmitter<T extends object>(loop: Loop, target: T): T & Emitter {
@@ -77,7 +78,8 @@ export function makeEmitter<T extends object>(loop: Loop, target: T): T & Emitte
       methods.on(event, fn);
     },
     emit(event, ...args) {
-      for (const fn of listeners.get(event) ?? []) loop.post(fn, args);
+      // As Espruino does: each listener later, with the emitter as `this`.
+      for (const fn of listeners.get(event) ?? []) loop.post(fn, args, target);
     },
     removeListener(event, fn) {
       const list = listeners.get(event);

@@ -45,7 +45,9 @@ function espruinoCode(err: NodeJS.ErrnoException | null, mode: StandinMode): num
       return mode === "esp8266" ? -11 : -9;
     case "ECONNRESET":
     case "EPIPE":
-      return -9;
+      // Linux and ESP32 read every recv() failure as "closed" (no error event, measured on 2v29 for
+      // Linux); ESP8266's espconn reports the reset.
+      return mode === "esp8266" ? -9 : -1;
     case "ETIMEDOUT":
       return -3;
     case "EHOSTUNREACH":
@@ -97,7 +99,8 @@ export function isListening(ip: string, port: number): boolean | null {
  * sockets: data as 8-bit Strings of at most `chunkSize` bytes, events
  * asynchronous (error, then end, then close), write() taking String(data)
  * with no back-pressure and throwing "This socket is closed" once the
- * connection is gone, `drain` when all written data has left. A refused
+ * connection is gone, `drain` when all written data has left; a reset
+ * connection is an `error` (-9) on ESP8266 only, a plain close elsewhere. A refused
  * connection throws "Unable to create socket" from connect() on Linux and
  * ESP32 (a blocking connect) and is an `error` event on ESP8266; an unknown
  * host throws "Unable to locate host" (an `error` -6 on ESP8266). TLS: ca, key
