@@ -7,7 +7,8 @@
  * TCP peer on 127.0.0.1: the socket events and their order, bytes both ways
  * (all 256 values), the bounded send queue, a refused connect and an unknown
  * host as codes, write after close, timers with a stale handle, Storage names;
- * it prints process.memory() figures for the HAL and for one connection.
+ * it prints process.memory() figures for loading the bundle, the HAL, one
+ * connection and one sensor of each kind.
  * Exit code 0 only when every check held. The stand-in (test/support/
  * espruino-standin.ts) is meant to behave the same; this is how to tell.
  */
@@ -88,6 +89,13 @@ setTimeout(function () {
   setTimeout(function () {
     depth++; s.close(); r.codes.afterClose = s.write(all, 0, 1); depth--;
     setTimeout(function () {
+      var m2 = u();
+      var dht = hal.sensors.open({ kind: "dht22", pin: "D4" });
+      var m3 = u();
+      var ds = hal.sensors.open({ kind: "ds18b20", pin: "D5" });
+      r.mem.dht22 = m3 - m2;
+      r.mem.ds18b20 = u() - m3;
+      r.sensorsOpen = typeof dht === "object" && typeof ds === "object";
       r.timers = seen.join("");
       r.got = got.length; r.gotOk = true;
       for (var i = 0; i < got.length; i++) if (got.charCodeAt(i) !== (i % 256)) r.gotOk = false;
@@ -129,9 +137,13 @@ async function main(): Promise<number> {
     check("a refused connect: E_SOCKET_RESET (-309) at once, no handler", r.codes.refused === -309 && !r.refusedEvents);
     check("an unknown host: E_SOCKET_DNS (-306)", r.codes.dns === -306);
     check("timers: a stale handle leaves the timer that got its number alone", r.timers === "ab");
+    check("sensors open on the board's pins", r.sensorsOpen === true);
     check("Storage: 28 characters kept, 29 and 0 refused (E_STORAGE_NAME -341)", JSON.stringify(r.codes.storage) === "[0,-341,-341]" && r.storageBack);
     console.log("Interpreter: " + BIN);
-    console.log("Memory (process.memory().usage, variables): loading the bundle " + r.mem.load + ", createEspruinoHal " + r.mem.hal + ", one connection " + r.mem.connect);
+    console.log(
+      "Memory (process.memory().usage, variables): loading the bundle " + r.mem.load + ", createEspruinoHal " + r.mem.hal + ", one connection " + r.mem.connect +
+        ", a DHT22 opened " + r.mem.dht22 + ", a DS18B20 opened " + r.mem.ds18b20,
+    );
   } catch (e) {
     checks.push([String((e as Error).message), false]);
   } finally {
