@@ -13,3 +13,6 @@ import type { Device } from "./app/device";
 export function start(): Device | number {
   return boot(createEspruinoHal(board), board);
 }
+
+/** The platform on the board, for programs of one's own and for the tests that run the bundle. */
+export { createEspruinoHal };

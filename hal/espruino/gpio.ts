@@ -13,11 +13,11 @@ declare function clearWatch(id: number): void;
 
 /**
  * True when `pin` is one of the pins `set` lists (" D2 D4 ", as in
- * DeviceBoard). Anything that is not a pin name (undefined, "", a number) is
- * not in any set.
+ * DeviceBoard). Anything that is not one pin name (undefined, "", a number,
+ * "D2 D4") is not in any set.
  */
 export function pinIn(set: string, pin: string): boolean {
-  return set.indexOf(" " + pin + " ") >= 0;
+  return set.indexOf(" " + pin + " ") >= 0 && (pin + "").indexOf(" ") < 0;
 }
 
 /**

@@ -17,11 +17,14 @@ export interface EspruinoNet extends Net {
 /**
  * Espruino's socket error code (`error` event: -1 closed .. -14 invalid SSL
  * data) as a platform code: -300 + the code where firmware/errors.ts has it,
- * E_SOCKET_CLOSED for -8 (closed with data unsent), E_SOCKET_UNKNOWN otherwise.
+ * E_SOCKET_CLOSED for -8 (closed with data unsent), E_SOCKET_RESET for -11
+ * (no connection: how ESP8266's espconn can report a refused connect),
+ * E_SOCKET_UNKNOWN otherwise.
  */
 export function socketCode(code: number): number {
   if (code === -8) return E_SOCKET_CLOSED;
-  return code < 0 && code > -15 && code !== -5 && code !== -11 ? -300 + code : E_SOCKET_UNKNOWN;
+  if (code === -11) return E_SOCKET_RESET;
+  return code < 0 && code > -15 && code !== -5 ? -300 + code : E_SOCKET_UNKNOWN;
 }
 
 /**

@@ -85,6 +85,8 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
       sock.setNoDelay(true);
       let closed = false;
       let failed = false;
+      /** close() was called: writes are refused from then on. */
+      let ending = false;
       let corked = false;
       // Writes made in one turn of the event loop leave in one system call.
       const uncork = () => {
@@ -116,7 +118,7 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
       });
       return {
         write(data: Uint8Array, start: number, end: number): number {
-          if (closed || failed || sock.destroyed) return E.E_SOCKET_CLOSED;
+          if (closed || failed || ending || sock.destroyed) return E.E_SOCKET_CLOSED;
           if (sock.writableLength >= maxQueued) return E.E_SOCKET_QUEUE_FULL;
           if (!corked) {
             corked = true;
@@ -127,6 +129,7 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
           return 0;
         },
         close(): void {
+          ending = true;
           if (sock.destroyed || closed) return;
           // What was written (a DISCONNECT, say) still leaves; then the socket goes.
           sock.end();

@@ -7,8 +7,9 @@
  * cannot take away.
  *
  *   const esp = createEspruinoContext({ mode: "esp8266" });
- *   esp.run(fs.readFileSync("dist/esp8266-nodemcu/fabmqtt.min.js", "utf8"));
- *   const hal = esp.run("fabmqtt.createEspruinoHal(fabmqtt.board)");
+ *   esp.upload("fabmqtt", fs.readFileSync("dist/esp8266-nodemcu/fabmqtt.min.js", "utf8"));
+ *   const bundle = esp.run('require("fabmqtt")');   // as on the board: a Storage module
+ *   const hal = bundle.createEspruinoHal(board);
  *   ... esp.wifi.setAvailable(false); esp.pins.setInput("D4", true); ...
  *   esp.dispose();
  */
@@ -53,6 +54,8 @@ export interface EspruinoContext {
   context: vm.Context;
   /** Runs code in the context (as its UTF-8 bytes when strings are 8-bit) and returns its value; exceptions are thrown. */
   run(code: string, filename?: string): any;
+  /** Writes `code` to Storage as `name` (its UTF-8 bytes), as the Espruino CLI's --storage does: require(name) then runs it as a module. */
+  upload(name: string, code: string): void;
   /** Console lines. */
   console: string[];
   /** Exceptions that callbacks threw into the "idle loop" (Espruino prints them as Uncaught). */
@@ -155,12 +158,23 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     return name;
   };
   globals.OneWire = createOneWireClass(resolvePin, devices, vmArray);
+  const modules = new Map<string, unknown>();
   globals.require = (name: unknown) => {
     if (name === "net") return net.net;
     if (name === "tls" && net.tls) return net.tls;
     if (name === "Wifi" && mode !== "linux") return wifi.module;
     if (name === "Storage") return storage.module;
-    throw new Error("Module " + String(name) + " not found");
+    const key = String(name);
+    if (modules.has(key)) return modules.get(key);
+    const text = storage.files.get(key);
+    if (text === undefined) throw new Error("Module " + key + " not found");
+    // A Storage file runs as a module: `exports` and `module` in scope, its exports cached.
+    const module = { exports: vm.runInContext("({})", context) as unknown };
+    const source = eightBit ? text : Buffer.from(text, "latin1").toString("utf8");
+    const body = vm.runInContext("(function (exports, module) {\n" + source + "\n})", context, { filename: key }) as (e: unknown, m: unknown) => void;
+    body(module.exports, module);
+    modules.set(key, module.exports);
+    return module.exports;
   };
   for (const [k, v] of Object.entries(globals)) (context as Record<string, unknown>)[k] = v;
   vm.runInContext(REMOVE_BUILTINS(mode, eightBit), context);
@@ -169,6 +183,10 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     run(code, filename = "standin.js") {
       const text = eightBit ? Buffer.from(code, "utf8").toString("latin1") : code;
       return vm.runInContext(text, context, { filename });
+    },
+    upload(name, code) {
+      storage.files.set(name, Buffer.from(code, "utf8").toString("latin1"));
+      modules.delete(name);
     },
     console: loop.lines,
     uncaught: loop.uncaught,

@@ -70,7 +70,8 @@ function adcNames(mode: StandinMode): Set<string> {
  * analogRead (an ADC pin only, else it throws), analogWrite, digitalPulse,
  * setWatch/clearWatch as in src/jswrap_io.c (numbers from 1 reused like
  * timers', clearWatch(undefined) throws, clearWatch() clears every watch, an
- * unknown number throws "Unknown Watch"). Watch callbacks get {state, time,
+ * unknown number throws "Unknown Watch"; GPIO16 of an ESP8266 cannot be
+ * watched: undefined and a warning). Watch callbacks get {state, time,
  * lastTime} (seconds, getTime's clock), after `debounce` ms of a stable level.
  * A DHT22 put on a pin answers a low start pulse with the datasheet's
  * waveform, its edges timed exactly, delivered to the pin's watches.
@@ -205,6 +206,11 @@ export function createStandinPins(loop: Loop, mode: StandinMode, getTime: () => 
     setWatch(fn: unknown, pin: unknown, options: unknown) {
       const p = resolve(pin);
       if (typeof fn !== "function") throw new Error("Function or String not supplied!");
+      if (mode === "esp8266" && p === "D16") {
+        // GPIO16 has no interrupt: Espruino warns and returns undefined.
+        loop.print("WARNING: Unable to set watch. You may already have a watch on a pin with the same number (eg. A0 and B0),\nor this pin cannot be used with watch");
+        return undefined;
+      }
       const o = (options && typeof options === "object" ? options : { repeat: !!options }) as Record<string, unknown>;
       const edgeName = o.edge;
       const e = edgeName === undefined || edgeName === "both" || edgeName === 0 ? 0 : edgeName === "rising" || edgeName === 1 ? 1 : edgeName === "falling" || edgeName === -1 ? -1 : NaN;
