@@ -131,6 +131,17 @@ describe("fault-injecting proxy", function () {
     assert.equal(proxy.stats.resets, 0);
   });
 
+  it("passes a clean close on after the bytes written before it, also through delays", async () => {
+    proxy = await startFaultProxy(sink.port, { ...NO_FAULTS, delay: 1, delayMs: 50 }, 5);
+    const client = await connectThrough(proxy);
+    const server = await sink.next();
+    const data = Buffer.concat(framedPackets(50, 100, 8));
+    client.socket.end(data);
+    await Promise.race([server.closed, sleep(3000)]);
+    assert.ok(server.bytes().equals(data), "bytes before the FIN were lost");
+    assert.equal(server.error, null, "the close arrived as a reset");
+  });
+
   it("keeps every byte in order through 1-byte, merged and delayed writes", async () => {
     const plan: FaultPlan = { ...NO_FAULTS, byteWrites: 0.3, merge: 0.3, mergeMs: 5, delay: 0.3, delayMs: 5 };
     proxy = await startFaultProxy(sink.port, plan, 7);

@@ -147,6 +147,8 @@ interface Direction {
   /** Release time of the last queued item: order is kept, a held chunk holds those behind it. */
   lastAt: number;
   busy: boolean;
+  /** The sending side closed cleanly (FIN): the other side gets FIN once the queue is sent. */
+  ended: boolean;
   to: net.Socket;
 }
 
@@ -284,6 +286,15 @@ export function startFaultProxy(targetPort: number, plan: FaultPlan, seed: numbe
     } finally {
       d.busy = false;
     }
+    if (d.ended && d.queue.length === 0 && !c.dead && !c.blackHole) d.to.end();
+  }
+
+  /** One side sent FIN: so does the proxy to the other side, after what is queued for it. */
+  function finish(c: Conn, dirIndex: number): void {
+    if (c.dead || c.blackHole) return;
+    const d = c.dirs[dirIndex];
+    d.ended = true;
+    if (!d.busy && d.queue.length === 0) d.to.end();
   }
 
   /** Queues a chunk (or a reset, data null) with the write fault the plan draws for it. */
@@ -351,31 +362,40 @@ export function startFaultProxy(targetPort: number, plan: FaultPlan, seed: numbe
       queue: [],
       lastAt: 0,
       busy: false,
+      ended: false,
       to,
     });
     const c: Conn = { client, upstream, dirs: [dir(UP, upstream), dir(DOWN, client)], blackHole: false, dead: false };
     conns.add(c);
     client.on("data", (chunk: Buffer) => onChunk(c, UP, chunk));
     upstream.on("data", (chunk: Buffer) => onChunk(c, DOWN, chunk));
-    // A half-close is passed on, unless the connection is a black hole.
-    client.on("end", () => {
-      if (!c.blackHole && !c.dead) upstream.end();
-    });
-    upstream.on("end", () => {
-      if (!c.blackHole && !c.dead) client.end();
-    });
+    // A clean close (FIN) is passed on after the data before it; a reset is
+    // passed on as a reset. A black hole passes on nothing.
+    client.on("end", () => finish(c, UP));
+    upstream.on("end", () => finish(c, DOWN));
     client.on("error", () => undefined);
     upstream.on("error", () => {
       if (!c.blackHole) stats.upstreamFailures++;
     });
-    client.on("close", () => {
+    let closed = 0;
+    const onClose = (hadError: boolean, side: net.Socket) => {
+      if (c.dead) return;
       // The client went: nothing is left to keep for a black hole either.
-      if (!c.dead) kill(c);
-    });
-    upstream.on("close", () => {
-      // A black hole keeps the client's side open and silent (half-open).
-      if (!c.blackHole && !c.dead) kill(c);
-    });
+      if (c.blackHole && side === upstream) return;
+      if (hadError || c.blackHole) return kill(c);
+      if (++closed === 2) {
+        c.dead = true;
+        conns.delete(c);
+      } else {
+        // The other side has a moment to finish cleanly, then goes.
+        const other = side === client ? upstream : client;
+        setTimeout(() => {
+          if (!other.destroyed) other.destroy();
+        }, 2000).unref();
+      }
+    };
+    client.on("close", (hadError) => onClose(hadError, client));
+    upstream.on("close", (hadError) => onClose(hadError, upstream));
   });
 
   return new Promise((resolve, reject) => {
