@@ -4,6 +4,7 @@
 export type RuleId =
   | "es5-parse"
   | "hoist"
+  | "var-order"
   | "prototype-lookup"
   | "array-spread"
   | "label"

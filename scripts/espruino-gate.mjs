@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const RULES = [
   "es5-parse",
   "hoist",
+  "var-order",
   "prototype-lookup",
   "array-spread",
   "label",
@@ -69,6 +70,7 @@ export function checkBundle(code, options = {}) {
   if (ast) {
     const scopes = buildScopes(ast);
     violations.push(...hoistViolations(ast, scopes));
+    violations.push(...varOrderViolations(ast, scopes));
     violations.push(...nodeViolations(ast, scopes));
   }
   violations.push(...textViolations(code, options.budget));
@@ -149,6 +151,68 @@ function propertyName(member) {
   if (!member.computed) return member.property.name;
   const p = member.property;
   return p.type === "Literal" && typeof p.value === "string" ? p.value : null;
+}
+
+// ---------------------------------------------------------------- var-order
+
+/**
+ * Espruino creates a `var` only when execution reaches its declaration: until
+ * then the name is the outer binding, so `x = 1; ... var x;` in a function
+ * writes the outer x (a minifier that merges declarations makes exactly this).
+ * Flags a name used in a function (or the program) textually before the first
+ * declaration of that var in the same function, outside nested functions.
+ */
+function varOrderViolations(ast, scopes) {
+  const violations = [];
+  function visitScope(scopeNode) {
+    const scope = scopes.get(scopeNode);
+    const firstDecl = new Map();
+    const uses = [];
+    const body = scopeNode.type === "Program" ? scopeNode : scopeNode.body;
+    (function walk(node) {
+      if (node !== body && isFunction(node)) {
+        if (node.type === "FunctionDeclaration") uses.push({ name: node.id.name, start: node.id.start, decl: true, node: node.id });
+        return;
+      }
+      if (node.type === "VariableDeclarator") {
+        const name = node.id.name;
+        if (!firstDecl.has(name)) firstDecl.set(name, node.start);
+        if (node.init) walk(node.init);
+        return;
+      }
+      if (node.type === "Identifier") uses.push({ name: node.name, start: node.start, node });
+      if (node.type === "MemberExpression") {
+        walk(node.object);
+        if (node.computed) walk(node.property);
+        return;
+      }
+      if (node.type === "Property") {
+        if (node.computed) walk(node.key);
+        walk(node.value);
+        return;
+      }
+      if (node.type === "LabeledStatement" || node.type === "BreakStatement" || node.type === "ContinueStatement") {
+        if (node.body) walk(node.body);
+        return;
+      }
+      base[node.type](node, null, (child) => walk(child));
+    })(body);
+    for (const u of uses) {
+      if (u.decl) continue;
+      const binding = scope.bindings.get(u.name);
+      if (!binding || binding.kind !== "var") continue;
+      const at = firstDecl.get(u.name);
+      if (at !== undefined && u.start < at)
+        violations.push({
+          rule: "var-order",
+          message: 'var "' + u.name + '" is used before its declaration in the same function; Espruino would use the outer binding there',
+          line: u.node.loc.start.line,
+        });
+    }
+  }
+  visitScope(ast);
+  for (const node of scopes.keys()) if (isFunction(node)) visitScope(node);
+  return violations;
 }
 
 // ---------------------------------------------------------------- hoist

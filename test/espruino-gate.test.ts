@@ -85,6 +85,19 @@ const CASES: Record<RuleId, Case> = {
       "function h() {\n  try { x(); } catch (later) { later(); }\n}\nfunction x() {}\n",
     ],
   },
+  "var-order": {
+    name: "a var used before its declaration in the same function",
+    bad: [
+      "function f() {\n  x = 1;\n  var x = 2;\n  return x;\n}\n",
+      "function g(a) {\n  for (i = 0; i < a; i++) {}\n  var i;\n  return i;\n}\n",
+      "var n = 1;\nfunction h() {\n  if (n) n = 2;\n  var n = 3;\n}\n",
+    ],
+    good: [
+      "function f() {\n  var x;\n  x = 1;\n  return x;\n}\n",
+      "function f() {\n  var x = 1;\n  return function () {\n    return x + y;\n  };\n  var y;\n}\n",
+      "var n = 1;\nfunction h() {\n  return n;\n}\nvar m = 2;\n",
+    ],
+  },
   "prototype-lookup": {
     name: "X.prototype.method of a built-in",
     bad: [
@@ -280,6 +293,17 @@ describe("Espruino gate on real TypeScript ES5 output", () => {
     assert.ok(out.code);
     const hoist = checkBundle(out.code).filter((v) => v.rule === "hoist");
     assert.deepEqual(hoist, [], describeViolations(hoist));
+  });
+
+  it("catches a var assigned before its declaration in the bundle minified without hoist_vars, and passes with it", async () => {
+    const file = path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.js");
+    assert.ok(fs.existsSync(file), file + " is missing: run npm run build");
+    const code = fs.readFileSync(file, "utf8");
+    const format = { max_line_len: 160, ecma: 5 as const };
+    const without = await minify(code, { ecma: 5, compress: { hoist_funs: true, passes: 2 }, mangle: true, format });
+    const withHoist = await minify(code, { ecma: 5, compress: { hoist_funs: true, hoist_vars: true, passes: 2 }, mangle: true, format });
+    assert.ok(checkBundle(without.code!, {}).some((v) => v.rule === "var-order"), "terser without hoist_vars makes a var used before its declaration");
+    assert.deepEqual(checkBundle(withHoist.code!, {}).filter((v) => v.rule === "var-order"), []);
   });
 
   it("catches array spread", () => {

@@ -9,6 +9,7 @@ import { strict as assert } from "node:assert";
 import net from "node:net";
 import { NO_FAULTS, startFaultProxy, type FaultPlan, type FaultProxy } from "./support/fault-proxy";
 import { createRandom } from "./support/prng";
+import { waitFor } from "./support/live-client";
 
 /** Packets framed as MQTT (type byte, remaining length, body) with random bodies of 0..`max` bytes. */
 function framedPackets(count: number, max: number, seed: number): Buffer[] {
@@ -94,16 +95,9 @@ async function connectThrough(proxy: FaultProxy): Promise<Side> {
   return watch(socket);
 }
 
+/** waitFor with this file's default of 5 s. */
 function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() - start > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 5);
-    };
-    poll();
-  });
+  return waitFor(check, what, ms);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -135,6 +129,17 @@ describe("fault-injecting proxy", function () {
     assert.ok(client.bytes().equals(down));
     assert.equal(proxy.stats.packets, 400);
     assert.equal(proxy.stats.resets, 0);
+  });
+
+  it("passes a clean close on after the bytes written before it, also through delays", async () => {
+    proxy = await startFaultProxy(sink.port, { ...NO_FAULTS, delay: 1, delayMs: 50 }, 5);
+    const client = await connectThrough(proxy);
+    const server = await sink.next();
+    const data = Buffer.concat(framedPackets(50, 100, 8));
+    client.socket.end(data);
+    await Promise.race([server.closed, sleep(3000)]);
+    assert.ok(server.bytes().equals(data), "bytes before the FIN were lost");
+    assert.equal(server.error, null, "the close arrived as a reset");
   });
 
   it("keeps every byte in order through 1-byte, merged and delayed writes", async () => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { startLiveClient, closeLiveClients, waitFor } from "./support/live-client";
-import { mosquittoBinary } from "./support/mosquitto";
+import { mosquittoBinary, startMosquitto } from "./support/mosquitto";
 
 describe("simulator: npm start", function () {
   this.timeout(30000);
@@ -37,6 +37,32 @@ describe("simulator: npm start", function () {
     child.kill("SIGINT");
     assert.equal(await exited, 0, out);
     assert.ok(watcher.messages.some((m) => m.topic === "fabmqtt/sim-test/status" && m.payload.toString() === "offline"), "offline published on Ctrl-C");
+  });
+
+  it("runs against a mosquitto with a password file, as the README's walkthrough does", async () => {
+    const broker = await startMosquitto({ passwords: { board1: "b-secret", maker: "m-secret" } });
+    try {
+      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", `mqtt://board1:b-secret@127.0.0.1:${broker.port}`, "--device", "walk"], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (out += d));
+      const sub = await new Promise<string>((resolve, reject) => {
+        // mosquitto_sub as the README shows it, for the retained status.
+        execFile("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(broker.port), "-u", "maker", "-P", "m-secret", "-t", "fabmqtt/walk/status", "-C", "1", "-W", "15", "-v"], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      });
+      assert.equal(sub.trim(), "fabmqtt/walk/status online");
+      await new Promise<void>((resolve, reject) =>
+        execFile("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-u", "maker", "-P", "m-secret", "-t", "fabmqtt/walk/set/relay", "-m", "ON"], (err) => (err ? reject(err) : resolve())),
+      );
+      await waitFor(() => /command +relay -> ON/.test(out), "the relay switched:\n" + out);
+      assert.doesNotMatch(out, /b-secret/, "the broker password is never printed");
+      assert.match(out, /-u board1 -P <password>/);
+      const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+      child.kill("SIGINT");
+      assert.equal(await exited, 0);
+    } finally {
+      await broker.stop();
+    }
   });
 
   it("refuses a broker URL it cannot use, naming the option", async () => {

@@ -49,7 +49,10 @@ import { topicMatches } from "./topic";
  *   once: its id and a hash of its content are kept until PUBREL (and a while
  *   after), so a resend is acknowledged (PUBREC) but not delivered again,
  *   even from a broker restored from an older save (inbound-qos2.ts has the
- *   rules and the bound). A handler that throws is
+ *   rules). When `inboundQos2` ids already await PUBREL, a new QoS 2 message
+ *   is refused (no PUBREC, not delivered) and the connection fails with
+ *   E_INBOUND_QOS2_FULL: the broker sends it again after the reconnect, and
+ *   no id awaiting PUBREL is ever forgotten. A handler that throws is
  *   reported with E_HANDLER_FAILED and the message still counts as delivered.
  * - An incoming PUBLISH larger than maxPacketSize is not delivered: it is
  *   acknowledged (so the broker does not resend it forever) and reported with
@@ -93,7 +96,7 @@ export interface ClientOptions {
   /** Outgoing QoS 1/2 messages held in all (in flight and queued). */
   queueSize?: number;
   maxSubscriptions?: number;
-  /** Inbound QoS 2 ids awaiting PUBREL (default 32); at least the broker's in-flight limit (see inbound-qos2.ts). */
+  /** Inbound QoS 2 ids awaiting PUBREL (default 32); more in flight from the broker means a reconnect (see inbound-qos2.ts). */
   inboundQos2?: number;
   connectTimeoutMs?: number;
   backoffBaseMs?: number;
@@ -305,6 +308,8 @@ export function createClient(opts: ClientOptions): Client {
     if (state !== ST_CONNECTING && state !== ST_CONNECTED) return;
     const now = clock.now();
     closeSocket();
+    // Packets after the failure in the same chunk belong to a dead connection.
+    framerReset(framer);
     if (state === ST_CONNECTED && elapsed(connectedAt, now) >= stableMs) attempt = 0;
     reconnectAt = now + backoffDelay(attempt, backoffBaseMs, backoffMaxMs, random());
     attempt++;
@@ -401,7 +406,9 @@ export function createClient(opts: ClientOptions): Client {
       // Exactly once, also against a broker restored from an older save: see inbound-qos2.ts.
       const hash = hashBytes(hashBytes(0, framer.buf, packet.topicStart, packet.topicLength), framer.buf, packet.payloadStart, packet.payloadLength);
       if (!inboundIsDuplicate(inbound, id, hash, packet.dup)) {
-        if (!inboundAdd(inbound, id, hash) && opts.onError) opts.onError(E.E_INBOUND_QOS2_FULL);
+        // No room to remember the id until PUBREL: refuse the message (no PUBREC,
+        // not delivered) and reconnect; the broker sends it again then.
+        if (!inboundAdd(inbound, id, hash)) return fail(E.E_INBOUND_QOS2_FULL);
         deliver();
       }
       sendAck(C.PUBREC, id);
@@ -481,7 +488,7 @@ export function createClient(opts: ClientOptions): Client {
     if (opts.onError) opts.onError(E.E_PACKET_TOO_LARGE);
     if (packet.qos === 1) sendAck(C.PUBACK, packet.packetId);
     else if (packet.qos === 2) {
-      inboundAdd(inbound, packet.packetId, 0);
+      if (!inboundAdd(inbound, packet.packetId, 0)) return fail(E.E_INBOUND_QOS2_FULL);
       sendAck(C.PUBREC, packet.packetId);
     }
   }

@@ -57,38 +57,35 @@ export function inboundIsDuplicate(s: InboundQos2, id: number, hash: number, dup
 }
 
 /**
- * Records a delivered message as active. Returns false when an active entry had
- * to be forgotten for room (more messages await PUBREL than the capacity): its
- * PUBREC went out long before, so only a lost PUBREC could then let a duplicate
- * through. Size the memory above the broker's in-flight limit (mosquitto's
- * max_inflight_messages, 20 by default) and it never happens.
+ * Records a message about to be delivered as active. Returns false, recording
+ * nothing, when every entry is active (more messages await PUBREL than the
+ * capacity): an active id is never forgotten, because a resend of it after a
+ * lost PUBREC would then be delivered twice. The caller must then refuse the
+ * message (no PUBREC, no delivery) so that the broker sends it again later.
+ * Brokers can exceed their own in-flight limit (mosquitto 2.0.11 does), so a
+ * full memory is a case to handle, not one that sizing rules out.
  */
 export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
   let slot = inboundFind(s, id);
-  let ok = true;
   if (slot < 0) {
-    // A free entry, else the oldest released one, else the oldest active one.
+    // A free entry, else the oldest released one.
     let oldestReleased = -1;
-    let oldestActive = -1;
     for (let i = 0; i < s.ids.length && slot < 0; i++) {
       if (s.ids[i] === 0) slot = i;
-      else if (s.released[i]) {
-        if (oldestReleased < 0 || s.ages[i] < s.ages[oldestReleased]) oldestReleased = i;
-      } else if (oldestActive < 0 || s.ages[i] < s.ages[oldestActive]) oldestActive = i;
+      else if (s.released[i] && (oldestReleased < 0 || s.ages[i] < s.ages[oldestReleased])) oldestReleased = i;
     }
-    if (slot < 0) slot = oldestReleased >= 0 ? oldestReleased : oldestActive;
+    if (slot < 0) slot = oldestReleased;
     if (slot < 0) return false;
-    ok = s.ids[slot] === 0 || s.released[slot];
   } else if (!s.released[slot]) {
     s.hashes[slot] = hash;
     return true;
   }
-  if (s.ids[slot] === 0 || s.released[slot]) s.count++;
+  s.count++;
   s.ids[slot] = id;
   s.hashes[slot] = hash;
   s.released[slot] = false;
   s.ages[slot] = s.nextAge++;
-  return ok;
+  return true;
 }
 
 /** PUBREL came: the entry becomes released. Returns whether it was active. */

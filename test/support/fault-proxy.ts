@@ -130,7 +130,12 @@ function scanPackets(s: PacketScanner, chunk: Buffer, starts: number[], ends: nu
   s.offset += chunk.length;
 }
 
-type Item = Buffer | "reset";
+/** A chunk waiting in the proxy: sent at `at` (ms, performance.now()), or a reset when data is null. */
+interface Item {
+  data: Buffer | null;
+  at: number;
+  bytewise: boolean;
+}
 
 interface Direction {
   /** Per packet: reset or not, and where (so a seed gives the same cuts for the same packets). */
@@ -139,7 +144,11 @@ interface Direction {
   writeRandom: () => number;
   scanner: PacketScanner;
   queue: Item[];
+  /** Release time of the last queued item: order is kept, a held chunk holds those behind it. */
+  lastAt: number;
   busy: boolean;
+  /** The sending side closed cleanly (FIN): the other side gets FIN once the queue is sent. */
+  ended: boolean;
   to: net.Socket;
 }
 
@@ -240,44 +249,76 @@ export function startFaultProxy(targetPort: number, plan: FaultPlan, seed: numbe
     conns.delete(c);
   }
 
-  /** Sends the queue of one direction, applying the write faults, in order. */
+  /**
+   * Sends the queue of one direction in order, each item at its release time;
+   * items due together leave in one write (so a held chunk and those that
+   * queued behind it arrive merged), 1-byte items one byte per write.
+   */
   async function pump(c: Conn, d: Direction): Promise<void> {
     if (d.busy) return;
     d.busy = true;
     try {
       while (d.queue.length > 0 && !c.dead && !c.blackHole) {
-        const item = d.queue.shift()!;
-        if (item === "reset") {
+        const wait = d.queue[0].at - performance.now();
+        if (wait > 0) {
+          await sleep(wait);
+          continue;
+        }
+        const head = d.queue.shift()!;
+        if (head.data === null) {
           // Let the cut prefix reach the peer before the RST does.
           await sleep(2);
           kill(c);
           return;
         }
-        const p = proxy.plan;
-        const roll = d.writeRandom();
-        if (roll < p.merge) {
-          stats.merges++;
-          await sleep(p.mergeMs);
-          const parts: Buffer[] = [item];
-          while (d.queue.length > 0 && d.queue[0] !== "reset") parts.push(d.queue.shift() as Buffer);
-          if (c.dead || c.blackHole) return;
-          await writeAll(d.to, Buffer.concat(parts));
-        } else if (roll < p.merge + p.delay) {
-          stats.delays++;
-          await sleep(d.writeRandom() * p.delayMs);
-          if (c.dead || c.blackHole) return;
-          await writeAll(d.to, item);
-        } else if (roll < p.merge + p.delay + p.byteWrites) {
-          stats.byteWrites++;
-          for (let i = 0; i < item.length && !c.dead && !c.blackHole; i++) {
-            await writeAll(d.to, item.subarray(i, i + 1));
+        if (head.bytewise) {
+          for (let i = 0; i < head.data.length && !c.dead && !c.blackHole; i++) {
+            await writeAll(d.to, head.data.subarray(i, i + 1));
             await nextTurn();
           }
-        } else await writeAll(d.to, item);
+          continue;
+        }
+        const parts: Buffer[] = [head.data];
+        const now = performance.now();
+        while (d.queue.length > 0 && d.queue[0].data !== null && !d.queue[0].bytewise && d.queue[0].at <= now) parts.push(d.queue.shift()!.data!);
+        await writeAll(d.to, parts.length === 1 ? parts[0] : Buffer.concat(parts));
       }
     } finally {
       d.busy = false;
     }
+    if (d.ended && d.queue.length === 0 && !c.dead && !c.blackHole) d.to.end();
+  }
+
+  /** One side sent FIN: so does the proxy to the other side, after what is queued for it. */
+  function finish(c: Conn, dirIndex: number): void {
+    if (c.dead || c.blackHole) return;
+    const d = c.dirs[dirIndex];
+    d.ended = true;
+    if (!d.busy && d.queue.length === 0) d.to.end();
+  }
+
+  /** Queues a chunk (or a reset, data null) with the write fault the plan draws for it. */
+  function enqueue(d: Direction, data: Buffer | null): void {
+    const p = proxy.plan;
+    const now = performance.now();
+    let at = now;
+    let bytewise = false;
+    if (data !== null) {
+      const roll = d.writeRandom();
+      if (roll < p.merge) {
+        stats.merges++;
+        at = now + p.mergeMs;
+      } else if (roll < p.merge + p.delay) {
+        stats.delays++;
+        at = now + d.writeRandom() * p.delayMs;
+      } else if (roll < p.merge + p.delay + p.byteWrites) {
+        stats.byteWrites++;
+        bytewise = true;
+      }
+    }
+    at = Math.max(at, d.lastAt);
+    d.lastAt = at;
+    d.queue.push({ data, at, bytewise });
   }
 
   /** Takes a chunk read from one side: counts packets, maybe cuts it for a reset, queues it. */
@@ -298,10 +339,10 @@ export function startFaultProxy(targetPort: number, plan: FaultPlan, seed: numbe
         break;
       }
     }
-    if (cutAt < 0) d.queue.push(chunk);
+    if (cutAt < 0) enqueue(d, chunk);
     else {
-      if (cutAt > chunkStart) d.queue.push(chunk.subarray(0, cutAt - chunkStart));
-      d.queue.push("reset");
+      if (cutAt > chunkStart) enqueue(d, chunk.subarray(0, cutAt - chunkStart));
+      enqueue(d, null);
       c.client.pause();
       c.upstream.pause();
     }
@@ -319,32 +360,42 @@ export function startFaultProxy(targetPort: number, plan: FaultPlan, seed: numbe
       writeRandom: createRandom((seed ^ Math.imul(index + 1, 0xc2b2ae35) ^ Math.imul(k + 1, 0x27d4eb2f)) >>> 0),
       scanner: { phase: 0, remaining: 0, multiplier: 1, lengthBytes: 0, packetStart: 0, offset: 0 },
       queue: [],
+      lastAt: 0,
       busy: false,
+      ended: false,
       to,
     });
     const c: Conn = { client, upstream, dirs: [dir(UP, upstream), dir(DOWN, client)], blackHole: false, dead: false };
     conns.add(c);
     client.on("data", (chunk: Buffer) => onChunk(c, UP, chunk));
     upstream.on("data", (chunk: Buffer) => onChunk(c, DOWN, chunk));
-    // A half-close is passed on, unless the connection is a black hole.
-    client.on("end", () => {
-      if (!c.blackHole && !c.dead) upstream.end();
-    });
-    upstream.on("end", () => {
-      if (!c.blackHole && !c.dead) client.end();
-    });
+    // A clean close (FIN) is passed on after the data before it; a reset is
+    // passed on as a reset. A black hole passes on nothing.
+    client.on("end", () => finish(c, UP));
+    upstream.on("end", () => finish(c, DOWN));
     client.on("error", () => undefined);
     upstream.on("error", () => {
       if (!c.blackHole) stats.upstreamFailures++;
     });
-    client.on("close", () => {
+    let closed = 0;
+    const onClose = (hadError: boolean, side: net.Socket) => {
+      if (c.dead) return;
       // The client went: nothing is left to keep for a black hole either.
-      if (!c.dead) kill(c);
-    });
-    upstream.on("close", () => {
-      // A black hole keeps the client's side open and silent (half-open).
-      if (!c.blackHole && !c.dead) kill(c);
-    });
+      if (c.blackHole && side === upstream) return;
+      if (hadError || c.blackHole) return kill(c);
+      if (++closed === 2) {
+        c.dead = true;
+        conns.delete(c);
+      } else {
+        // The other side has a moment to finish cleanly, then goes.
+        const other = side === client ? upstream : client;
+        setTimeout(() => {
+          if (!other.destroyed) other.destroy();
+        }, 2000).unref();
+      }
+    };
+    client.on("close", (hadError) => onClose(hadError, client));
+    upstream.on("close", (hadError) => onClose(hadError, upstream));
   });
 
   return new Promise((resolve, reject) => {
