@@ -12,41 +12,16 @@
  * Exit code 0 only when every check held. The stand-in (test/support/
  * espruino-standin.ts) is meant to behave the same; this is how to tell.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BOARDS } from "../boards/index";
 import { toDeviceBoard } from "../boards/device-view";
+import { putEspruinoStorage, runEspruinoOnce } from "./espruino-run";
 import { freePort } from "../test/support/mosquitto";
 import { startTcpPeer } from "../test/support/tcp-peer";
 
 const BIN = process.env.ESPRUINO_BIN;
-const CHUNK = 2048;
-
-function runOnce(dir: string, script: string, ms: number): Promise<string> {
-  fs.writeFileSync(path.join(dir, "run.js"), script);
-  return new Promise((resolve) => {
-    const child = spawn(BIN!, ["run.js"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const t = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.on("exit", () => {
-      clearTimeout(t);
-      resolve(out.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ""));
-    });
-  });
-}
-
-/** Writes `text` to Storage file `name` a chunk per interpreter run. */
-async function put(dir: string, name: string, text: string): Promise<void> {
-  for (let off = 0; off < text.length; off += CHUNK) {
-    const chunk = JSON.stringify(text.slice(off, off + CHUNK));
-    const out = await runOnce(dir, `print(require("Storage").write(${JSON.stringify(name)}, ${chunk}, ${off}, ${text.length}) ? "PUT-OK" : "PUT-FAILED");\n`, 10000);
-    if (out.indexOf("PUT-OK") < 0) throw new Error(`writing ${name} at ${off}: ${out.trim().slice(-400)}`);
-  }
-}
 
 /** The program the interpreter runs: it prints one RESULT line of JSON. */
 function program(board: object, peerPort: number, refusedPort: number): string {
@@ -120,8 +95,8 @@ async function main(): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-espruino-hal-"));
   const checks: [string, boolean][] = [];
   try {
-    await put(dir, "fabmqtt", fs.readFileSync(bundle, "latin1"));
-    const out = await runOnce(dir, program(board, peer.port, refused), 8000);
+    await putEspruinoStorage(BIN!, dir, "fabmqtt", fs.readFileSync(bundle, "latin1"));
+    const out = await runEspruinoOnce(BIN!, dir, program(board, peer.port, refused), 8000);
     const line = out.split("\n").find((l) => l.indexOf("RESULT ") >= 0);
     if (!line) throw new Error("no RESULT from the interpreter:\n" + out.slice(-1500));
     const r = JSON.parse(line.slice(line.indexOf("RESULT ") + 7));

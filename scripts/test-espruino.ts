@@ -12,35 +12,11 @@ import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { putEspruinoStorage } from "./espruino-run";
 import { startMosquitto } from "../test/support/mosquitto";
 import { startLiveClient, closeLiveClients, waitFor } from "../test/support/live-client";
 
 const BIN = process.env.ESPRUINO_BIN;
-const CHUNK = 2048;
-
-function runOnce(dir: string, script: string, ms: number): Promise<string> {
-  fs.writeFileSync(path.join(dir, "run.js"), script);
-  return new Promise((resolve) => {
-    const child = spawn(BIN!, ["run.js"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const t = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.on("exit", () => {
-      clearTimeout(t);
-      resolve(out);
-    });
-  });
-}
-
-/** Writes `text` to Storage file `name` a chunk per interpreter run (a 1,600-variable pool cannot hold it whole). */
-async function put(dir: string, name: string, text: string): Promise<void> {
-  for (let off = 0; off < text.length; off += CHUNK) {
-    const chunk = JSON.stringify(text.slice(off, off + CHUNK));
-    const out = await runOnce(dir, `var ok = require("Storage").write(${JSON.stringify(name)}, ${chunk}, ${off}, ${text.length}); print(ok ? "PUT-OK" : "PUT-FAILED");\n`, 10000);
-    if (out.indexOf("PUT-OK") < 0) throw new Error(`writing ${name} at ${off}: ${out.trim().slice(-400)}`);
-  }
-}
 
 async function main(): Promise<number> {
   if (!BIN) {
@@ -64,8 +40,8 @@ async function main(): Promise<number> {
   const checks: [string, boolean][] = [];
   let output = "";
   try {
-    await put(dir, "fabmqtt", code);
-    await put(dir, "fabmqtt.json", JSON.stringify(config));
+    await putEspruinoStorage(BIN!, dir, "fabmqtt", code);
+    await putEspruinoStorage(BIN!, dir, "fabmqtt.json", JSON.stringify(config));
     const watcher = startLiveClient(broker.port, { clientId: "espruino-watcher" });
     watcher.client.subscribe("fabmqtt/espruino-linux/#", 1);
     const harness =

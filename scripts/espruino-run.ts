@@ -1,0 +1,36 @@
+/**
+ * Running Espruino's interpreter for Linux from the host (the scripts
+ * test:espruino and test:espruino-hal): one run of a script in a directory,
+ * and Storage uploads a chunk per run (a 1,600-variable pool cannot hold a
+ * whole bundle as text).
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const CHUNK = 2048;
+
+/** Runs `script` as run.js in `dir` with the interpreter `bin`, killed after `ms`; resolves with its output, terminal escapes removed. Never rejects. */
+export function runEspruinoOnce(bin: string, dir: string, script: string, ms: number): Promise<string> {
+  fs.writeFileSync(path.join(dir, "run.js"), script);
+  return new Promise((resolve) => {
+    const child = spawn(bin, ["run.js"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const t = setTimeout(() => child.kill("SIGKILL"), ms);
+    child.on("exit", () => {
+      clearTimeout(t);
+      resolve(out.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ""));
+    });
+  });
+}
+
+/** Writes `text` to Storage file `name` of the interpreter in `dir`, a chunk per run; rejects with the interpreter's words when a write fails. */
+export async function putEspruinoStorage(bin: string, dir: string, name: string, text: string): Promise<void> {
+  for (let off = 0; off < text.length; off += CHUNK) {
+    const chunk = JSON.stringify(text.slice(off, off + CHUNK));
+    const out = await runEspruinoOnce(bin, dir, `print(require("Storage").write(${JSON.stringify(name)}, ${chunk}, ${off}, ${text.length}) ? "PUT-OK" : "PUT-FAILED");\n`, 10000);
+    if (out.indexOf("PUT-OK") < 0) throw new Error(`writing ${name} at ${off}: ${out.trim().slice(-400)}`);
+  }
+}
