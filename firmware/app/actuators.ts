@@ -1,4 +1,5 @@
 import * as E from "../errors";
+import { byteText } from "../mqtt/utf8";
 import type { Gpio } from "../../hal/types";
 import type { ActuatorConfig } from "./config";
 
@@ -12,13 +13,6 @@ export function levelOf(v: ActuatorConfig["safe"]): Level {
   return typeof v === "number" ? v : -1;
 }
 
-/** Bytes of a command payload as text, or "" when longer than 8 bytes (no valid command is). */
-function shortText(payload: Uint8Array): string {
-  if (payload.length > 8) return "";
-  let s = "";
-  for (let i = 0; i < payload.length; i++) s += String.fromCharCode(payload[i]);
-  return s;
-}
 
 /**
  * The level a command asks of an actuator now at `current`: ON/OFF/TOGGLE
@@ -26,7 +20,8 @@ function shortText(payload: Uint8Array): string {
  * pwm. Returns E_COMMAND_BAD_VALUE for anything else.
  */
 export function parseCommand(kind: ActuatorConfig["kind"], payload: Uint8Array, current: Level): Level {
-  const t = shortText(payload).toUpperCase();
+  // No valid command is longer than 8 bytes.
+  const t = payload.length > 8 ? "" : byteText(payload, 0, payload.length).toUpperCase();
   if (t === "ON" || t === "TRUE" || (t === "1" && kind !== "pwm")) return 100;
   if (t === "OFF" || t === "FALSE" || t === "0") return 0;
   if (t === "TOGGLE") return current > 0 ? 0 : 100;

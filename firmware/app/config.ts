@@ -92,6 +92,53 @@ function isBase(s: unknown): boolean {
   return true;
 }
 
+interface Taken {
+  /** Pin -> the name of what uses it. */
+  pins: { [pin: string]: string };
+  names: { [name: string]: boolean };
+}
+
+/** Whether `pin` is in a device-view pin set (" D2 D4 "). */
+function inSet(set: string, pin: string): boolean {
+  return set.indexOf(" " + pin + " ") >= 0;
+}
+
+/** The checks every sensor and actuator share: an object, a fresh name, a free usable pin. Returns "" or the sentence. */
+function checkPlacement(where: string, item: SensorConfig | ActuatorConfig, board: DeviceBoard, taken: Taken): string {
+  if (!item || typeof item !== "object") return where + ": not an object";
+  if (!isName(item.name)) return where + ".name: 1 to 32 letters, digits, '_' or '-'";
+  if (taken.names[item.name]) return where + ".name: " + item.name + " is used twice";
+  taken.names[item.name] = true;
+  const pin = item.pin;
+  if (typeof pin !== "string" || !inSet(board.pins, pin)) return where + ".pin: " + pin + " is not a usable pin on " + board.id;
+  if (taken.pins[pin]) return where + ".pin: " + pin + " is already used by " + taken.pins[pin];
+  taken.pins[pin] = item.name;
+  return "";
+}
+
+function checkSensor(where: string, s: SensorConfig, board: DeviceBoard, taken: Taken): string {
+  const placed = checkPlacement(where, s, board, taken);
+  if (placed) return placed;
+  if (s.kind !== "dht22" && s.kind !== "ds18b20" && s.kind !== "analog" && s.kind !== "digital") return where + ".kind: dht22, ds18b20, analog or digital";
+  if (s.kind === "analog" && !inSet(board.adc, s.pin)) return where + ".pin: " + s.pin + " has no ADC on " + board.id;
+  if (s.kind !== "analog" && s.pin.charAt(0) === "A") return where + ".pin: " + s.pin + " is analog only";
+  const least = s.kind === "dht22" ? 2 : 1;
+  if (!isInt(s.period, least, 86400)) return where + ".period: seconds " + least + "..86400";
+  return "";
+}
+
+function checkActuator(where: string, a: ActuatorConfig, board: DeviceBoard, taken: Taken): string {
+  const placed = checkPlacement(where, a, board, taken);
+  if (placed) return placed;
+  if (a.kind !== "relay" && a.kind !== "led" && a.kind !== "pwm") return where + ".kind: relay, led or pwm";
+  if (inSet(board.inputOnly, a.pin)) return where + ".pin: " + a.pin + " is input only on " + board.id;
+  if (a.activeLow !== undefined && typeof a.activeLow !== "boolean") return where + ".activeLow: true or false";
+  if (a.safe !== undefined && a.safe !== "keep" && !isLevel(a.safe)) return where + ".safe: keep, off, on or 0..100";
+  if (a.initial !== undefined && !isLevel(a.initial)) return where + ".initial: off, on or 0..100";
+  if (a.kind !== "pwm" && (typeof a.safe === "number" || typeof a.initial === "number")) return where + ": levels 0..100 are for pwm";
+  return "";
+}
+
 /**
  * Checks a parsed configuration against the board. Returns "" when it is
  * sound, else one sentence naming the first bad field
@@ -120,39 +167,19 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (c.retainedCommands !== undefined && typeof c.retainedCommands !== "boolean") return "retainedCommands: true or false";
   if (c.offline !== undefined && c.offline !== "skip" && c.offline !== "queue") return "offline: \"skip\" or \"queue\"";
   if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return "discovery: a topic prefix or \"\"";
-  const used: { [pin: string]: string } = {};
-  const names: { [name: string]: boolean } = {};
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];
   if (!(sensors instanceof Array)) return "sensors: a list";
   if (!(actuators instanceof Array)) return "actuators: a list";
-  for (let i = 0; i < sensors.length + actuators.length; i++) {
-    const isSensor = i < sensors.length;
-    const where = isSensor ? "sensors[" + i + "]" : "actuators[" + (i - sensors.length) + "]";
-    const item: SensorConfig | ActuatorConfig = isSensor ? sensors[i] : actuators[i - sensors.length];
-    if (!item || typeof item !== "object") return where + ": not an object";
-    if (!isName(item.name)) return where + ".name: 1 to 32 letters, digits, '_' or '-'";
-    if (names[item.name]) return where + ".name: " + item.name + " is used twice";
-    names[item.name] = true;
-    const pin = item.pin;
-    if (typeof pin !== "string" || board.pins.indexOf(" " + pin + " ") < 0) return where + ".pin: " + pin + " is not a usable pin on " + board.id;
-    if (used[pin]) return where + ".pin: " + pin + " is already used by " + used[pin];
-    used[pin] = item.name;
-    if (isSensor) {
-      const s = item as SensorConfig;
-      if (s.kind !== "dht22" && s.kind !== "ds18b20" && s.kind !== "analog" && s.kind !== "digital") return where + ".kind: dht22, ds18b20, analog or digital";
-      if (s.kind === "analog" && board.adc.indexOf(" " + pin + " ") < 0) return where + ".pin: " + pin + " has no ADC on " + board.id;
-      if (s.kind !== "analog" && pin.charAt(0) === "A") return where + ".pin: " + pin + " is analog only";
-      if (!isInt(s.period, s.kind === "dht22" ? 2 : 1, 86400)) return where + ".period: seconds " + (s.kind === "dht22" ? 2 : 1) + "..86400";
-    } else {
-      const a = item as ActuatorConfig;
-      if (a.kind !== "relay" && a.kind !== "led" && a.kind !== "pwm") return where + ".kind: relay, led or pwm";
-      if (board.inputOnly.indexOf(" " + pin + " ") >= 0) return where + ".pin: " + pin + " is input only on " + board.id;
-      if (a.activeLow !== undefined && typeof a.activeLow !== "boolean") return where + ".activeLow: true or false";
-      if (a.safe !== undefined && a.safe !== "keep" && !isLevel(a.safe)) return where + ".safe: keep, off, on or 0..100";
-      if (a.initial !== undefined && !isLevel(a.initial)) return where + ".initial: off, on or 0..100";
-      if (a.kind !== "pwm" && (typeof a.safe === "number" || typeof a.initial === "number")) return where + ": levels 0..100 are for pwm";
-    }
+  // Names and pins are shared by sensors and actuators: each is used once.
+  const taken: Taken = { pins: {}, names: {} };
+  for (let i = 0; i < sensors.length; i++) {
+    const problem = checkSensor("sensors[" + i + "]", sensors[i], board, taken);
+    if (problem) return problem;
+  }
+  for (let i = 0; i < actuators.length; i++) {
+    const problem = checkActuator("actuators[" + i + "]", actuators[i], board, taken);
+    if (problem) return problem;
   }
   return "";
 }
@@ -162,7 +189,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
  * sentence naming the bad field (or "config: not valid JSON").
  */
 export function parseConfig(text: string | null | undefined, board: DeviceBoard): Config | string {
-  if (typeof text !== "string" || text.length === 0) return "config: missing (write " + CONFIG_FILE + " to Storage with npm run provision)";
+  if (typeof text !== "string" || text.length === 0) return "config: missing (write " + CONFIG_FILE + " to Storage)";
   let c: Config;
   try {
     c = JSON.parse(text);

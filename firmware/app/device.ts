@@ -4,6 +4,7 @@ import type { Hal, Sensor } from "../../hal/types";
 import { createClient, ST_CONNECTED, ST_WAITING, type Client } from "../session/client";
 import type { Message } from "../session/subscriptions";
 import { isName, type Config } from "./config";
+import { byteText } from "../mqtt/utf8";
 import { applyLevel, levelOf, parseCommand, stateText } from "./actuators";
 import { errorPayload, readingPayload } from "./telemetry";
 import { deviceTopics } from "./topics";
@@ -62,6 +63,7 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
   const queueOffline = c.offline === "queue";
   const levels: number[] = [];
   const drivers: Sensor[] = [];
+  const onReading: ((code: number, a: number, b: number) => void)[] = [];
   const due: number[] = [];
   const watches: number[] = [];
   let wasConnected = false;
@@ -172,16 +174,13 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
 
   /** Home Assistant came (back) online: it forgets non-retained state, so discovery is sent again. */
   function onHomeAssistantStatus(m: Message) {
-    const p = m.payload;
-    const want = "online";
-    if (p.length !== want.length) return;
-    for (let i = 0; i < want.length; i++) if (p[i] !== want.charCodeAt(i)) return;
-    discoveryNext = 0;
+    if (m.payload.length === 6 && byteText(m.payload, 0, 6) === "online") discoveryNext = 0;
   }
 
-  function readSensor(i: number) {
+  /** The callback for sensor i's readings, made once at start (not a new closure for every reading). */
+  function readingHandler(i: number) {
     const s = sensors[i];
-    drivers[i].read(function (code, a, b) {
+    return function (code: number, a: number, b: number) {
       if (code < 0) {
         hal.log.error(code, s.name);
         publish(topics.error, errorPayload(s.name, code), 0, false);
@@ -190,7 +189,11 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
       const text = readingPayload(s.kind, a, b);
       if (event) event("telemetry", s.name, text);
       publish(topics.root + "telemetry/" + s.name, text, qos, false);
-    });
+    };
+  }
+
+  function readSensor(i: number) {
+    drivers[i].read(onReading[i]);
   }
 
   function release() {
@@ -231,6 +234,7 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
           return d;
         }
         drivers[i] = d;
+        onReading[i] = readingHandler(i);
         due[i] = -1;
         if (s.kind === "digital") {
           const w = hal.gpio.watch(s.pin, 50, function () {

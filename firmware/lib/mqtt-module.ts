@@ -2,6 +2,7 @@ import * as E from "../errors";
 import type { Clock, Net, Timers } from "../../hal/types";
 import { createClient, type Client } from "../session/client";
 import type { Message } from "../session/subscriptions";
+import { byteText } from "../mqtt/utf8";
 
 /**
  * fabmqtt as a library for people who write their own Espruino code, with the
@@ -72,9 +73,7 @@ export interface ModulePlatform {
 }
 
 function text(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
-  return s;
+  return byteText(bytes, 0, bytes.length);
 }
 
 /** The module object ({ create }) for a platform. Never fails. */

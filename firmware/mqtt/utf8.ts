@@ -110,6 +110,13 @@ export function checkUtf8(buf: Uint8Array, start: number, len: number): number {
   return 0;
 }
 
+/** One character per byte of [start, start+len), whatever the interpreter (for ASCII words and byte-exact hand-over). Never fails. */
+export function byteText(buf: Uint8Array, start: number, len: number): string {
+  let s = "";
+  for (let i = start; i < start + len; i++) s += String.fromCharCode(buf[i]);
+  return s;
+}
+
 /**
  * The text held in bytes [start, start+len): decoded from UTF-8 on a Unicode
  * interpreter, one character per byte on an 8-bit one. Allocates the string
@@ -120,10 +127,7 @@ export function readText(buf: Uint8Array, start: number, len: number): string {
   const end = start + len;
   let s = "";
   let i = start;
-  if (STRINGS_ARE_BYTES) {
-    while (i < end) s += String.fromCharCode(buf[i++]);
-    return s;
-  }
+  if (STRINGS_ARE_BYTES) return byteText(buf, start, len);
   while (i < end) {
     const b = buf[i];
     let cp = 0xfffd;
