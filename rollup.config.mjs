@@ -9,6 +9,7 @@ import { build } from "esbuild";
 import { parse } from "acorn";
 import { simple as walkSimple } from "acorn-walk";
 import { minify } from "terser";
+import { inlineConstants } from "./scripts/inline-constants.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -88,16 +89,18 @@ function sizeReport(board) {
 
 // Minified copy: terser with function hoisting (Espruino does not hoist) and
 // line breaks kept (a one-line bundle makes every Error carry the whole line).
+// Internal members are named with a trailing `_` and shortened here: on
+// Espruino a property name over 4 characters costs an extra variable or two.
 function minified() {
   return {
     name: "espruino-minify",
     async generateBundle(_options, bundle) {
       for (const file of Object.values(bundle)) {
         if (file.type !== "chunk") continue;
-        const out = await minify(file.code, {
+        const out = await minify(inlineConstants(file.code), {
           ecma: 5,
           compress: { hoist_funs: true, hoist_vars: true, passes: 2 },
-          mangle: true,
+          mangle: { properties: { regex: /^[a-zA-Z][a-zA-Z0-9]*_$/ } },
           format: { max_line_len: 160, ecma: 5 },
         });
         this.emitFile({ type: "asset", fileName: file.fileName.replace(/\.js$/, ".min.js"), source: out.code + "\n" });

@@ -267,7 +267,7 @@ function fabPublishFramer(k: Codec, c: PublishCase, wireLength: number): Run {
   const onOversize = (): void => {
     tally.bad++;
   };
-  const framer = createFramer(BUF_SIZE, onPacket, onOversize);
+  const framer = createFramer(BUF_SIZE, { onPacket: onPacket, onOversize: onOversize });
   return function run(n: number): number {
     tally.delivered = 0;
     tally.bad = 0;
@@ -450,12 +450,12 @@ function sanityPublish(k: Codec, c: PublishCase): number {
   // Through the framer, split in two chunks as well as whole.
   const fp = createPacket();
   let got = 0;
-  const framer = createFramer(BUF_SIZE, (b, s, l) => {
+  const framer = createFramer(BUF_SIZE, { onPacket: (b: Uint8Array, s: number, l: number) => {
     const fr = decodePacket(fp, b, s, l);
     check(fr === 0 && fp.packetId === c.packetId && publishTopic(fp, b) === TOPIC, `${c.name}: framer delivery`);
     check(sameBytes(publishPayloadBytes(fp, b), c.payload), `${c.name}: framer payload`);
     got++;
-  }, () => check(false, `${c.name}: framer called onOversize`));
+  }, onOversize: () => check(false, `${c.name}: framer called onOversize`) });
   framerPush(framer, fab);
   framerPush(framer, fab.subarray(0, 7));
   framerPush(framer, fab.subarray(7));

@@ -48,6 +48,7 @@ MESSAGES[E.E_CONNACK_ID_REJECTED] = "connection refused: client identifier rejec
 MESSAGES[E.E_CONNACK_UNAVAILABLE] = "connection refused: server unavailable";
 MESSAGES[E.E_CONNACK_BAD_CREDENTIALS] = "connection refused: bad user name or password";
 MESSAGES[E.E_CONNACK_NOT_AUTHORIZED] = "connection refused: not authorized";
+MESSAGES[E.E_QOS_DOWNGRADED] = "the broker answered a QoS 2 publish with PUBACK: it took the message at QoS 1";
 MESSAGES[E.E_SOCKET_CLOSED] = "the socket is closed";
 MESSAGES[E.E_SOCKET_NO_MEMORY] = "out of memory in the socket layer";
 MESSAGES[E.E_SOCKET_TIMEOUT] = "the connection timed out";

@@ -81,6 +81,8 @@ export const E_CONNACK_UNAVAILABLE = -213;
 export const E_CONNACK_BAD_CREDENTIALS = -214;
 /** The broker refused the connection: not authorized (CONNACK 5). */
 export const E_CONNACK_NOT_AUTHORIZED = -215;
+/** The broker answered a QoS 2 PUBLISH with PUBACK (it supports QoS 1 at most): the message was completed at QoS 1. */
+export const E_QOS_DOWNGRADED = -216;
 
 // ---- platform (hal/): -300 - Espruino's own socket code where one exists ----
 /** The socket is closed. */

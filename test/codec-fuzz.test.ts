@@ -88,16 +88,15 @@ describe(`codec fuzzing (${FRAMES} frames)`, () => {
     const random = createRandom(seed);
     const p = createPacket();
     let delivered = 0;
-    const framer = createFramer(
-      256,
-      (buf, start, length) => {
+    const framer = createFramer(256, {
+      onPacket: (buf, start, length) => {
         delivered++;
         checkDecode(p, decodePacket(p, guardedBytes(buf, start, start + length), start, length), start, start + length);
       },
-      (buf, start, kept) => {
+      onOversize: (buf, start, kept) => {
         decodePacket(p, guardedBytes(buf, start, start + kept), start, kept);
       },
-    );
+    });
     const buffer = framer.buf;
     let frame = 0;
     try {

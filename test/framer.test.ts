@@ -16,11 +16,10 @@ interface Collected {
 
 function collector(maxPacketSize: number): Collected {
   const c: Collected = { framer: undefined as unknown as Framer, packets: [], oversized: [] };
-  c.framer = createFramer(
-    maxPacketSize,
-    (buf, start, length) => c.packets.push(hex(buf.subarray(start, start + length))),
-    (buf, start, kept, total) => c.oversized.push({ kept, total, prefix: buf.slice(start, start + kept) }),
-  );
+  c.framer = createFramer(maxPacketSize, {
+    onPacket: (buf, start, length) => c.packets.push(hex(buf.subarray(start, start + length))),
+    onOversize: (buf, start, kept, total) => c.oversized.push({ kept, total, prefix: buf.slice(start, start + kept) }),
+  });
   return c;
 }
 
@@ -41,7 +40,7 @@ describe("framer", () => {
           const bytes = Uint8Array.from(v.bytes);
           const text = asText(bytes);
           let got: Buffer[] = [];
-          const f = createFramer(32768, (buf, start, length) => got.push(Buffer.from(buf.subarray(start, start + length))), () => assert.fail("oversize"));
+          const f = createFramer(32768, { onPacket: (buf, start, length) => got.push(Buffer.from(buf.subarray(start, start + length))), onOversize: () => assert.fail("oversize") });
           for (let cut = 0; cut <= bytes.length; cut++) {
             got = [];
             framerReset(f);
@@ -134,14 +133,13 @@ describe("framer", () => {
   it("stops feeding when a callback resets it, and starts clean", () => {
     let f: Framer;
     const seen: number[] = [];
-    f = createFramer(
-      64,
-      (buf) => {
+    f = createFramer(64, {
+      onPacket: (buf) => {
         seen.push(buf[0]);
         framerReset(f);
       },
-      () => undefined,
-    );
+      onOversize: () => undefined,
+    });
     assert.equal(framerPush(f, Uint8Array.of(0x40, 2, 0, 1, 0x50, 2, 0, 1)), 0);
     assert.deepEqual(seen, [0x40]);
     assert.equal(framerPush(f, Uint8Array.of(0xd0, 0)), 0);

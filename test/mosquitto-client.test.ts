@@ -47,11 +47,13 @@ function createTap() {
       inParser.on("packet", (p: any) => (p.cmd === "puback" || p.cmd === "pubrec") && acked.push(p.messageId));
       outParser.on("packet", (p: any) => p.cmd === "publish" && p.qos > 0 && !idOf.has(String(p.payload)) && idOf.set(String(p.payload), p.messageId));
       const socket = inner.connect(target, {
-        ...handlers,
+        onConnect: () => handlers.onConnect(),
         onData: (chunk) => {
           inParser.parse(Buffer.from(chunk as Uint8Array));
           handlers.onData(chunk);
         },
+        onError: (code) => handlers.onError(code),
+        onClose: () => handlers.onClose(),
       });
       if (typeof socket === "number") return socket;
       return {

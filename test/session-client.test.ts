@@ -187,6 +187,22 @@ describe("client: outbound QoS", () => {
     assert.deepEqual(rig.publishedSeqs, [seq]);
   });
 
+  it("completes a QoS 2 publish that the broker answers with PUBACK (a broker without QoS 2) as QoS 1, and reports it", () => {
+    const rig = createRig().connect();
+    rig.broker.script.ackPublishes = false;
+    const seq = rig.client.publish("t/2", "two", 2, false);
+    rig.net.flush();
+    const c = rig.net.last;
+    c.send({ cmd: "puback", messageId: c.packets("publish")[0].messageId });
+    rig.run();
+    assert.deepEqual(rig.publishedSeqs, [seq], "completed");
+    assert.equal(rig.client.stats().downgraded, 1);
+    assert.equal(rig.client.stats().inFlight, 0);
+    assert.ok(rig.errors.includes(E.E_QOS_DOWNGRADED), "reported once");
+    assert.equal(rig.client.state(), ST_CONNECTED, "no reconnect");
+    assert.deepEqual(c.received.slice(1).map((p) => p.cmd), ["publish"], "nothing resent, no PUBREL");
+  });
+
   it("resends unacknowledged QoS 1/2 in order with DUP, and PUBREL for QoS 2 past PUBREC, after a reconnect", () => {
     const rig = createRig({ inflightWindow: 4, cleanSession: false });
     rig.connect();

@@ -1,9 +1,8 @@
-/** The session's pure parts: topic matching, backoff, packet ids, the outbox. */
+/** The session's pure parts: topic matching, backoff, the outbox. */
 import { strict as assert } from "node:assert";
 import { E_QUEUE_FULL } from "../firmware/errors";
 import { backoffDelay } from "../firmware/session/backoff";
 import * as O from "../firmware/session/outbox";
-import { nextPacketId } from "../firmware/session/packet-id";
 import { topicMatches } from "../firmware/session/topic";
 import { elapsed } from "../firmware/time";
 
@@ -43,16 +42,6 @@ describe("backoffDelay", () => {
   });
 });
 
-describe("nextPacketId", () => {
-  it("counts up, wraps 65535 to 1, never gives 0 and skips ids in use", () => {
-    assert.equal(nextPacketId(0, () => false), 1);
-    assert.equal(nextPacketId(65535, () => false), 1);
-    assert.equal(nextPacketId(65534, (id) => id === 65535), 1);
-    assert.equal(nextPacketId(65535, (id) => id === 1 || id === 2), 3);
-    assert.equal(nextPacketId(5, () => true), 0);
-  });
-});
-
 describe("elapsed", () => {
   it("never goes negative when the clock steps back", () => {
     assert.equal(elapsed(100, 250), 150);
@@ -61,30 +50,45 @@ describe("elapsed", () => {
 });
 
 describe("outbox", () => {
-  it("holds at most its capacity and keeps publish order", () => {
-    const o = O.createOutbox(3, 2);
+  it("holds at most its capacity and finds the oldest in publish order", () => {
+    const o = O.createOutbox(3);
     const seqs = [O.outboxAdd(o, "a", "1", 1, false), O.outboxAdd(o, "b", "2", 2, false), O.outboxAdd(o, "c", "3", 1, true)];
     assert.deepEqual(seqs, [1, 2, 3]);
     assert.equal(O.outboxAdd(o, "d", "4", 1, false), E_QUEUE_FULL);
     O.outboxFree(o, 0);
     assert.equal(O.outboxAdd(o, "d", "4", 1, false), 4); // takes slot 0
-    const n = O.outboxOrder(o, -1);
-    assert.deepEqual(o.order.slice(0, n).map((i) => o.topic[i]), ["b", "c", "d"]);
+    assert.equal(o.topic[O.outboxOldest(o, false)], "b");
+    assert.equal(o.flags[2] & O.F_RETAIN, O.F_RETAIN);
+    o.state[1] = O.SLOT_AWAIT_PUBREC;
+    assert.equal(o.topic[O.outboxOldest(o, false)], "c", "a slot in flight is no longer queued");
+    assert.equal(o.topic[O.outboxOldest(o, true)], "b", "in flight and not sent on this connection");
+    o.flags[1] |= O.F_SENT;
+    assert.equal(O.outboxOldest(o, true), -1);
   });
-  it("tracks the slots in flight and finds them by id", () => {
-    const o = O.createOutbox(4, 2);
+  it("orders by sequence number across its wrap", () => {
+    const o = O.createOutbox(2);
+    o.nextSeq = 0x7fffffff;
+    assert.equal(O.outboxAdd(o, "old", "1", 1, false), 0x7fffffff);
+    assert.equal(O.outboxAdd(o, "new", "2", 1, false), 1);
+    assert.equal(o.topic[O.outboxOldest(o, false)], "old");
+  });
+  it("finds the slots in flight by id and keeps the counters when freed", () => {
+    const o = O.createOutbox(4);
     O.outboxAdd(o, "a", "1", 1, false);
     O.outboxAdd(o, "b", "2", 2, false);
-    O.outboxStart(o, 0, 7);
-    O.outboxStart(o, 1, 8);
-    assert.equal(o.inFlight, 2);
-    assert.equal(o.state[0], O.SLOT_AWAIT_PUBACK);
-    assert.equal(o.state[1], O.SLOT_AWAIT_PUBREC);
+    o.state[0] = O.SLOT_AWAIT_PUBACK;
+    o.id[0] = 7;
+    o.state[1] = O.SLOT_AWAIT_PUBREC;
+    o.id[1] = 8;
+    o.inFlight = 2;
+    o.unsent = 2;
     assert.equal(O.outboxFind(o, 8), 1);
     assert.equal(O.outboxFind(o, 9), -1);
     O.outboxFree(o, 1);
     assert.equal(o.inFlight, 1);
+    assert.equal(o.unsent, 1);
     assert.equal(o.count, 1);
-    assert.equal(O.outboxIdInUse(o, 8), false);
+    assert.equal(O.outboxFind(o, 8), -1);
+    assert.equal(o.topic[1], undefined, "a freed slot keeps no text");
   });
 });

@@ -1,6 +1,6 @@
 import * as E from "../errors";
 import type { Clock, Net, Timers } from "../../hal/types";
-import { createClient, type Client } from "../session/client";
+import { createClient, type Client, type ClientOptions } from "../session/client";
 import type { Message } from "../session/subscriptions";
 import { byteText } from "../mqtt/utf8";
 
@@ -76,94 +76,137 @@ function text(bytes: Uint8Array): string {
   return byteText(bytes, 0, bytes.length);
 }
 
+function pubEvent(m: Message): PublishEvent {
+  return { topic: m.topic, message: text(m.payload), qos: m.qos, retain: m.retain, dup: m.dup };
+}
+
+type Listener = (a?: any, b?: any) => void;
+
+/** The client's callbacks, called as methods of its options object, which carries the connection. */
+type LinkedOptions = ClientOptions & { conn_: Connection };
+
+function connected(this: LinkedOptions): void {
+  this.conn_.connected = true;
+  this.conn_.emit_("connected");
+}
+
+function disconnected(this: LinkedOptions, code: number): void {
+  const c = this.conn_;
+  const was = c.connected;
+  c.connected = false;
+  if (was || code !== E.E_STOPPED) c.emit_("disconnected", code);
+  if (!c.reconnect_ && code !== E.E_STOPPED) c.disconnect();
+}
+
+function message(this: LinkedOptions, m: Message): void {
+  const c = this.conn_;
+  if (c.l_.publish) c.emit_("publish", pubEvent(m));
+  if (c.l_.message) c.emit_("message", m.topic, text(m.payload));
+}
+
+function fault(this: LinkedOptions, code: number): void {
+  this.conn_.emit_("error", code);
+}
+
+class Connection implements MqttConnection {
+  connected = false;
+  client: Client;
+  p_: ModulePlatform;
+  l_: { [event: string]: Listener[] } = {};
+  timer_ = 0;
+  reconnect_: boolean;
+
+  constructor(platform: ModulePlatform, server: string, options?: ModuleOptions) {
+    const o = options || {};
+    const inflight = o.inflight || 2;
+    const opts: LinkedOptions = {
+      conn_: this,
+      net: platform.net,
+      clock: platform.clock,
+      host: server,
+      port: o.port || (o.tls ? 8883 : 1883),
+      tls: o.tls ? {} : null,
+      clientId: o.client_id || "fabmqtt-" + Math.floor(Math.random() * 0xffffff).toString(16),
+      username: o.username,
+      password: o.password,
+      cleanSession: o.clean_session !== false,
+      keepalive: o.keep_alive === undefined ? 60 : o.keep_alive,
+      will: o.will ? { topic: o.will.topic, payload: o.will.message, qos: o.will.qos || 0, retain: !!o.will.retain } : null,
+      txBufferSize: 512,
+      maxPacketSize: o.max_packet || 1024,
+      inflightWindow: inflight,
+      queueSize: Math.max(inflight, o.queue || 8),
+      onConnect: connected,
+      onDisconnect: disconnected,
+      onMessage: message,
+      onError: fault,
+    };
+    this.p_ = platform;
+    this.reconnect_ = o.reconnect !== false;
+    this.client = createClient(opts);
+  }
+
+  emit_(event: string, a?: any, b?: any): void {
+    const list = this.l_[event];
+    if (list) for (let i = 0; i < list.length; i++) list[i](a, b);
+  }
+
+  on(event: string, fn: Listener): MqttConnection {
+    (this.l_[event] = this.l_[event] || []).push(fn);
+    return this;
+  }
+
+  removeAllListeners(event?: string): void {
+    if (event === undefined) this.l_ = {};
+    else delete this.l_[event];
+  }
+
+  connect(): void {
+    const client = this.client;
+    if (this.timer_ === 0)
+      this.timer_ = this.p_.timers.every(100, function () {
+        client.tick();
+      });
+    client.start();
+  }
+
+  disconnect(): void {
+    this.client.stop();
+    this.p_.timers.cancel(this.timer_);
+    this.timer_ = 0;
+  }
+
+  publish(topic: string, message: string, po?: { qos?: number; retain?: boolean }): number {
+    const r = this.client.publish(topic, String(message), (po && po.qos) || 0, !!(po && po.retain));
+    if (r < 0) this.emit_("error", r);
+    return r;
+  }
+
+  subscribe(filter: string, so?: { qos?: number }, handler?: (pub: PublishEvent) => void): number {
+    const r = this.client.subscribe(
+      filter,
+      (so && so.qos) || 0,
+      handler
+        ? function (m: Message) {
+            handler(pubEvent(m));
+          }
+        : null,
+    );
+    if (r < 0) this.emit_("error", r);
+    return r;
+  }
+
+  unsubscribe(filter: string): number {
+    return this.client.unsubscribe(filter);
+  }
+}
+
 /** The module object ({ create }) for a platform. Never fails. */
 export function createMqttModule(platform: ModulePlatform) {
   return {
     /** A connection to `server` (a host name or address); throws only on options a program must fix. */
     create: function (server: string, options?: ModuleOptions): MqttConnection {
-      const o = options || {};
-      const listeners: { [event: string]: ((a?: any, b?: any) => void)[] } = {};
-      let timer = 0;
-      const emit = function (event: string, a?: any, b?: any) {
-        const list = listeners[event];
-        if (list) for (let i = 0; i < list.length; i++) list[i](a, b);
-      };
-      const pubEvent = function (m: Message): PublishEvent {
-        return { topic: m.topic, message: text(m.payload), qos: m.qos, retain: m.retain, dup: m.dup };
-      };
-      const inflight = o.inflight || 2;
-      const client = createClient({
-        net: platform.net,
-        clock: platform.clock,
-        host: server,
-        port: o.port || (o.tls ? 8883 : 1883),
-        tls: o.tls ? {} : null,
-        clientId: o.client_id || "fabmqtt-" + Math.floor(Math.random() * 0xffffff).toString(16),
-        username: o.username,
-        password: o.password,
-        cleanSession: o.clean_session !== false,
-        keepalive: o.keep_alive === undefined ? 60 : o.keep_alive,
-        will: o.will ? { topic: o.will.topic, payload: o.will.message, qos: o.will.qos || 0, retain: !!o.will.retain } : null,
-        txBufferSize: 512,
-        maxPacketSize: o.max_packet || 1024,
-        inflightWindow: inflight,
-        queueSize: Math.max(inflight, o.queue || 8),
-        onConnect: function () {
-          conn.connected = true;
-          emit("connected");
-        },
-        onDisconnect: function (code) {
-          const was = conn.connected;
-          conn.connected = false;
-          if (was || code !== E.E_STOPPED) emit("disconnected", code);
-          if (o.reconnect === false && code !== E.E_STOPPED) conn.disconnect();
-        },
-        onMessage: function (m) {
-          if (listeners.publish) emit("publish", pubEvent(m));
-          if (listeners.message) emit("message", m.topic, text(m.payload));
-        },
-        onError: function (code) {
-          emit("error", code);
-        },
-      });
-      const conn: MqttConnection = {
-        connected: false,
-        client: client,
-        on: function (event, fn) {
-          (listeners[event] = listeners[event] || []).push(fn);
-          return conn;
-        },
-        removeAllListeners: function (event) {
-          if (event === undefined) {
-            const keys = Object.keys(listeners);
-            for (let i = 0; i < keys.length; i++) delete listeners[keys[i]];
-          } else delete listeners[event];
-        },
-        connect: function () {
-          if (timer === 0) timer = platform.timers.every(100, client.tick);
-          client.start();
-        },
-        disconnect: function () {
-          client.stop();
-          platform.timers.cancel(timer);
-          timer = 0;
-        },
-        publish: function (topic, message, po) {
-          const r = client.publish(topic, String(message), (po && po.qos) || 0, !!(po && po.retain));
-          if (r < 0) emit("error", r);
-          return r;
-        },
-        subscribe: function (filter, so, handler) {
-          const r = client.subscribe(filter, (so && so.qos) || 0, handler ? function (m: Message) { handler(pubEvent(m)); } : null);
-          if (r < 0) emit("error", r);
-          return r;
-        },
-        unsubscribe: function (filter) {
-          return client.unsubscribe(filter);
-        },
-      };
-      return conn;
+      return new Connection(platform, server, options);
     },
   };
 }
-

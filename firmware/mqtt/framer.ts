@@ -6,13 +6,13 @@ import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../errors";
  * Chunks arrive split and merged arbitrarily: Uint8Array on Node, 8-bit Strings
  * from Espruino's socket (read with charCodeAt, never converted). The framer
  * keeps one preallocated buffer of `maxPacketSize` bytes (whole packet, fixed
- * header included) and calls `onPacket(buf, 0, length)` once per complete
- * packet; the bytes are valid until it returns.
+ * header included) and calls its sink's `onPacket(buf, 0, length)` once per
+ * complete packet; the bytes are valid until it returns.
  *
  * Oversized packets (policy): a packet larger than `maxPacketSize` is skipped
  * without losing the framing of the packets after it. Its first
- * `maxPacketSize` bytes are kept and handed to `onOversize(buf, 0, kept,
- * total)`, so that the client can still read a PUBLISH's topic and packet id
+ * `maxPacketSize` bytes are kept and handed to the sink's `onOversize(buf,
+ * 0, kept, total)`, so that the client can still read a PUBLISH's topic and packet id
  * (decodePublish answers E_TRUNCATED but fills them) and acknowledge it; the
  * rest is discarded as it streams past. Memory never grows.
  *
@@ -25,6 +25,15 @@ const ST_TYPE = 0;
 const ST_LENGTH = 1;
 const ST_BODY = 2;
 const ST_FAILED = 3;
+
+/**
+ * Where complete packets go. The framer calls them as methods of the sink, so
+ * an owner (the client) can be its own sink without a closure per instance.
+ */
+export interface FrameSink {
+  onPacket(buf: Uint8Array, start: number, length: number): void;
+  onOversize(buf: Uint8Array, start: number, kept: number, total: number): void;
+}
 
 /** The framer's state; create one with createFramer() and reuse it. */
 export interface Framer {
@@ -39,20 +48,14 @@ export interface Framer {
   /** Remaining-length value being read, and its multiplier. */
   remaining: number;
   multiplier: number;
-  /** The error that stopped the framer, 0 while healthy. */
   error: number;
-  /** Bumped by framerReset(), so a push notices a reset done from a callback. */
+  /** Bumped by framerReset(), so a reset from inside a sink call stops the chunk. */
   generation: number;
-  onPacket: (buf: Uint8Array, start: number, length: number) => void;
-  onOversize: (buf: Uint8Array, start: number, kept: number, total: number) => void;
+  sink: FrameSink;
 }
 
-/** A framer with a preallocated buffer of `maxPacketSize` bytes (at least 5). Never fails. */
-export function createFramer(
-  maxPacketSize: number,
-  onPacket: (buf: Uint8Array, start: number, length: number) => void,
-  onOversize: (buf: Uint8Array, start: number, kept: number, total: number) => void,
-): Framer {
+/** A framer whose buffer holds `maxPacketSize` bytes (at least 5). Never fails. */
+export function createFramer(maxPacketSize: number, sink: FrameSink): Framer {
   return {
     buf: new Uint8Array(maxPacketSize < 5 ? 5 : maxPacketSize),
     state: ST_TYPE,
@@ -63,12 +66,11 @@ export function createFramer(
     multiplier: 1,
     error: 0,
     generation: 0,
-    onPacket: onPacket,
-    onOversize: onOversize,
+    sink: sink,
   };
 }
 
-/** Forgets any partial packet and a past failure (for a new connection). Never fails. */
+/** Forgets any partial packet and a failure (a new connection starts clean). Never fails. */
 export function framerReset(f: Framer): void {
   f.state = ST_TYPE;
   f.stored = 0;
@@ -78,29 +80,11 @@ export function framerReset(f: Framer): void {
   f.generation++;
 }
 
-/** Ends the current packet: calls the right callback, then waits for the next. */
-function finishPacket(f: Framer): void {
-  const total = f.total;
-  const kept = f.stored;
-  f.state = ST_TYPE;
-  f.stored = 0;
-  f.consumed = 0;
-  if (kept === total) f.onPacket(f.buf, 0, total);
-  else f.onOversize(f.buf, 0, kept, total);
-}
-
-function fail(f: Framer, code: number): number {
-  f.state = ST_FAILED;
-  f.error = code;
-  return code;
-}
-
 /**
- * Feeds a chunk (Uint8Array, or a String of bytes 0x00-0xFF) and calls the
- * callbacks for every packet it completes. Returns 0, or E_UNKNOWN_TYPE /
- * E_BAD_REMAINING_LENGTH when the stream breaks the framing rules (then the
- * framer stays failed until framerReset()). Stops early, returning 0, when a
- * callback reset the framer.
+ * Feeds a chunk. Returns 0, or E_UNKNOWN_TYPE / E_BAD_REMAINING_LENGTH when
+ * the stream cannot be framed (then every later push returns the same code
+ * until framerReset()). When a sink call resets the framer, the rest of the
+ * chunk is dropped and 0 is returned.
  */
 export function framerPush(f: Framer, chunk: Uint8Array | string): number {
   if (f.state === ST_FAILED) return f.error;
@@ -112,9 +96,11 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
   const cap = buf.length;
   const generation = f.generation;
   let i = 0;
+  let code = 0;
   while (i < n) {
+    let done = false;
     if (f.state === ST_BODY) {
-      // Copy what this packet still needs from the chunk, store what fits.
+      // Copy what fits; bytes beyond the buffer (an oversized packet) are skipped.
       let take = f.total - f.consumed;
       if (take > n - i) take = n - i;
       let room = cap - f.stored;
@@ -126,38 +112,46 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
       f.stored = pos;
       i += take - room;
       f.consumed += take;
-      if (f.consumed === f.total) {
-        finishPacket(f);
-        if (f.generation !== generation) return 0;
+      done = f.consumed === f.total;
+    } else {
+      const b = isText ? text.charCodeAt(i) & 0xff : bytes[i];
+      i++;
+      if (f.state === ST_TYPE) {
+        const type = b >> 4;
+        if (type === 0 || type === 15) code = E_UNKNOWN_TYPE;
+        buf[0] = b;
+        f.stored = 1;
+        f.consumed = 1;
+        f.remaining = 0;
+        f.multiplier = 1;
+        f.state = ST_LENGTH;
+      } else {
+        buf[f.stored++] = b;
+        f.consumed++;
+        f.remaining += (b & 0x7f) * f.multiplier;
+        f.multiplier *= 128;
+        if (b & 0x80) {
+          if (f.consumed === 5) code = E_BAD_REMAINING_LENGTH;
+        } else {
+          f.total = f.consumed + f.remaining;
+          f.state = ST_BODY;
+          done = f.remaining === 0;
+        }
       }
-      continue;
+      if (code !== 0) {
+        f.state = ST_FAILED;
+        f.error = code;
+        return code;
+      }
     }
-    const b = isText ? text.charCodeAt(i) & 0xff : bytes[i];
-    i++;
-    if (f.state === ST_TYPE) {
-      const type = b >> 4;
-      if (type === 0 || type === 15) return fail(f, E_UNKNOWN_TYPE);
-      buf[0] = b;
-      f.stored = 1;
-      f.consumed = 1;
-      f.remaining = 0;
-      f.multiplier = 1;
-      f.state = ST_LENGTH;
-      continue;
-    }
-    // ST_LENGTH: up to 4 bytes, 7 bits each (section 2.2.3).
-    buf[f.stored++] = b;
-    f.consumed++;
-    f.remaining += (b & 0x7f) * f.multiplier;
-    f.multiplier *= 128;
-    if (b & 0x80) {
-      if (f.consumed === 5) return fail(f, E_BAD_REMAINING_LENGTH);
-      continue;
-    }
-    f.total = f.consumed + f.remaining;
-    f.state = ST_BODY;
-    if (f.remaining === 0) {
-      finishPacket(f);
+    if (done) {
+      const total = f.total;
+      const kept = f.stored;
+      f.state = ST_TYPE;
+      f.stored = 0;
+      f.consumed = 0;
+      if (kept === total) f.sink.onPacket(buf, 0, total);
+      else f.sink.onOversize(buf, 0, kept, total);
       if (f.generation !== generation) return 0;
     }
   }

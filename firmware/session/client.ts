@@ -1,18 +1,16 @@
 import * as E from "../errors";
 import * as C from "../mqtt/constants";
 import { decodeOversizedPublish, decodePacket } from "../mqtt/decode";
-import { encodeAck, encodeConnect, encodeDisconnect, encodePingreq, encodePublish, encodePublishHeader, encodeSubscribe, encodeUnsubscribe, payloadByteLength, type ConnectFields, type Payload } from "../mqtt/encode";
-import { publishPayloadBytes, publishTopic, subackCode } from "../mqtt/fields";
-import { createFramer, framerPush, framerReset } from "../mqtt/framer";
-import { createPacket } from "../mqtt/packet";
+import { encodeAck, encodeConnect, encodePublish, encodePublishHeader, encodeSubscribe, encodeUnsubscribe, payloadByteLength, type ConnectFields, type Payload } from "../mqtt/encode";
+import { createFramer, framerPush, framerReset, type Framer } from "../mqtt/framer";
+import { createPacket, type Packet } from "../mqtt/packet";
 import { checkTopicFilter, topicNameByteLength } from "../mqtt/topic-check";
-import { writeText } from "../mqtt/utf8";
+import { readText, writeText } from "../mqtt/utf8";
 import { elapsed } from "../time";
-import type { Clock, Net, NetTarget, Socket } from "../../hal/types";
+import type { Clock, Net, NetTarget, Socket, SocketHandlers } from "../../hal/types";
 import { backoffDelay } from "./backoff";
-import { createInboundQos2, hashBytes, inboundAdd, inboundClear, inboundIsDuplicate, inboundRelease } from "./inbound-qos2";
+import { createInboundQos2, hashBytes, inboundAdd, inboundFind, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
-import { nextPacketId } from "./packet-id";
 import * as S from "./subscriptions";
 import { topicMatches } from "./topic";
 
@@ -60,6 +58,18 @@ import { topicMatches } from "./topic";
  * - Subscriptions are kept by the client and sent again after a reconnect that
  *   did not resume the session. Each filter has its own SUBSCRIBE; the SUBACK
  *   result (granted QoS or E_SUBACK_FAILURE) goes to onSubscribe.
+ * - A broker that answers a QoS 2 PUBLISH with PUBACK (RabbitMQ does: it
+ *   supports QoS 0 and 1 only) has taken the message at QoS 1: the client
+ *   completes it, counts it in stats().downgraded and reports
+ *   E_QOS_DOWNGRADED through onError once per message. Nothing hangs and
+ *   nothing is resent forever; exactly-once is then the broker's QoS 1.
+ *
+ * Memory (an ESP8266 has ~1,600 JS variables): the client is one object whose
+ * methods live on its prototype, so a client costs its fields and buffers,
+ * not a closure per method; a connection costs one small Link object for the
+ * socket's events. Members ending in `_` are internal: the minified bundles
+ * shorten their names (a long property name costs extra variables on
+ * Espruino).
  */
 
 export const ST_IDLE = 0;
@@ -74,6 +84,7 @@ export interface Will {
   retain: boolean;
 }
 
+/** Callbacks (onConnect ... onError) are called as methods of the options object. */
 export interface ClientOptions {
   net: Net;
   clock: Clock;
@@ -140,434 +151,528 @@ export interface ClientStats {
   queued: number;
   lastError: number;
   reconnectAt: number;
+  /** QoS 2 messages the broker completed at QoS 1 (PUBACK). */
+  downgraded: number;
 }
 
-function pick(value: number | undefined, fallback: number): number {
-  return value === undefined ? fallback : value;
+/** The socket's events for one connection; stale events (an older connection) are ignored. */
+class Link implements SocketHandlers {
+  c_: MqttClient;
+  g_: number;
+  constructor(client: MqttClient, generation: number) {
+    this.c_ = client;
+    this.g_ = generation;
+  }
+  onConnect(): void {
+    const c = this.c_;
+    if (this.g_ !== c.gen_) return;
+    c.lastRecv_ = c.clock_.now();
+    c.send_(encodeConnect(c.tx_, 0, c.fields_), true);
+  }
+  onData(chunk: Uint8Array | string): void {
+    const c = this.c_;
+    if (this.g_ !== c.gen_) return;
+    c.lastRecv_ = c.clock_.now();
+    const r = framerPush(c.framer_, chunk);
+    if (r < 0) c.fail_(r);
+  }
+  onError(code: number): void {
+    if (this.g_ === this.c_.gen_) this.c_.sockErr_ = code;
+  }
+  onClose(): void {
+    const c = this.c_;
+    if (this.g_ === c.gen_) c.fail_(c.sockErr_ || E.E_SOCKET_CLOSED);
+  }
 }
 
-/** A client; throws only for a configuration a program must fix (no net, no clock, bad sizes). */
-export function createClient(opts: ClientOptions): Client {
-  if (!opts.net || !opts.clock) throw new Error("createClient: net and clock are required");
-  const clock = opts.clock;
-  const random = opts.random || Math.random;
-  const keepaliveMs = pick(opts.keepalive, 60) * 1000;
-  const connectTimeoutMs = pick(opts.connectTimeoutMs, 10000);
-  const backoffBaseMs = pick(opts.backoffBaseMs, 1000);
-  const backoffMaxMs = pick(opts.backoffMaxMs, 60000);
-  const stableMs = pick(opts.stableMs, 30000);
-  const window = pick(opts.inflightWindow, 4);
-  const queueSize = pick(opts.queueSize, 16);
-  if (window < 1 || queueSize < window) throw new Error("createClient: need 1 <= inflightWindow <= queueSize");
-  const target: NetTarget = { host: opts.host, port: opts.port, tls: opts.tls };
-  const will = opts.will;
-  const connectFields: ConnectFields = {
-    clientId: opts.clientId,
-    cleanSession: opts.cleanSession !== false,
-    keepalive: keepaliveMs / 1000,
-    username: opts.username,
-    password: opts.password,
-    willTopic: will ? will.topic : null,
-    willPayload: will ? will.payload : null,
-    willQos: will ? will.qos : 0,
-    willRetain: will ? will.retain : false,
-  };
+class MqttClient implements Client {
+  o_: ClientOptions;
+  clock_: Clock;
+  kaMs_: number;
+  /** CONNACK timeout, backoff base, backoff cap, stable connection (ms). */
+  timing_: number[];
+  window_: number;
+  refill_: number;
+  target_: NetTarget;
+  fields_: ConnectFields;
+  tx_: Uint8Array;
+  pk_: Packet;
+  framer_: Framer;
+  out_: O.Outbox;
+  subs_: S.Subscriptions;
+  inb_: InboundQos2;
+  msg_: S.Message;
+  stats_: ClientStats;
+  state_ = ST_IDLE;
+  sock_: Socket | null = null;
+  gen_ = 0;
+  sockErr_ = 0;
+  attempt_ = 0;
+  reconnectAt_ = 0;
+  openedAt_ = 0;
+  connectedAt_ = 0;
+  lastSent_ = 0;
+  lastRecv_ = 0;
+  pingAt_ = -1;
+  lastId_ = 0;
 
-  const refillBatch = window >= 8 ? Math.floor(window / 4) : 1;
-  const tx = new Uint8Array(pick(opts.txBufferSize, 1024));
-  const packet = createPacket();
-  const outbox = O.createOutbox(queueSize, window);
-  const subs = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
-  const inbound = createInboundQos2(pick(opts.inboundQos2, 32));
-  const message: S.Message = { topic: "", payload: new Uint8Array(0), qos: 0, retain: false, dup: false, packetId: 0 };
-  const stats: ClientStats = { connects: 0, reconnectAttempt: 0, inFlight: 0, queued: 0, lastError: 0, reconnectAt: 0 };
+  constructor(opts: ClientOptions) {
+    if (!opts.net || !opts.clock) throw new Error("createClient: net and clock are required");
+    // Transient: made and dropped with each construction.
+    const pick = function (value: number | undefined, fallback: number): number {
+      return value === undefined ? fallback : value;
+    };
+    const window = pick(opts.inflightWindow, 4);
+    const queueSize = pick(opts.queueSize, 16);
+    if (window < 1 || queueSize < window) throw new Error("createClient: need 1 <= inflightWindow <= queueSize");
+    const will = opts.will;
+    this.o_ = opts;
+    this.clock_ = opts.clock;
+    this.kaMs_ = pick(opts.keepalive, 60) * 1000;
+    this.timing_ = [pick(opts.connectTimeoutMs, 10000), pick(opts.backoffBaseMs, 1000), pick(opts.backoffMaxMs, 60000), pick(opts.stableMs, 30000)];
+    this.window_ = window;
+    this.refill_ = window >= 8 ? Math.floor(window / 4) : 1;
+    this.target_ = { host: opts.host, port: opts.port, tls: opts.tls };
+    this.fields_ = {
+      clientId: opts.clientId,
+      cleanSession: opts.cleanSession !== false,
+      keepalive: this.kaMs_ / 1000,
+      username: opts.username,
+      password: opts.password,
+      willTopic: will ? will.topic : null,
+      willPayload: will ? will.payload : null,
+      willQos: will ? will.qos : 0,
+      willRetain: will ? will.retain : false,
+    };
+    this.tx_ = new Uint8Array(pick(opts.txBufferSize, 1024));
+    this.pk_ = createPacket();
+    this.framer_ = createFramer(pick(opts.maxPacketSize, 4096), this);
+    this.out_ = O.createOutbox(queueSize);
+    this.subs_ = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
+    this.inb_ = createInboundQos2(pick(opts.inboundQos2, 32));
+    this.msg_ = { topic: "", payload: this.tx_.subarray(0, 0), qos: 0, retain: false, dup: false, packetId: 0 };
+    this.stats_ = { connects: 0, reconnectAttempt: 0, inFlight: 0, queued: 0, lastError: 0, reconnectAt: 0, downgraded: 0 };
+  }
 
-  let state = ST_IDLE;
-  let socket: Socket | null = null;
-  let generation = 0;
-  let socketError = 0;
-  let attempt = 0;
-  let reconnectAt = 0;
-  let connectStartedAt = 0;
-  let connectedAt = 0;
-  let lastSent = 0;
-  let lastReceived = 0;
-  let pingSentAt = -1;
-  let lastId = 0;
+  start(): void {
+    if (this.state_ !== ST_IDLE) return;
+    this.attempt_ = 0;
+    this.open_();
+  }
 
-  const idInUse = function (id: number): boolean {
-    return O.outboxIdInUse(outbox, id) || S.subscriptionByRequest(subs, id) >= 0;
-  };
+  stop(): void {
+    const was = this.state_;
+    if (was === ST_CONNECTED) {
+      this.tx_[0] = C.DISCONNECT << 4;
+      this.tx_[1] = 0;
+      this.send_(2, false);
+    }
+    this.close_();
+    this.state_ = ST_IDLE;
+    if ((was === ST_CONNECTED || was === ST_CONNECTING) && this.o_.onDisconnect) this.o_.onDisconnect(E.E_STOPPED);
+  }
 
-  /** Writes tx[0, n); on a hard socket error fails the connection. Returns 0 or the code. */
-  function send(n: number): number {
+  tick(): void {
+    const now = this.clock_.now();
+    const st = this.state_;
+    const ka = this.kaMs_;
+    if (st === ST_WAITING) {
+      if (now - this.reconnectAt_ >= 0) this.open_();
+    } else if (st === ST_CONNECTING) {
+      if (elapsed(this.openedAt_, now) >= this.timing_[0]) this.fail_(E.E_CONNACK_TIMEOUT);
+    } else if (st === ST_CONNECTED) {
+      if (ka > 0) {
+        if (elapsed(this.lastRecv_, now) >= ka * 1.5) return this.fail_(E.E_KEEPALIVE_TIMEOUT);
+        const idle = elapsed(this.lastSent_, now) >= ka * 0.75 || elapsed(this.lastRecv_, now) >= ka * 0.75;
+        if (idle && (this.pingAt_ < 0 || elapsed(this.pingAt_, now) >= ka)) {
+          this.tx_[0] = C.PINGREQ << 4;
+          this.tx_[1] = 0;
+          if (this.send_(2, true) === 0) this.pingAt_ = now;
+        }
+      }
+      if (this.state_ === ST_CONNECTED) this.pump_(false);
+    }
+  }
+
+  publish(topic: string, payload: Payload, qos: number, retain: boolean): number {
+    if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
+    const t = topicNameByteLength(topic);
+    if (t < 0) return t;
+    if (qos === 0) {
+      if (this.state_ !== ST_CONNECTED) return E.E_OFFLINE_DROPPED;
+      return this.sendPublish_(topic, payload, 0, retain, false, 0);
+    }
+    const seq = O.outboxAdd(this.out_, topic, typeof payload === "string" ? payload : new Uint8Array(payload), qos, retain);
+    if (seq > 0) this.pump_(true);
+    return seq;
+  }
+
+  subscribe(filter: string, qos: number, handler?: S.MessageHandler | null): number {
+    if (checkTopicFilter(filter) < 0) return E.E_INVALID_TOPIC;
+    if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
+    const slot = S.subscriptionAdd(this.subs_, filter, qos, handler || null);
+    if (slot >= 0 && this.state_ === ST_CONNECTED) this.sendSub_(slot);
+    return slot < 0 ? slot : 0;
+  }
+
+  unsubscribe(filter: string): number {
+    const slot = S.subscriptionFind(this.subs_, filter);
+    if (slot < 0) return E.E_INVALID_ARGUMENT;
+    this.subs_.state[slot] = S.SUB_LEAVING;
+    this.subs_.requestId[slot] = 0;
+    if (this.state_ === ST_CONNECTED) this.sendSub_(slot);
+    return 0;
+  }
+
+  state(): number {
+    return this.state_;
+  }
+
+  stats(): ClientStats {
+    const st = this.stats_;
+    const o = this.out_;
+    st.reconnectAttempt = this.attempt_;
+    st.inFlight = o.inFlight;
+    st.queued = o.count - o.inFlight;
+    st.reconnectAt = this.reconnectAt_;
+    return st;
+  }
+
+  /**
+   * Writes tx[0, n) (n < 0 is an encoder's code, returned as it is). A hard
+   * socket error fails the connection; so does a full send queue for a
+   * control packet, which cannot wait. Returns 0 or the code.
+   */
+  send_(n: number, control: boolean): number {
     if (n < 0) return n;
-    if (!socket) return E.E_NOT_CONNECTED;
-    const r = socket.write(tx, 0, n);
-    if (r === 0) lastSent = clock.now();
-    else if (r !== E.E_SOCKET_QUEUE_FULL) fail(r);
+    if (!this.sock_) return E.E_NOT_CONNECTED;
+    const r = this.sock_.write(this.tx_, 0, n);
+    if (r === 0) this.lastSent_ = this.clock_.now();
+    else if (control || r !== E.E_SOCKET_QUEUE_FULL) this.fail_(r);
     return r;
   }
 
-  function sendPublish(topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): number {
+  sendAck_(type: number, id: number): number {
+    return this.send_(encodeAck(this.tx_, 0, type, id), true);
+  }
+
+  /** A PUBLISH; one larger than tx goes out as its header then the payload as it is. Returns 0 or a code. */
+  sendPublish_(topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): number {
+    const tx = this.tx_;
     const n = encodePublish(tx, 0, topic, payload, qos, retain, dup, id);
-    if (n !== E.E_BUFFER_TOO_SHORT) return send(n);
-    // Larger than the buffer: header from the buffer, payload written as it is.
+    if (n !== E.E_BUFFER_TOO_SHORT) return this.send_(n, false);
     const len = payloadByteLength(payload);
-    let bytes: Uint8Array;
+    let bytes = payload as Uint8Array;
     if (typeof payload === "string") {
       bytes = new Uint8Array(len);
       writeText(bytes, 0, payload);
-    } else bytes = payload;
-    const h = encodePublishHeader(tx, 0, topic, len, qos, retain, dup, id);
-    const r = send(h);
-    if (r !== 0 || !socket) return r;
-    const w = socket.write(bytes, 0, len);
+    }
+    const r = this.send_(encodePublishHeader(tx, 0, topic, len, qos, retain, dup, id), false);
+    if (r !== 0 || !this.sock_) return r;
+    const w = this.sock_.write(bytes, 0, len);
     // Half a packet went out: only a new connection restores the stream.
-    if (w !== 0) fail(w);
+    if (w !== 0) this.fail_(w);
     return w;
   }
 
-  /** Sends a control packet; one that cannot be queued breaks the protocol, so it fails the connection. */
-  function sendControl(n: number): number {
-    const r = send(n);
-    if (r === E.E_SOCKET_QUEUE_FULL) fail(r);
-    return r;
-  }
-
-  function sendAck(type: number, id: number): number {
-    return sendControl(encodeAck(tx, 0, type, id));
-  }
-
-  /** Sends what the slot needs next (PUBLISH or PUBREL). */
-  function sendSlot(slot: number): void {
-    const st = outbox.state[slot];
-    let r: number;
-    if (st === O.SLOT_AWAIT_PUBCOMP) r = sendAck(C.PUBREL, outbox.id[slot]);
-    else r = sendPublish(outbox.topic[slot], outbox.payload[slot], outbox.qos[slot], outbox.retain[slot], outbox.dup[slot], outbox.id[slot]);
-    if (r === 0) {
-      O.outboxMarkSent(outbox, slot);
-      outbox.dup[slot] = true;
+  /** Sends what the slot needs next (PUBLISH, or PUBREL once PUBREC came) and marks it sent. */
+  sendSlot_(slot: number): void {
+    const o = this.out_;
+    const r =
+      o.state[slot] === O.SLOT_AWAIT_PUBCOMP
+        ? this.sendAck_(C.PUBREL, o.id[slot])
+        : this.sendPublish_(o.topic[slot], o.payload[slot], o.qos[slot], (o.flags[slot] & O.F_RETAIN) !== 0, (o.flags[slot] & O.F_DUP) !== 0, o.id[slot]);
+    if (r === 0 && !(o.flags[slot] & O.F_SENT)) {
+      o.flags[slot] |= O.F_SENT | O.F_DUP;
+      o.unsent--;
     }
   }
 
   /**
    * Sends the packets in flight that have not gone out on this connection (in
    * publish order: after a reconnect, or after a full send queue), then starts
-   * queued messages while the window has room. Stops at a full send queue; the
-   * next tick() tries again.
+   * queued messages while the window has room. Stops at a full send queue;
+   * the next tick() tries again. In batches (publish, ack), a window of 8 or
+   * more is refilled a quarter of it at a time so that many messages leave in
+   * one write.
    */
-  function pump(batch: boolean): void {
-    if (outbox.unsent > 0) {
-      const n = O.outboxOrder(outbox, -1);
-      for (let k = 0; k < n && state === ST_CONNECTED; k++) {
-        const slot = outbox.order[k];
-        if (outbox.state[slot] > O.SLOT_QUEUED && !outbox.sent[slot]) {
-          sendSlot(slot);
-          if (!outbox.sent[slot]) return;
-        }
-      }
+  pump_(batch: boolean): void {
+    const o = this.out_;
+    while (o.unsent > 0 && this.state_ === ST_CONNECTED) {
+      const slot = O.outboxOldest(o, true);
+      this.sendSlot_(slot);
+      if (!(o.flags[slot] & O.F_SENT)) return;
     }
-    // In batches (publish, ack), a window of 8 or more is filled a quarter of it
-    // at a time so that many messages leave in one write; tick() sends the rest.
-    if (batch && outbox.inFlight > 0 && window - outbox.inFlight < refillBatch) return;
-    while (state === ST_CONNECTED && outbox.inFlight < window) {
-      const slot = O.outboxOldest(outbox, O.SLOT_QUEUED);
+    if (batch && o.inFlight > 0 && this.window_ - o.inFlight < this.refill_) return;
+    while (this.state_ === ST_CONNECTED && o.inFlight < this.window_) {
+      const slot = O.outboxOldest(o, false);
       if (slot < 0) return;
-      lastId = nextPacketId(lastId, idInUse);
-      O.outboxStart(outbox, slot, lastId);
-      sendSlot(slot);
-      if (!outbox.sent[slot]) return;
+      o.id[slot] = this.nextId_();
+      o.state[slot] = o.qos[slot] === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC;
+      o.inFlight++;
+      o.unsent++;
+      this.sendSlot_(slot);
+      if (!(o.flags[slot] & O.F_SENT)) return;
     }
   }
 
-  const tmpFilter: string[] = [""];
-  const tmpQos: number[] = [0];
-
-  function sendSubscription(slot: number): void {
-    lastId = nextPacketId(lastId, idInUse);
-    subs.requestId[slot] = lastId;
-    tmpFilter[0] = subs.filter[slot];
-    tmpQos[0] = subs.qos[slot];
-    const n =
-      subs.state[slot] === S.SUB_LEAVING
-        ? encodeUnsubscribe(tx, 0, lastId, tmpFilter, 1)
-        : encodeSubscribe(tx, 0, lastId, tmpFilter, tmpQos, 1);
-    if (sendControl(n) !== 0) subs.requestId[slot] = 0;
+  /** The next packet id after the last one, 1..65535 wrapping, skipping ids in flight; 0 when all are taken. */
+  nextId_(): number {
+    const t = this.subs_;
+    let id = this.lastId_;
+    for (let tries = 0; tries < 65535; tries++) {
+      id = id >= 65535 ? 1 : id + 1;
+      let used = O.outboxFind(this.out_, id) >= 0;
+      for (let i = 0; i < t.state.length && !used; i++) used = t.state[i] !== S.SUB_FREE && t.requestId[i] === id;
+      if (!used) return (this.lastId_ = id);
+    }
+    return 0;
   }
 
-  function closeSocket(): void {
-    generation++;
-    const s = socket;
-    socket = null;
+  /** SUBSCRIBE (or UNSUBSCRIBE for a filter leaving) for one slot. */
+  sendSub_(slot: number): void {
+    const t = this.subs_;
+    const id = this.nextId_();
+    const filters = [t.filter[slot]];
+    t.requestId[slot] = id;
+    const n = t.state[slot] === S.SUB_LEAVING ? encodeUnsubscribe(this.tx_, 0, id, filters, 1) : encodeSubscribe(this.tx_, 0, id, filters, [t.qos[slot]], 1);
+    if (this.send_(n, true) !== 0) t.requestId[slot] = 0;
+  }
+
+  close_(): void {
+    const s = this.sock_;
+    this.gen_++;
+    this.sock_ = null;
     if (s) s.close();
   }
 
   /** The one path for a lost connection: close, tell the application once, schedule the reconnect. */
-  function fail(code: number): void {
-    if (state !== ST_CONNECTING && state !== ST_CONNECTED) return;
-    const now = clock.now();
-    closeSocket();
+  fail_(code: number): void {
+    const st = this.state_;
+    if (st !== ST_CONNECTING && st !== ST_CONNECTED) return;
+    const now = this.clock_.now();
+    const opts = this.o_;
+    const o = this.out_;
+    this.close_();
     // Packets after the failure in the same chunk belong to a dead connection.
-    framerReset(framer);
-    if (state === ST_CONNECTED && elapsed(connectedAt, now) >= stableMs) attempt = 0;
-    reconnectAt = now + backoffDelay(attempt, backoffBaseMs, backoffMaxMs, random());
-    attempt++;
-    state = ST_WAITING;
-    stats.lastError = code;
-    for (let i = 0; i < outbox.sent.length; i++) O.outboxMarkUnsent(outbox, i);
-    for (let i = 0; i < subs.requestId.length; i++) subs.requestId[i] = 0;
+    framerReset(this.framer_);
+    if (st === ST_CONNECTED && elapsed(this.connectedAt_, now) >= this.timing_[3]) this.attempt_ = 0;
+    this.reconnectAt_ = now + backoffDelay(this.attempt_, this.timing_[1], this.timing_[2], opts.random ? opts.random() : Math.random());
+    this.attempt_++;
+    this.state_ = ST_WAITING;
+    this.stats_.lastError = code;
+    for (let i = 0; i < o.state.length; i++) {
+      if (o.state[i] > O.SLOT_QUEUED && o.flags[i] & O.F_SENT) {
+        o.flags[i] &= ~O.F_SENT;
+        o.unsent++;
+      }
+    }
+    for (let i = 0; i < this.subs_.requestId.length; i++) this.subs_.requestId[i] = 0;
     if (opts.onDisconnect) opts.onDisconnect(code);
   }
 
-  function open(): void {
-    state = ST_CONNECTING;
-    connectStartedAt = clock.now();
-    socketError = 0;
-    framerReset(framer);
-    const gen = ++generation;
-    const result = opts.net.connect(target, {
-      onConnect: function () {
-        if (gen !== generation) return;
-        lastReceived = clock.now();
-        sendControl(encodeConnect(tx, 0, connectFields));
-      },
-      onData: function (chunk) {
-        if (gen !== generation) return;
-        lastReceived = clock.now();
-        const r = framerPush(framer, chunk);
-        if (r < 0) fail(r);
-      },
-      onError: function (code) {
-        if (gen === generation) socketError = code;
-      },
-      onClose: function () {
-        if (gen === generation) fail(socketError || E.E_SOCKET_CLOSED);
-      },
-    });
+  open_(): void {
+    this.state_ = ST_CONNECTING;
+    this.openedAt_ = this.clock_.now();
+    this.sockErr_ = 0;
+    framerReset(this.framer_);
+    const gen = ++this.gen_;
+    const result = this.o_.net.connect(this.target_, new Link(this, gen));
     if (typeof result === "number") {
-      socketError = result;
-      fail(result);
-    } else if (gen === generation) socket = result;
+      this.sockErr_ = result;
+      this.fail_(result);
+    } else if (gen === this.gen_) this.sock_ = result;
     else result.close();
   }
 
-  function onConnack(): void {
-    if (packet.returnCode !== 0) return fail(E.E_CONNACK_PROTOCOL + 1 - packet.returnCode);
-    const resumed = packet.sessionPresent;
-    state = ST_CONNECTED;
-    stats.connects++;
-    connectedAt = clock.now();
-    pingSentAt = -1;
-    if (!resumed) inboundClear(inbound);
-    const gen = generation;
-    for (let i = 0; i < subs.state.length && gen === generation; i++) {
-      const st = subs.state[i];
-      if (st === S.SUB_ACTIVE && !resumed) subs.state[i] = S.SUB_PENDING;
-      if (st === S.SUB_LEAVING && !resumed) S.subscriptionFree(subs, i);
-      else if (subs.state[i] === S.SUB_PENDING || st === S.SUB_LEAVING) sendSubscription(i);
-    }
-    if (gen !== generation) return;
-    pump(false);
-    if (gen === generation && opts.onConnect) opts.onConnect(resumed);
-  }
-
-  function deliver(): void {
-    const topic = publishTopic(packet, framer.buf);
-    message.topic = topic;
-    message.payload = publishPayloadBytes(packet, framer.buf);
-    message.qos = packet.qos;
-    message.retain = packet.retain;
-    message.dup = packet.dup;
-    message.packetId = packet.packetId;
+  /** Hands the PUBLISH in the packet record to the filters' handlers, or to the catch-all when none took it. */
+  deliver_(): void {
+    const p = this.pk_;
+    const buf = this.framer_.buf;
+    const m = this.msg_;
+    const t = this.subs_;
+    const n = t.state.length;
+    const topic = readText(buf, p.topicStart, p.topicLength);
+    m.topic = topic;
+    m.payload = new Uint8Array(p.payloadLength);
+    for (let i = 0; i < p.payloadLength; i++) m.payload[i] = buf[p.payloadStart + i];
+    m.qos = p.qos;
+    m.retain = p.retain;
+    m.dup = p.dup;
+    m.packetId = p.packetId;
     let handled = false;
-    for (let i = 0; i < subs.state.length; i++) {
-      const h = subs.handler[i];
-      const st = subs.state[i];
-      if (h && (st === S.SUB_ACTIVE || st === S.SUB_PENDING) && topicMatches(subs.filter[i], topic)) {
+    for (let i = 0; i <= n; i++) {
+      const h = i < n ? t.handler[i] : handled ? null : this.o_.onMessage;
+      if (!h) continue;
+      if (i < n) {
+        const st = t.state[i];
+        if ((st !== S.SUB_ACTIVE && st !== S.SUB_PENDING) || !topicMatches(t.filter[i], topic)) continue;
         handled = true;
-        callHandler(h);
+      }
+      try {
+        // The catch-all is called as a method of the options, like every callback.
+        if (i < n) h(m);
+        else (this.o_ as Required<ClientOptions>).onMessage(m);
+      } catch (e) {
+        if (this.o_.onError) this.o_.onError(E.E_HANDLER_FAILED);
       }
     }
-    if (!handled && opts.onMessage) callHandler(opts.onMessage);
   }
 
-  function callHandler(h: S.MessageHandler): void {
-    try {
-      h(message);
-    } catch (e) {
-      if (opts.onError) opts.onError(E.E_HANDLER_FAILED);
-    }
-  }
-
-  function onPublish(): void {
-    const id = packet.packetId;
-    if (packet.qos === 2) {
-      // Exactly once, also against a broker restored from an older save: see inbound-qos2.ts.
-      const hash = hashBytes(hashBytes(0, framer.buf, packet.topicStart, packet.topicLength), framer.buf, packet.payloadStart, packet.payloadLength);
-      if (!inboundIsDuplicate(inbound, id, hash, packet.dup)) {
+  /** An inbound PUBLISH: QoS 1 acknowledged after the handlers, QoS 2 delivered once (inbound-qos2.ts). */
+  onPublish_(): void {
+    const p = this.pk_;
+    const id = p.packetId;
+    if (p.qos === 2) {
+      const inb = this.inb_;
+      const buf = this.framer_.buf;
+      const hash = hashBytes(hashBytes(0, buf, p.topicStart, p.topicLength), buf, p.payloadStart, p.payloadLength);
+      const slot = inboundFind(inb, id);
+      if (slot < 0 || inb.hashes[slot] !== hash || (inb.released[slot] && !p.dup)) {
         // No room to remember the id until PUBREL: refuse the message (no PUBREC,
         // not delivered) and reconnect; the broker sends it again then.
-        if (!inboundAdd(inbound, id, hash)) return fail(E.E_INBOUND_QOS2_FULL);
-        deliver();
+        if (!inboundAdd(inb, id, hash)) return this.fail_(E.E_INBOUND_QOS2_FULL);
+        this.deliver_();
       }
-      sendAck(C.PUBREC, id);
+      this.sendAck_(C.PUBREC, id);
       return;
     }
-    deliver();
-    if (packet.qos === 1 && state === ST_CONNECTED) sendAck(C.PUBACK, id);
+    this.deliver_();
+    if (p.qos === 1 && this.state_ === ST_CONNECTED) this.sendAck_(C.PUBACK, id);
   }
 
-  function onOutboundAck(type: number): void {
-    const slot = O.outboxFind(outbox, packet.packetId);
-    if (slot < 0) return fail(E.E_UNKNOWN_PACKET_ID);
-    const st = outbox.state[slot];
+  /** PUBACK, PUBREC or PUBCOMP for a message of ours. */
+  onOutboundAck_(type: number): void {
+    const o = this.out_;
+    const slot = O.outboxFind(o, this.pk_.packetId);
+    if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
+    const st = o.state[slot];
     if (type === C.PUBREC) {
-      if (st === O.SLOT_AWAIT_PUBACK) return fail(E.E_PROTOCOL);
-      outbox.state[slot] = O.SLOT_AWAIT_PUBCOMP;
-      O.outboxMarkUnsent(outbox, slot);
-      sendSlot(slot);
+      if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
+      o.state[slot] = O.SLOT_AWAIT_PUBCOMP;
+      o.flags[slot] &= ~O.F_SENT;
+      o.unsent++;
+      this.sendSlot_(slot);
       return;
     }
-    if ((type === C.PUBACK) !== (st === O.SLOT_AWAIT_PUBACK) || (type === C.PUBCOMP && st !== O.SLOT_AWAIT_PUBCOMP)) return fail(E.E_PROTOCOL);
-    const seq = outbox.seq[slot];
-    O.outboxFree(outbox, slot);
-    if (opts.onPublished) opts.onPublished(seq);
-    pump(true);
+    const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
+    if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
+    const seq = o.seq[slot];
+    O.outboxFree(o, slot);
+    if (downgraded) {
+      this.stats_.downgraded++;
+      if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
+    }
+    if (this.o_.onPublished) this.o_.onPublished(seq);
+    this.pump_(true);
   }
 
-  function onSubAck(type: number, code: number): void {
-    const slot = S.subscriptionByRequest(subs, packet.packetId);
-    if (slot < 0) return fail(E.E_UNKNOWN_PACKET_ID);
-    subs.requestId[slot] = 0;
+  /** CONNACK: refused codes fail; accepted, the subscriptions and messages in flight go out again. */
+  onConnack_(): void {
+    const p = this.pk_;
+    const t = this.subs_;
+    if (p.returnCode !== 0) return this.fail_(E.E_CONNACK_PROTOCOL + 1 - p.returnCode);
+    const resumed = p.sessionPresent;
+    const gen = this.gen_;
+    this.state_ = ST_CONNECTED;
+    this.stats_.connects++;
+    this.connectedAt_ = this.clock_.now();
+    this.pingAt_ = -1;
+    if (!resumed) {
+      const inb = this.inb_;
+      for (let i = 0; i < inb.ids.length; i++) {
+        inb.ids[i] = 0;
+        inb.released[i] = 0;
+      }
+      inb.count = 0;
+    }
+    for (let i = 0; i < t.state.length && gen === this.gen_; i++) {
+      const st = t.state[i];
+      if (st === S.SUB_ACTIVE && !resumed) t.state[i] = S.SUB_PENDING;
+      if (st === S.SUB_LEAVING && !resumed) {
+        t.state[i] = S.SUB_FREE;
+        delete t.filter[i];
+        delete t.handler[i];
+      } else if (t.state[i] === S.SUB_PENDING || st === S.SUB_LEAVING) this.sendSub_(i);
+    }
+    if (gen !== this.gen_) return;
+    this.pump_(false);
+    if (gen === this.gen_ && this.o_.onConnect) this.o_.onConnect(resumed);
+  }
+
+  /** SUBACK (result in `code`) or UNSUBACK. */
+  onSubAck_(type: number, code: number): void {
+    const t = this.subs_;
+    let slot = -1;
+    for (let i = 0; i < t.state.length && slot < 0; i++) if (t.state[i] !== S.SUB_FREE && t.requestId[i] === this.pk_.packetId) slot = i;
+    if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
+    t.requestId[slot] = 0;
     if (type === C.UNSUBACK) {
-      if (subs.state[slot] === S.SUB_LEAVING) S.subscriptionFree(subs, slot);
+      if (t.state[slot] === S.SUB_LEAVING) {
+        t.state[slot] = S.SUB_FREE;
+        delete t.filter[slot];
+        delete t.handler[slot];
+      }
       return;
     }
-    if (subs.state[slot] !== S.SUB_PENDING) return;
-    const granted = subackCode(packet, framer.buf, 0);
-    subs.state[slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
-    subs.granted[slot] = granted;
-    if (opts.onSubscribe) opts.onSubscribe(subs.filter[slot], code === E.E_SUBACK_FAILURE ? code : granted);
+    if (t.state[slot] !== S.SUB_PENDING) return;
+    const granted = this.framer_.buf[this.pk_.codesStart];
+    t.state[slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
+    t.granted[slot] = granted;
+    if (this.o_.onSubscribe) this.o_.onSubscribe(t.filter[slot], code === E.E_SUBACK_FAILURE ? code : granted);
   }
 
-  function onPacket(buf: Uint8Array, start: number, length: number): void {
-    const r = decodePacket(packet, buf, start, length);
-    if (r < 0 && r !== E.E_SUBACK_FAILURE) return fail(r);
-    const type = packet.type;
-    if (state === ST_CONNECTING) {
-      if (type !== C.CONNACK) return fail(E.E_PROTOCOL);
-      return onConnack();
-    }
+  /** The framer's sink: one complete packet from the broker. */
+  onPacket(buf: Uint8Array, start: number, length: number): void {
+    const p = this.pk_;
+    const r = decodePacket(p, buf, start, length);
+    if (r < 0 && r !== E.E_SUBACK_FAILURE) return this.fail_(r);
+    const type = p.type;
+    if (this.state_ === ST_CONNECTING) return type === C.CONNACK ? this.onConnack_() : this.fail_(E.E_PROTOCOL);
     switch (type) {
       case C.PUBLISH:
-        return onPublish();
+        return this.onPublish_();
       case C.PUBACK:
       case C.PUBREC:
       case C.PUBCOMP:
-        return onOutboundAck(type);
-      case C.PUBREL:
-        inboundRelease(inbound, packet.packetId);
+        return this.onOutboundAck_(type);
+      case C.PUBREL: {
+        const inb = this.inb_;
+        const slot = inboundFind(inb, p.packetId);
+        if (slot >= 0 && !inb.released[slot]) {
+          inb.released[slot] = 1;
+          inb.count--;
+        }
         // PUBCOMP even for an id not known (section 4.3.3): the broker resends PUBREL after a reconnect.
-        sendAck(C.PUBCOMP, packet.packetId);
+        this.sendAck_(C.PUBCOMP, p.packetId);
         return;
+      }
       case C.SUBACK:
       case C.UNSUBACK:
-        return onSubAck(type, r);
+        return this.onSubAck_(type, r);
       case C.PINGRESP:
-        pingSentAt = -1;
+        this.pingAt_ = -1;
         return;
       default:
-        return fail(E.E_PROTOCOL);
+        return this.fail_(E.E_PROTOCOL);
     }
   }
 
-  function onOversize(buf: Uint8Array, start: number, kept: number): void {
-    const r = decodeOversizedPublish(packet, buf, start, kept);
-    if (r !== E.E_PACKET_TOO_LARGE || state !== ST_CONNECTED) return fail(r === E.E_PACKET_TOO_LARGE ? E.E_PROTOCOL : E.E_PACKET_TOO_LARGE);
-    if (opts.onError) opts.onError(E.E_PACKET_TOO_LARGE);
-    if (packet.qos === 1) sendAck(C.PUBACK, packet.packetId);
-    else if (packet.qos === 2) {
-      if (!inboundAdd(inbound, packet.packetId, 0)) return fail(E.E_INBOUND_QOS2_FULL);
-      sendAck(C.PUBREC, packet.packetId);
+  /** The framer's sink: a packet over maxPacketSize (its first bytes in buf), acknowledged, not delivered. */
+  onOversize(buf: Uint8Array, start: number, kept: number): void {
+    const p = this.pk_;
+    const r = decodeOversizedPublish(p, buf, start, kept);
+    if (r !== E.E_PACKET_TOO_LARGE || this.state_ !== ST_CONNECTED) return this.fail_(r === E.E_PACKET_TOO_LARGE ? E.E_PROTOCOL : E.E_PACKET_TOO_LARGE);
+    if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
+    if (p.qos === 1) this.sendAck_(C.PUBACK, p.packetId);
+    else if (p.qos === 2) {
+      if (!inboundAdd(this.inb_, p.packetId, 0)) return this.fail_(E.E_INBOUND_QOS2_FULL);
+      this.sendAck_(C.PUBREC, p.packetId);
     }
   }
+}
 
-  const framer = createFramer(pick(opts.maxPacketSize, 4096), onPacket, onOversize);
-
-  function tick(): void {
-    const now = clock.now();
-    if (state === ST_WAITING) {
-      if (now - reconnectAt >= 0) open();
-      return;
-    }
-    if (state === ST_CONNECTING) {
-      if (elapsed(connectStartedAt, now) >= connectTimeoutMs) fail(E.E_CONNACK_TIMEOUT);
-      return;
-    }
-    if (state !== ST_CONNECTED) return;
-    if (keepaliveMs > 0) {
-      if (elapsed(lastReceived, now) >= keepaliveMs * 1.5) return fail(E.E_KEEPALIVE_TIMEOUT);
-      const idle = elapsed(lastSent, now) >= keepaliveMs * 0.75 || elapsed(lastReceived, now) >= keepaliveMs * 0.75;
-      if (idle && (pingSentAt < 0 || elapsed(pingSentAt, now) >= keepaliveMs)) {
-        if (sendControl(encodePingreq(tx, 0)) === 0) pingSentAt = now;
-      }
-    }
-    if (state === ST_CONNECTED) pump(false);
-  }
-
-  return {
-    start: function () {
-      if (state !== ST_IDLE) return;
-      attempt = 0;
-      open();
-    },
-    stop: function () {
-      const was = state;
-      if (was === ST_CONNECTED) send(encodeDisconnect(tx, 0));
-      closeSocket();
-      state = ST_IDLE;
-      if ((was === ST_CONNECTED || was === ST_CONNECTING) && opts.onDisconnect) opts.onDisconnect(E.E_STOPPED);
-    },
-    tick: tick,
-    publish: function (topic, payload, qos, retain) {
-      if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
-      const t = topicNameByteLength(topic);
-      if (t < 0) return t;
-      if (qos === 0) {
-        if (state !== ST_CONNECTED) return E.E_OFFLINE_DROPPED;
-        return sendPublish(topic, payload, 0, retain, false, 0);
-      }
-      const kept = typeof payload === "string" ? payload : new Uint8Array(payload);
-      const seq = O.outboxAdd(outbox, topic, kept, qos, retain);
-      if (seq > 0) pump(true);
-      return seq;
-    },
-    subscribe: function (filter, qos, handler) {
-      if (checkTopicFilter(filter) < 0) return E.E_INVALID_TOPIC;
-      if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
-      const slot = S.subscriptionAdd(subs, filter, qos, handler || null);
-      if (slot < 0) return slot;
-      if (state === ST_CONNECTED) sendSubscription(slot);
-      return 0;
-    },
-    unsubscribe: function (filter) {
-      const slot = S.subscriptionFind(subs, filter);
-      if (slot < 0) return E.E_INVALID_ARGUMENT;
-      subs.state[slot] = S.SUB_LEAVING;
-      subs.requestId[slot] = 0;
-      if (state === ST_CONNECTED) sendSubscription(slot);
-      return 0;
-    },
-    state: function () {
-      return state;
-    },
-    stats: function () {
-      stats.reconnectAttempt = attempt;
-      stats.inFlight = outbox.inFlight;
-      stats.queued = outbox.count - outbox.inFlight;
-      stats.reconnectAt = reconnectAt;
-      return stats;
-    },
-  };
+/** A client; throws only for a configuration a program must fix (no net, no clock, bad sizes). */
+export function createClient(opts: ClientOptions): Client {
+  return new MqttClient(opts);
 }

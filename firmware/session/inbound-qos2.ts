@@ -12,13 +12,17 @@
  *   already completed (measured with mosquitto killed mid-stream).
  * Anything else is a new message, including an id reused for other content by
  * a broker that lost its state.
+ *
+ * The client applies these rules with inboundFind() (a duplicate check and
+ * PUBREL are a look-up and a flag), and records new ids with inboundAdd().
  */
 export interface InboundQos2 {
-  ids: number[];
-  hashes: number[];
-  released: boolean[];
+  ids: Uint16Array;
+  hashes: Int32Array;
+  /** 1 once PUBREL came for the entry. */
+  released: Uint8Array;
   /** When each entry was written (a counter), to find the oldest. */
-  ages: number[];
+  ages: Int32Array;
   /** Active entries. */
   count: number;
   nextAge: number;
@@ -26,14 +30,14 @@ export interface InboundQos2 {
 
 /** A memory with room for `capacity` entries. Never fails. */
 export function createInboundQos2(capacity: number): InboundQos2 {
-  const s: InboundQos2 = { ids: [], hashes: [], released: [], ages: [], count: 0, nextAge: 1 };
-  for (let i = 0; i < capacity; i++) {
-    s.ids.push(0);
-    s.hashes.push(0);
-    s.released.push(false);
-    s.ages.push(0);
-  }
-  return s;
+  return {
+    ids: new Uint16Array(capacity),
+    hashes: new Int32Array(capacity),
+    released: new Uint8Array(capacity),
+    ages: new Int32Array(capacity),
+    count: 0,
+    nextAge: 1,
+  };
 }
 
 /** A 32-bit hash of bytes [start, start+len) mixed into `seed`. Never fails. */
@@ -43,32 +47,24 @@ export function hashBytes(seed: number, buf: Uint8Array, start: number, len: num
   return h;
 }
 
-/** The entry holding `id` (active or released), or -1. */
+/** The entry for packet id `id` (active or released), or -1. */
 export function inboundFind(s: InboundQos2, id: number): number {
   for (let i = 0; i < s.ids.length; i++) if (s.ids[i] === id) return i;
   return -1;
 }
 
-/** Whether a PUBLISH with this id, content hash and DUP flag was delivered already. */
-export function inboundIsDuplicate(s: InboundQos2, id: number, hash: number, dup: boolean): boolean {
-  const slot = inboundFind(s, id);
-  if (slot < 0 || s.hashes[slot] !== hash) return false;
-  return !s.released[slot] || dup;
-}
-
 /**
- * Records a message about to be delivered as active. Returns false, recording
- * nothing, when every entry is active (more messages await PUBREL than the
- * capacity): an active id is never forgotten, because a resend of it after a
- * lost PUBREC would then be delivered twice. The caller must then refuse the
- * message (no PUBREC, no delivery) so that the broker sends it again later.
- * Brokers can exceed their own in-flight limit (mosquitto 2.0.11 does), so a
- * full memory is a case to handle, not one that sizing rules out.
+ * Records a new message awaiting PUBREL, in a free entry or over the oldest
+ * released one. Returns false when every entry awaits PUBREL (nothing
+ * changed then).
  */
 export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
   let slot = inboundFind(s, id);
+  if (slot >= 0 && !s.released[slot]) {
+    s.hashes[slot] = hash;
+    return true;
+  }
   if (slot < 0) {
-    // A free entry, else the oldest released one.
     let oldestReleased = -1;
     for (let i = 0; i < s.ids.length && slot < 0; i++) {
       if (s.ids[i] === 0) slot = i;
@@ -76,32 +72,11 @@ export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
     }
     if (slot < 0) slot = oldestReleased;
     if (slot < 0) return false;
-  } else if (!s.released[slot]) {
-    s.hashes[slot] = hash;
-    return true;
   }
   s.count++;
   s.ids[slot] = id;
   s.hashes[slot] = hash;
-  s.released[slot] = false;
+  s.released[slot] = 0;
   s.ages[slot] = s.nextAge++;
   return true;
-}
-
-/** PUBREL came: the entry becomes released. Returns whether it was active. */
-export function inboundRelease(s: InboundQos2, id: number): boolean {
-  const slot = inboundFind(s, id);
-  if (slot < 0 || s.released[slot]) return false;
-  s.released[slot] = true;
-  s.count--;
-  return true;
-}
-
-/** Forgets everything (the broker did not keep the session). Never fails. */
-export function inboundClear(s: InboundQos2): void {
-  for (let i = 0; i < s.ids.length; i++) {
-    s.ids[i] = 0;
-    s.released[i] = false;
-  }
-  s.count = 0;
 }

@@ -30,36 +30,35 @@ export interface Message {
 export type MessageHandler = (message: Message) => void;
 
 export interface Subscriptions {
-  state: number[];
+  state: Uint8Array;
+  qos: Uint8Array;
+  /** QoS the broker granted, 0x80 when refused, 0xff before SUBACK. */
+  granted: Uint8Array;
+  /** Packet id of the SUBSCRIBE/UNSUBSCRIBE awaiting its ack, 0 when none. */
+  requestId: Uint16Array;
   filter: string[];
-  qos: number[];
-  granted: number[];
   handler: (MessageHandler | null)[];
-  /** Packet id of the SUBSCRIBE/UNSUBSCRIBE in flight for it, 0 when none. */
-  requestId: number[];
 }
 
-/** A table of `capacity` subscriptions. Never fails. */
+/** A table with room for `capacity` filters. Never fails. */
 export function createSubscriptions(capacity: number): Subscriptions {
-  const t: Subscriptions = { state: [], filter: [], qos: [], granted: [], handler: [], requestId: [] };
-  for (let i = 0; i < capacity; i++) {
-    t.state.push(SUB_FREE);
-    t.filter.push("");
-    t.qos.push(0);
-    t.granted.push(-1);
-    t.handler.push(null);
-    t.requestId.push(0);
-  }
-  return t;
+  return {
+    state: new Uint8Array(capacity),
+    qos: new Uint8Array(capacity),
+    granted: new Uint8Array(capacity),
+    requestId: new Uint16Array(capacity),
+    filter: [],
+    handler: [],
+  };
 }
 
-/** The slot holding `filter`, or -1. */
+/** The slot of `filter` (in any state but free), or -1. */
 export function subscriptionFind(t: Subscriptions, filter: string): number {
   for (let i = 0; i < t.state.length; i++) if (t.state[i] !== SUB_FREE && t.filter[i] === filter) return i;
   return -1;
 }
 
-/** Records (or updates) a wanted subscription; returns its slot or E_QUEUE_FULL. */
+/** Adds a filter (or replaces its QoS and handler), pending; returns its slot, or E_QUEUE_FULL. */
 export function subscriptionAdd(t: Subscriptions, filter: string, qos: number, handler: MessageHandler | null): number {
   let slot = subscriptionFind(t, filter);
   if (slot < 0) for (let i = 0; i < t.state.length && slot < 0; i++) if (t.state[i] === SUB_FREE) slot = i;
@@ -67,22 +66,8 @@ export function subscriptionAdd(t: Subscriptions, filter: string, qos: number, h
   t.state[slot] = SUB_PENDING;
   t.filter[slot] = filter;
   t.qos[slot] = qos;
-  t.granted[slot] = -1;
+  t.granted[slot] = 0xff;
   t.handler[slot] = handler;
   t.requestId[slot] = 0;
   return slot;
-}
-
-/** Frees a slot. Never fails. */
-export function subscriptionFree(t: Subscriptions, slot: number): void {
-  t.state[slot] = SUB_FREE;
-  t.filter[slot] = "";
-  t.handler[slot] = null;
-  t.requestId[slot] = 0;
-}
-
-/** The slot whose request has packet id `id`, or -1. */
-export function subscriptionByRequest(t: Subscriptions, id: number): number {
-  for (let i = 0; i < t.state.length; i++) if (t.state[i] !== SUB_FREE && t.requestId[i] === id) return i;
-  return -1;
 }
