@@ -15,22 +15,6 @@ import type { Packet } from "./packet";
 import { checkUtf8 } from "./utf8";
 
 /**
- * A received topic name: no wildcard [MQTT-3.3.2-2] (0x23 and 0x2B never occur
- * inside a multi-byte sequence, so a byte scan is exact), well-formed UTF-8.
- * Returns 0, E_INVALID_TOPIC or E_INVALID_UTF8.
- */
-function checkTopicBytes(buf: Uint8Array, start: number, len: number): number {
-  let ascii = true;
-  for (let k = 0; k < len; k++) {
-    const c = buf[start + k];
-    if (c === 0x2b || c === 0x23) return E_INVALID_TOPIC;
-    if (c >= 0x80 || c === 0) ascii = false;
-  }
-  return ascii ? 0 : checkUtf8(buf, start, len);
-}
-
-
-/**
  * Decoders for what a client receives. Each takes the record to fill and the
  * bytes [start, start+length) of one packet, fixed header first, and returns 0
  * or a negative code from firmware/errors.ts. They never read outside that range,
@@ -40,6 +24,10 @@ function checkTopicBytes(buf: Uint8Array, start: number, len: number): number {
  * E_TRUNCATED; decodePublish still fills qos, topic and packet id when those
  * bytes are there, so an oversized PUBLISH that the framer skipped can still be
  * acknowledged (see framer.ts).
+ *
+ * decodePacket() holds every body's rules in one function (on Espruino each
+ * function costs JS variables while the bundle is loaded); the per-type
+ * decoders check the type and hand over to it.
  */
 
 /**
@@ -71,93 +59,25 @@ export function decodeFixedHeader(p: Packet, buf: Uint8Array, start: number, len
   return 0;
 }
 
-/** Flag and exact-length checks for a fixed-size packet whose header is read. */
-function checkFixedBody(p: Packet, start: number, length: number, flags: number, size: number): number {
-  if (p.flags !== flags) return E_RESERVED_FLAGS;
-  if (p.remainingLength !== size) return E_MALFORMED;
-  if (p.bodyStart - start + size > length) return E_TRUNCATED;
-  if (p.bodyStart - start + size < length) return E_MALFORMED;
-  return 0;
-}
-
-/** Reads the header and checks it is of `type`; 0 or a negative code. */
-function readHeaderOf(p: Packet, buf: Uint8Array, start: number, length: number, type: number): number {
-  const r = decodeFixedHeader(p, buf, start, length);
-  if (r < 0) return r;
-  return p.type === type ? 0 : E_UNEXPECTED_TYPE;
-}
-
 /**
  * CONNACK (section 3.2): sessionPresent and returnCode. A refused connection
  * (return code 1-5) decodes fine: the session turns it into an error. Fails with
- * E_RESERVED_FLAGS, E_TRUNCATED, or E_MALFORMED (reserved ack-flag bits,
- * section 3.2.2.1; return code over 5, session present with a
+ * E_UNEXPECTED_TYPE, E_RESERVED_FLAGS, E_TRUNCATED, or E_MALFORMED (reserved
+ * ack-flag bits, section 3.2.2.1; return code over 5, session present with a
  * refusal [MQTT-3.2.2-4]).
  */
 export function decodeConnack(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = readHeaderOf(p, buf, start, length, C.CONNACK);
-  return r < 0 ? r : connackBody(p, buf, start, length);
-}
-
-function connackBody(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = checkFixedBody(p, start, length, 0, 2);
-  if (r < 0) return r;
-  const ackFlags = buf[p.bodyStart];
-  const code = buf[p.bodyStart + 1];
-  if ((ackFlags & 0xfe) !== 0 || code > 5) return E_MALFORMED;
-  if (code !== 0 && ackFlags !== 0) return E_MALFORMED;
-  p.sessionPresent = ackFlags === 1;
-  p.returnCode = code;
-  return 0;
+  return decodeAck(p, buf, start, length, C.CONNACK);
 }
 
 /**
  * PUBLISH (section 3.3): qos, retain, dup, packetId, topic and payload offsets.
- * Fails with E_INVALID_QOS (QoS 3 [MQTT-3.3.1-4]), E_TRUNCATED, E_INVALID_TOPIC
- * (empty, or a wildcard [MQTT-3.3.2-2]), E_INVALID_UTF8, E_MALFORMED (packet id
- * 0 [MQTT-2.3.1-1]).
+ * Fails with E_UNEXPECTED_TYPE, E_INVALID_QOS (QoS 3 [MQTT-3.3.1-4]),
+ * E_TRUNCATED, E_INVALID_TOPIC (empty, or a wildcard [MQTT-3.3.2-2]),
+ * E_INVALID_UTF8, E_MALFORMED (packet id 0 [MQTT-2.3.1-1]).
  */
 export function decodePublish(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = readHeaderOf(p, buf, start, length, C.PUBLISH);
-  return r < 0 ? r : publishBody(p, buf, start, length);
-}
-
-function publishBody(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const qos = (p.flags >> 1) & 3;
-  if (qos === 3) return E_INVALID_QOS;
-  p.qos = qos;
-  p.dup = (p.flags & 8) !== 0;
-  p.retain = (p.flags & 1) !== 0;
-  p.packetId = 0;
-  p.topicStart = 0;
-  p.topicLength = 0;
-  p.payloadStart = 0;
-  p.payloadLength = 0;
-  const end = start + length;
-  const bodyEnd = p.bodyStart + p.remainingLength;
-  const limit = bodyEnd < end ? bodyEnd : end;
-  let i = p.bodyStart;
-  if (i + 2 > limit) return E_TRUNCATED;
-  const topicLength = (buf[i] << 8) | buf[i + 1];
-  i += 2;
-  if (i + topicLength > limit) return E_TRUNCATED;
-  if (topicLength === 0) return E_INVALID_TOPIC;
-  p.topicStart = i;
-  p.topicLength = topicLength;
-  const checked = checkTopicBytes(buf, i, topicLength);
-  if (checked < 0) return checked;
-  i += topicLength;
-  if (qos > 0) {
-    if (i + 2 > limit) return E_TRUNCATED;
-    p.packetId = (buf[i] << 8) | buf[i + 1];
-    if (p.packetId === 0) return E_MALFORMED;
-    i += 2;
-  }
-  p.payloadStart = i;
-  p.payloadLength = bodyEnd - i;
-  if (bodyEnd > end) return E_TRUNCATED;
-  if (bodyEnd < end) return E_MALFORMED;
-  return 0;
+  return decodeAck(p, buf, start, length, C.PUBLISH);
 }
 
 /**
@@ -168,27 +88,23 @@ function publishBody(p: Packet, buf: Uint8Array, start: number, length: number):
  * any other type; or the PUBLISH header's own error (E_INVALID_QOS, ...).
  */
 export function decodeOversizedPublish(p: Packet, buf: Uint8Array, start: number, kept: number): number {
-  const r = decodePublish(p, buf, start, kept);
+  p.payloadStart = 0;
+  const r = decodeAck(p, buf, start, kept, C.PUBLISH);
   if (r !== E_TRUNCATED) return r === 0 ? E_PACKET_TOO_LARGE : r;
   return p.payloadStart > 0 ? E_PACKET_TOO_LARGE : E_TRUNCATED;
 }
 
 /**
- * PUBACK, PUBREC, PUBREL or PUBCOMP (sections 3.4-3.7), as `type` says:
- * packetId. Fails with E_UNEXPECTED_TYPE, E_RESERVED_FLAGS (PUBREL must carry
- * 0010 [MQTT-3.6.1-1], the others 0000), E_TRUNCATED, E_MALFORMED (length not
- * 2, packet id 0).
+ * A packet that must be of `type`: PUBACK, PUBREC, PUBREL or PUBCOMP
+ * (sections 3.4-3.7) fill packetId, and fail with E_UNEXPECTED_TYPE,
+ * E_RESERVED_FLAGS (PUBREL must carry 0010 [MQTT-3.6.1-1], the others 0000),
+ * E_TRUNCATED, E_MALFORMED (length not 2, packet id 0). Any other type
+ * decodes as decodePacket() does.
  */
 export function decodeAck(p: Packet, buf: Uint8Array, start: number, length: number, type: number): number {
-  const r = readHeaderOf(p, buf, start, length, type);
-  return r < 0 ? r : ackBody(p, buf, start, length);
-}
-
-function ackBody(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = checkFixedBody(p, start, length, p.type === C.PUBREL ? 2 : 0, 2);
+  const r = decodeFixedHeader(p, buf, start, length);
   if (r < 0) return r;
-  p.packetId = (buf[p.bodyStart] << 8) | buf[p.bodyStart + 1];
-  return p.packetId === 0 ? E_MALFORMED : 0;
+  return p.type === type ? decodePacket(p, buf, start, length) : E_UNEXPECTED_TYPE;
 }
 
 /**
@@ -198,26 +114,7 @@ function ackBody(p: Packet, buf: Uint8Array, start: number, length: number): num
  * refused: the record is then filled all the same, for a per-filter report.
  */
 export function decodeSuback(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = readHeaderOf(p, buf, start, length, C.SUBACK);
-  return r < 0 ? r : subackBody(p, buf, start, length);
-}
-
-function subackBody(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  if (p.flags !== 0) return E_RESERVED_FLAGS;
-  const bodyEnd = p.bodyStart + p.remainingLength;
-  if (bodyEnd > start + length) return E_TRUNCATED;
-  if (bodyEnd < start + length || p.remainingLength < 3) return E_MALFORMED;
-  p.packetId = (buf[p.bodyStart] << 8) | buf[p.bodyStart + 1];
-  if (p.packetId === 0) return E_MALFORMED;
-  p.codesStart = p.bodyStart + 2;
-  p.codesCount = p.remainingLength - 2;
-  let refused = false;
-  for (let i = 0; i < p.codesCount; i++) {
-    const code = buf[p.codesStart + i];
-    if (code === C.SUBACK_FAILURE) refused = true;
-    else if (code > 2) return E_MALFORMED;
-  }
-  return refused ? E_SUBACK_FAILURE : 0;
+  return decodeAck(p, buf, start, length, C.SUBACK);
 }
 
 /** UNSUBACK (section 3.11): packetId. Fails as decodeAck. */
@@ -227,35 +124,93 @@ export function decodeUnsuback(p: Packet, buf: Uint8Array, start: number, length
 
 /** PINGRESP (section 3.13). Fails with E_RESERVED_FLAGS, E_MALFORMED (a body), E_TRUNCATED. */
 export function decodePingresp(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = readHeaderOf(p, buf, start, length, C.PINGRESP);
-  return r < 0 ? r : checkFixedBody(p, start, length, 0, 0);
+  return decodeAck(p, buf, start, length, C.PINGRESP);
 }
 
 /**
- * Any packet a client receives: reads the fixed header and runs the decoder for
- * its type, so that `p.type` tells what was filled. Fails as that decoder, with
- * E_UNKNOWN_TYPE for type 0 or 15 and E_UNEXPECTED_TYPE for a packet only a
- * server receives (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT).
+ * Any packet a client receives: reads the fixed header and the body for its
+ * type, so that `p.type` tells what was filled. Fails as the per-type decoders
+ * say, with E_UNKNOWN_TYPE for type 0 or 15 and E_UNEXPECTED_TYPE for a packet
+ * only a server receives (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ,
+ * DISCONNECT).
  */
 export function decodePacket(p: Packet, buf: Uint8Array, start: number, length: number): number {
   const r = decodeFixedHeader(p, buf, start, length);
   if (r < 0) return r;
-  switch (p.type) {
-    case C.CONNACK:
-      return connackBody(p, buf, start, length);
-    case C.PUBLISH:
-      return publishBody(p, buf, start, length);
-    case C.PUBACK:
-    case C.PUBREC:
-    case C.PUBREL:
-    case C.PUBCOMP:
-    case C.UNSUBACK:
-      return ackBody(p, buf, start, length);
-    case C.SUBACK:
-      return subackBody(p, buf, start, length);
-    case C.PINGRESP:
-      return checkFixedBody(p, start, length, 0, 0);
-    default:
+  const type = p.type;
+  const end = start + length;
+  const bodyEnd = p.bodyStart + p.remainingLength;
+  let i = p.bodyStart;
+  if (type === C.PUBLISH) {
+    const qos = (p.flags >> 1) & 3;
+    if (qos === 3) return E_INVALID_QOS;
+    p.qos = qos;
+    p.dup = (p.flags & 8) !== 0;
+    p.retain = (p.flags & 1) !== 0;
+    p.packetId = 0;
+    p.topicStart = 0;
+    p.topicLength = 0;
+    p.payloadStart = 0;
+    p.payloadLength = 0;
+    const limit = bodyEnd < end ? bodyEnd : end;
+    if (i + 2 > limit) return E_TRUNCATED;
+    const topicLength = (buf[i] << 8) | buf[i + 1];
+    i += 2;
+    if (i + topicLength > limit) return E_TRUNCATED;
+    if (topicLength === 0) return E_INVALID_TOPIC;
+    p.topicStart = i;
+    p.topicLength = topicLength;
+    // No wildcard [MQTT-3.3.2-2] (0x23 and 0x2B never occur inside a
+    // multi-byte sequence, so a byte scan is exact), well-formed UTF-8.
+    let ascii = true;
+    for (let k = i; k < i + topicLength; k++) {
+      const c = buf[k];
+      if (c === 0x2b || c === 0x23) return E_INVALID_TOPIC;
+      if (c >= 0x80 || c === 0) ascii = false;
+    }
+    const utf8 = ascii ? 0 : checkUtf8(buf, i, topicLength);
+    if (utf8 < 0) return utf8;
+    i += topicLength;
+    if (qos > 0) {
+      if (i + 2 > limit) return E_TRUNCATED;
+      p.packetId = (buf[i] << 8) | buf[i + 1];
+      if (p.packetId === 0) return E_MALFORMED;
+      i += 2;
+    }
+    p.payloadStart = i;
+    p.payloadLength = bodyEnd - i;
+  } else if (type === C.SUBACK) {
+    if (p.flags !== 0) return E_RESERVED_FLAGS;
+    if (bodyEnd > end) return E_TRUNCATED;
+    if (bodyEnd < end || p.remainingLength < 3) return E_MALFORMED;
+    p.codesStart = i + 2;
+    p.codesCount = p.remainingLength - 2;
+  } else {
+    // Fixed size: 2 bytes for CONNACK, the acks and UNSUBACK; none for PINGRESP.
+    const size = type === C.PINGRESP ? 0 : 2;
+    if (size !== 0 && type !== C.CONNACK && type !== C.PUBACK && type !== C.PUBREC && type !== C.PUBREL && type !== C.PUBCOMP && type !== C.UNSUBACK)
       return E_UNEXPECTED_TYPE;
+    if (p.flags !== (type === C.PUBREL ? 2 : 0)) return E_RESERVED_FLAGS;
+    if (p.remainingLength !== size) return E_MALFORMED;
   }
+  if (bodyEnd > end) return E_TRUNCATED;
+  if (bodyEnd < end) return E_MALFORMED;
+  if (type === C.CONNACK) {
+    const ackFlags = buf[i];
+    const code = buf[i + 1];
+    if ((ackFlags & 0xfe) !== 0 || code > 5 || (code !== 0 && ackFlags !== 0)) return E_MALFORMED;
+    p.sessionPresent = ackFlags === 1;
+    p.returnCode = code;
+  } else if (type !== C.PUBLISH && type !== C.PINGRESP) {
+    p.packetId = (buf[i] << 8) | buf[i + 1];
+    if (p.packetId === 0) return E_MALFORMED;
+  }
+  if (type !== C.SUBACK) return 0;
+  let refused = false;
+  for (let k = 0; k < p.codesCount; k++) {
+    const code = buf[p.codesStart + k];
+    if (code === C.SUBACK_FAILURE) refused = true;
+    else if (code > 2) return E_MALFORMED;
+  }
+  return refused ? E_SUBACK_FAILURE : 0;
 }

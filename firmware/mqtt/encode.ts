@@ -6,7 +6,7 @@ import {
   E_INVALID_TOPIC,
 } from "../errors";
 import * as C from "./constants";
-import { checkTopicFilter, topicNameByteLength } from "./topic-check";
+import { checkTopic } from "./topic-check";
 import { textByteLength, writeText } from "./utf8";
 
 /**
@@ -14,6 +14,11 @@ import { textByteLength, writeText } from "./utf8";
  * preallocated buffer at `off` and returns the offset after it, or a negative
  * code from firmware/errors.ts with nothing promised about the bytes written.
  * None of them allocates.
+ *
+ * On Espruino every function costs JS variables for as long as the bundle is
+ * loaded (about five plus one per parameter): the encoders share three
+ * helpers, and the named per-type encoders are thin wrappers that a bundle
+ * which does not call them leaves out.
  */
 
 /** A payload: text (written as in utf8.ts) or raw bytes. */
@@ -38,13 +43,22 @@ export function payloadByteLength(payload: Payload): number {
   return typeof payload === "string" ? textByteLength(payload) : payload.length;
 }
 
-/** Bytes the remaining-length field takes for `len` (1 to 4). */
-export function remainingLengthSize(len: number): number {
-  return len < 128 ? 1 : len < 16384 ? 2 : len < 2097152 ? 3 : 4;
+/** Length-prefixed field (section 1.5.3 / 3.1.3.3): its byte count, or a negative code. */
+function prefixedLength(field: Payload): number {
+  const n = payloadByteLength(field);
+  return n > C.MAX_STRING_BYTES ? E_FIELD_TOO_LONG : n;
 }
 
-/** Remaining length: 7 bits a byte, low first (section 2.2.3); returns the offset after it. */
-function writeRemainingLength(buf: Uint8Array, off: number, remaining: number): number {
+/**
+ * First byte and remaining length (7 bits a byte, low first, section 2.2.3).
+ * Returns the offset after them, E_FIELD_TOO_LONG over the protocol's limit,
+ * or E_BUFFER_TOO_SHORT when the header and `mustFit` more bytes do not fit.
+ */
+function writeFixedHeader(buf: Uint8Array, off: number, first: number, remaining: number, mustFit: number): number {
+  if (remaining > C.MAX_REMAINING_LENGTH) return E_FIELD_TOO_LONG;
+  const size = remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4;
+  if (off + 1 + size + mustFit > buf.length) return E_BUFFER_TOO_SHORT;
+  buf[off++] = first;
   while (remaining > 0x7f) {
     buf[off++] = (remaining & 0x7f) | 0x80;
     remaining >>>= 7;
@@ -54,45 +68,21 @@ function writeRemainingLength(buf: Uint8Array, off: number, remaining: number): 
 }
 
 /**
- * Writes the fixed header; returns the offset after it, or E_FIELD_TOO_LONG /
- * E_BUFFER_TOO_SHORT when the header and the first `mustFit` bytes after it do
- * not fit.
+ * Writes `field` (text as in utf8.ts, or bytes) at `off`, after a two-byte
+ * big-endian `prefix` unless `prefix` is negative; a number as `field` writes
+ * only that prefix (a packet id, a length). Returns the offset after it.
  */
-function writeFixedHeader(buf: Uint8Array, off: number, first: number, remaining: number, mustFit: number): number {
-  if (remaining > C.MAX_REMAINING_LENGTH) return E_FIELD_TOO_LONG;
-  if (off + 1 + remainingLengthSize(remaining) + mustFit > buf.length) return E_BUFFER_TOO_SHORT;
-  buf[off] = first;
-  return writeRemainingLength(buf, off + 1, remaining);
-}
-
-function writeUint16(buf: Uint8Array, off: number, value: number): number {
-  buf[off] = value >> 8;
-  buf[off + 1] = value & 0xff;
-  return off + 2;
-}
-
-function writePayload(buf: Uint8Array, off: number, payload: Payload): number {
-  if (typeof payload === "string") return writeText(buf, off, payload);
-  const n = payload.length;
-  // set() has a fixed call cost; a loop is cheaper for a few bytes.
-  if (n > 16) buf.set(payload, off);
-  else for (let i = 0; i < n; i++) buf[off + i] = payload[i];
+function writeField(buf: Uint8Array, off: number, field: Payload | number, prefix: number): number {
+  if (prefix >= 0) {
+    buf[off++] = prefix >> 8;
+    buf[off++] = prefix & 0xff;
+  }
+  if (typeof field === "number") return off;
+  if (typeof field === "string") return writeText(buf, off, field);
+  const n = field.length;
+  if (n > 16) buf.set(field, off);
+  else for (let i = 0; i < n; i++) buf[off + i] = field[i];
   return off + n;
-}
-
-/** Length-prefixed field (section 1.5.3 / 3.1.3.3): its byte count, or a negative code. */
-function prefixedLength(field: Payload): number {
-  const n = payloadByteLength(field);
-  if (n < 0) return n;
-  return n > C.MAX_STRING_BYTES ? E_FIELD_TOO_LONG : n;
-}
-
-function writePrefixed(buf: Uint8Array, off: number, field: Payload, byteLength: number): number {
-  return writePayload(buf, writeUint16(buf, off, byteLength), field);
-}
-
-function validPacketId(id: number): boolean {
-  return id >= 1 && id <= C.MAX_PACKET_ID && id % 1 === 0;
 }
 
 /**
@@ -112,10 +102,9 @@ export function encodeConnect(buf: Uint8Array, off: number, f: ConnectFields): n
   let willPayloadLen = 0;
   const hasWill = f.willTopic != null;
   if (hasWill) {
-    const topic = f.willTopic as string;
     const qos = f.willQos || 0;
     if (qos !== 0 && qos !== 1 && qos !== 2) return E_INVALID_QOS;
-    willTopicLen = topicNameByteLength(topic);
+    willTopicLen = checkTopic(f.willTopic as string, false);
     if (willTopicLen < 0) return willTopicLen;
     if (willTopicLen > C.MAX_STRING_BYTES) return E_FIELD_TOO_LONG;
     willPayloadLen = f.willPayload == null ? 0 : prefixedLength(f.willPayload);
@@ -140,65 +129,79 @@ export function encodeConnect(buf: Uint8Array, off: number, f: ConnectFields): n
   }
   off = writeFixedHeader(buf, off, C.CONNECT << 4, remaining, remaining);
   if (off < 0) return off;
-  // Variable header: "MQTT", level 4, flags, keepalive (section 3.1.2).
-  buf[off++] = 0;
-  buf[off++] = 4;
-  buf[off++] = 0x4d;
-  buf[off++] = 0x51;
-  buf[off++] = 0x54;
-  buf[off++] = 0x54;
+  // Protocol name "MQTT", level 4, flags, keepalive (section 3.1.2).
+  off = writeField(buf, off, "MQTT", 4);
   buf[off++] = C.PROTOCOL_LEVEL_311;
   buf[off++] = flags;
-  off = writeUint16(buf, off, f.keepalive);
+  off = writeField(buf, off, 0, f.keepalive);
   // Payload, in the order of section 3.1.3.
-  off = writePrefixed(buf, off, f.clientId, idLen);
+  off = writeField(buf, off, f.clientId, idLen);
   if (hasWill) {
-    off = writePrefixed(buf, off, f.willTopic as string, willTopicLen);
-    off = f.willPayload == null ? writeUint16(buf, off, 0) : writePrefixed(buf, off, f.willPayload, willPayloadLen);
+    off = writeField(buf, off, f.willTopic as string, willTopicLen);
+    off = writeField(buf, off, f.willPayload == null ? 0 : f.willPayload, willPayloadLen);
   }
-  if (f.username != null) off = writePrefixed(buf, off, f.username, userLen);
-  if (f.password != null) off = writePrefixed(buf, off, f.password, passLen);
+  if (f.username != null) off = writeField(buf, off, f.username, userLen);
+  if (f.password != null) off = writeField(buf, off, f.password, passLen);
   return off;
 }
 
 /**
- * The common case of encodePublishHeader in one pass: a short ASCII topic,
- * checked and written together. Returns the offset after the header, or 0 to
- * say "take the general path" (non-ASCII or invalid topic, not enough room,
- * sizes near a limit), which then gives the right code.
+ * A PUBLISH (section 3.3): fixed header, topic, packet id, then the payload.
+ * Given a number instead of a payload, it writes the header only, for a
+ * payload of that many bytes that the caller sends after it. Fails with
+ * E_INVALID_TOPIC, E_INVALID_QOS, E_INVALID_ARGUMENT (packet id not 1..65535
+ * at QoS 1/2, DUP at QoS 0 [MQTT-3.3.1-2], a negative length),
+ * E_FIELD_TOO_LONG, E_INVALID_UTF8, E_BUFFER_TOO_SHORT (what is written must
+ * fit).
  */
-function writeAsciiPublishHeader(
+export function encodePublish(
   buf: Uint8Array,
   off: number,
-  first: number,
   topic: string,
-  payloadLength: number,
+  payload: Payload | number,
   qos: number,
+  retain: boolean,
+  dup: boolean,
   packetId: number,
 ): number {
+  const payloadLen = typeof payload === "number" ? payload : payloadByteLength(payload);
+  if (payloadLen < 0 && typeof payload !== "number") return payloadLen;
+  if (qos !== 0 && qos !== 1 && qos !== 2) return E_INVALID_QOS;
+  if ((qos > 0 ? !(packetId >= 1 && packetId <= C.MAX_PACKET_ID && packetId % 1 === 0) : dup) || !(payloadLen >= 0)) return E_INVALID_ARGUMENT;
+  const first = (C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
   const n = topic.length;
-  if (n === 0 || n > 4096 || payloadLength > 0x0fffffff - 8192) return 0;
-  const remaining = 2 + n + (qos > 0 ? 2 : 0) + payloadLength;
-  const at = off + 1 + remainingLengthSize(remaining);
-  if (at + 2 + n + 2 > buf.length) return 0;
-  for (let i = 0; i < n; i++) {
+  // The common case in one pass: a short ASCII topic, checked while it is copied.
+  let topicLen = n > 0 && n <= 4096 ? n : -1;
+  const header = 2 + n + (qos > 0 ? 2 : 0);
+  const remaining = header + payloadLen;
+  const at = off + 1 + (remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4);
+  if (remaining > C.MAX_REMAINING_LENGTH || at + header > buf.length) topicLen = -1;
+  for (let i = 0; i < n && topicLen > 0; i++) {
     const c = topic.charCodeAt(i);
-    if (c >= 0x80 || c === 0x2b || c === 0x23 || c === 0) return 0;
-    buf[at + 2 + i] = c;
+    if (c >= 0x80 || c === 0x2b || c === 0x23 || c === 0) topicLen = -1;
+    else buf[at + 2 + i] = c;
   }
-  buf[off] = first;
-  off = writeRemainingLength(buf, off + 1, remaining);
-  off = writeUint16(buf, off, n) + n;
-  return qos > 0 ? writeUint16(buf, off, packetId) : off;
+  if (topicLen < 0) {
+    // The general path: non-ASCII or invalid topic, or not enough room; gives the right code.
+    topicLen = checkTopic(topic, false);
+    if (topicLen < 0) return topicLen;
+    if (topicLen > C.MAX_STRING_BYTES) return E_FIELD_TOO_LONG;
+    const size = 2 + topicLen + (qos > 0 ? 2 : 0);
+    off = writeFixedHeader(buf, off, first, size + payloadLen, size);
+    if (off < 0) return off;
+    off = writeField(buf, off, topic, topicLen);
+  } else {
+    off = writeFixedHeader(buf, off, first, remaining, header);
+    if (off < 0) return off;
+    off = writeField(buf, off, topicLen, topicLen) + topicLen;
+  }
+  if (qos > 0) off = writeField(buf, off, 0, packetId);
+  if (typeof payload === "number") return off;
+  if (off + payloadLen > buf.length) return E_BUFFER_TOO_SHORT;
+  return writeField(buf, off, payload, -1);
 }
 
-/**
- * The PUBLISH fixed header, topic and packet id (section 3.3) for a payload of
- * `payloadLength` bytes that the caller writes (or sends) after it. Fails with
- * E_INVALID_TOPIC, E_INVALID_QOS, E_INVALID_ARGUMENT (packet id not 1..65535
- * at QoS 1/2, DUP at QoS 0 [MQTT-3.3.1-2]), E_FIELD_TOO_LONG, E_INVALID_UTF8,
- * E_BUFFER_TOO_SHORT (the header alone must fit).
- */
+/** The PUBLISH header alone for a payload of `payloadLength` bytes sent after it; fails as encodePublish. */
 export function encodePublishHeader(
   buf: Uint8Array,
   off: number,
@@ -209,44 +212,7 @@ export function encodePublishHeader(
   dup: boolean,
   packetId: number,
 ): number {
-  if (qos !== 0 && qos !== 1 && qos !== 2) return E_INVALID_QOS;
-  if (qos > 0 ? !validPacketId(packetId) : dup) return E_INVALID_ARGUMENT;
-  if (!(payloadLength >= 0)) return E_INVALID_ARGUMENT;
-  const first = (C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
-  const fast = writeAsciiPublishHeader(buf, off, first, topic, payloadLength, qos, packetId);
-  if (fast !== 0) return fast;
-  const topicLen = topicNameByteLength(topic);
-  if (topicLen < 0) return topicLen;
-  if (topicLen > C.MAX_STRING_BYTES) return E_FIELD_TOO_LONG;
-  const header = 2 + topicLen + (qos > 0 ? 2 : 0);
-  off = writeFixedHeader(buf, off, first, header + payloadLength, header);
-  if (off < 0) return off;
-  off = writePrefixed(buf, off, topic, topicLen);
-  if (qos > 0) off = writeUint16(buf, off, packetId);
-  return off;
-}
-
-/**
- * A whole PUBLISH (section 3.3): header as in encodePublishHeader, then the
- * payload. Fails as encodePublishHeader does, and with E_BUFFER_TOO_SHORT when
- * the payload does not fit.
- */
-export function encodePublish(
-  buf: Uint8Array,
-  off: number,
-  topic: string,
-  payload: Payload,
-  qos: number,
-  retain: boolean,
-  dup: boolean,
-  packetId: number,
-): number {
-  const payloadLen = payloadByteLength(payload);
-  if (payloadLen < 0) return payloadLen;
-  off = encodePublishHeader(buf, off, topic, payloadLen, qos, retain, dup, packetId);
-  if (off < 0) return off;
-  if (off + payloadLen > buf.length) return E_BUFFER_TOO_SHORT;
-  return writePayload(buf, off, payload);
+  return encodePublish(buf, off, topic, payloadLength, qos, retain, dup, packetId);
 }
 
 /**
@@ -256,11 +222,11 @@ export function encodePublish(
  */
 export function encodeAck(buf: Uint8Array, off: number, type: number, packetId: number): number {
   if (type !== C.PUBACK && type !== C.PUBREC && type !== C.PUBREL && type !== C.PUBCOMP) return E_INVALID_ARGUMENT;
-  if (!validPacketId(packetId)) return E_INVALID_ARGUMENT;
+  if (!(packetId >= 1 && packetId <= C.MAX_PACKET_ID && packetId % 1 === 0)) return E_INVALID_ARGUMENT;
   if (off + 4 > buf.length) return E_BUFFER_TOO_SHORT;
   buf[off] = (type << 4) | (type === C.PUBREL ? 2 : 0);
   buf[off + 1] = 2;
-  return writeUint16(buf, off + 2, packetId);
+  return writeField(buf, off + 2, 0, packetId);
 }
 
 /** PUBACK (section 3.4); fails as encodeAck. */
@@ -285,71 +251,55 @@ export function encodePubcomp(buf: Uint8Array, off: number, packetId: number): n
 
 /**
  * SUBSCRIBE (section 3.8) for the first `count` filters with their requested
- * QoS. Fails with E_INVALID_ARGUMENT (no filter [MQTT-3.8.3-3], bad id),
- * E_INVALID_TOPIC, E_INVALID_QOS, E_FIELD_TOO_LONG, E_INVALID_UTF8,
- * E_BUFFER_TOO_SHORT.
+ * QoS, or with `qos` null an UNSUBSCRIBE (section 3.10). Fails with
+ * E_INVALID_ARGUMENT (no filter [MQTT-3.8.3-3], bad id), E_INVALID_TOPIC,
+ * E_INVALID_QOS, E_FIELD_TOO_LONG, E_INVALID_UTF8, E_BUFFER_TOO_SHORT.
  */
-export function encodeSubscribe(
+export function encodeSubscription(
   buf: Uint8Array,
   off: number,
   packetId: number,
   filters: string[],
-  qos: number[],
+  qos: number[] | null,
   count: number,
 ): number {
-  if (!validPacketId(packetId) || !(count >= 1) || count > filters.length || count > qos.length) return E_INVALID_ARGUMENT;
+  if (!(packetId >= 1 && packetId <= C.MAX_PACKET_ID && packetId % 1 === 0) || !(count >= 1) || count > filters.length || (qos && count > qos.length))
+    return E_INVALID_ARGUMENT;
   let remaining = 2;
   for (let i = 0; i < count; i++) {
-    if (checkTopicFilter(filters[i]) < 0) return E_INVALID_TOPIC;
-    const q = qos[i];
+    if (checkTopic(filters[i], true) < 0) return E_INVALID_TOPIC;
+    const q = qos ? qos[i] : 0;
     if (q !== 0 && q !== 1 && q !== 2) return E_INVALID_QOS;
     const n = prefixedLength(filters[i]);
     if (n < 0) return n;
-    remaining += 3 + n;
+    remaining += (qos ? 3 : 2) + n;
   }
-  off = writeFixedHeader(buf, off, (C.SUBSCRIBE << 4) | 2, remaining, remaining);
+  off = writeFixedHeader(buf, off, ((qos ? C.SUBSCRIBE : C.UNSUBSCRIBE) << 4) | 2, remaining, remaining);
   if (off < 0) return off;
-  off = writeUint16(buf, off, packetId);
+  off = writeField(buf, off, 0, packetId);
   for (let i = 0; i < count; i++) {
-    off = writePrefixed(buf, off, filters[i], textByteLength(filters[i]));
-    buf[off++] = qos[i];
+    off = writeField(buf, off, filters[i], textByteLength(filters[i]));
+    if (qos) buf[off++] = qos[i];
   }
   return off;
 }
 
-/**
- * UNSUBSCRIBE (section 3.10) for the first `count` filters. Fails as
- * encodeSubscribe (without the QoS checks).
- */
+/** SUBSCRIBE for the first `count` filters; fails as encodeSubscription. */
+export function encodeSubscribe(buf: Uint8Array, off: number, packetId: number, filters: string[], qos: number[], count: number): number {
+  return encodeSubscription(buf, off, packetId, filters, qos, count);
+}
+
+/** UNSUBSCRIBE (section 3.10) for the first `count` filters; fails as encodeSubscription (without the QoS checks). */
 export function encodeUnsubscribe(buf: Uint8Array, off: number, packetId: number, filters: string[], count: number): number {
-  if (!validPacketId(packetId) || !(count >= 1) || count > filters.length) return E_INVALID_ARGUMENT;
-  let remaining = 2;
-  for (let i = 0; i < count; i++) {
-    if (checkTopicFilter(filters[i]) < 0) return E_INVALID_TOPIC;
-    const n = prefixedLength(filters[i]);
-    if (n < 0) return n;
-    remaining += 2 + n;
-  }
-  off = writeFixedHeader(buf, off, (C.UNSUBSCRIBE << 4) | 2, remaining, remaining);
-  if (off < 0) return off;
-  off = writeUint16(buf, off, packetId);
-  for (let i = 0; i < count; i++) off = writePrefixed(buf, off, filters[i], textByteLength(filters[i]));
-  return off;
-}
-
-function encodeEmpty(buf: Uint8Array, off: number, type: number): number {
-  if (off + 2 > buf.length) return E_BUFFER_TOO_SHORT;
-  buf[off] = type << 4;
-  buf[off + 1] = 0;
-  return off + 2;
+  return encodeSubscription(buf, off, packetId, filters, null, count);
 }
 
 /** PINGREQ (section 3.12); fails only with E_BUFFER_TOO_SHORT. */
 export function encodePingreq(buf: Uint8Array, off: number): number {
-  return encodeEmpty(buf, off, C.PINGREQ);
+  return writeFixedHeader(buf, off, C.PINGREQ << 4, 0, 0);
 }
 
 /** DISCONNECT (section 3.14); fails only with E_BUFFER_TOO_SHORT. */
 export function encodeDisconnect(buf: Uint8Array, off: number): number {
-  return encodeEmpty(buf, off, C.DISCONNECT);
+  return writeFixedHeader(buf, off, C.DISCONNECT << 4, 0, 0);
 }

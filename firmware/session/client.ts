@@ -1,10 +1,10 @@
 import * as E from "../errors";
 import * as C from "../mqtt/constants";
 import { decodeOversizedPublish, decodePacket } from "../mqtt/decode";
-import { encodeAck, encodeConnect, encodePublish, encodePublishHeader, encodeSubscribe, encodeUnsubscribe, payloadByteLength, type ConnectFields, type Payload } from "../mqtt/encode";
+import { encodeAck, encodeConnect, encodePublish, encodeSubscription, payloadByteLength, type ConnectFields, type Payload } from "../mqtt/encode";
 import { createFramer, framerPush, framerReset, type Framer } from "../mqtt/framer";
 import { createPacket, type Packet } from "../mqtt/packet";
-import { checkTopicFilter, topicNameByteLength } from "../mqtt/topic-check";
+import { checkTopic } from "../mqtt/topic-check";
 import { readText, writeText } from "../mqtt/utf8";
 import { elapsed } from "../time";
 import type { Clock, Net, NetTarget, Socket, SocketHandlers } from "../../hal/types";
@@ -296,7 +296,7 @@ class MqttClient implements Client {
 
   publish(topic: string, payload: Payload, qos: number, retain: boolean): number {
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
-    const t = topicNameByteLength(topic);
+    const t = checkTopic(topic, false);
     if (t < 0) return t;
     if (qos === 0) {
       if (this.state_ !== ST_CONNECTED) return E.E_OFFLINE_DROPPED;
@@ -308,7 +308,7 @@ class MqttClient implements Client {
   }
 
   subscribe(filter: string, qos: number, handler?: S.MessageHandler | null): number {
-    if (checkTopicFilter(filter) < 0) return E.E_INVALID_TOPIC;
+    if (checkTopic(filter, true) < 0) return E.E_INVALID_TOPIC;
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
     const slot = S.subscriptionAdd(this.subs_, filter, qos, handler || null);
     if (slot >= 0 && this.state_ === ST_CONNECTED) this.sendSub_(slot);
@@ -367,7 +367,7 @@ class MqttClient implements Client {
       bytes = new Uint8Array(len);
       writeText(bytes, 0, payload);
     }
-    const r = this.send_(encodePublishHeader(tx, 0, topic, len, qos, retain, dup, id), false);
+    const r = this.send_(encodePublish(tx, 0, topic, len, qos, retain, dup, id), false);
     if (r !== 0 || !this.sock_) return r;
     const w = this.sock_.write(bytes, 0, len);
     // Half a packet went out: only a new connection restores the stream.
@@ -435,7 +435,7 @@ class MqttClient implements Client {
     const id = this.nextId_();
     const filters = [t.filter[slot]];
     t.requestId[slot] = id;
-    const n = t.state[slot] === S.SUB_LEAVING ? encodeUnsubscribe(this.tx_, 0, id, filters, 1) : encodeSubscribe(this.tx_, 0, id, filters, [t.qos[slot]], 1);
+    const n = encodeSubscription(this.tx_, 0, id, filters, t.state[slot] === S.SUB_LEAVING ? null : [t.qos[slot]], 1);
     if (this.send_(n, true) !== 0) t.requestId[slot] = 0;
   }
 
