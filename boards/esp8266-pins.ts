@@ -22,12 +22,18 @@ export const ESP8266_STRAPPING_PINS = ["D0", "D2", "D15"];
 /** GPIO1 (TX) and GPIO3 (RX): the serial console. */
 export const ESP8266_CONSOLE_PINS = ["D1", "D3"];
 
-/** What every ESP8266 4 MB board running Espruino shares: memory, buffers, no TLS, the pin facts above. */
+/**
+ * What every ESP8266 4 MB board running Espruino shares: memory, buffers, no
+ * TLS, the pin facts above. Buffers are small: every ~10 bytes of a buffer is
+ * one of the 1,600 variables. Commands and Home Assistant's status fit in 512
+ * bytes; a larger message to send (a discovery message) leaves as its header
+ * from the buffer and its payload as it is.
+ */
 export const ESP8266_4MB = {
   chip: "esp8266" as const,
   variables: 1600,
-  txBufferSize: 512,
-  maxPacketSize: 1024,
+  txBufferSize: 256,
+  maxPacketSize: 512,
   inflightWindow: 2,
   sendQueueBytes: 1024,
   tls: false,

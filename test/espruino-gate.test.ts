@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { minify } from "terser";
 import * as ts from "typescript";
 import { BOARDS } from "../boards/index";
+import { CORE_BUDGET, MODULE_BUDGET } from "../scripts/bundle-budgets.mjs";
 import { RULES, checkBundle, checkDist, readBoardBudgets, type RuleId, type Violation } from "../scripts/espruino-gate.mjs";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -338,6 +339,21 @@ describe("Espruino gate on the built bundles", () => {
     for (const [file, budget] of [["fabmqtt.js", board.bundleBudget], ["fabmqtt.min.js", board.minBundleBudget]] as const) {
       it("dist/" + board.id + "/" + file + " passes within " + budget + " bytes", () => {
         const full = path.join(ROOT, "dist", board.id, file);
+        assert.ok(fs.existsSync(full), full + " is missing: run npm run build");
+        const found = checkBundle(fs.readFileSync(full, "utf8"), { budget });
+        assert.deepEqual(found, [], full + ":\n" + describeViolations(found));
+      });
+    }
+  }
+
+  // The library and the codec-and-client bundle run on the same interpreter: same rules.
+  for (const [dir, base, budgets] of [
+    ["modules", "fabmqtt", MODULE_BUDGET],
+    ["core", "fabmqtt-core", CORE_BUDGET],
+  ] as const) {
+    for (const [file, budget] of [[base + ".js", budgets.bundleBudget], [base + ".min.js", budgets.minBundleBudget]] as const) {
+      it("dist/" + dir + "/" + file + " passes within " + budget + " bytes", () => {
+        const full = path.join(ROOT, "dist", dir, file);
         assert.ok(fs.existsSync(full), full + " is missing: run npm run build");
         const found = checkBundle(fs.readFileSync(full, "utf8"), { budget });
         assert.deepEqual(found, [], full + ":\n" + describeViolations(found));

@@ -72,71 +72,10 @@ export function isName(s: unknown): boolean {
   return true;
 }
 
-function isText(s: unknown, min: number, max: number): boolean {
-  return typeof s === "string" && s.length >= min && s.length <= max;
-}
-
-function isInt(n: unknown, min: number, max: number): boolean {
-  return typeof n === "number" && Math.floor(n) === n && n >= min && n <= max;
-}
-
-function isLevel(v: unknown): boolean {
-  return v === "off" || v === "on" || isInt(v, 0, 100);
-}
-
-/** A base topic: levels of names separated by '/', no wildcards, no empty level. */
-function isBase(s: unknown): boolean {
-  if (!isText(s, 1, 64)) return false;
-  const parts = (s as string).split("/");
-  for (let i = 0; i < parts.length; i++) if (!isName(parts[i])) return false;
-  return true;
-}
-
 interface Taken {
   /** Pin -> the name of what uses it. */
   pins: { [pin: string]: string };
   names: { [name: string]: boolean };
-}
-
-/** Whether `pin` is in a device-view pin set (" D2 D4 "). */
-function inSet(set: string, pin: string): boolean {
-  return set.indexOf(" " + pin + " ") >= 0;
-}
-
-/** The checks every sensor and actuator share: an object, a fresh name, a free usable pin. Returns "" or the sentence. */
-function checkPlacement(where: string, item: SensorConfig | ActuatorConfig, board: DeviceBoard, taken: Taken): string {
-  if (!item || typeof item !== "object") return where + ": not an object";
-  if (!isName(item.name)) return where + ".name: 1 to 32 letters, digits, '_' or '-'";
-  if (taken.names[item.name]) return where + ".name: " + item.name + " is used twice";
-  taken.names[item.name] = true;
-  const pin = item.pin;
-  if (typeof pin !== "string" || !inSet(board.pins, pin)) return where + ".pin: " + pin + " is not a usable pin on " + board.id;
-  if (taken.pins[pin]) return where + ".pin: " + pin + " is already used by " + taken.pins[pin];
-  taken.pins[pin] = item.name;
-  return "";
-}
-
-function checkSensor(where: string, s: SensorConfig, board: DeviceBoard, taken: Taken): string {
-  const placed = checkPlacement(where, s, board, taken);
-  if (placed) return placed;
-  if (s.kind !== "dht22" && s.kind !== "ds18b20" && s.kind !== "analog" && s.kind !== "digital") return where + ".kind: dht22, ds18b20, analog or digital";
-  if (s.kind === "analog" && !inSet(board.adc, s.pin)) return where + ".pin: " + s.pin + " has no ADC on " + board.id;
-  if (s.kind !== "analog" && s.pin.charAt(0) === "A") return where + ".pin: " + s.pin + " is analog only";
-  const least = s.kind === "dht22" ? 2 : 1;
-  if (!isInt(s.period, least, 86400)) return where + ".period: seconds " + least + "..86400";
-  return "";
-}
-
-function checkActuator(where: string, a: ActuatorConfig, board: DeviceBoard, taken: Taken): string {
-  const placed = checkPlacement(where, a, board, taken);
-  if (placed) return placed;
-  if (a.kind !== "relay" && a.kind !== "led" && a.kind !== "pwm") return where + ".kind: relay, led or pwm";
-  if (inSet(board.inputOnly, a.pin)) return where + ".pin: " + a.pin + " is input only on " + board.id;
-  if (a.activeLow !== undefined && typeof a.activeLow !== "boolean") return where + ".activeLow: true or false";
-  if (a.safe !== undefined && a.safe !== "keep" && !isLevel(a.safe)) return where + ".safe: keep, off, on or 0..100";
-  if (a.initial !== undefined && !isLevel(a.initial)) return where + ".initial: off, on or 0..100";
-  if (a.kind !== "pwm" && (typeof a.safe === "number" || typeof a.initial === "number")) return where + ": levels 0..100 are for pwm";
-  return "";
 }
 
 /**
@@ -145,6 +84,69 @@ function checkActuator(where: string, a: ActuatorConfig, board: DeviceBoard, tak
  * ("actuators[1].pin: D6 is not a usable pin on esp8266-nodemcu").
  */
 export function checkConfig(c: Config, board: DeviceBoard): string {
+  // The helpers live inside: on the board they exist only while a configuration is checked, at boot.
+  function isText(s: unknown, min: number, max: number): boolean {
+    return typeof s === "string" && s.length >= min && s.length <= max;
+  }
+
+  function isInt(n: unknown, min: number, max: number): boolean {
+    return typeof n === "number" && Math.floor(n) === n && n >= min && n <= max;
+  }
+
+  function isLevel(v: unknown): boolean {
+    return v === "off" || v === "on" || isInt(v, 0, 100);
+  }
+
+  /** A base topic: levels of names separated by '/', no wildcards, no empty level. */
+  function isBase(s: unknown): boolean {
+    if (!isText(s, 1, 64)) return false;
+    const parts = (s as string).split("/");
+    for (let i = 0; i < parts.length; i++) if (!isName(parts[i])) return false;
+    return true;
+  }
+
+
+  /** Whether `pin` is in a device-view pin set (" D2 D4 "). */
+  function inSet(set: string, pin: string): boolean {
+    return set.indexOf(" " + pin + " ") >= 0;
+  }
+
+  /** The checks every sensor and actuator share: an object, a fresh name, a free usable pin. Returns "" or the sentence. */
+  function checkPlacement(where: string, item: SensorConfig | ActuatorConfig, taken: Taken): string {
+    if (!item || typeof item !== "object") return where + ": not an object";
+    if (!isName(item.name)) return where + ".name: 1 to 32 letters, digits, '_' or '-'";
+    if (taken.names[item.name]) return where + ".name: " + item.name + " is used twice";
+    taken.names[item.name] = true;
+    const pin = item.pin;
+    if (typeof pin !== "string" || !inSet(board.pins, pin)) return where + ".pin: " + pin + " is not a usable pin on " + board.id;
+    if (taken.pins[pin]) return where + ".pin: " + pin + " is already used by " + taken.pins[pin];
+    taken.pins[pin] = item.name;
+    return "";
+  }
+
+  function checkSensor(where: string, s: SensorConfig, taken: Taken): string {
+    const placed = checkPlacement(where, s, taken);
+    if (placed) return placed;
+    if (s.kind !== "dht22" && s.kind !== "ds18b20" && s.kind !== "analog" && s.kind !== "digital") return where + ".kind: dht22, ds18b20, analog or digital";
+    if (s.kind === "analog" && !inSet(board.adc, s.pin)) return where + ".pin: " + s.pin + " has no ADC on " + board.id;
+    if (s.kind !== "analog" && s.pin.charAt(0) === "A") return where + ".pin: " + s.pin + " is analog only";
+    const least = s.kind === "dht22" ? 2 : 1;
+    if (!isInt(s.period, least, 86400)) return where + ".period: seconds " + least + "..86400";
+    return "";
+  }
+
+  function checkActuator(where: string, a: ActuatorConfig, taken: Taken): string {
+    const placed = checkPlacement(where, a, taken);
+    if (placed) return placed;
+    if (a.kind !== "relay" && a.kind !== "led" && a.kind !== "pwm") return where + ".kind: relay, led or pwm";
+    if (inSet(board.inputOnly, a.pin)) return where + ".pin: " + a.pin + " is input only on " + board.id;
+    if (a.activeLow !== undefined && typeof a.activeLow !== "boolean") return where + ".activeLow: true or false";
+    if (a.safe !== undefined && a.safe !== "keep" && !isLevel(a.safe)) return where + ".safe: keep, off, on or 0..100";
+    if (a.initial !== undefined && !isLevel(a.initial)) return where + ".initial: off, on or 0..100";
+    if (a.kind !== "pwm" && (typeof a.safe === "number" || typeof a.initial === "number")) return where + ": levels 0..100 are for pwm";
+    return "";
+  }
+
   if (!c || typeof c !== "object") return "config: not a JSON object";
   if (!c.wifi || typeof c.wifi !== "object") return "wifi: missing";
   if (board.chip !== "linux" && !isText(c.wifi.ssid, 1, 32)) return "wifi.ssid: 1 to 32 characters";
@@ -174,11 +176,11 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   // Names and pins are shared by sensors and actuators: each is used once.
   const taken: Taken = { pins: {}, names: {} };
   for (let i = 0; i < sensors.length; i++) {
-    const problem = checkSensor("sensors[" + i + "]", sensors[i], board, taken);
+    const problem = checkSensor("sensors[" + i + "]", sensors[i], taken);
     if (problem) return problem;
   }
   for (let i = 0; i < actuators.length; i++) {
-    const problem = checkActuator("actuators[" + i + "]", actuators[i], board, taken);
+    const problem = checkActuator("actuators[" + i + "]", actuators[i], taken);
     if (problem) return problem;
   }
   return "";

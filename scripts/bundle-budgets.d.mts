@@ -1,0 +1,7 @@
+export interface BundleBudget {
+  id: string;
+  bundleBudget: number;
+  minBundleBudget: number;
+}
+export const MODULE_BUDGET: BundleBudget;
+export const CORE_BUDGET: BundleBudget;
