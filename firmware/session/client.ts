@@ -7,10 +7,11 @@ import { createPacket, type Packet } from "../mqtt/packet";
 import { checkTopic } from "../mqtt/topic-check";
 import { readText, writeText } from "../mqtt/utf8";
 import { elapsed } from "../time";
-import type { Clock, Net, NetTarget, Socket, SocketHandlers } from "../../hal/types";
+import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
 import { createInboundQos2, hashBytes, inboundAdd, inboundFind, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
+import { loadSession, saveSession } from "./persist";
 import * as S from "./subscriptions";
 import { topicMatches } from "./topic";
 
@@ -63,6 +64,21 @@ import { topicMatches } from "./topic";
  *   completes it, counts it in stats().downgraded and reports
  *   E_QOS_DOWNGRADED through onError once per message. Nothing hangs and
  *   nothing is resent forever; exactly-once is then the broker's QoS 1.
+ *
+ * Power cuts (persistSession): the outbox (messages queued and in flight,
+ *   with their ids and state) and the inbound QoS 2 ids are saved to
+ *   Storage and restored when the client is created; restored messages go
+ *   out again after the first connect as after any reconnect. Write policy,
+ *   to spare the flash: one write of the whole state at most every
+ *   `intervalMs` (5 s) while it changed, not one per message; so a message
+ *   is safe from a power cut once stats().durableSeq reaches its sequence
+ *   number (or once it is acknowledged). Two steps of QoS 2 cannot wait for
+ *   the next write, since replaying an old state there would duplicate a
+ *   message: a PUBREL is held back until the state "PUBREC received" is
+ *   written (all PUBRELs that came meanwhile share the next write, at the
+ *   next tick), and an inbound QoS 2 id is written before its PUBREC goes
+ *   out (one write per inbound QoS 2 message; a cut during that write can
+ *   deliver the message once more after the restart).
  *
  * Memory (an ESP8266 has ~1,600 JS variables): the client is one object whose
  * methods live on its prototype, so a client costs its fields and buffers,
@@ -121,6 +137,13 @@ export interface ClientOptions {
   onPublished?: (seq: number) => void;
   /** SUBACK for a filter: the granted QoS, or E_SUBACK_FAILURE. */
   onSubscribe?: (filter: string, result: number) => void;
+  /**
+   * Keep the session through a power cut (see "Power cuts" above): the state
+   * is saved as the file `name` of `storage`, at most once per `intervalMs`
+   * (default 5000) while messages wait, and read back when the client is
+   * created. Use it with cleanSession false.
+   */
+  persistSession?: { storage: Storage; name: string; intervalMs?: number } | null;
   /** Faults that do not close the connection (a handler threw, an oversized message). */
   onError?: (code: number) => void;
 }
@@ -153,6 +176,8 @@ export interface ClientStats {
   reconnectAt: number;
   /** QoS 2 messages the broker completed at QoS 1 (PUBACK). */
   downgraded: number;
+  /** With persistSession: every message published with a sequence number up to this one survives a power cut. */
+  durableSeq: number;
 }
 
 /** The socket's events for one connection; stale events (an older connection) are ignored. */
@@ -215,6 +240,11 @@ class MqttClient implements Client {
   lastRecv_ = 0;
   pingAt_ = -1;
   lastId_ = 0;
+  /** Persistent session: its settings, whether the state changed since the last write, when that was, PUBRELs held for it. */
+  persist_: { storage: Storage; name: string; intervalMs?: number } | null;
+  dirty_ = false;
+  savedAt_ = 0;
+  held_ = 0;
 
   constructor(opts: ClientOptions) {
     if (!opts.net || !opts.clock) throw new Error("createClient: net and clock are required");
@@ -251,7 +281,41 @@ class MqttClient implements Client {
     this.subs_ = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
     this.inb_ = createInboundQos2(pick(opts.inboundQos2, 32));
     this.msg_ = { topic: "", payload: this.tx_.subarray(0, 0), qos: 0, retain: false, dup: false, packetId: 0 };
-    this.stats_ = { connects: 0, reconnectAttempt: 0, inFlight: 0, queued: 0, lastError: 0, reconnectAt: 0, downgraded: 0 };
+    this.stats_ = { connects: 0, reconnectAttempt: 0, inFlight: 0, queued: 0, lastError: 0, reconnectAt: 0, downgraded: 0, durableSeq: 0 };
+    this.persist_ = opts.persistSession || null;
+    this.savedAt_ = this.clock_.now();
+    if (this.persist_) {
+      const saved = this.persist_.storage.read(this.persist_.name);
+      const last = saved ? loadSession(saved, this.out_, this.inb_) : 0;
+      if (last > 0) this.lastId_ = last;
+      if (last < 0 && opts.onError) opts.onError(last);
+      this.stats_.durableSeq = this.out_.nextSeq - 1;
+    }
+  }
+
+  /** Writes the session state (persistSession); then the PUBRELs held for it may go. Returns 0 or the Storage code. */
+  save_(): number {
+    const p = this.persist_ as { storage: Storage; name: string };
+    const o = this.out_;
+    const r = p.storage.write(p.name, saveSession(o, this.inb_, this.lastId_));
+    if (r < 0) {
+      if (this.o_.onError) this.o_.onError(r);
+      return r;
+    }
+    this.dirty_ = false;
+    this.savedAt_ = this.clock_.now();
+    this.stats_.durableSeq = o.nextSeq - 1;
+    if (this.held_ > 0) {
+      this.held_ = 0;
+      for (let i = 0; i < o.state.length; i++) {
+        if (o.flags[i] & O.F_HELD) {
+          o.flags[i] &= ~O.F_HELD;
+          o.unsent++;
+        }
+      }
+      if (this.state_ === ST_CONNECTED) this.pump_(false);
+    }
+    return 0;
   }
 
   start(): void {
@@ -269,6 +333,7 @@ class MqttClient implements Client {
     }
     this.close_();
     this.state_ = ST_IDLE;
+    if (this.dirty_) this.save_();
     if ((was === ST_CONNECTED || was === ST_CONNECTING) && this.o_.onDisconnect) this.o_.onDisconnect(E.E_STOPPED);
   }
 
@@ -276,6 +341,7 @@ class MqttClient implements Client {
     const now = this.clock_.now();
     const st = this.state_;
     const ka = this.kaMs_;
+    if (this.dirty_ && (this.held_ > 0 || now - this.savedAt_ >= ((this.persist_ as { intervalMs?: number }).intervalMs || 5000))) this.save_();
     if (st === ST_WAITING) {
       if (now - this.reconnectAt_ >= 0) this.open_();
     } else if (st === ST_CONNECTING) {
@@ -303,7 +369,10 @@ class MqttClient implements Client {
       return this.sendPublish_(topic, payload, 0, retain, false, 0);
     }
     const seq = O.outboxAdd(this.out_, topic, typeof payload === "string" ? payload : new Uint8Array(payload), qos, retain);
-    if (seq > 0) this.pump_(true);
+    if (seq > 0) {
+      if (this.persist_) this.dirty_ = true;
+      this.pump_(true);
+    }
     return seq;
   }
 
@@ -533,6 +602,8 @@ class MqttClient implements Client {
         // not delivered) and reconnect; the broker sends it again then.
         if (!inboundAdd(inb, id, hash)) return this.fail_(E.E_INBOUND_QOS2_FULL);
         this.deliver_();
+        // The id is written before PUBREC: after a power cut the broker's resend is known.
+        if (this.persist_) this.save_();
       }
       this.sendAck_(C.PUBREC, id);
       return;
@@ -551,6 +622,13 @@ class MqttClient implements Client {
       if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
       o.state[slot] = O.SLOT_AWAIT_PUBCOMP;
       o.flags[slot] &= ~O.F_SENT;
+      if (this.persist_) {
+        // PUBREL waits until "PUBREC received" is written (see "Power cuts").
+        o.flags[slot] |= O.F_HELD;
+        this.held_++;
+        this.dirty_ = true;
+        return;
+      }
       o.unsent++;
       this.sendSlot_(slot);
       return;
@@ -559,6 +637,7 @@ class MqttClient implements Client {
     if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
     const seq = o.seq[slot];
     O.outboxFree(o, slot);
+    if (this.persist_) this.dirty_ = true;
     if (downgraded) {
       this.stats_.downgraded++;
       if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
@@ -585,6 +664,7 @@ class MqttClient implements Client {
         inb.released[i] = 0;
       }
       inb.count = 0;
+      if (this.persist_) this.dirty_ = true;
     }
     for (let i = 0; i < t.state.length && gen === this.gen_; i++) {
       const st = t.state[i];
@@ -642,6 +722,7 @@ class MqttClient implements Client {
         if (slot >= 0 && !inb.released[slot]) {
           inb.released[slot] = 1;
           inb.count--;
+          if (this.persist_) this.dirty_ = true;
         }
         // PUBCOMP even for an id not known (section 4.3.3): the broker resends PUBREL after a reconnect.
         this.sendAck_(C.PUBCOMP, p.packetId);

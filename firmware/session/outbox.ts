@@ -24,6 +24,8 @@ export const SLOT_AWAIT_PUBCOMP = 4;
 export const F_RETAIN = 1;
 export const F_SENT = 2;
 export const F_DUP = 4;
+/** A PUBREL held back until the slot's new state is saved (persistent sessions, see client.ts). */
+export const F_HELD = 8;
 
 export interface Outbox {
   state: Uint8Array;
@@ -105,7 +107,7 @@ export function outboxFree(o: Outbox, slot: number): void {
   const st = o.state[slot];
   if (st > SLOT_QUEUED) {
     o.inFlight--;
-    if (!(o.flags[slot] & F_SENT)) o.unsent--;
+    if (!(o.flags[slot] & (F_SENT | F_HELD))) o.unsent--;
   }
   if (st !== SLOT_FREE) o.count--;
   o.state[slot] = SLOT_FREE;

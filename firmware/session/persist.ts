@@ -1,0 +1,93 @@
+import { E_STORAGE_FAILED } from "../errors";
+import { byteText } from "../mqtt/utf8";
+import type { InboundQos2 } from "./inbound-qos2";
+import * as O from "./outbox";
+
+/**
+ * The session state that must outlive a power cut, as text for Storage: the
+ * outgoing QoS 1/2 messages queued or in flight (with their packet ids and
+ * where each stands), the inbound QoS 2 ids still awaiting PUBREL (and the
+ * recently released ones, for the duplicate rules of inbound-qos2.ts), the
+ * last packet id and the next sequence number.
+ *
+ * Format (JSON, version 1):
+ *   {"v":1,"l":lastId,"n":nextSeq,
+ *    "o":[[state,qos,flags,id,seq,topic,kind,payload],...],   kind 0 text, 1 bytes as a byte string
+ *    "i":[[id,hash,released,age],...]}
+ * Characters from 0x7f up are written as \\u escapes: the text is ASCII.
+ * When and how often the client writes it is the client's policy (client.ts).
+ */
+
+/** The text to write for the state. Never fails. */
+export function saveSession(o: O.Outbox, inb: InboundQos2, lastId: number): string {
+  const out: (number | string)[][] = [];
+  const ins: number[][] = [];
+  for (let i = 0; i < o.state.length; i++) {
+    if (o.state[i] === O.SLOT_FREE) continue;
+    const p = o.payload[i];
+    const bytes = typeof p !== "string";
+    out.push([o.state[i], o.qos[i], o.flags[i] & (O.F_RETAIN | O.F_DUP), o.id[i], o.seq[i], o.topic[i], bytes ? 1 : 0, bytes ? byteText(p as Uint8Array, 0, p.length) : p]);
+  }
+  for (let i = 0; i < inb.ids.length; i++) if (inb.ids[i] !== 0) ins.push([inb.ids[i], inb.hashes[i], inb.released[i], inb.ages[i]]);
+  const json = JSON.stringify({ v: 1, l: lastId, n: o.nextSeq, o: out, i: ins });
+  // ASCII only (\u escapes), so that any Storage keeps it byte for byte.
+  let ascii = "";
+  let from = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c < 0x7f) continue;
+    ascii += json.substring(from, i) + "\\u" + (0x10000 + c).toString(16).substring(1);
+    from = i + 1;
+  }
+  return from === 0 ? json : ascii + json.substring(from);
+}
+
+/**
+ * Fills an empty outbox and inbound table from saved text. Messages in flight
+ * come back as not sent on this connection (they go out again, with DUP, or
+ * PUBREL for those past PUBREC). Returns the saved last packet id (>= 0), or
+ * E_STORAGE_FAILED for text that is not a saved session (nothing is changed
+ * then); messages that do not fit the outbox are left out.
+ */
+export function loadSession(text: string, o: O.Outbox, inb: InboundQos2): number {
+  let s: { v: number; l: number; n: number; o: (number | string)[][]; i: number[][] };
+  try {
+    s = JSON.parse(text);
+  } catch (e) {
+    return E_STORAGE_FAILED;
+  }
+  if (!s || s.v !== 1 || !(s.o instanceof Array) || !(s.i instanceof Array)) return E_STORAGE_FAILED;
+  for (let k = 0; k < s.o.length && k < o.state.length; k++) {
+    const m = s.o[k];
+    const state = m[0] as number;
+    const text = m[7] as string;
+    let payload: string | Uint8Array = text;
+    if (m[6] === 1) {
+      payload = new Uint8Array(text.length);
+      for (let j = 0; j < text.length; j++) payload[j] = text.charCodeAt(j);
+    }
+    o.state[k] = state;
+    o.qos[k] = m[1] as number;
+    o.flags[k] = m[2] as number;
+    o.id[k] = m[3] as number;
+    o.seq[k] = m[4] as number;
+    o.topic[k] = m[5] as string;
+    o.payload[k] = payload;
+    o.count++;
+    if (state > O.SLOT_QUEUED) {
+      o.inFlight++;
+      o.unsent++;
+    }
+  }
+  for (let k = 0; k < s.i.length && k < inb.ids.length; k++) {
+    const e = s.i[k];
+    inb.ids[k] = e[0];
+    inb.hashes[k] = e[1];
+    inb.released[k] = e[2];
+    inb.ages[k] = e[3];
+    if (!e[2]) inb.count++;
+    if (e[3] >= inb.nextAge) inb.nextAge = e[3] + 1;
+  }
+  o.nextSeq = s.n;
+  return s.l;
+}
