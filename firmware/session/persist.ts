@@ -80,13 +80,13 @@ export function loadSession(text: string, o: O.Outbox, inb: InboundQos2): number
     }
   }
   for (let k = 0; k < s.i.length && k < inb.ids.length; k++) {
-    const e = s.i[k];
-    inb.ids[k] = e[0];
-    inb.hashes[k] = e[1];
-    inb.released[k] = e[2];
-    inb.ages[k] = e[3];
-    if (!e[2]) inb.count++;
-    if (e[3] >= inb.nextAge) inb.nextAge = e[3] + 1;
+    const entry = s.i[k];
+    inb.ids[k] = entry[0];
+    inb.hashes[k] = entry[1];
+    inb.released[k] = entry[2];
+    inb.ages[k] = entry[3];
+    if (!entry[2]) inb.count++;
+    if (entry[3] >= inb.nextAge) inb.nextAge = entry[3] + 1;
   }
   o.nextSeq = s.n;
   return s.l;
