@@ -133,5 +133,22 @@ export const rabbitmqLauncher: BrokerLauncher = {
       logTail: () => fileTail(logFile),
     };
   },
-  deviations: {},
+  deviations: {
+    "subscribe-qos2-granted-1": {
+      what: "RabbitMQ does not support QoS 2: a QoS 2 subscription is treated as QoS 1 (its SUBACK says 1)",
+      source: "rabbitmq.com/docs/mqtt, Limitations, QoS 2; the 3.10 guide: Subscription Durability",
+    },
+    "publish-qos2-downgraded": {
+      what: "a QoS 2 PUBLISH from an MQTT 3.1.1 client is downgraded to QoS 1 (so it is answered with PUBACK)",
+      source: "rabbitmq.com/docs/mqtt, Limitations, QoS 2",
+    },
+    "retained-wildcard-missing": {
+      what: "if the topic filter contains a wildcard (# or +), no retained messages are sent",
+      source: "rabbitmq.com/docs/mqtt, Limitations, Retained Message Stores",
+    },
+    "dot-in-topic": {
+      what: "topic levels are mapped to AMQP routing-key words separated by '.', so MQTT topics with dots in them do not work as expected",
+      source: "rabbitmq.com/docs/mqtt, Topic level separator and wildcards",
+    },
+  },
 };
