@@ -15,7 +15,7 @@ import path from "node:path";
 import { freePort } from "../../test/support/mosquitto";
 import { INTEROP_PASSWORD, INTEROP_USER, type BrokerLauncher, type InteropBroker } from "./broker";
 import { debianVersion, fileTail, waitForPort } from "./host";
-import { familyOf, spawnTracked, stopTracked } from "./processes";
+import { familyOf, removeOnExit, spawnTracked, stopTracked } from "./processes";
 
 const HOME = "/usr/share/activemq";
 const LAUNCHER_JAR = path.join(HOME, "bin", "activemq.jar");
@@ -71,6 +71,7 @@ export const activemqLauncher: BrokerLauncher = {
   version: () => debianVersion("activemq"),
   async start(): Promise<InteropBroker> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-activemq-"));
+    removeOnExit(dir);
     const port = await freePort();
     for (const d of ["conf", "data", "lib", "tmp"]) fs.mkdirSync(path.join(dir, d));
     fs.symlinkSync(MQTT_CODEC_JAR, path.join(dir, "lib", "mqtt-client.jar"));

@@ -137,23 +137,41 @@ export async function stopTracked(child: ChildProcess, graceMs: number): Promise
   groups.delete(pid);
 }
 
-/** Kills every tracked process and its family, at once (for exit paths that cannot wait). */
+const dirs = new Set<string>();
+
+/** Marks a broker's temporary directory for removal when the program exits (stop() removes it sooner). */
+export function removeOnExit(dir: string): void {
+  dirs.add(dir);
+}
+
+/** Kills every tracked process and its family, at once, and removes the marked directories (for exit paths that cannot wait). */
 export function killAllTracked(): void {
   for (const pid of groups) killPids(familyOf(pid), "SIGKILL");
   groups.clear();
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
 }
 
 let installed = false;
 
 /**
  * Makes sure no tracked process outlives this one: on exit, and on SIGINT or
- * SIGTERM after `onSignal` had `graceMs` to stop things cleanly.
+ * SIGTERM after `onSignal` had `graceMs` to stop things cleanly. The signal
+ * often comes twice at once (the terminal sends it to the whole process
+ * group, and the tsx wrapper passes it on): a repeat within a second is
+ * ignored; a later one kills everything at once.
  */
 export function installCleanup(onSignal: () => Promise<void>, graceMs: number): void {
   if (installed) return;
   installed = true;
   process.on("exit", killAllTracked);
+  let firstAt = 0;
   const handler = (signal: NodeJS.Signals) => {
+    if (firstAt) {
+      if (Date.now() - firstAt > 1000) process.exit(130);
+      return;
+    }
+    firstAt = Date.now();
     process.stderr.write(`\n${signal}: stopping the brokers\n`);
     const timer = setTimeout(() => process.exit(130), graceMs);
     onSignal().finally(() => {
@@ -161,6 +179,6 @@ export function installCleanup(onSignal: () => Promise<void>, graceMs: number): 
       process.exit(130);
     });
   };
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
 }

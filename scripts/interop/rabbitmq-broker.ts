@@ -19,7 +19,7 @@ import type { ChildProcess } from "node:child_process";
 import { freePort } from "../../test/support/mosquitto";
 import { INTEROP_PASSWORD, INTEROP_USER, type BrokerLauncher, type InteropBroker } from "./broker";
 import { debianVersion, fileTail, waitForPort } from "./host";
-import { familyOf, spawnTracked, stopTracked } from "./processes";
+import { familyOf, removeOnExit, spawnTracked, stopTracked } from "./processes";
 
 const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const PLUGIN_GLOB_DIR = "/usr/lib/rabbitmq/lib";
@@ -50,6 +50,7 @@ export const rabbitmqLauncher: BrokerLauncher = {
   version: () => debianVersion("rabbitmq-server"),
   async start(): Promise<InteropBroker> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-rabbitmq-"));
+    removeOnExit(dir);
     const [amqpPort, mqttPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const node = `fabmqtt-interop-${process.pid}@localhost`;
     fs.mkdirSync(path.join(dir, "mnesia"));
