@@ -32,14 +32,14 @@ export interface Matrix {
 
 const LABEL: Record<CellStatus, string> = { pass: "pass", fail: "FAIL", differs: "differs", missing: "missing" };
 
-/** Cells that count as failures (fail, or missing: a broker that could not run). */
+/** How many cells count as failures (fail, or missing: a broker that could not run); 0 when none. */
 export function failures(m: Matrix): number {
   let n = 0;
   for (const b of m.brokers) for (const s of m.scenarios) if (b.cells[s.id] && (b.cells[s.id].status === "fail" || b.cells[s.id].status === "missing")) n++;
   return n;
 }
 
-/** The matrix as a text table and its notes. */
+/** The matrix as a text table and its notes. Never fails. */
 export function formatMatrix(m: Matrix): string {
   const notes: string[] = [];
   const rows: string[][] = [["scenario", ...m.brokers.map((b) => `${b.name} ${b.version}`)]];
@@ -74,7 +74,7 @@ export function formatMatrix(m: Matrix): string {
   ].join("\n");
 }
 
-/** The matrix as one JSON-ready object. */
+/** The matrix as one JSON-ready object. Never fails. */
 export function matrixJson(m: Matrix): object {
   return {
     date: m.date,

@@ -12,17 +12,17 @@ import fs from "node:fs";
 const groups = new Set<number>();
 const everStarted: number[] = [];
 
-/** Every PID this run started (also ones already stopped), for the final check. */
+/** Every PID this run started (also ones already stopped), for the final check. Never fails. */
 export function startedPids(): number[] {
   return everStarted.slice();
 }
 
-/** Records a PID started elsewhere (the mosquitto harness) so that the final check covers it. */
+/** Records a PID started elsewhere (the mosquitto harness) so that the final check covers it. Never fails. */
 export function notePid(pid: number): void {
   if (pid > 0 && !everStarted.includes(pid)) everStarted.push(pid);
 }
 
-/** True while a process with this PID exists (a zombie counts as gone). */
+/** True while a process with this PID exists (a zombie counts as gone); false when it cannot be signalled. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -139,12 +139,12 @@ export async function stopTracked(child: ChildProcess, graceMs: number): Promise
 
 const dirs = new Set<string>();
 
-/** Marks a broker's temporary directory for removal when the program exits (stop() removes it sooner). */
+/** Marks a broker's temporary directory for removal when the program exits (stop() removes it sooner). Never fails. */
 export function removeOnExit(dir: string): void {
   dirs.add(dir);
 }
 
-/** Kills every tracked process and its family, at once, and removes the marked directories (for exit paths that cannot wait). */
+/** Kills every tracked process and its family, at once, and removes the marked directories (for exit paths that cannot wait). Never throws. */
 export function killAllTracked(): void {
   for (const pid of groups) killPids(familyOf(pid), "SIGKILL");
   groups.clear();
@@ -159,7 +159,7 @@ let installed = false;
  * SIGTERM after `onSignal` had `graceMs` to stop things cleanly. The signal
  * often comes twice at once (the terminal sends it to the whole process
  * group, and the tsx wrapper passes it on): a repeat within a second is
- * ignored; a later one kills everything at once.
+ * ignored; a later one kills everything at once. Never fails.
  */
 export function installCleanup(onSignal: () => Promise<void>, graceMs: number): void {
   if (installed) return;

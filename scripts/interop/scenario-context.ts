@@ -60,12 +60,12 @@ export class ScenarioFailure extends Error {}
 let clientCount = 0;
 const runTag = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 
-/** "E_CONNACK_NOT_AUTHORIZED (-215)" for a code, for notes. */
+/** "E_CONNACK_NOT_AUTHORIZED (-215)" for a code, for notes (errorName's fallback for an unknown code). */
 export function codeName(code: number): string {
   return `${errorName(code)} (${code})`;
 }
 
-/** The disconnect codes a client saw, named, for notes. */
+/** The disconnect codes a client saw, named, for notes; "no disconnect" when there were none. */
 export function disconnects(c: LiveClient): string {
   const codes = c.events.filter((e) => e.startsWith("disconnect:")).map((e) => Number(e.slice("disconnect:".length)));
   if (codes.length === 0) return "no disconnect";

@@ -15,7 +15,7 @@
 import { ST_CONNECTED } from "../../firmware/session/client";
 import { codeName, disconnects, REFUSED_CREDENTIALS, ScenarioFailure, type Scenario, type ScenarioContext, type WiredClient } from "./scenario-context";
 
-/** `size` bytes covering every byte value, different per `seed`. */
+/** `size` bytes covering every byte value, different per `seed`. Never fails. */
 export function binaryPayload(size: number, seed: number): Uint8Array {
   const out = new Uint8Array(size);
   for (let i = 0; i < size; i++) out[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
