@@ -38,6 +38,11 @@ export interface TlsOptions {
  * once. Data may arrive split or merged anyhow. No callback runs inside the
  * call that caused it (Espruino's emit is asynchronous: the HALs behave alike).
  */
+/**
+ * A connection's events. The client passes an object whose methods live on
+ * its prototype: call them as methods, and wrap them one by one (a spread
+ * `{...handlers}` copies no method).
+ */
 export interface SocketHandlers {
   onConnect(): void;
   /** A chunk of bytes: Uint8Array on Node, an 8-bit String on Espruino. Valid only during the call. */

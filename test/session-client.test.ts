@@ -427,6 +427,36 @@ describe("client: inbound", () => {
     assert.deepEqual(rig.net.last.packets("pubrec").map((p) => p.messageId), [4]);
   });
 
+  it("without a clean session, does not deliver a resend again after a CONNACK that says no session (ActiveMQ keeps it and says 0)", () => {
+    const rig = createRig({ cleanSession: false }).connect();
+    const pub = { cmd: "publish", topic: "in/2", payload: Buffer.from("once"), qos: 2, messageId: 4 };
+    rig.net.last.send(pub);
+    rig.run();
+    rig.net.last.reset();
+    rig.broker.script.sessionPresent = false;
+    rig.advance(1000);
+    assert.equal(rig.events.filter((e) => e === "connect:false").length, 2, "reconnected, no session said");
+    rig.net.last.send({ ...pub, dup: true });
+    rig.run();
+    assert.equal(rig.messages.length, 1, "the resend is known");
+    assert.deepEqual(rig.net.last.packets("pubrec").map((p) => p.messageId), [4]);
+    rig.net.last.send({ ...pub, payload: Buffer.from("other"), dup: false });
+    rig.run();
+    assert.equal(rig.messages.length, 2, "a new message on the id is delivered");
+  });
+
+  it("with a clean session, forgets inbound QoS 2 ids when the session is not resumed", () => {
+    const rig = createRig({ cleanSession: true }).connect();
+    const pub = { cmd: "publish", topic: "in/2", payload: Buffer.from("once"), qos: 2, messageId: 4 };
+    rig.net.last.send(pub);
+    rig.run();
+    rig.net.last.reset();
+    rig.advance(1000);
+    rig.net.last.send({ ...pub, dup: true });
+    rig.run();
+    assert.equal(rig.messages.length, 2, "a new session: the same id is a new message");
+  });
+
   it("answers PUBREL for an unknown id with PUBCOMP", () => {
     const rig = createRig().connect();
     rig.net.last.send({ cmd: "pubrel", messageId: 321 });

@@ -48,7 +48,8 @@ import { topicMatches } from "./topic";
  *   once: its id and a hash of its content are kept until PUBREL (and a while
  *   after), so a resend is acknowledged (PUBREC) but not delivered again,
  *   even from a broker restored from an older save (inbound-qos2.ts has the
- *   rules). When `inboundQos2` ids already await PUBREL, a new QoS 2 message
+ *   rules). A CONNACK without a session marks the ids as released (they
+ *   are forgotten with a clean session). When `inboundQos2` ids already await PUBREL, a new QoS 2 message
  *   is refused (no PUBREC, not delivered) and the connection fails with
  *   E_INBOUND_QOS2_FULL: the broker sends it again after the reconnect, and
  *   no id awaiting PUBREL is ever forgotten. A handler that throws is
@@ -658,10 +659,14 @@ class MqttClient implements Client {
     this.connectedAt_ = this.clock_.now();
     this.pingAt_ = -1;
     if (!resumed) {
+      // No session on the broker: no PUBREL will come. Without a clean session the
+      // ids stay, as released, for the resend rule (a broker may keep the session
+      // and still say 0, ActiveMQ does); with one they go.
       const inb = this.inb_;
+      const keep = !this.fields_.cleanSession;
       for (let i = 0; i < inb.ids.length; i++) {
-        inb.ids[i] = 0;
-        inb.released[i] = 0;
+        if (!keep) inb.ids[i] = 0;
+        inb.released[i] = keep && inb.ids[i] !== 0 ? 1 : 0;
       }
       inb.count = 0;
       if (this.persist_) this.dirty_ = true;

@@ -1,7 +1,7 @@
 /**
  * Runs one interop scenario against one broker: gives it logged-in clients
  * whose wire is recorded, unique topics and client ids, a way to state a
- * deviation from MQTT 3.1.1 (accepted only when the broker documents it), and
+ * deviation from MQTT 3.1.1 (accepted only when it is documented: by the broker, or in its launcher with the evidence), and
  * a time limit. The outcome is pass, fail, or "differs" (as the broker
  * documents) with a note; a scenario never hangs and never throws out.
  */

@@ -61,7 +61,8 @@ export function createWire(): Wire {
       toBroker.on("error", () => undefined);
       let socket: Socket | number = 0;
       socket = inner.connect(target, {
-        ...handlers,
+        onConnect: () => handlers.onConnect(),
+        onError: (code) => handlers.onError(code),
         onData(chunk) {
           fromBroker.parse(Buffer.from(chunk as Uint8Array));
           handlers.onData(chunk);
