@@ -63,6 +63,7 @@ describe("app: configuration checked at boot", () => {
     ["a PWM level for a relay", (c) => (c.actuators[0].safe = 50), "actuators[0]: levels 0..100 are for pwm"],
     ["a bad safe state", (c) => (c.actuators[1].safe = 101), "actuators[1].safe: keep, off, on or 0..100"],
     ["an unknown offline policy", (c) => (c.offline = "buffer"), 'offline: "skip" or "queue"'],
+    ["a persist flag that is not a boolean", (c) => ((c as { persist?: unknown }).persist = "yes"), "persist: true or false"],
   ];
   for (const [what, change, message] of cases) {
     it(`names the field for ${what}`, () => {

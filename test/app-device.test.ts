@@ -7,8 +7,9 @@ import { findBoard } from "../boards/index";
 import { toDeviceBoard } from "../boards/device-view";
 import { CONFIG_FILE, type Config } from "../firmware/app/config";
 import { boot } from "../firmware/app/boot";
-import type { Device } from "../firmware/app/device";
+import { SESSION_FILE, type Device } from "../firmware/app/device";
 import { createNodeHal, type NodeHal } from "../hal/node/index";
+import { createMemoryStorage } from "../hal/node/storage";
 import { startMosquitto, type Mosquitto } from "./support/mosquitto";
 import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
 import * as E from "../firmware/errors";
@@ -178,6 +179,35 @@ describe("app: the device on the Node HAL and a real mosquitto", function () {
       device!.stop();
       device = null;
     }
+  });
+
+  it("with persist, keeps queued readings through a power cut (what Storage held at the cut is sent after the restart)", async function () {
+    this.timeout(40000);
+    // A broker of its own that goes away: the readings queue, the session file is written within 5 s.
+    const gone = await startMosquitto({ passwords: { board: "mqtt-pass" } });
+    const c = config(gone.port, { persist: true, offline: "queue", sensors: [{ name: "light", kind: "analog", pin: "A0", period: 1 }], actuators: [] });
+    start(c);
+    hal.gpio.setAnalog("A0", 0.25);
+    const first = device as Device;
+    await waitFor(() => first.client.stats().connects === 1, "connected");
+    await gone.stop();
+    await waitFor(() => first.client.stats().queued >= 3 && hal.storage.read(SESSION_FILE) !== null, "readings queued and the session written", 15000);
+    // The cut: what Storage holds now is all that survives.
+    const saved = hal.storage.read(SESSION_FILE) as string;
+    const kept = (JSON.parse(saved) as { o: unknown[] }).o.length;
+    assert.ok(kept >= 3, "readings queued and written: " + kept);
+    first.stop();
+    device = null;
+    const storage = createMemoryStorage();
+    storage.write(SESSION_FILE, saved);
+    hal = createNodeHal(board, { ssid: "fablab", password: "wifi-pass", storage });
+    hal.storage.write(CONFIG_FILE, JSON.stringify({ ...c, broker: { ...c.broker, port: broker.port } }));
+    hal.gpio.setAnalog("A0", 0.75);
+    const d = boot(hal, toDeviceBoard(board), { random: () => 0 });
+    assert.equal(typeof d, "object", hal.log.lines.join("\n"));
+    device = d as Device;
+    const before = () => got(base + "/dev1/telemetry/light").filter((p) => p === '{"value":0.25}').length;
+    await waitFor(() => before() >= kept, kept + " readings from before the cut");
   });
 
   it("keeps secrets out of its log through refused logins and WiFi failures", async () => {

@@ -57,6 +57,8 @@ export interface Config {
   retainedCommands?: boolean;
   /** Telemetry while offline: "skip" (default) or "queue" (QoS 1/2 wait in the client's bounded queue). */
   offline?: "skip" | "queue";
+  /** Keep queued and in-flight QoS 1/2 messages through a power cut (Storage file fabmqtt.ses; a persistent session on the broker). Default false. */
+  persist?: boolean;
   /** Home Assistant discovery prefix; "" turns discovery off. Default "homeassistant". */
   discovery?: string;
 }
@@ -168,6 +170,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (c.qos !== undefined && !isInt(c.qos, 0, 2)) return "qos: 0, 1 or 2";
   if (c.retainedCommands !== undefined && typeof c.retainedCommands !== "boolean") return "retainedCommands: true or false";
   if (c.offline !== undefined && c.offline !== "skip" && c.offline !== "queue") return "offline: \"skip\" or \"queue\"";
+  if (c.persist !== undefined && typeof c.persist !== "boolean") return "persist: true or false";
   if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return "discovery: a topic prefix or \"\"";
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];

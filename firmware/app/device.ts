@@ -53,6 +53,9 @@ export interface DeviceOptions {
 export const TICK_MS = 250;
 
 /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
+/** The Storage file of the MQTT session when `persist` is on. */
+export const SESSION_FILE = "fabmqtt.ses";
+
 export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions): Device {
   const opt = options || {};
   const random = opt.random || Math.random;
@@ -83,6 +86,9 @@ export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: 
     port: c.broker.port,
     tls: c.broker.tls ? { ca: c.broker.ca, verify: !c.broker.insecure } : null,
     clientId: c.device,
+    // A power cut keeps the outbox in Storage and the session on the broker (client.ts, "Power cuts").
+    cleanSession: !c.persist,
+    persistSession: c.persist ? { storage: hal.storage, name: SESSION_FILE } : null,
     username: c.broker.username,
     password: c.broker.password,
     keepalive: c.broker.keepalive || 30,
