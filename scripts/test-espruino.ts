@@ -7,26 +7,103 @@
  * prints process.memory() before loading, after loading and while running.
  * It checks that the firmware connects, publishes telemetry, obeys a command
  * and reconnects after the broker restarts. Exit code 0 only when all of that held.
+ *
+ * First it measures, each in a fresh interpreter, what the bundles cost in
+ * variables against the memory targets (printed, not judged by the exit code,
+ * so that a pool too small to run them still gives its figures): the codec and
+ * client alone (dist/core) loaded; the library (dist/modules) loaded and
+ * connected; and the ESP8266 firmware (with a stand-in for Espruino's "Wifi"
+ * module, which the Linux build lacks) loaded, started, connected, and after
+ * 5,000 QoS 1 publishes.
  */
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { putEspruinoStorage } from "./espruino-run";
+import { putEspruinoStorage, runEspruinoOnce } from "./espruino-run";
 import { startMosquitto } from "../test/support/mosquitto";
 import { startLiveClient, closeLiveClients, waitFor } from "../test/support/live-client";
 
 const BIN = process.env.ESPRUINO_BIN;
+
+const DIST = path.join(__dirname, "..", "dist");
+
+/** A Wifi module for the Linux build: joins at once. */
+const WIFI_STAND_IN =
+  'Modules.addCached("Wifi", function () { var up = null;' +
+  ' exports.on = function (ev, fn) { if (ev === "connected") up = fn; };' +
+  ' exports.connect = function (s, o, cb) { setTimeout(function () { cb(null); if (up) up({ ip: "127.0.0.1" }); }, 1); };' +
+  ' exports.getIP = function (cb) { cb({ ip: "127.0.0.1" }); }; exports.setHostname = function () {}; exports.disconnect = function () {}; });\n';
+
+const MEM = 'function mem(what) { print("MEM " + what + " " + process.memory().usage); }\n';
+
+/** Runs `script` in a fresh interpreter whose Storage holds `files`; the "MEM <stage> <usage>" lines it printed, and its last words. */
+async function measure(files: [string, string][], script: string, ms: number): Promise<{ mem: Map<string, number>; tail: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-espruino-mem-"));
+  try {
+    for (const [name, text] of files) await putEspruinoStorage(BIN!, dir, name, text);
+    const out = await runEspruinoOnce(BIN!, dir, MEM + script, ms);
+    const mem = new Map<string, number>();
+    for (const m of out.matchAll(/MEM (\S+) (\d+)/g)) mem.set(m[1], Number(m[2]));
+    const lines = out.split("\n").filter((l) => /MEMORY|ERROR|Error|FAILED/.test(l));
+    return { mem, tail: lines.slice(0, 3).join(" | ").trim() };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The memory figures against the targets; prints a table. */
+async function memoryTargets(port: number): Promise<void> {
+  const read = (f: string) => fs.readFileSync(path.join(DIST, f), "latin1");
+  const rows: [string, string, string][] = [];
+  const delta = (r: { mem: Map<string, number>; tail: string }, from: string, to: string) =>
+    r.mem.has(from) && r.mem.has(to) ? String((r.mem.get(to) as number) - (r.mem.get(from) as number)) : "-" + (r.tail ? " (" + r.tail + ")" : "");
+  const core = await measure([["fabmqtt-core", read("core/fabmqtt-core.min.js")]], 'mem("before"); var M = require("fabmqtt-core"); mem("loaded"); quit();\n', 20000);
+  rows.push(["codec + client (dist/core) loaded", delta(core, "before", "loaded"), "<= 350"]);
+  const lib = await measure(
+    [["fabmqtt", read("modules/fabmqtt.min.js")]],
+    'mem("before"); var M = require("fabmqtt"); mem("loaded");\n' +
+      "var c = M.create(\"127.0.0.1\", { port: " + port + ', client_id: "espr-lib" });\n' +
+      'c.on("connected", function () { setTimeout(function () { mem("connected"); quit(); }, 1000); }); c.connect();\n' +
+      'setTimeout(function () { print("FAILED to connect"); quit(); }, 15000);\n',
+    25000,
+  );
+  rows.push(["library (dist/modules) loaded", delta(lib, "before", "loaded"), "(Espruino's MQTT ~570)"]);
+  rows.push(["library connected", delta(lib, "before", "connected"), "(Espruino's MQTT ~790)"]);
+  const config = { wifi: { ssid: "lab", password: "pw" }, broker: { host: "127.0.0.1", port, keepalive: 30 }, device: "espr-8266", discovery: "" };
+  const fw = await measure(
+    [["fabmqtt", read("esp8266-nodemcu/fabmqtt.min.js")], ["fabmqtt.json", JSON.stringify(config)]],
+    WIFI_STAND_IN +
+      'mem("before"); var M = require("fabmqtt"); mem("loaded"); var dev = M.start(); mem("started");\n' +
+      "if (typeof dev !== \"object\") { print(\"FAILED start \" + dev); quit(); }\n" +
+      "var n = 0; var iv = setInterval(function () { if (dev.client.state() !== 3) return; if (n === 0) mem(\"connected\");\n" +
+      "  for (var k = 0; k < 10 && n < 5000; k++) { var st = dev.client.stats(); if (st.inFlight + st.queued >= 8) break; if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++; }\n" +
+      '  if (n === 100) mem("publishing"); if (n === 2500) mem("after-2500"); if (n >= 5000) { clearInterval(iv); setTimeout(function () { mem("after-5000"); quit(); }, 2000); } }, 5);\n' +
+      'setTimeout(function () { print("FAILED: " + n + " published"); quit(); }, 300000);\n',
+    310000,
+  );
+  rows.push(["ESP8266 firmware loaded", delta(fw, "before", "loaded"), ""]);
+  rows.push(["ESP8266 firmware started", delta(fw, "before", "started"), ""]);
+  rows.push(["ESP8266 firmware connected", delta(fw, "before", "connected"), "<= 800"]);
+  rows.push(["ESP8266 firmware after 100 publishes", delta(fw, "before", "publishing"), ""]);
+  rows.push(["ESP8266 firmware after 2,500 publishes", delta(fw, "before", "after-2500"), ""]);
+  rows.push(["ESP8266 firmware after 5,000 publishes", delta(fw, "before", "after-5000"), "within 2% of 100 publishes"]);
+  console.log("\nMemory (variables above the interpreter's own, process.memory().usage) on " + BIN + ":");
+  console.log("| what | variables | target |\n| --- | ---: | --- |");
+  for (const [what, v, target] of rows) console.log("| " + what + " | " + v + " | " + target + " |");
+  console.log("");
+}
 
 async function main(): Promise<number> {
   if (!BIN) {
     console.log("test:espruino did nothing: set ESPRUINO_BIN to the path of an Espruino interpreter for Linux (built from Espruino's sources).");
     return 0;
   }
-  const bundle = path.join(__dirname, "..", "dist", "linux", "fabmqtt.min.js");
-  if (!fs.existsSync(bundle)) execFileSync("npm", ["run", "build"], { stdio: "inherit" });
+  const bundle = path.join(DIST, "linux", "fabmqtt.min.js");
+  if (!fs.existsSync(bundle) || !fs.existsSync(path.join(DIST, "core", "fabmqtt-core.min.js"))) execFileSync("npm", ["run", "build"], { stdio: "inherit" });
   const code = fs.readFileSync(bundle, "latin1");
   const broker = await startMosquitto();
+  await memoryTargets(broker.port);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-espruino-"));
   const config = {
     wifi: { ssid: "none", password: "" },
