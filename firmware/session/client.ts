@@ -332,7 +332,10 @@ class MqttClient implements Client {
       this.tx_[1] = 0;
       this.send_(2, false);
     }
-    this.close_();
+    const s = this.sock_;
+    this.gen_++;
+    this.sock_ = null;
+    if (s) s.close();
     this.state_ = ST_IDLE;
     if (this.dirty_) this.save_();
     if ((was === ST_CONNECTED || was === ST_CONNECTING) && this.o_.onDisconnect) this.o_.onDisconnect(E.E_STOPPED);
@@ -422,10 +425,6 @@ class MqttClient implements Client {
     return r;
   }
 
-  sendAck_(type: number, id: number): number {
-    return this.send_(encodeAck(this.tx_, 0, type, id), true);
-  }
-
   /** A PUBLISH; one larger than tx goes out as its header then the payload as it is. Returns 0 or a code. */
   sendPublish_(topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): number {
     const tx = this.tx_;
@@ -450,7 +449,7 @@ class MqttClient implements Client {
     const o = this.out_;
     const r =
       o.state[slot] === O.SLOT_AWAIT_PUBCOMP
-        ? this.sendAck_(C.PUBREL, o.id[slot])
+        ? this.send_(encodeAck(this.tx_, 0, C.PUBREL, o.id[slot]), true)
         : this.sendPublish_(o.topic[slot], o.payload[slot], o.qos[slot], (o.flags[slot] & O.F_RETAIN) !== 0, (o.flags[slot] & O.F_DUP) !== 0, o.id[slot]);
     if (r === 0 && !(o.flags[slot] & O.F_SENT)) {
       o.flags[slot] |= O.F_SENT | O.F_DUP;
@@ -509,13 +508,6 @@ class MqttClient implements Client {
     if (this.send_(n, true) !== 0) t.requestId[slot] = 0;
   }
 
-  close_(): void {
-    const s = this.sock_;
-    this.gen_++;
-    this.sock_ = null;
-    if (s) s.close();
-  }
-
   /** The one path for a lost connection: close, tell the application once, schedule the reconnect. */
   fail_(code: number): void {
     const st = this.state_;
@@ -523,7 +515,10 @@ class MqttClient implements Client {
     const now = this.clock_.now();
     const opts = this.o_;
     const o = this.out_;
-    this.close_();
+    const s = this.sock_;
+    this.gen_++;
+    this.sock_ = null;
+    if (s) s.close();
     // Packets after the failure in the same chunk belong to a dead connection.
     framerReset(this.framer_);
     if (st === ST_CONNECTED && elapsed(this.connectedAt_, now) >= this.timing_[3]) this.attempt_ = 0;
@@ -606,121 +601,96 @@ class MqttClient implements Client {
         // The id is written before PUBREC: after a power cut the broker's resend is known.
         if (this.persist_) this.save_();
       }
-      this.sendAck_(C.PUBREC, id);
+      this.send_(encodeAck(this.tx_, 0, C.PUBREC, id), true);
       return;
     }
     this.deliver_();
-    if (p.qos === 1 && this.state_ === ST_CONNECTED) this.sendAck_(C.PUBACK, id);
+    if (p.qos === 1 && this.state_ === ST_CONNECTED) this.send_(encodeAck(this.tx_, 0, C.PUBACK, id), true);
   }
 
-  /** PUBACK, PUBREC or PUBCOMP for a message of ours. */
-  onOutboundAck_(type: number): void {
-    const o = this.out_;
-    const slot = O.outboxFind(o, this.pk_.packetId);
-    if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-    const st = o.state[slot];
-    if (type === C.PUBREC) {
-      if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
-      o.state[slot] = O.SLOT_AWAIT_PUBCOMP;
-      o.flags[slot] &= ~O.F_SENT;
-      if (this.persist_) {
-        // PUBREL waits until "PUBREC received" is written (see "Power cuts").
-        o.flags[slot] |= O.F_HELD;
-        this.held_++;
-        this.dirty_ = true;
-        return;
-      }
-      o.unsent++;
-      this.sendSlot_(slot);
-      return;
-    }
-    const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
-    if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
-    const seq = o.seq[slot];
-    O.outboxFree(o, slot);
-    if (this.persist_) this.dirty_ = true;
-    if (downgraded) {
-      this.stats_.downgraded++;
-      if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
-    }
-    if (this.o_.onPublished) this.o_.onPublished(seq);
-    this.pump_(true);
-  }
-
-  /** CONNACK: refused codes fail; accepted, the subscriptions and messages in flight go out again. */
-  onConnack_(): void {
-    const p = this.pk_;
-    const t = this.subs_;
-    if (p.returnCode !== 0) return this.fail_(E.E_CONNACK_PROTOCOL + 1 - p.returnCode);
-    const resumed = p.sessionPresent;
-    const gen = this.gen_;
-    this.state_ = ST_CONNECTED;
-    this.stats_.connects++;
-    this.connectedAt_ = this.clock_.now();
-    this.pingAt_ = -1;
-    if (!resumed) {
-      // No session on the broker: no PUBREL will come. Without a clean session the
-      // ids stay, as released, for the resend rule (a broker may keep the session
-      // and still say 0, ActiveMQ does); with one they go.
-      const inb = this.inb_;
-      const keep = !this.fields_.cleanSession;
-      for (let i = 0; i < inb.ids.length; i++) {
-        if (!keep) inb.ids[i] = 0;
-        inb.released[i] = keep && inb.ids[i] !== 0 ? 1 : 0;
-      }
-      inb.count = 0;
-      if (this.persist_) this.dirty_ = true;
-    }
-    for (let i = 0; i < t.state.length && gen === this.gen_; i++) {
-      const st = t.state[i];
-      if (st === S.SUB_ACTIVE && !resumed) t.state[i] = S.SUB_PENDING;
-      if (st === S.SUB_LEAVING && !resumed) {
-        t.state[i] = S.SUB_FREE;
-        delete t.filter[i];
-        delete t.handler[i];
-      } else if (t.state[i] === S.SUB_PENDING || st === S.SUB_LEAVING) this.sendSub_(i);
-    }
-    if (gen !== this.gen_) return;
-    this.pump_(false);
-    if (gen === this.gen_ && this.o_.onConnect) this.o_.onConnect(resumed);
-  }
-
-  /** SUBACK (result in `code`) or UNSUBACK. */
-  onSubAck_(type: number, code: number): void {
-    const t = this.subs_;
-    let slot = -1;
-    for (let i = 0; i < t.state.length && slot < 0; i++) if (t.state[i] !== S.SUB_FREE && t.requestId[i] === this.pk_.packetId) slot = i;
-    if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-    t.requestId[slot] = 0;
-    if (type === C.UNSUBACK) {
-      if (t.state[slot] === S.SUB_LEAVING) {
-        t.state[slot] = S.SUB_FREE;
-        delete t.filter[slot];
-        delete t.handler[slot];
-      }
-      return;
-    }
-    if (t.state[slot] !== S.SUB_PENDING) return;
-    const granted = this.framer_.buf[this.pk_.codesStart];
-    t.state[slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
-    t.granted[slot] = granted;
-    if (this.o_.onSubscribe) this.o_.onSubscribe(t.filter[slot], code === E.E_SUBACK_FAILURE ? code : granted);
-  }
-
-  /** The framer's sink: one complete packet from the broker. */
+  /** The framer's sink: one complete packet from the broker, handled here whatever its type (one method, few variables on Espruino). */
   onPacket(buf: Uint8Array, start: number, length: number): void {
     const p = this.pk_;
     const r = decodePacket(p, buf, start, length);
     if (r < 0 && r !== E.E_SUBACK_FAILURE) return this.fail_(r);
     const type = p.type;
-    if (this.state_ === ST_CONNECTING) return type === C.CONNACK ? this.onConnack_() : this.fail_(E.E_PROTOCOL);
+    if (this.state_ === ST_CONNECTING) {
+      if (type !== C.CONNACK) return this.fail_(E.E_PROTOCOL);
+      // CONNACK: refused codes fail; accepted, the subscriptions and messages in flight go out again.
+      const t = this.subs_;
+      if (p.returnCode !== 0) return this.fail_(E.E_CONNACK_PROTOCOL + 1 - p.returnCode);
+      const resumed = p.sessionPresent;
+      const gen = this.gen_;
+      this.state_ = ST_CONNECTED;
+      this.stats_.connects++;
+      this.connectedAt_ = this.clock_.now();
+      this.pingAt_ = -1;
+      if (!resumed) {
+        // No session on the broker: no PUBREL will come. Without a clean session the
+        // ids stay, as released, for the resend rule (a broker may keep the session
+        // and still say 0, ActiveMQ does); with one they go.
+        const inb = this.inb_;
+        const keep = !this.fields_.cleanSession;
+        for (let i = 0; i < inb.ids.length; i++) {
+          if (!keep) inb.ids[i] = 0;
+          inb.released[i] = keep && inb.ids[i] !== 0 ? 1 : 0;
+        }
+        inb.count = 0;
+        if (this.persist_) this.dirty_ = true;
+      }
+      for (let i = 0; i < t.state.length && gen === this.gen_; i++) {
+        const st = t.state[i];
+        if (st === S.SUB_ACTIVE && !resumed) t.state[i] = S.SUB_PENDING;
+        if (st === S.SUB_LEAVING && !resumed) {
+          t.state[i] = S.SUB_FREE;
+          delete t.filter[i];
+          delete t.handler[i];
+        } else if (t.state[i] === S.SUB_PENDING || st === S.SUB_LEAVING) this.sendSub_(i);
+      }
+      if (gen !== this.gen_) return;
+      this.pump_(false);
+      if (gen === this.gen_ && this.o_.onConnect) this.o_.onConnect(resumed);
+      return;
+    }
     switch (type) {
       case C.PUBLISH:
         return this.onPublish_();
       case C.PUBACK:
       case C.PUBREC:
-      case C.PUBCOMP:
-        return this.onOutboundAck_(type);
+      case C.PUBCOMP: {
+        // An ack for a message of ours.
+        const o = this.out_;
+        const slot = O.outboxFind(o, p.packetId);
+        if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
+        const st = o.state[slot];
+        if (type === C.PUBREC) {
+          if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
+          o.state[slot] = O.SLOT_AWAIT_PUBCOMP;
+          o.flags[slot] &= ~O.F_SENT;
+          if (this.persist_) {
+            // PUBREL waits until "PUBREC received" is written (see "Power cuts").
+            o.flags[slot] |= O.F_HELD;
+            this.held_++;
+            this.dirty_ = true;
+            return;
+          }
+          o.unsent++;
+          this.sendSlot_(slot);
+          return;
+        }
+        const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
+        if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
+        const seq = o.seq[slot];
+        O.outboxFree(o, slot);
+        if (this.persist_) this.dirty_ = true;
+        if (downgraded) {
+          this.stats_.downgraded++;
+          if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
+        }
+        if (this.o_.onPublished) this.o_.onPublished(seq);
+        this.pump_(true);
+        return;
+      }
       case C.PUBREL: {
         const inb = this.inb_;
         const slot = inboundFind(inb, p.packetId);
@@ -730,12 +700,33 @@ class MqttClient implements Client {
           if (this.persist_) this.dirty_ = true;
         }
         // PUBCOMP even for an id not known (section 4.3.3): the broker resends PUBREL after a reconnect.
-        this.sendAck_(C.PUBCOMP, p.packetId);
+        this.send_(encodeAck(this.tx_, 0, C.PUBCOMP, p.packetId), true);
         return;
       }
       case C.SUBACK:
-      case C.UNSUBACK:
-        return this.onSubAck_(type, r);
+      case C.UNSUBACK: {
+        // The result of a SUBSCRIBE (in r) or an UNSUBSCRIBE.
+        const code = r;
+        const t = this.subs_;
+        let slot = -1;
+        for (let i = 0; i < t.state.length && slot < 0; i++) if (t.state[i] !== S.SUB_FREE && t.requestId[i] === p.packetId) slot = i;
+        if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
+        t.requestId[slot] = 0;
+        if (type === C.UNSUBACK) {
+          if (t.state[slot] === S.SUB_LEAVING) {
+            t.state[slot] = S.SUB_FREE;
+            delete t.filter[slot];
+            delete t.handler[slot];
+          }
+          return;
+        }
+        if (t.state[slot] !== S.SUB_PENDING) return;
+        const granted = this.framer_.buf[p.codesStart];
+        t.state[slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
+        t.granted[slot] = granted;
+        if (this.o_.onSubscribe) this.o_.onSubscribe(t.filter[slot], code === E.E_SUBACK_FAILURE ? code : granted);
+        return;
+      }
       case C.PINGRESP:
         this.pingAt_ = -1;
         return;
@@ -750,10 +741,10 @@ class MqttClient implements Client {
     const r = decodeOversizedPublish(p, buf, start, kept);
     if (r !== E.E_PACKET_TOO_LARGE || this.state_ !== ST_CONNECTED) return this.fail_(r === E.E_PACKET_TOO_LARGE ? E.E_PROTOCOL : E.E_PACKET_TOO_LARGE);
     if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
-    if (p.qos === 1) this.sendAck_(C.PUBACK, p.packetId);
+    if (p.qos === 1) this.send_(encodeAck(this.tx_, 0, C.PUBACK, p.packetId), true);
     else if (p.qos === 2) {
       if (!inboundAdd(this.inb_, p.packetId, 0)) return this.fail_(E.E_INBOUND_QOS2_FULL);
-      this.sendAck_(C.PUBREC, p.packetId);
+      this.send_(encodeAck(this.tx_, 0, C.PUBREC, p.packetId), true);
     }
   }
 }
