@@ -1,0 +1,58 @@
+/**
+ * Security rules that are not tested elsewhere: the warning for a password
+ * over plain TCP to another machine, and certificate verification on by
+ * default on the host (turning it off takes an explicit verify: false).
+ * Elsewhere: no secret in logs through refused logins and WiFi failures
+ * (app-device.test.ts), a wrong CA refused by a TLS mosquitto
+ * (mosquitto-client.test.ts), commands only for configured actuators
+ * (app-device.test.ts).
+ */
+import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import tls from "node:tls";
+import * as E from "../firmware/errors";
+import { createNodeNet } from "../hal/node/net";
+import type { SocketHandlers } from "../hal/types";
+import { parseBrokerUrl, plainPasswordWarning, type BrokerTarget } from "../scripts/simulator/broker-url";
+
+describe("security", () => {
+  it("warns when a password would go over plain TCP to a host that is not this machine", () => {
+    const target = (url: string) => parseBrokerUrl(url) as BrokerTarget;
+    assert.match(plainPasswordWarning(target("mqtt://maker:secret@192.168.1.10:1883")), /over plain TCP/);
+    assert.doesNotMatch(plainPasswordWarning(target("mqtt://maker:secret@192.168.1.10:1883")), /secret/, "the warning does not repeat the password");
+    assert.equal(plainPasswordWarning(target("mqtt://maker:secret@127.0.0.1:1883")), "");
+    assert.equal(plainPasswordWarning(target("mqtt://maker:secret@localhost:1883")), "");
+    assert.equal(plainPasswordWarning(target("mqtt://192.168.1.10:1883")), "", "no password, nothing to warn about");
+  });
+
+  it("verifies the server certificate by default on the host; only verify: false turns it off", async function () {
+    this.timeout(20000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-sec-"));
+    try {
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem"), "-days", "1", "-subj", "/CN=127.0.0.1"], { stdio: "ignore" });
+      const server = tls.createServer({ key: fs.readFileSync(path.join(dir, "k.pem")), cert: fs.readFileSync(path.join(dir, "c.pem")) }, (s) => s.end());
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+      const port = (server.address() as { port: number }).port;
+      const attempt = (verify?: boolean) =>
+        new Promise<string>((resolve) => {
+          let error = 0;
+          const h: SocketHandlers = {
+            onConnect: () => resolve("connected"),
+            onData: () => undefined,
+            onError: (code) => (error = code),
+            onClose: () => resolve("closed " + error),
+          };
+          const sock = createNodeNet().connect({ host: "127.0.0.1", port, tls: verify === undefined ? {} : { verify } }, h);
+          if (typeof sock === "number") resolve("failed " + sock);
+        });
+      assert.equal(await attempt(), "closed " + E.E_TLS_HANDSHAKE, "a self-signed certificate is refused by default");
+      assert.equal(await attempt(false), "connected", "verify: false accepts it");
+      server.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
