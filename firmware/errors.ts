@@ -69,7 +69,7 @@ export const E_STOPPED = -207;
 export const E_OFFLINE_DROPPED = -208;
 /** An application message handler threw; the message counts as delivered. */
 export const E_HANDLER_FAILED = -209;
-/** More inbound QoS 2 messages await PUBREL than the client keeps ids for: the new one was refused and the connection closed (the broker resends it). */
+/** More inbound QoS 2 messages came than the client keeps ids for: they were refused, and once every id had its PUBREL the connection was closed so that the broker resends them. */
 export const E_INBOUND_QOS2_FULL = -210;
 /** The broker refused the connection: unacceptable protocol version (CONNACK 1). */
 export const E_CONNACK_PROTOCOL = -211;

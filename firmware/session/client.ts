@@ -49,10 +49,14 @@ import { topicMatches } from "./topic";
  *   after), so a resend is acknowledged (PUBREC) but not delivered again,
  *   even from a broker restored from an older save (inbound-qos2.ts has the
  *   rules). A CONNACK without a session marks the ids as released (they
- *   are forgotten with a clean session). When `inboundQos2` ids already await PUBREL, a new QoS 2 message
- *   is refused (no PUBREC, not delivered) and the connection fails with
- *   E_INBOUND_QOS2_FULL: the broker sends it again after the reconnect, and
- *   no id awaiting PUBREL is ever forgotten. A handler that throws is
+ *   are forgotten with a clean session). When `inboundQos2` ids already
+ *   await PUBREL (a broker with more QoS 2 messages in flight than the
+ *   client keeps ids for), a new QoS 2 message is refused: no PUBREC, not
+ *   delivered, and no id awaiting PUBREL is ever forgotten. The connection
+ *   stays up until every id has its PUBREL, then it is closed with
+ *   E_INBOUND_QOS2_FULL so that the broker sends the refused messages again
+ *   on the next one: each reconnect then takes at least `inboundQos2` new
+ *   messages, so it never loops. A handler that throws is
  *   reported with E_HANDLER_FAILED and the message still counts as delivered.
  * - An incoming PUBLISH larger than maxPacketSize is not delivered: it is
  *   acknowledged (so the broker does not resend it forever) and reported with
@@ -246,6 +250,8 @@ class MqttClient implements Client {
   dirty_ = false;
   savedAt_ = 0;
   held_ = 0;
+  /** An inbound QoS 2 message was refused for want of room (see "Inbound" above). */
+  refused_ = false;
 
   constructor(opts: ClientOptions) {
     if (!opts.net || !opts.clock) throw new Error("createClient: net and clock are required");
@@ -525,6 +531,7 @@ class MqttClient implements Client {
     this.reconnectAt_ = now + backoffDelay(this.attempt_, this.timing_[1], this.timing_[2], opts.random ? opts.random() : Math.random());
     this.attempt_++;
     this.state_ = ST_WAITING;
+    this.refused_ = false;
     this.stats_.lastError = code;
     for (let i = 0; i < o.state.length; i++) {
       if (o.state[i] > O.SLOT_QUEUED && o.flags[i] & O.F_SENT) {
@@ -595,8 +602,11 @@ class MqttClient implements Client {
       const slot = inboundFind(inb, id);
       if (slot < 0 || inb.hashes[slot] !== hash || (inb.released[slot] && !p.dup)) {
         // No room to remember the id until PUBREL: refuse the message (no PUBREC,
-        // not delivered) and reconnect; the broker sends it again then.
-        if (!inboundAdd(inb, id, hash)) return this.fail_(E.E_INBOUND_QOS2_FULL);
+        // not delivered); once every id has its PUBREL, reconnect to have it again.
+        if (!inboundAdd(inb, id, hash)) {
+          this.refused_ = true;
+          return;
+        }
         this.deliver_();
         // The id is written before PUBREC: after a power cut the broker's resend is known.
         if (this.persist_) this.save_();
@@ -701,6 +711,8 @@ class MqttClient implements Client {
         }
         // PUBCOMP even for an id not known (section 4.3.3): the broker resends PUBREL after a reconnect.
         this.send_(encodeAck(this.tx_, 0, C.PUBCOMP, p.packetId), true);
+        // Messages were refused for want of room: with every id released, get them again.
+        if (this.refused_ && inb.count === 0) this.fail_(E.E_INBOUND_QOS2_FULL);
         return;
       }
       case C.SUBACK:
@@ -743,7 +755,10 @@ class MqttClient implements Client {
     if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
     if (p.qos === 1) this.send_(encodeAck(this.tx_, 0, C.PUBACK, p.packetId), true);
     else if (p.qos === 2) {
-      if (!inboundAdd(this.inb_, p.packetId, 0)) return this.fail_(E.E_INBOUND_QOS2_FULL);
+      if (!inboundAdd(this.inb_, p.packetId, 0)) {
+        this.refused_ = true;
+        return;
+      }
       this.send_(encodeAck(this.tx_, 0, C.PUBREC, p.packetId), true);
     }
   }
