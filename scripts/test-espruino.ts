@@ -14,7 +14,8 @@
  * client alone (dist/core) loaded; the library (dist/modules) loaded and
  * connected; and the ESP8266 firmware (with a stand-in for Espruino's "Wifi"
  * module, which the Linux build lacks) loaded, started, connected, and after
- * 5,000 QoS 1 publishes.
+ * 5,000 QoS 1 publishes, and with a sensor, a relay and Home Assistant
+ * discovery, the highest usage while the discovery messages go out.
  */
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -88,6 +89,25 @@ async function memoryTargets(port: number): Promise<void> {
   rows.push(["ESP8266 firmware after 100 publishes", delta(fw, "before", "publishing"), ""]);
   rows.push(["ESP8266 firmware after 2,500 publishes", delta(fw, "before", "after-2500"), ""]);
   rows.push(["ESP8266 firmware after 5,000 publishes", delta(fw, "before", "after-5000"), "within 2% of 100 publishes"]);
+  // Home Assistant discovery: messages of a few hundred bytes, sent one at a time after the connect.
+  const withDiscovery = {
+    ...config,
+    device: "espr-ha",
+    discovery: "homeassistant",
+    sensors: [{ name: "door", kind: "digital", pin: "D4", period: 60 }],
+    actuators: [{ name: "relay", kind: "relay", pin: "D5" }],
+  };
+  const ha = await measure(
+    [["fabmqtt", read("esp8266-nodemcu/fabmqtt.min.js")], ["fabmqtt.json", JSON.stringify(withDiscovery)]],
+    WIFI_STAND_IN +
+      'mem("before"); var M = require("fabmqtt"); var dev = M.start(); var peak = 0, on = false;\n' +
+      "if (typeof dev !== \"object\") { print(\"FAILED start \" + dev); quit(); }\n" +
+      "setInterval(function () { var u = process.memory().usage; if (dev.client.state() === 3) { if (!on) { on = true; mem(\"connected\"); setTimeout(function () { print(\"MEM peak \" + peak); mem(\"settled\"); quit(); }, 8000); } if (u > peak) peak = u; } }, 5);\n" +
+      'setTimeout(function () { print("FAILED to connect"); quit(); }, 30000);\n',
+    40000,
+  );
+  rows.push(["ESP8266 firmware, 1 sensor + 1 relay, connected", delta(ha, "before", "connected"), ""]);
+  rows.push(["  highest while its 2 discovery messages go out", delta(ha, "before", "peak"), ""]);
   console.log("\nMemory (variables above the interpreter's own, process.memory().usage) on " + BIN + ":");
   console.log("| what | variables | target |\n| --- | ---: | --- |");
   for (const [what, v, target] of rows) console.log("| " + what + " | " + v + " | " + target + " |");

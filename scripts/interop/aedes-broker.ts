@@ -8,22 +8,13 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { Aedes } from "aedes";
+import { listen } from "../simulator/embedded-broker";
 import { INTEROP_PASSWORD, INTEROP_USER, type BrokerLauncher, type InteropBroker } from "./broker";
 
 interface Running {
   aedes: Aedes;
   server: net.Server;
   sockets: Set<net.Socket>;
-}
-
-function listen(server: net.Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve((server.address() as net.AddressInfo).port);
-    });
-  });
 }
 
 /** aedes on 127.0.0.1:`port` (0: a free one) with the interop user; rejects when the port cannot be had. */

@@ -7,7 +7,8 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-function listen(server: net.Server, port: number): Promise<number> {
+/** Listens on 127.0.0.1:`port` (0: any free port); resolves with the port, rejects with the listen error. */
+export function listen(server: net.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {

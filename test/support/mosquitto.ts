@@ -70,7 +70,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, ms: number): Promise<boolean> {
+/**
+ * Resolves true once 127.0.0.1:`port` accepts a connection, false after `ms`
+ * or as soon as `gaveUp()` says the process serving it is gone.
+ */
+export function waitForPort(port: number, ms: number, gaveUp: () => boolean = () => false): Promise<boolean> {
   const deadline = Date.now() + ms;
   return new Promise((resolve) => {
     const attempt = () => {
@@ -81,7 +85,7 @@ function waitForPort(port: number, ms: number): Promise<boolean> {
       });
       s.on("error", () => {
         s.destroy();
-        if (Date.now() > deadline) resolve(false);
+        if (Date.now() > deadline || gaveUp()) resolve(false);
         else setTimeout(attempt, 25);
       });
     };
