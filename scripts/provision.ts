@@ -42,18 +42,38 @@ const OPTIONS = {
   discovery: { type: "string" },
 } as const;
 
+/** Passwords on the command line, found before parsing so that no parse error can show them. */
+function argvSecrets(argv: string[]): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--password" && i + 1 < argv.length) found.push(argv[i + 1]);
+    else if (a.startsWith("--password=")) found.push(a.slice("--password=".length));
+    const url = /^(?:--broker=)?mqtts?:\/\/[^:@/]*:([^@/]*)@/.exec(a);
+    if (url && url[1]) {
+      found.push(url[1]);
+      try {
+        found.push(decodeURIComponent(url[1]));
+      } catch {
+        // kept as written
+      }
+    }
+  }
+  return found.filter((s) => s.length > 0);
+}
+
 /** Whether npm printed this command line (with its arguments) before running it: `npm run` without -s. */
 function npmPrintedCommandLine(): boolean {
   return process.env.npm_lifecycle_event === "provision" && process.env.npm_config_loglevel !== "silent";
 }
 
 async function main(): Promise<number> {
+  const onArgv = argvSecrets(process.argv.slice(2));
   let values;
   try {
     values = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (e) {
-    // parseArgs names the option, never a value.
-    console.error("provision: " + (e as Error).message + "\n\n" + USAGE);
+    console.error("provision: " + maskSecrets((e as Error).message, onArgv) + "\n\n" + USAGE);
     return 2;
   }
   if (values.help) {
@@ -85,7 +105,7 @@ async function main(): Promise<number> {
     }
   }
   // Secrets known before the configuration is even assembled, so that no message can show them.
-  const early = [values.password, process.env.FABMQTT_WIFI_PASSWORD, process.env.FABMQTT_BROKER_PASSWORD].filter((s): s is string => !!s);
+  const early = [...onArgv, process.env.FABMQTT_WIFI_PASSWORD, process.env.FABMQTT_BROKER_PASSWORD].filter((s): s is string => !!s);
   const built = buildConfig(input, () => "fabmqtt-" + crypto.randomBytes(3).toString("hex"));
   if (typeof built === "string") {
     console.error("provision: " + maskSecrets(built, early));
@@ -93,9 +113,9 @@ async function main(): Promise<number> {
   }
   const secrets = [...early, ...built.secrets];
   const mask = (s: string) => maskSecrets(s, secrets);
-  const fromArgv = values.password !== undefined || (values.broker !== undefined && /:[^@/]*@/.test(values.broker.replace(/^[a-z]+:\/\//, "")));
-  if (fromArgv && npmPrintedCommandLine()) {
-    console.error("provision: warning: npm printed the command line above, passwords included; use `npm run -s provision`, or FABMQTT_WIFI_PASSWORD and FABMQTT_BROKER_PASSWORD");
+  // npm shows a URL's password as *** in that line, but not --password.
+  if (values.password !== undefined && npmPrintedCommandLine()) {
+    console.error("provision: warning: npm printed the command line above, with the WiFi password; use `npm run -s provision`, or FABMQTT_WIFI_PASSWORD");
   }
   const config = built.config;
   const problem = checkConfig(config, toDeviceBoard(target.board));

@@ -7,8 +7,8 @@
  */
 export const MASK = "***";
 
-/** Base64 runs shorter than this are not masked as secret forms: they would match unrelated text. */
-const MIN_BASE64_RUN = 6;
+/** Base64 runs shorter than this (under 3 bytes of a secret) are not masked: they would match unrelated text. */
+const MIN_BASE64_RUN = 4;
 
 /** The characters of base64(pad + bytes) that depend on `bytes` alone, for a pad of `a` bytes (0..2). */
 function base64Core(bytes: Buffer, a: number): string {

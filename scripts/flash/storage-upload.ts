@@ -75,7 +75,13 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
       args.push("--storage", f.name + ":" + file);
     });
     args.push("-e", storedCheckExpression(o.files.map((f) => f.name), o.erase));
-    const run = await runEspruinoCli(args, o.timeoutMs, o.onLine ? (line) => o.onLine!(mask(line)) : undefined);
+    // A board that keeps printing would keep the CLI waiting: it is stopped once every report is in.
+    const names = o.files.map((f) => f.name);
+    const answered = (out: string) => {
+      const got = parseStoredReports(out).map((r) => r.name);
+      return names.every((n) => got.indexOf(n) >= 0);
+    };
+    const run = await runEspruinoCli(args, o.timeoutMs, o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
     const output = mask(run.output);
     if (run.timedOut) {
       return { ok: false, problem: "the espruino CLI did not finish within " + Math.round(o.timeoutMs / 1000) + " s (stopped); it said:\n" + cliWords(output), crcChecked: false, output, ms: run.ms };
