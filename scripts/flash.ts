@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   }
   const how = result.crcChecked ? "size and CRC-32" : "size only: this firmware has no E.CRC32";
   console.log("flash: done in " + (result.ms / 1000).toFixed(1) + " s; the board confirmed " + BUNDLE_FILE + " (" + bundle.length + " B) and " + BOOT_FILE + " (" + how + ").");
-  console.log("Next: npm run provision -- --board " + target.board.id + " --port " + target.port + " ... (then reset the board)");
+  console.log("Next: npm run -s provision -- --board " + target.board.id + " --port " + target.port + " ... (then reset the board)");
   return 0;
 }
 
