@@ -4,6 +4,14 @@
  * (echo, `=result`, the `>` prompt, 0x10 echo-off lines), evaluates what it
  * is sent (fake-espruino/runtime.ts), keeps the Storage files the espruino
  * CLI writes (fake-espruino/storage.ts), and records every byte received.
+ *
+ * What espruino 0.1.67 sends for `--storage name:file ... -e expr` (captured
+ * from this console's input log): "\n" (it waits for "=undefined\r\n>"),
+ * then "\x10print()\n", then per 384-byte chunk of each file
+ * `\x10require("Storage").write("name",atob("<base64>"),<offset>[,<size>])\n`
+ * (the size with the first chunk only), then "\x10" + expr + "\n\n". With
+ * `--board` it asks nothing else; without, it first sends
+ * `\x10print("<","<<",JSON.stringify(process.env),">>",">")\n`.
  */
 import net from "node:net";
 import vm from "node:vm";
