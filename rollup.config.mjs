@@ -130,14 +130,16 @@ const tsPlugin = () => typescript({ tsconfig: path.join(root, "tsconfig.json"), 
 /** The library bundle runs on any board: an ESP32-like view of the board. */
 const LIBRARY_BOARD = { ...BOARDS.find((b) => b.id === "esp32-devkitc"), id: "modules", sendQueueBytes: 2048 };
 
+// FABMQTT_BOARD=<id> builds that board's bundle alone (npm run flash does, when its bundle is stale).
+const ONLY_BOARD = process.env.FABMQTT_BOARD;
 
 export default [
-  ...BOARDS.map((board) => ({
+  ...BOARDS.filter((board) => !ONLY_BOARD || board.id === ONLY_BOARD).map((board) => ({
     input: path.join(root, "firmware", "main.ts"),
     output: output(path.join(root, "dist", board.id, "fabmqtt.js")),
     plugins: [boardAlias(board), tsPlugin(), minified(), sizeReport(board)],
   })),
-  {
+  ...(ONLY_BOARD ? [] : [{
     input: path.join(root, "firmware", "lib", "index.ts"),
     output: output(path.join(root, "dist", "modules", "fabmqtt.js")),
     // The library runs on any board: an ESP32-like view (TLS asked of require("tls") at connect time).
@@ -147,5 +149,5 @@ export default [
     input: path.join(root, "firmware", "core.ts"),
     output: output(path.join(root, "dist", "core", "fabmqtt-core.js")),
     plugins: [boardAlias(LIBRARY_BOARD), tsPlugin(), minified(), sizeReport(CORE_BUDGET)],
-  },
+  }]),
 ];

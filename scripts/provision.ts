@@ -1,0 +1,160 @@
+/**
+ * `npm run provision -- --board <id> --port <port> --ssid <name> --password <wifi>
+ *  --broker mqtt://user:pass@host:port [--device id] [--base topic] ...` (or
+ * `--config file.json`, flags overriding it): builds the device configuration,
+ * checks it with the firmware's own checkConfig for that board, then writes
+ * it to the board's Storage file fabmqtt.json with the espruino CLI and has
+ * the board confirm it. Passwords are never printed: they are masked in
+ * everything passed on from the CLI and the board. They may also come from
+ * FABMQTT_WIFI_PASSWORD and FABMQTT_BROKER_PASSWORD.
+ * Exit codes: 0 written and checked, 1 the upload failed, 2 bad arguments or configuration.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import { parseArgs } from "node:util";
+import { checkConfig, CONFIG_FILE } from "../firmware/app/config";
+import { toDeviceBoard } from "../boards/device-view";
+import { plainPasswordWarning } from "./simulator/broker-url";
+import { maskSecrets } from "./flash/mask";
+import { brokerSummary, buildConfig, type ProvisionInput } from "./flash/provision-config";
+import { defaultTimeoutMs, uploadToStorage } from "./flash/storage-upload";
+import { readTarget, TARGET_OPTIONS } from "./flash/target";
+
+const USAGE = `npm run -s provision -- --board <id> --port <port> --ssid <wifi> --password <wifi password>
+    --broker mqtt://user:password@host:1883 [--device <id>] [--base <topic>] [--qos 0|1|2]
+    [--keepalive <s>] [--discovery <prefix>] [--config file.json] [--fast] [--timeout <seconds>]
+
+  --config   a JSON configuration (sensors, actuators, ...); the flags override its fields
+  --device   client id and topic level (default: fabmqtt-<6 random hex digits>)
+  Passwords can come from FABMQTT_WIFI_PASSWORD and FABMQTT_BROKER_PASSWORD instead.
+  "npm run -s" keeps npm from printing the command line, passwords included.`;
+
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  config: { type: "string" },
+  ssid: { type: "string" },
+  password: { type: "string" },
+  broker: { type: "string" },
+  device: { type: "string" },
+  base: { type: "string" },
+  qos: { type: "string" },
+  keepalive: { type: "string" },
+  discovery: { type: "string" },
+} as const;
+
+/** Passwords on the command line, found before parsing so that no parse error can show them. */
+function argvSecrets(argv: string[]): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--password" && i + 1 < argv.length) found.push(argv[i + 1]);
+    else if (a.startsWith("--password=")) found.push(a.slice("--password=".length));
+    const url = /^(?:--broker=)?mqtts?:\/\/[^:@/]*:([^@/]*)@/.exec(a);
+    if (url && url[1]) {
+      found.push(url[1]);
+      try {
+        found.push(decodeURIComponent(url[1]));
+      } catch {
+        // kept as written
+      }
+    }
+  }
+  return found.filter((s) => s.length > 0);
+}
+
+/** Whether npm printed this command line (with its arguments) before running it: `npm run` without -s. */
+function npmPrintedCommandLine(): boolean {
+  return process.env.npm_lifecycle_event === "provision" && process.env.npm_config_loglevel !== "silent";
+}
+
+async function main(): Promise<number> {
+  const onArgv = argvSecrets(process.argv.slice(2));
+  let values;
+  try {
+    values = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    console.error("provision: " + maskSecrets((e as Error).message, onArgv) + "\n\n" + USAGE);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const target = readTarget(values);
+  if (typeof target === "string") {
+    console.error("provision: " + target + "\n\n" + USAGE);
+    return 2;
+  }
+  const input: ProvisionInput = {
+    ssid: values.ssid,
+    wifiPassword: process.env.FABMQTT_WIFI_PASSWORD ?? values.password,
+    broker: values.broker,
+    brokerPassword: process.env.FABMQTT_BROKER_PASSWORD,
+    device: values.device,
+    base: values.base,
+    qos: values.qos,
+    keepalive: values.keepalive,
+    discovery: values.discovery,
+  };
+  if (values.config !== undefined) {
+    try {
+      input.configText = fs.readFileSync(values.config, "utf8");
+    } catch (e) {
+      console.error("provision: --config: cannot read " + values.config + " (" + (e as NodeJS.ErrnoException).code + ")");
+      return 2;
+    }
+  }
+  // Secrets known before the configuration is even assembled, so that no message can show them.
+  const early = [...onArgv, process.env.FABMQTT_WIFI_PASSWORD, process.env.FABMQTT_BROKER_PASSWORD].filter((s): s is string => !!s);
+  const built = buildConfig(input, () => "fabmqtt-" + crypto.randomBytes(3).toString("hex"));
+  if (typeof built === "string") {
+    console.error("provision: " + maskSecrets(built, early));
+    return 2;
+  }
+  const secrets = [...early, ...built.secrets];
+  const mask = (s: string) => maskSecrets(s, secrets);
+  // npm shows a URL's password as *** in that line, but not --password.
+  if (values.password !== undefined && npmPrintedCommandLine()) {
+    console.error("provision: warning: npm printed the command line above, with the WiFi password; use `npm run -s provision`, or FABMQTT_WIFI_PASSWORD");
+  }
+  const config = built.config;
+  const problem = checkConfig(config, toDeviceBoard(target.board));
+  if (problem) {
+    console.error("provision: bad configuration for " + target.board.id + ": " + mask(problem));
+    return 2;
+  }
+  const warning = plainPasswordWarning({ host: config.broker.host, port: config.broker.port, tls: !!config.broker.tls, password: config.broker.password });
+  if (warning) console.error("provision: " + warning);
+  const data = Buffer.from(JSON.stringify(config), "utf8");
+  const timeoutMs = target.timeoutMs ?? defaultTimeoutMs(data.length, target.fast);
+  console.log(
+    mask(
+      "provision: device " + config.device + " on " + target.board.id + ", WiFi " + JSON.stringify(config.wifi.ssid) +
+        ", broker " + brokerSummary(config) + ", " + (config.sensors || []).length + " sensors, " + (config.actuators || []).length + " actuators",
+    ),
+  );
+  console.log("provision: " + CONFIG_FILE + " (" + data.length + " B, checked for " + target.board.id + ") to " + target.port + " (espruino CLI, time limit " + Math.round(timeoutMs / 1000) + " s)");
+  const result = await uploadToStorage({
+    port: target.port,
+    chip: target.board.chip,
+    files: [{ name: CONFIG_FILE, data }],
+    fast: target.fast,
+    timeoutMs,
+    secrets,
+    onLine: (line) => console.log("  espruino | " + line),
+  });
+  if (!result.ok) {
+    console.error("provision failed: " + result.problem);
+    return 1;
+  }
+  console.log("provision: done in " + (result.ms / 1000).toFixed(1) + " s; the board confirmed " + CONFIG_FILE + ". Reset the board (or type load() in its console) to start fabmqtt.");
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error("provision: " + (e as Error).message);
+    process.exit(1);
+  },
+);

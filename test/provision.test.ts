@@ -1,0 +1,108 @@
+/**
+ * `npm run provision` against a fake board console on 127.0.0.1, through
+ * the real espruino CLI: the configuration checked by the firmware's own
+ * checkConfig lands in Storage exactly as given, and no password is ever
+ * printed, not even when the board echoes everything it receives.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CONFIG_FILE } from "../firmware/app/config";
+import { startFakeEspruino, type FakeEspruino } from "./support/fake-espruino";
+import { npmRun } from "./support/npm-run";
+
+const WIFI_PASSWORD = 'w1f1-"pass"\\word';
+const BROKER_PASSWORD = "b-s3cret:@/pw";
+
+/** Base64 runs of 8+ characters in `text` (file data the CLI sent through atob). */
+function base64Runs(text: string): string[] {
+  return (text.match(/[A-Za-z0-9+/]{8,}={0,2}/g) || []).filter((r) => /\d|[+/]/.test(r));
+}
+
+describe("npm run provision (the real espruino CLI, a fake board console)", function () {
+  this.timeout(30000);
+  let board: FakeEspruino | null = null;
+  let dir = "";
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-provision-"));
+  });
+  afterEach(async () => {
+    if (board) await board.close();
+    board = null;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes the checked configuration exactly as given and masks the passwords in all it passes on from an echoing board", async () => {
+    // A console that echoes every line, even those the CLI sends with echo off: the upload lines come back.
+    board = await startFakeEspruino({ chip: "esp8266", echoAll: true });
+    const file = path.join(dir, "bench.json");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        broker: { host: "ignored", port: 1, keepalive: 20 },
+        qos: 2,
+        sensors: [{ name: "climate", kind: "dht22", pin: "D4", period: 30 }],
+        actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off" }],
+      }),
+    );
+    const r = await npmRun([
+      "run", "-s", "provision", "--",
+      "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port,
+      "--config", file, "--ssid", "fablab", "--password", WIFI_PASSWORD,
+      "--broker", "mqtt://board1:" + encodeURIComponent(BROKER_PASSWORD) + "@192.168.1.10:1883",
+      "--device", "bench-1", "--base", "lab/fabmqtt",
+    ]);
+    assert.equal(r.code, 0, r.all);
+    const stored = board.storage.files.get(CONFIG_FILE);
+    assert.ok(stored, "fabmqtt.json is in Storage");
+    assert.deepEqual(JSON.parse(stored!.toString("utf8")), {
+      wifi: { ssid: "fablab", password: WIFI_PASSWORD },
+      broker: { host: "192.168.1.10", port: 1883, keepalive: 20, username: "board1", password: BROKER_PASSWORD },
+      device: "bench-1",
+      base: "lab/fabmqtt",
+      qos: 2,
+      sensors: [{ name: "climate", kind: "dht22", pin: "D4", period: 30 }],
+      actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off" }],
+    });
+    // The board did echo the upload (so masking had work to do) ...
+    assert.match(r.stdout, /espruino \| --\] >require\("Storage"\)\.write\("fabmqtt\.json",atob\("\*\*\*"\),0,\d+\)/);
+    // ... and nothing shows a password, plainly, escaped, or as the base64 the CLI sent.
+    for (const secret of [WIFI_PASSWORD, BROKER_PASSWORD, JSON.stringify(WIFI_PASSWORD).slice(1, -1), encodeURIComponent(BROKER_PASSWORD)]) {
+      assert.equal(r.all.includes(secret), false, "printed: " + secret);
+    }
+    const sent = base64Runs(board.input());
+    assert.ok(sent.length > 0, "the CLI sent the file as base64");
+    for (const run of sent) assert.equal(r.all.includes(run), false, "printed what the CLI sent: " + run);
+    assert.match(r.stdout, /broker mqtt:\/\/board1:\*\*\*@192\.168\.1\.10:1883/);
+  });
+
+  it("takes the passwords from the environment with a plain `npm run` (whose banner shows the command line)", async () => {
+    board = await startFakeEspruino({ chip: "esp32" });
+    const r = await npmRun(
+      ["run", "provision", "--", "--board", "esp32-devkitc", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtts://board1@broker.lab:8883", "--fast"],
+      { FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD },
+    );
+    assert.equal(r.code, 0, r.all);
+    assert.match(r.stdout, /> tsx scripts\/provision\.ts --board esp32-devkitc/, "npm printed the command line");
+    const c = JSON.parse(board.storage.files.get(CONFIG_FILE)!.toString("utf8"));
+    assert.equal(c.wifi.password, WIFI_PASSWORD);
+    assert.deepEqual(c.broker, { host: "broker.lab", port: 8883, tls: true, username: "board1", password: BROKER_PASSWORD });
+    assert.match(c.device, /^fabmqtt-[0-9a-f]{6}$/, "a device id was made up");
+    for (const secret of [WIFI_PASSWORD, BROKER_PASSWORD, JSON.stringify(WIFI_PASSWORD).slice(1, -1)]) assert.equal(r.all.includes(secret), false);
+  });
+
+  it("refuses a bad configuration with exit code 2 and the field named, before connecting, and warns when npm showed --password", async () => {
+    board = await startFakeEspruino({ chip: "esp8266" });
+    const file = path.join(dir, "bad.json");
+    fs.writeFileSync(file, JSON.stringify({ actuators: [{ name: "relay", kind: "relay", pin: "D6" }] }));
+    const r = await npmRun([
+      "run", "provision", "--", "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port,
+      "--config", file, "--ssid", "fablab", "--password", WIFI_PASSWORD, "--broker", "mqtt://192.168.1.10",
+    ]);
+    assert.equal(r.code, 2, r.all);
+    assert.match(r.stderr, /provision: bad configuration for esp8266-nodemcu: actuators\[0\]\.pin: D6 is not a usable pin on esp8266-nodemcu/);
+    assert.match(r.stderr, /warning: npm printed the command line above, with the WiFi password; use `npm run -s provision`/);
+    assert.equal(board.connections(), 0, "nothing was sent");
+  });
+});
