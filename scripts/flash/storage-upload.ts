@@ -81,7 +81,13 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
       const got = parseStoredReports(out).map((r) => r.name);
       return names.every((n) => got.indexOf(n) >= 0);
     };
-    const run = await runEspruinoCli(args, o.timeoutMs, o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
+    let run = await runEspruinoCli(args, o.timeoutMs, o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
+    if (!run.timedOut && run.code !== null && parseStoredReports(run.output).length === 0 && /Upload Complete/.test(run.output)) {
+      // The CLI may quit before a slow board has answered: ask for the report alone, in the time left.
+      const check = ["--no-ble", "--board", boardJsonPath(o.chip), "-p", o.port, "--config", "MODULE_URL=", "-e", storedCheckExpression(names, o.erase || [])];
+      const again = await runEspruinoCli(check, Math.max(5000, o.timeoutMs - run.ms), o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
+      run = { ...again, output: run.output + again.output, ms: run.ms + again.ms };
+    }
     const output = mask(run.output);
     if (run.timedOut) {
       return { ok: false, problem: "the espruino CLI did not finish within " + Math.round(o.timeoutMs / 1000) + " s (stopped); it said:\n" + cliWords(output), crcChecked: false, output, ms: run.ms };
