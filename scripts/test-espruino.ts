@@ -77,11 +77,11 @@ async function memoryTargets(port: number): Promise<void> {
     WIFI_STAND_IN +
       'mem("before"); var M = require("fabmqtt"); mem("loaded"); var dev = M.start(); mem("started");\n' +
       "if (typeof dev !== \"object\") { print(\"FAILED start \" + dev); quit(); }\n" +
-      "var n = 0; var iv = setInterval(function () { if (dev.client.state() !== 3) return; if (n === 0) mem(\"connected\");\n" +
+      "var n = 0; if (typeof dev === \"object\") var iv = setInterval(function () { if (dev.client.state() !== 3) return; if (n === 0) mem(\"connected\");\n" +
       "  for (var k = 0; k < 10 && n < 5000; k++) { var st = dev.client.stats(); if (st.inFlight + st.queued >= 8) break; if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++; }\n" +
       '  if (n === 100) mem("publishing"); if (n === 2500) mem("after-2500"); if (n >= 5000) { clearInterval(iv); setTimeout(function () { mem("after-5000"); quit(); }, 2000); } }, 5);\n' +
-      'setTimeout(function () { print("FAILED: " + n + " published"); quit(); }, 300000);\n',
-    310000,
+      'setTimeout(function () { print("FAILED: " + n + " published"); quit(); }, 600000);\n',
+    610000,
   );
   rows.push(["ESP8266 firmware loaded", delta(fw, "before", "loaded"), ""]);
   rows.push(["ESP8266 firmware started", delta(fw, "before", "started"), ""]);
@@ -101,7 +101,7 @@ async function memoryTargets(port: number): Promise<void> {
     [["fabmqtt", read("esp8266-nodemcu/fabmqtt.min.js")], ["fabmqtt.json", JSON.stringify(withDiscovery)]],
     WIFI_STAND_IN +
       'mem("before"); var M = require("fabmqtt"); var dev = M.start(); var peak = 0, on = false;\n' +
-      "if (typeof dev !== \"object\") { print(\"FAILED start \" + dev); quit(); }\n" +
+      "if (typeof dev !== \"object\") { print(\"FAILED start \" + dev); quit(); } else\n" +
       "setInterval(function () { var u = process.memory().usage; if (dev.client.state() === 3) { if (!on) { on = true; mem(\"connected\"); setTimeout(function () { print(\"MEM peak \" + peak); mem(\"settled\"); quit(); }, 8000); } if (u > peak) peak = u; } }, 5);\n" +
       'setTimeout(function () { print("FAILED to connect"); quit(); }, 30000);\n',
     40000,

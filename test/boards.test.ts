@@ -3,6 +3,7 @@ import { BOARDS, findBoard } from "../boards/index";
 import { validateBoard, validateBoards } from "../boards/validate";
 import { toDeviceBoard } from "../boards/device-view";
 import type { Board } from "../boards/types";
+import { pinIn } from "../firmware/pin-set";
 
 function copy(id: string): Board {
   const b = findBoard(id);
@@ -64,5 +65,18 @@ describe("boards: data validated by the build", () => {
     assert.equal(view.led, "D2");
     assert.equal(view.ledActiveLow, true);
     assert.equal(toDeviceBoard(copy("linux")).adc, " ");
+  });
+});
+
+describe("pin sets (firmware/pin-set.ts)", () => {
+  it("finds exactly the listed pins, and nothing when the set ends with the start of the name looked for", () => {
+    // Espruino 2v29 answers " A0 ".indexOf(" D5 ") with 3: pinIn must not depend on that.
+    assert.equal(pinIn(" A0 ", "D5"), false);
+    assert.equal(pinIn(" A0 ", "A0"), true);
+    assert.equal(pinIn(" D2 D4 ", "D4"), true);
+    assert.equal(pinIn(" D2 D4 ", "D"), false);
+    assert.equal(pinIn(" D2 D4 ", "D2 D4"), false);
+    assert.equal(pinIn(" D2 D4 ", undefined as unknown as string), false);
+    assert.equal(pinIn("", "D2"), false);
   });
 });

@@ -1,4 +1,5 @@
 import type { DeviceBoard } from "../../boards/types";
+import { pinIn } from "../pin-set";
 
 /**
  * The device configuration: JSON in Storage (file CONFIG_FILE), written by
@@ -108,10 +109,6 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   }
 
 
-  /** Whether `pin` is in a device-view pin set (" D2 D4 "). */
-  function inSet(set: string, pin: string): boolean {
-    return set.indexOf(" " + pin + " ") >= 0;
-  }
 
   /** The checks every sensor and actuator share: an object, a fresh name, a free usable pin. Returns "" or the sentence. */
   function checkPlacement(where: string, item: SensorConfig | ActuatorConfig, taken: Taken): string {
@@ -120,7 +117,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
     if (taken.names[item.name]) return where + ".name: " + item.name + " is used twice";
     taken.names[item.name] = true;
     const pin = item.pin;
-    if (typeof pin !== "string" || !inSet(board.pins, pin)) return where + ".pin: " + pin + " is not a usable pin on " + board.id;
+    if (typeof pin !== "string" || !pinIn(board.pins, pin)) return where + ".pin: " + pin + " is not a usable pin on " + board.id;
     if (taken.pins[pin]) return where + ".pin: " + pin + " is already used by " + taken.pins[pin];
     taken.pins[pin] = item.name;
     return "";
@@ -130,7 +127,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
     const placed = checkPlacement(where, s, taken);
     if (placed) return placed;
     if (s.kind !== "dht22" && s.kind !== "ds18b20" && s.kind !== "analog" && s.kind !== "digital") return where + ".kind: dht22, ds18b20, analog or digital";
-    if (s.kind === "analog" && !inSet(board.adc, s.pin)) return where + ".pin: " + s.pin + " has no ADC on " + board.id;
+    if (s.kind === "analog" && !pinIn(board.adc, s.pin)) return where + ".pin: " + s.pin + " has no ADC on " + board.id;
     if (s.kind !== "analog" && s.pin.charAt(0) === "A") return where + ".pin: " + s.pin + " is analog only";
     const least = s.kind === "dht22" ? 2 : 1;
     if (!isInt(s.period, least, 86400)) return where + ".period: seconds " + least + "..86400";
@@ -141,7 +138,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
     const placed = checkPlacement(where, a, taken);
     if (placed) return placed;
     if (a.kind !== "relay" && a.kind !== "led" && a.kind !== "pwm") return where + ".kind: relay, led or pwm";
-    if (inSet(board.inputOnly, a.pin)) return where + ".pin: " + a.pin + " is input only on " + board.id;
+    if (pinIn(board.inputOnly, a.pin)) return where + ".pin: " + a.pin + " is input only on " + board.id;
     if (a.activeLow !== undefined && typeof a.activeLow !== "boolean") return where + ".activeLow: true or false";
     if (a.safe !== undefined && a.safe !== "keep" && !isLevel(a.safe)) return where + ".safe: keep, off, on or 0..100";
     if (a.initial !== undefined && !isLevel(a.initial)) return where + ".initial: off, on or 0..100";

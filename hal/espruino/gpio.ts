@@ -1,6 +1,7 @@
 import type { DeviceBoard } from "../../boards/types";
 import { E_INVALID_ARGUMENT, E_PIN_INVALID, E_PIN_UNSUPPORTED } from "../../firmware/errors";
 import type { Gpio } from "../types";
+import { pinIn } from "../../firmware/pin-set";
 import type { EspWatchEvent } from "./api";
 
 declare function pinMode(pin: string, mode: string): void;
@@ -11,14 +12,6 @@ declare function analogWrite(pin: string, value: number, options: { freq: number
 declare function setWatch(fn: (e: EspWatchEvent) => void, pin: string, options: { repeat: boolean; edge: string; debounce: number }): number | undefined;
 declare function clearWatch(id: number): void;
 
-/**
- * True when `pin` is one of the pins `set` lists (" D2 D4 ", as in
- * DeviceBoard). Anything that is not one pin name (undefined, "", a number,
- * "D2 D4") is not in any set.
- */
-export function pinIn(set: string, pin: string): boolean {
-  return set.indexOf(" " + pin + " ") >= 0 && (pin + "").indexOf(" ") < 0;
-}
 
 /**
  * Pins by Espruino name ("D2", "A0"), checked against the board before

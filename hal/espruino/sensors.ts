@@ -3,7 +3,7 @@ import { E_PIN_INVALID, E_PIN_UNSUPPORTED, E_SENSOR_BUSY, E_SENSOR_KIND } from "
 import type { Gpio, Sensor, SensorSpec, Sensors } from "../types";
 import { dht22Reading } from "./dht22";
 import { ds18b20Reading } from "./ds18b20";
-import { pinIn } from "./gpio";
+import { pinIn } from "../../firmware/pin-set";
 
 declare function setTimeout(fn: () => void, ms: number): number;
 

@@ -1,6 +1,7 @@
 import * as E from "../../firmware/errors";
 import type { DeviceBoard } from "../../boards/types";
 import type { Gpio, PinMode, Timers } from "../types";
+import { pinIn } from "../../firmware/pin-set";
 
 /** One entry of the virtual pins' event log. */
 export interface PinEvent {
@@ -33,9 +34,9 @@ export function createVirtualGpio(board: DeviceBoard, timers: Timers): VirtualGp
   const watches = new Map<number, { pin: string; debounce: number; fn: (high: boolean) => void; timer: number; last: boolean }>();
   let nextWatch = 1;
   const log: PinEvent[] = [];
-  const has = (pin: string) => typeof pin === "string" && board.pins.indexOf(" " + pin + " ") >= 0;
-  const inputOnly = (pin: string) => board.inputOnly.indexOf(" " + pin + " ") >= 0;
-  const hasAdc = (pin: string) => board.adc.indexOf(" " + pin + " ") >= 0;
+  const has = (pin: string) => typeof pin === "string" && pinIn(board.pins, pin);
+  const inputOnly = (pin: string) => pinIn(board.inputOnly, pin);
+  const hasAdc = (pin: string) => pinIn(board.adc, pin);
   const output = (pin: string) => {
     if (!has(pin)) return E.E_PIN_INVALID;
     if (inputOnly(pin)) return E.E_PIN_UNSUPPORTED;
