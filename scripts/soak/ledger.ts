@@ -25,6 +25,8 @@ export interface Ledger {
   pubrels: Map<number, number[]>;
   /** Keys the receiver acknowledged on its wire (PUBACK or PUBREC). */
   receiverAcked: Set<string>;
+  /** Keys that arrived whole on the receiver's wire at least once. */
+  receiverSaw: Set<string>;
   /** Deliveries whose payload was not an intact soak payload. */
   corrupted: number;
   /** Corrupted deliveries per QoS. */
@@ -33,7 +35,7 @@ export interface Ledger {
 
 /** An empty ledger. */
 export function createLedger(): Ledger {
-  return { brokerAcked: new Map(), sentId: new Map(), deliveries: new Map(), pubrels: new Map(), receiverAcked: new Set(), corrupted: 0, corruptedByQos: [0, 0, 0] };
+  return { brokerAcked: new Map(), sentId: new Map(), deliveries: new Map(), pubrels: new Map(), receiverAcked: new Set(), receiverSaw: new Set(), corrupted: 0, corruptedByQos: [0, 0, 0] };
 }
 
 /**
@@ -41,7 +43,7 @@ export function createLedger(): Ledger {
  * outlive connections, so an acknowledgement belongs to the message last
  * written under that id.
  */
-export function senderTap(ledger: Ledger, now: () => number) {
+export function senderTap(ledger: Ledger, now: () => number, onFirstAck: (key: string) => void) {
   const keyOfId = new Map<number, string>();
   return (direction: Direction, p: TappedPacket) => {
     if (direction === "out" && p.cmd === "publish" && (p.qos ?? 0) > 0 && p.messageId !== undefined) {
@@ -51,7 +53,10 @@ export function senderTap(ledger: Ledger, now: () => number) {
       if (!ledger.sentId.has(key)) ledger.sentId.set(key, p.messageId);
     } else if (direction === "in" && (p.cmd === "puback" || p.cmd === "pubrec") && p.messageId !== undefined) {
       const key = keyOfId.get(p.messageId);
-      if (key !== undefined && !ledger.brokerAcked.has(key)) ledger.brokerAcked.set(key, now());
+      if (key !== undefined && !ledger.brokerAcked.has(key)) {
+        ledger.brokerAcked.set(key, now());
+        onFirstAck(key);
+      }
     }
   };
 }
@@ -67,7 +72,10 @@ export function receiverTap(ledger: Ledger, now: () => number) {
     if (p.messageId === undefined) return;
     if (direction === "in" && p.cmd === "publish") {
       const key = checkPayload(String(p.payload ?? ""));
-      if (key !== null) keyOfId.set(`${connection}/${p.messageId}`, key);
+      if (key !== null) {
+        keyOfId.set(`${connection}/${p.messageId}`, key);
+        ledger.receiverSaw.add(key);
+      }
     } else if (direction === "out" && (p.cmd === "puback" || p.cmd === "pubrec")) {
       const key = keyOfId.get(`${connection}/${p.messageId}`);
       if (key !== undefined) ledger.receiverAcked.add(key);
@@ -79,15 +87,17 @@ export function receiverTap(ledger: Ledger, now: () => number) {
   };
 }
 
-/** Records one delivery to the receiver's handler. */
-export function recordDelivery(ledger: Ledger, payload: string, qos: number, packetId: number, dup: boolean, at: number): void {
+/** Records one delivery to the receiver's handler; returns the message's key when it is its first delivery, else null. */
+export function recordDelivery(ledger: Ledger, payload: string, qos: number, packetId: number, dup: boolean, at: number): string | null {
   const key = checkPayload(payload);
   if (key === null) {
     ledger.corrupted++;
     ledger.corruptedByQos[qos] = (ledger.corruptedByQos[qos] || 0) + 1;
-    return;
+    return null;
   }
   let list = ledger.deliveries.get(key);
+  const first = !list;
   if (!list) ledger.deliveries.set(key, (list = []));
   list.push({ packetId, dup, at });
+  return first ? key : null;
 }

@@ -13,6 +13,7 @@ import { createNodeNet } from "../../hal/node/net";
 import { startFaultProxy, NO_FAULTS, type FaultPlan, type FaultStats } from "../../test/support/fault-proxy";
 import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../../test/support/live-client";
 import { startMosquitto } from "../../test/support/mosquitto";
+import { heapAfterGc } from "../../test/support/heap";
 import { createRandom } from "../../test/support/prng";
 import { createLedger, receiverTap, recordDelivery, senderTap } from "./ledger";
 import type { SoakOptions } from "./options";
@@ -20,6 +21,17 @@ import { makePayload } from "./payload";
 import { judge, type Verdict } from "./verdict";
 import { createTrace } from "./trace";
 import { tapNet } from "./wire-tap";
+
+/**
+ * The sender waits while more than this many messages the broker acknowledged
+ * since the last SIGKILL have not reached the receiver. mosquitto 2.0 sends a
+ * reconnecting client its whole queue at once, past max_inflight_messages;
+ * with a reset every ~200 packets, a backlog of thousands would mean bursts
+ * that never finish, and a soak that measures that instead of the clients.
+ */
+const MAX_BACKLOG = 40;
+/** A message missing for longer than this leaves the backlog (it may be lost; the verdict says whose loss). */
+const BACKLOG_MS = 3000;
 
 /** Mosquitto settings that decide whether the broker itself may drop or forget messages. */
 const BROKER_LIMIT_KEYS = ["max_queued_messages", "max_queued_bytes", "max_inflight_messages", "persistence", "autosave_interval", "autosave_on_changes", "set_tcp_nodelay"];
@@ -46,6 +58,8 @@ export interface SoakResult {
   heapAfterGc: boolean;
   outboxPeak: number;
   broker: string[];
+  /** Connections mosquitto closed itself, by client, from its log ("Bad socket read/write on client ..."). */
+  brokerDrops: { sender: number; receiver: number };
 }
 
 type Progress = (line: string) => void;
@@ -53,9 +67,7 @@ type Progress = (line: string) => void;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function heapUsed(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc) gc();
-  return process.memoryUsage().heapUsed;
+  return heapAfterGc().bytes;
 }
 
 function count(table: Record<string, number>, code: number): void {
@@ -67,9 +79,12 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   const random = createRandom(o.seed ^ 0x5eed);
-  const plan: FaultPlan = { resetPerPacket: 1 / o.resetEveryPackets, byteWrites: 0.02, merge: 0.05, mergeMs: 5, delay: 0.05, delayMs: 20 };
-  // Queue limits that cannot drop anything: no message count or byte limit (0 = none).
-  const broker = await startMosquitto({ persistence: true, saveOnChanges: !o.saveEverySecond, maxQueued: 0, maxInflight: 20, noDelay: true });
+  const plan: FaultPlan = { resetPerPacket: 1 / o.resetEveryPackets, byteWrites: 0.02, merge: 0.05, mergeMs: 5, delay: 0.05, delayMs: 20, resetGraceMs: 10 };
+  // Limits that cannot drop anything: no queue count or byte limit, and no in-flight
+  // limit (0 = none each). With max_inflight_messages 20, mosquitto 2.0.11 under this
+  // load closes the sender's connection ("Bad socket read/write ... Unknown error") and
+  // loses QoS 1 messages it had already acknowledged.
+  const broker = await startMosquitto({ persistence: true, saveOnChanges: o.saveOnChanges, maxQueued: 0, maxInflight: 0, noDelay: true });
   const conf = fs.readFileSync(path.join(broker.dir, "mosquitto.conf"), "utf8").split("\n");
   const brokerLimits = conf.filter((l) => BROKER_LIMIT_KEYS.includes(l.split(" ")[0]));
   if (!brokerLimits.some((l) => l.startsWith("max_queued_bytes"))) brokerLimits.push("max_queued_bytes 0 (mosquitto's default: no limit)");
@@ -82,7 +97,15 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   const base = `soak/${o.seed}`;
   const markers = new Set<number>();
   let lastDeliveryAt = 0;
-  const common = { keepalive: 5, backoffBaseMs: 50, backoffMaxMs: 500, connectTimeoutMs: 3000, stableMs: 2000, cleanSession: false, random };
+  // The backlog: messages the broker acknowledged in the last BACKLOG_MS, since the last SIGKILL, that have not reached the receiver yet (key -> when acknowledged).
+  const backlog = new Map<string, number>();
+  const pruneBacklog = () => {
+    for (const [key, at] of backlog) {
+      if (now() - at < BACKLOG_MS) break;
+      backlog.delete(key);
+    }
+  };
+  const common = { keepalive: 5, backoffBaseMs: 50, backoffMaxMs: 200, connectTimeoutMs: 3000, stableMs: 2000, cleanSession: false, random };
 
   const receiver: LiveClient = startLiveClient(proxy.port, {
     ...common,
@@ -102,7 +125,10 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
       const payload = Buffer.from(m.payload).toString("latin1");
       lastDeliveryAt = now();
       if (payload === "end") markers.add(m.qos);
-      else recordDelivery(ledger, payload, m.qos, m.packetId, m.dup, lastDeliveryAt);
+      else {
+        const first = recordDelivery(ledger, payload, m.qos, m.packetId, m.dup, lastDeliveryAt);
+        if (first !== null) backlog.delete(first);
+      }
     },
   });
   receiver.client.subscribe(`${base}/1`, 1);
@@ -110,7 +136,7 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   const sender: LiveClient = startLiveClient(proxy.port, {
     ...common,
     clientId: `soak-tx-${o.seed}`,
-    net: tapNet(createNodeNet(), trace.listener("tx", senderTap(ledger, now))),
+    net: tapNet(createNodeNet(), trace.listener("tx", senderTap(ledger, now, (key) => ledger.deliveries.has(key) || backlog.set(key, now())))),
     queueSize: 128,
     inflightWindow: 32,
     onConnect: (sp) => {
@@ -136,7 +162,8 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   let next = 0;
   let outboxPeak = 0;
   const pump = () => {
-    while (next < total) {
+    pruneBacklog();
+    while (next < total && backlog.size < MAX_BACKLOG) {
       const qos = next % 2 === 0 ? 1 : 2;
       const n = next >> 1;
       const seq = sender.client.publish(`${base}/${qos}`, makePayload(qos, n), qos, false);
@@ -165,6 +192,7 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
         const at = now();
         await broker.kill9();
         killTimesMs.push(at);
+        backlog.clear();
         trace.note(`SIGKILL ${killTimesMs.length}`);
         const down = 200 + Math.floor(random() * 400);
         progress(`soak: SIGKILL ${killTimesMs.length} at ${at.toFixed(0)} ms, ${acked()} acknowledged; restart in ${down} ms`);
@@ -204,9 +232,12 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
     ledger.sentId.clear();
     ledger.pubrels.clear();
     ledger.receiverAcked.clear();
+    ledger.receiverSaw.clear();
     qosOfSeq.clear();
     sender.published.length = 0;
     const heapEnd = heapUsed();
+    const log = broker.log();
+    const drops = (who: string) => log.split("\n").filter((l) => l.includes(`Bad socket read/write on client ${who}`)).length;
     return {
       options: o,
       verdict,
@@ -222,14 +253,16 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
       packetsUnderFaults,
       heapStart,
       heapEnd,
-      heapAfterGc: typeof (globalThis as { gc?: unknown }).gc === "function",
+      heapAfterGc: heapAfterGc().collected,
       outboxPeak,
       broker: brokerLimits,
+      brokerDrops: { sender: drops(`soak-tx-${o.seed}`), receiver: drops(`soak-rx-${o.seed}`) },
     };
   } finally {
     clearInterval(pumpTimer);
     closeLiveClients();
     trace.close();
+    if (o.trace) fs.writeFileSync(`${o.trace}.mosquitto.log`, broker.log());
     await proxy.close();
     await broker.stop();
   }
