@@ -31,11 +31,15 @@ export interface Ledger {
   corrupted: number;
   /** Corrupted deliveries per QoS. */
   corruptedByQos: [number, number, number];
+  /** The sender's wire: packet id -> the message last written under it. */
+  senderIds: Map<number, string>;
+  /** The receiver's wire: "connection/packet id" -> the message last received under it. */
+  receiverIds: Map<string, string>;
 }
 
 /** An empty ledger. */
 export function createLedger(): Ledger {
-  return { brokerAcked: new Map(), sentId: new Map(), deliveries: new Map(), pubrels: new Map(), receiverAcked: new Set(), receiverSaw: new Set(), corrupted: 0, corruptedByQos: [0, 0, 0] };
+  return { brokerAcked: new Map(), sentId: new Map(), deliveries: new Map(), pubrels: new Map(), receiverAcked: new Set(), receiverSaw: new Set(), corrupted: 0, corruptedByQos: [0, 0, 0], senderIds: new Map(), receiverIds: new Map() };
 }
 
 /**
@@ -44,7 +48,7 @@ export function createLedger(): Ledger {
  * written under that id.
  */
 export function senderTap(ledger: Ledger, now: () => number, onFirstAck: (key: string) => void) {
-  const keyOfId = new Map<number, string>();
+  const keyOfId = ledger.senderIds;
   return (direction: Direction, p: TappedPacket) => {
     if (direction === "out" && p.cmd === "publish" && (p.qos ?? 0) > 0 && p.messageId !== undefined) {
       const key = checkPayload(String(p.payload ?? ""));
@@ -67,7 +71,7 @@ export function senderTap(ledger: Ledger, now: () => number, onFirstAck: (key: s
  * last PUBLISH that arrived under its id).
  */
 export function receiverTap(ledger: Ledger, now: () => number) {
-  const keyOfId = new Map<string, string>();
+  const keyOfId = ledger.receiverIds;
   return (direction: Direction, p: TappedPacket, connection: number) => {
     if (p.messageId === undefined) return;
     if (direction === "in" && p.cmd === "publish") {

@@ -233,6 +233,8 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
     ledger.pubrels.clear();
     ledger.receiverAcked.clear();
     ledger.receiverSaw.clear();
+    ledger.senderIds.clear();
+    ledger.receiverIds.clear();
     qosOfSeq.clear();
     sender.published.length = 0;
     const heapEnd = heapUsed();
