@@ -29,6 +29,7 @@ export function soakTable(r: SoakResult): string {
     row("lost, acknowledged by mosquitto ≤ 3 s before a SIGKILL (broker-side)", (q) => n(q.lostBrokerAcked)),
     row("lost, acknowledged by the running mosquitto, never delivered (broker-side)", (q) => `${n(q.lostBrokerRunning)} (${n(q.lostBrokerNeverSent)} never sent to the receiver)`),
     row("lost, not acknowledged by mosquitto (client-side, must be 0)", (q) => n(q.lostClientSide)),
+    ...(qos1.lostUnattributed + qos2.lostUnattributed > 0 ? [row("missing when the run ended unfinished (not attributed)", (q) => n(q.lostUnattributed))] : []),
     row("duplicated (extra deliveries to the handler)", (q) => n(q.duplicates)),
     row("duplicated under the first packet id (QoS 2: client-side, must be 0)", (q) => n(q.duplicatesSameId)),
     row("duplicated under the first id after PUBREL and a SIGKILL (broker-side)", (q) => (q === qos1 ? "-" : n(q.duplicatesAfterPubrel))),

@@ -221,7 +221,7 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
       const qos = qosOfSeq.get(seq);
       if (qos) sent[qos - 1]++;
     }
-    const verdict = judge(ledger, published, sent, killTimesMs);
+    const verdict = judge(ledger, published, sent, killTimesMs, markers.size === 2);
     if (!completed) {
       verdict.failures.push(`the run did not finish: ${acked()}/${total} acknowledged, end markers ${markers.size}/2`);
       verdict.passed = false;

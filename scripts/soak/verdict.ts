@@ -40,6 +40,8 @@ export interface QosFigures {
   lostBrokerNeverSent: number;
   /** Lost otherwise: must be 0. */
   lostClientSide: number;
+  /** Missing when the run ended unfinished (the receiver never caught up): not attributed. */
+  lostUnattributed: number;
   /** Extra deliveries to the handler, all causes. */
   duplicates: number;
   /** Extra deliveries under the first packet id (QoS 2: client-side, must be 0). */
@@ -82,7 +84,7 @@ function firstKillAfter(kills: number[], at: number): number {
   return -1;
 }
 
-function qosFigures(ledger: Ledger, qos: number, published: number, sent: number, kills: number[], window: { ms: number }): QosFigures {
+function qosFigures(ledger: Ledger, qos: number, published: number, sent: number, kills: number[], window: { ms: number }, finished: boolean): QosFigures {
   const f: QosFigures = {
     published,
     sent,
@@ -92,6 +94,7 @@ function qosFigures(ledger: Ledger, qos: number, published: number, sent: number
     lostBrokerRunning: 0,
     lostBrokerNeverSent: 0,
     lostClientSide: 0,
+    lostUnattributed: 0,
     duplicates: 0,
     duplicatesSameId: 0,
     duplicatesAfterPubrel: 0,
@@ -104,6 +107,11 @@ function qosFigures(ledger: Ledger, qos: number, published: number, sent: number
     const list = ledger.deliveries.get(key);
     if (!list || list.length === 0) {
       f.lost++;
+      if (!finished) {
+        // The broker may still hold it: only a finished run (its end markers delivered) shows what was lost.
+        f.lostUnattributed++;
+        continue;
+      }
       const ackedAt = ledger.brokerAcked.get(key);
       const kill = ackedAt === undefined ? -1 : firstKillAfter(kills, ackedAt);
       if (ackedAt !== undefined && !ledger.receiverAcked.has(key)) {
@@ -145,17 +153,21 @@ function qosFigures(ledger: Ledger, qos: number, published: number, sent: number
   return f;
 }
 
-/** The figures and the pass/fail of a finished run. Never fails. */
-export function judge(ledger: Ledger, published: [number, number], sent: [number, number], kills: number[]): Verdict {
+/**
+ * The figures and the pass/fail of a run; `finished` says whether the
+ * receiver caught up (the end markers arrived). Never fails.
+ */
+export function judge(ledger: Ledger, published: [number, number], sent: [number, number], kills: number[], finished: boolean): Verdict {
   const window = { ms: 0 };
-  const qos1 = qosFigures(ledger, 1, published[0], sent[0], kills, window);
-  const qos2 = qosFigures(ledger, 2, published[1], sent[1], kills, window);
+  const qos1 = qosFigures(ledger, 1, published[0], sent[0], kills, window, finished);
+  const qos2 = qosFigures(ledger, 2, published[1], sent[1], kills, window, finished);
   const failures: string[] = [];
   for (const [name, f] of [["QoS 1", qos1], ["QoS 2", qos2]] as const) {
     if (f.sent < f.published) failures.push(`${name}: ${f.published - f.sent} message(s) never acknowledged to the sender`);
     if (f.lostClientSide > 0) failures.push(`${name}: ${f.lostClientSide} message(s) lost that the broker had not acknowledged (or that the receiver acknowledged without delivering)`);
     if (f.corrupted > 0) failures.push(`${name}: ${f.corrupted} corrupted payload(s)`);
   }
+  if (!finished) failures.push(`the receiver never caught up: ${qos1.lostUnattributed + qos2.lostUnattributed} message(s) missing at the end, not attributed`);
   if (qos2.duplicatesSameId > 0) failures.push(`QoS 2: ${qos2.duplicatesSameId} duplicate(s) delivered to the handler under one packet id`);
   return { qos1, qos2, brokerLossWindowMs: window.ms, failures, passed: failures.length === 0 };
 }
