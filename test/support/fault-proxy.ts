@@ -5,7 +5,10 @@
  * - resets: each MQTT packet crossing the proxy (either way) is, with
  *   probability `resetPerPacket`, the one where the connection dies: a random
  *   prefix of it (often mid-frame, sometimes nothing) still goes through, then
- *   both sides get a TCP RST;
+ *   nothing more in that direction, and `resetGraceMs` later both sides get a
+ *   TCP RST. Until then the other direction still flows, so what the peer
+ *   answered to the prefix can arrive, as on a link that dies at a moment in
+ *   time rather than at a packet;
  * - 1-byte writes: a share of the chunks go out one byte per write;
  * - merged writes: a share of the chunks are held and sent as one write with
  *   what follows them within `mergeMs`;
@@ -34,6 +37,8 @@ export interface FaultPlan {
   /** Share of chunks delayed by up to delayMs. */
   delay: number;
   delayMs: number;
+  /** Time from the end of a reset's cut prefix to the RST, ms (default 2). */
+  resetGraceMs?: number;
 }
 
 /** No faults: a plain forwarder. */
@@ -266,8 +271,8 @@ export function startFaultProxy(targetPort: number, plan: FaultPlan, seed: numbe
         }
         const head = d.queue.shift()!;
         if (head.data === null) {
-          // Let the cut prefix reach the peer before the RST does.
-          await sleep(2);
+          // Let the cut prefix reach the peer, and its answers come back, before the RST.
+          await sleep(proxy.plan.resetGraceMs ?? 2);
           kill(c);
           return;
         }
@@ -343,8 +348,8 @@ export function startFaultProxy(targetPort: number, plan: FaultPlan, seed: numbe
     else {
       if (cutAt > chunkStart) enqueue(d, chunk.subarray(0, cutAt - chunkStart));
       enqueue(d, null);
-      c.client.pause();
-      c.upstream.pause();
+      // Nothing more in this direction; the other one flows until the RST.
+      (dirIndex === UP ? c.client : c.upstream).pause();
     }
     void pump(c, d);
   }

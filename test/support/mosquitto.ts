@@ -25,6 +25,12 @@ export interface MosquittoOptions {
    * (40 ms on Linux), which stalls any client that keeps a bounded window.
    */
   noDelay?: boolean;
+  /**
+   * With persistence: save after every change (default true), or only every
+   * second (false), as a broker tuned for throughput would; a SIGKILL then
+   * loses what changed since the last save.
+   */
+  saveOnChanges?: boolean;
 }
 
 export interface Mosquitto {
@@ -133,8 +139,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     conf.push(`password_file ${file}`);
   }
   if (opts.persistence) {
-    // Saved after every change, so a SIGKILL loses nothing the broker acknowledged.
-    conf.push("persistence true", `persistence_location ${dir}/`, "autosave_interval 1", "autosave_on_changes true");
+    // By default saved after every change, so a SIGKILL loses little the broker acknowledged.
+    conf.push("persistence true", `persistence_location ${dir}/`, "autosave_interval 1", `autosave_on_changes ${opts.saveOnChanges === false ? "false" : "true"}`);
   }
   let caPem: string | undefined;
   if (tlsPort) {
