@@ -69,16 +69,15 @@ export function runFuzz(o: FuzzOptions, progress: (line: string) => void): FuzzR
   const exceptions = { decode: 0, framer: 0, client: 0 };
   const failures: FuzzFailure[] = [];
   let framerPackets = 0;
-  const framer = createFramer(
-    256,
-    (buf, start, length) => {
+  const framer = createFramer(256, {
+    onPacket: (buf, start, length) => {
       framerPackets++;
       checkDecode(p, decodePacket(p, buf, start, length), start, start + length);
     },
-    (buf, start, kept) => {
+    onOversize: (buf, start, kept) => {
       decodePacket(p, buf, start, kept);
     },
-  );
+  });
   const target = createClientTarget(random);
   const fail = (frame: number, stage: FuzzFailure["stage"], e: unknown, bytes: Uint8Array) => {
     exceptions[stage]++;

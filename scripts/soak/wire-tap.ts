@@ -26,7 +26,9 @@ export function tapNet(inner: Net, listener: TapListener): Net {
       inParser.on("error", () => undefined);
       outParser.on("error", () => undefined);
       const socket = inner.connect(target, {
-        ...handlers,
+        onConnect: () => handlers.onConnect(),
+        onError: (code) => handlers.onError(code),
+        onClose: () => handlers.onClose(),
         onData(chunk) {
           inParser.parse(typeof chunk === "string" ? Buffer.from(chunk, "latin1") : Buffer.from(chunk));
           handlers.onData(chunk);
