@@ -10,7 +10,7 @@ import { createFramer, framerPush, framerReset } from "../firmware/mqtt/framer";
 import { createPacket } from "../firmware/mqtt/packet";
 import { guardedBytes } from "./support/guarded";
 import { createRandom, runSeed } from "./support/prng";
-import { checkDecode, makeFrame } from "./support/fuzz-frames";
+import { checkDecode, makeFrame, pushInChunks } from "./support/fuzz-frames";
 
 const FRAMES = Number(process.env.FABMQTT_FUZZ_FRAMES || 100000);
 
@@ -63,14 +63,7 @@ describe(`codec fuzzing (${FRAMES} frames)`, () => {
         // A frame whose length field was mutated swallows what follows, as on a real
         // stream; a new connection (reset) most of the time keeps frames meaningful.
         if (random() < 0.9) framerReset(framer);
-        const bytes = makeFrame(random);
-        let at = 0;
-        while (at < bytes.length) {
-          const size = 1 + Math.floor(random() * 40);
-          const chunk = bytes.subarray(at, at + size);
-          if (framerPush(framer, random() < 0.5 ? chunk : String.fromCharCode(...chunk)) < 0) framerReset(framer);
-          at += size;
-        }
+        pushInChunks(framer, makeFrame(random), random);
         assert.equal(framer.buf, buffer);
       }
     } catch (e) {

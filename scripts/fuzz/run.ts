@@ -8,7 +8,7 @@
 import { decodePacket } from "../../firmware/mqtt/decode";
 import { createFramer, framerPush, framerReset } from "../../firmware/mqtt/framer";
 import { createPacket } from "../../firmware/mqtt/packet";
-import { checkDecode, makeFrame } from "../../test/support/fuzz-frames";
+import { checkDecode, makeFrame, pushInChunks } from "../../test/support/fuzz-frames";
 import { guardedBytes } from "../../test/support/guarded";
 import { heapAfterGc } from "../../test/support/heap";
 import { createRandom } from "../../test/support/prng";
@@ -106,13 +106,7 @@ export function runFuzz(o: FuzzOptions, progress: (line: string) => void): FuzzR
     // 2. The framer, in random chunks; a new stream most of the time (a mutated length swallows what follows).
     try {
       if (random() < 0.9) framerReset(framer);
-      let at = 0;
-      while (at < bytes.length) {
-        const size = 1 + Math.floor(random() * 40);
-        const chunk = bytes.subarray(at, at + size);
-        if (framerPush(framer, random() < 0.5 ? chunk : String.fromCharCode(...chunk)) < 0) framerReset(framer);
-        at += size;
-      }
+      pushInChunks(framer, bytes, random);
     } catch (e) {
       fail(frame, "framer", e, bytes);
     }

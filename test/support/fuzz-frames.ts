@@ -7,6 +7,7 @@
 import { strict as assert } from "node:assert";
 import * as C from "../../firmware/mqtt/constants";
 import type { createPacket } from "../../firmware/mqtt/packet";
+import { framerPush, framerReset, type Framer } from "../../firmware/mqtt/framer";
 import { VECTORS } from "./vectors";
 
 const SMALL = VECTORS.filter((v) => v.bytes.length < 400).map((v) => Uint8Array.from(v.bytes));
@@ -48,4 +49,19 @@ export function checkDecode(p: ReturnType<typeof createPacket>, code: number, st
     assert.equal(p.payloadStart + p.payloadLength, end);
   }
   if (p.type === C.SUBACK) assert.equal(p.codesStart + p.codesCount, end);
+}
+
+/**
+ * Pushes `bytes` through the framer in random chunks of 1 to 40 bytes, as
+ * Uint8Array or as an 8-bit String at random; a framer that fails is reset
+ * (a new connection) and the rest goes on. Throws only what the framer throws.
+ */
+export function pushInChunks(framer: Framer, bytes: Uint8Array, random: () => number): void {
+  let at = 0;
+  while (at < bytes.length) {
+    const size = 1 + Math.floor(random() * 40);
+    const chunk = bytes.subarray(at, at + size);
+    if (framerPush(framer, random() < 0.5 ? chunk : String.fromCharCode(...chunk)) < 0) framerReset(framer);
+    at += size;
+  }
 }
