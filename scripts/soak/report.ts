@@ -46,7 +46,7 @@ export function soakTable(r: SoakResult): string {
     `| mosquitto SIGKILLs (persistence on) | ${r.kills} at ${r.killTimesMs.map((t) => `${(t / 1000).toFixed(1)} s`).join(", ") || "-"}; broker-side losses acknowledged at most ${r.verdict.brokerLossWindowMs.toFixed(0)} ms before the kill |`,
     `| client heap (heapUsed${r.heapAfterGc ? " after GC" : ", no forced GC"}; sender and receiver in one process) | ${mb(r.heapStart)} at start, ${mb(r.heapEnd)} at end; outbox peak ${r.outboxPeak} of 128 |`,
     `| receiver | persistent session, keeps ${n(r.options.inboundQos2)} inbound QoS 2 ids |`,
-    `| mosquitto limits (none can drop a message) | ${r.broker.join(", ")} |`,
+    `| mosquitto settings (0 = no limit: no queue limit can drop a message) | ${r.broker.join(", ")} |`,
     `| duration | ${(r.durationMs / 1000).toFixed(1)} s, of which ${(r.drainMs / 1000).toFixed(1)} s for the receiver to catch up once the faults stopped |`,
     `| result | ${r.verdict.passed ? "PASS" : "FAIL"} |`,
   ];

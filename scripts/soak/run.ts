@@ -80,11 +80,11 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   const now = () => performance.now() - t0;
   const random = createRandom(o.seed ^ 0x5eed);
   const plan: FaultPlan = { resetPerPacket: 1 / o.resetEveryPackets, byteWrites: 0.02, merge: 0.05, mergeMs: 5, delay: 0.05, delayMs: 20, resetGraceMs: 10 };
-  // Limits that cannot drop anything: no queue count or byte limit, and no in-flight
-  // limit (0 = none each). With max_inflight_messages 20, mosquitto 2.0.11 under this
-  // load closes the sender's connection ("Bad socket read/write ... Unknown error") and
-  // loses QoS 1 messages it had already acknowledged.
-  const broker = await startMosquitto({ persistence: true, saveOnChanges: o.saveOnChanges, maxQueued: 0, maxInflight: 0, noDelay: true });
+  // Limits that cannot drop anything: no queue count or byte limit, and by default no
+  // in-flight limit (0 = none each). With max_inflight_messages 20 (--broker-inflight 20),
+  // mosquitto 2.0.11 under this load closes the sender's connection ("Bad socket
+  // read/write ... Unknown error") and loses QoS 1 messages it had already acknowledged.
+  const broker = await startMosquitto({ persistence: true, saveOnChanges: o.saveOnChanges, maxQueued: 0, maxInflight: o.brokerInflight, noDelay: true });
   const conf = fs.readFileSync(path.join(broker.dir, "mosquitto.conf"), "utf8").split("\n");
   const brokerLimits = conf.filter((l) => BROKER_LIMIT_KEYS.includes(l.split(" ")[0]));
   if (!brokerLimits.some((l) => l.startsWith("max_queued_bytes"))) brokerLimits.push("max_queued_bytes 0 (mosquitto's default: no limit)");
