@@ -12,7 +12,7 @@ function codes(table: Record<string, number>): string {
   return entries.length ? entries.map(([code, k]) => `${errorName(Number(code))} ${n(k)}`).join(", ") : "none";
 }
 
-/** The soak's tables as Markdown lines. */
+/** The soak's tables as Markdown lines. Never fails. */
 export function soakTable(r: SoakResult): string {
   const { qos1, qos2 } = r.verdict;
   const row = (label: string, f: (q: QosFigures) => string | number) => `| ${label} | ${f(qos1)} | ${f(qos2)} |`;
@@ -55,7 +55,7 @@ export function soakTable(r: SoakResult): string {
   return lines.join("\n");
 }
 
-/** The run as one JSON line. */
+/** The run as one JSON line. Never fails. */
 export function soakJson(r: SoakResult): string {
   return JSON.stringify({ seed: r.options.seed, passed: r.verdict.passed, ...r, options: r.options });
 }
