@@ -19,7 +19,7 @@ const SAMPLES = Number(args.includes("--samples") ? args[args.indexOf("--samples
 const BLOCK = 100;
 const PAYLOAD = "x".repeat(64);
 
-export interface LatencyFigures {
+interface LatencyFigures {
   samples: number;
   p50: number;
   p90: number;

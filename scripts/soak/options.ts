@@ -5,7 +5,8 @@
  * message count directly, `--save-on-changes` for a mosquitto that saves its
  * state after every change instead of once a second, `--inbound-qos2 N`
  * for the receiver's table of inbound QoS 2 ids (256 by default; the client's
- * own default is 32), and `--trace FILE` to write every packet on both
+ * own default is 32), `--broker-inflight N` for mosquitto's
+ * max_inflight_messages (0, no limit, by default), and `--trace FILE` to write every packet on both
  * clients' wires to FILE (and mosquitto's log to FILE.mosquitto.log).
  */
 
@@ -30,6 +31,8 @@ export interface SoakOptions {
    * slowly than resets arrive).
    */
   saveOnChanges: boolean;
+  /** mosquitto's max_inflight_messages (0: no limit). */
+  brokerInflight: number;
   /** The receiver's `inboundQos2` option: inbound QoS 2 ids it keeps. */
   inboundQos2: number;
   /** Where to write the wire trace, or null. */
@@ -50,6 +53,7 @@ export function parseSoakOptions(argv: string[]): SoakOptions {
   let perQos: number | undefined;
   let saveOnChanges = false;
   let inboundQos2 = 256;
+  let brokerInflight = 0;
   let trace: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -60,14 +64,15 @@ export function parseSoakOptions(argv: string[]): SoakOptions {
     else if (a === "--trace") {
       trace = argv[++i];
       if (!trace) throw new Error("--trace needs a file name");
-    } else if (a === "--seed" || a === "--per-qos" || a === "--inbound-qos2") {
+    } else if (a === "--seed" || a === "--per-qos" || a === "--inbound-qos2" || a === "--broker-inflight") {
       const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < (a === "--seed" ? 0 : 1)) throw new Error(`${a} needs a whole number, got ${argv[i]}`);
+      if (!Number.isInteger(v) || v < (a === "--seed" || a === "--broker-inflight" ? 0 : 1)) throw new Error(`${a} needs a whole number, got ${argv[i]}`);
       if (a === "--seed") seed = v >>> 0;
       else if (a === "--per-qos") perQos = v;
-      else inboundQos2 = v;
-    } else throw new Error(`unknown argument ${a}; usage: npm run soak -- [--short|--long] [--seed S] [--per-qos N] [--save-on-changes] [--inbound-qos2 N] [--trace FILE] [--json]`);
+      else if (a === "--inbound-qos2") inboundQos2 = v;
+      else brokerInflight = v;
+    } else throw new Error(`unknown argument ${a}; usage: npm run soak -- [--short|--long] [--seed S] [--per-qos N] [--save-on-changes] [--inbound-qos2 N] [--broker-inflight N] [--trace FILE] [--json]`);
   }
   const p = PROFILES[profile];
-  return { profile, perQos: perQos ?? p.perQos, resetEveryPackets: 200, kills: p.kills, seed, json, deadlineMs: p.deadlineMs, quietMs: 15000, saveOnChanges, inboundQos2, trace };
+  return { profile, perQos: perQos ?? p.perQos, resetEveryPackets: 200, kills: p.kills, seed, json, deadlineMs: p.deadlineMs, quietMs: 15000, saveOnChanges, inboundQos2, brokerInflight, trace };
 }

@@ -5,7 +5,7 @@
  * chunks.
  */
 
-/** The message's name, `<qos>:<n>`. */
+/** The message's name, `<qos>:<n>`. Never fails. */
 export function messageKey(qos: number, n: number): string {
   return `${qos}:${n}`;
 }
@@ -17,7 +17,7 @@ function filler(qos: number, n: number): string {
   return s;
 }
 
-/** The payload of message n at `qos`. */
+/** The payload of message n at `qos`. Never fails. */
 export function makePayload(qos: number, n: number): string {
   return `${messageKey(qos, n)}:${filler(qos, n)}`;
 }

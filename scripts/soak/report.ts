@@ -12,7 +12,7 @@ function codes(table: Record<string, number>): string {
   return entries.length ? entries.map(([code, k]) => `${errorName(Number(code))} ${n(k)}`).join(", ") : "none";
 }
 
-/** The soak's tables as Markdown lines. */
+/** The soak's tables as Markdown lines. Never fails. */
 export function soakTable(r: SoakResult): string {
   const { qos1, qos2 } = r.verdict;
   const row = (label: string, f: (q: QosFigures) => string | number) => `| ${label} | ${f(qos1)} | ${f(qos2)} |`;
@@ -46,7 +46,7 @@ export function soakTable(r: SoakResult): string {
     `| mosquitto SIGKILLs (persistence on) | ${r.kills} at ${r.killTimesMs.map((t) => `${(t / 1000).toFixed(1)} s`).join(", ") || "-"}; broker-side losses acknowledged at most ${r.verdict.brokerLossWindowMs.toFixed(0)} ms before the kill |`,
     `| client heap (heapUsed${r.heapAfterGc ? " after GC" : ", no forced GC"}; sender and receiver in one process) | ${mb(r.heapStart)} at start, ${mb(r.heapEnd)} at end; outbox peak ${r.outboxPeak} of 128 |`,
     `| receiver | persistent session, keeps ${n(r.options.inboundQos2)} inbound QoS 2 ids |`,
-    `| mosquitto limits (none can drop a message) | ${r.broker.join(", ")} |`,
+    `| mosquitto settings (0 = no limit: no queue limit can drop a message) | ${r.broker.join(", ")} |`,
     `| duration | ${(r.durationMs / 1000).toFixed(1)} s, of which ${(r.drainMs / 1000).toFixed(1)} s for the receiver to catch up once the faults stopped |`,
     `| result | ${r.verdict.passed ? "PASS" : "FAIL"} |`,
   ];
@@ -55,7 +55,7 @@ export function soakTable(r: SoakResult): string {
   return lines.join("\n");
 }
 
-/** The run as one JSON line. */
+/** The run as one JSON line. Never fails. */
 export function soakJson(r: SoakResult): string {
   return JSON.stringify({ seed: r.options.seed, passed: r.verdict.passed, ...r, options: r.options });
 }

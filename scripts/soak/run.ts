@@ -15,23 +15,13 @@ import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../
 import { startMosquitto } from "../../test/support/mosquitto";
 import { heapAfterGc } from "../../test/support/heap";
 import { createRandom } from "../../test/support/prng";
+import { createBacklog } from "./backlog";
 import { createLedger, receiverTap, recordDelivery, senderTap } from "./ledger";
 import type { SoakOptions } from "./options";
 import { makePayload } from "./payload";
 import { judge, type Verdict } from "./verdict";
 import { createTrace } from "./trace";
 import { tapNet } from "./wire-tap";
-
-/**
- * The sender waits while more than this many messages the broker acknowledged
- * since the last SIGKILL have not reached the receiver. mosquitto 2.0 sends a
- * reconnecting client its whole queue at once, past max_inflight_messages;
- * with a reset every ~200 packets, a backlog of thousands would mean bursts
- * that never finish, and a soak that measures that instead of the clients.
- */
-const MAX_BACKLOG = 40;
-/** A message missing for longer than this leaves the backlog (it may be lost; the verdict says whose loss). */
-const BACKLOG_MS = 3000;
 
 /** Mosquitto settings that decide whether the broker itself may drop or forget messages. */
 const BROKER_LIMIT_KEYS = ["max_queued_messages", "max_queued_bytes", "max_inflight_messages", "persistence", "autosave_interval", "autosave_on_changes", "set_tcp_nodelay"];
@@ -80,11 +70,11 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   const now = () => performance.now() - t0;
   const random = createRandom(o.seed ^ 0x5eed);
   const plan: FaultPlan = { resetPerPacket: 1 / o.resetEveryPackets, byteWrites: 0.02, merge: 0.05, mergeMs: 5, delay: 0.05, delayMs: 20, resetGraceMs: 10 };
-  // Limits that cannot drop anything: no queue count or byte limit, and no in-flight
-  // limit (0 = none each). With max_inflight_messages 20, mosquitto 2.0.11 under this
-  // load closes the sender's connection ("Bad socket read/write ... Unknown error") and
-  // loses QoS 1 messages it had already acknowledged.
-  const broker = await startMosquitto({ persistence: true, saveOnChanges: o.saveOnChanges, maxQueued: 0, maxInflight: 0, noDelay: true });
+  // Limits that cannot drop anything: no queue count or byte limit, and by default no
+  // in-flight limit (0 = none each). With max_inflight_messages 20 (--broker-inflight 20),
+  // mosquitto 2.0.11 under this load closes the sender's connection ("Bad socket
+  // read/write ... Unknown error") and loses QoS 1 messages it had already acknowledged.
+  const broker = await startMosquitto({ persistence: true, saveOnChanges: o.saveOnChanges, maxQueued: 0, maxInflight: o.brokerInflight, noDelay: true });
   const conf = fs.readFileSync(path.join(broker.dir, "mosquitto.conf"), "utf8").split("\n");
   const brokerLimits = conf.filter((l) => BROKER_LIMIT_KEYS.includes(l.split(" ")[0]));
   if (!brokerLimits.some((l) => l.startsWith("max_queued_bytes"))) brokerLimits.push("max_queued_bytes 0 (mosquitto's default: no limit)");
@@ -97,14 +87,7 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   const base = `soak/${o.seed}`;
   const markers = new Set<number>();
   let lastDeliveryAt = 0;
-  // The backlog: messages the broker acknowledged in the last BACKLOG_MS, since the last SIGKILL, that have not reached the receiver yet (key -> when acknowledged).
-  const backlog = new Map<string, number>();
-  const pruneBacklog = () => {
-    for (const [key, at] of backlog) {
-      if (now() - at < BACKLOG_MS) break;
-      backlog.delete(key);
-    }
-  };
+  const backlog = createBacklog();
   const common = { keepalive: 5, backoffBaseMs: 50, backoffMaxMs: 200, connectTimeoutMs: 3000, stableMs: 2000, cleanSession: false, random };
 
   const receiver: LiveClient = startLiveClient(proxy.port, {
@@ -127,7 +110,7 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
       if (payload === "end") markers.add(m.qos);
       else {
         const first = recordDelivery(ledger, payload, m.qos, m.packetId, m.dup, lastDeliveryAt);
-        if (first !== null) backlog.delete(first);
+        if (first !== null) backlog.delivered(first);
       }
     },
   });
@@ -136,7 +119,7 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   const sender: LiveClient = startLiveClient(proxy.port, {
     ...common,
     clientId: `soak-tx-${o.seed}`,
-    net: tapNet(createNodeNet(), trace.listener("tx", senderTap(ledger, now, (key) => ledger.deliveries.has(key) || backlog.set(key, now())))),
+    net: tapNet(createNodeNet(), trace.listener("tx", senderTap(ledger, now, (key) => ledger.deliveries.has(key) || backlog.acked(key, now())))),
     queueSize: 128,
     inflightWindow: 32,
     onConnect: (sp) => {
@@ -162,8 +145,7 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   let next = 0;
   let outboxPeak = 0;
   const pump = () => {
-    pruneBacklog();
-    while (next < total && backlog.size < MAX_BACKLOG) {
+    while (next < total && backlog.hasRoom(now())) {
       const qos = next % 2 === 0 ? 1 : 2;
       const n = next >> 1;
       const seq = sender.client.publish(`${base}/${qos}`, makePayload(qos, n), qos, false);
