@@ -379,6 +379,61 @@ describe("client: inbound", () => {
     assert.deepEqual(second.packets("pubrec").map((p) => p.messageId), [3]);
   });
 
+  it("takes ids the broker forgot (no PUBREL, no resend, long after a resumed session) as released when messages wait for room", () => {
+    const rig = createRig({ inboundQos2: 2, cleanSession: false }).connect();
+    const pub = (id: number, text: string, dup = false) => ({ cmd: "publish", topic: "q2", payload: Buffer.from(text), qos: 2, messageId: id, dup });
+    rig.net.last.send(pub(1, "one"));
+    rig.net.last.send(pub(2, "two"));
+    rig.run();
+    assert.deepEqual(rig.messages.map((m) => m.payload), ["one", "two"]);
+    // The broker dies before it saved our PUBRECs: back from an older save it knows neither id.
+    rig.net.last.reset();
+    rig.broker.script.sessionPresent = true;
+    rig.advance(2000);
+    const again = rig.net.last;
+    again.send(pub(5, "five"));
+    rig.run();
+    assert.deepEqual(rig.messages.map((m) => m.payload), ["one", "two"], "refused: both ids may still get PUBREL");
+    assert.deepEqual(again.packets("pubrec").map((p) => p.messageId), []);
+    rig.advance(21000); // twice the keepalive (10 s) since the CONNACK, and nothing said of 1 and 2
+    assert.equal(rig.client.state(), ST_CONNECTED, "reconnected to have 5 again");
+    assert.ok(rig.events.includes(`disconnect:${E.E_INBOUND_QOS2_FULL}`));
+    const third = rig.net.last;
+    assert.notEqual(third, again);
+    third.send(pub(5, "five", true));
+    rig.run();
+    assert.deepEqual(rig.messages.map((m) => m.payload), ["one", "two", "five"], "now it has room");
+    assert.deepEqual(third.packets("pubrec").map((p) => p.messageId), [5]);
+    // 5 took the place of 1 (the oldest); 2 is still known, as released: a late DUP resend of it is acknowledged, not delivered.
+    third.send(pub(2, "two", true));
+    rig.run();
+    assert.equal(rig.messages.length, 3);
+  });
+
+  it("keeps an id the broker resends after a resumed session, and its PUBREL still completes it", () => {
+    const rig = createRig({ inboundQos2: 2, cleanSession: false }).connect();
+    const pub = (id: number, text: string, dup = false) => ({ cmd: "publish", topic: "q2", payload: Buffer.from(text), qos: 2, messageId: id, dup });
+    rig.net.last.send(pub(1, "one"));
+    rig.net.last.send(pub(2, "two"));
+    rig.run();
+    rig.net.last.reset();
+    rig.broker.script.sessionPresent = true;
+    rig.advance(2000);
+    const again = rig.net.last;
+    again.send(pub(1, "one", true)); // mentioned: the broker still has it
+    again.send(pub(6, "six")); // table full: refused for now
+    rig.run();
+    rig.advance(21000); // 2 was never mentioned: it gives way (1 still awaits its PUBREL); the broker sends 6 again
+    const third = rig.net.last;
+    third.send(pub(1, "one", true));
+    third.send(pub(6, "six", true));
+    rig.run();
+    assert.deepEqual(rig.messages.map((m) => m.payload), ["one", "two", "six"], "1 is not delivered again");
+    third.send({ cmd: "pubrel", messageId: 1 });
+    rig.run();
+    assert.deepEqual(third.packets("pubcomp").map((p) => p.messageId), [1]);
+  });
+
   it("handles nothing that follows a failure in the same chunk", () => {
     const rig = createRig().connect();
     rig.client.subscribe("t", 0);

@@ -9,7 +9,7 @@ import { readText, writeText } from "../mqtt/utf8";
 import { elapsed } from "../time";
 import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
-import { createInboundQos2, hashBytes, inboundAdd, inboundFind, type InboundQos2 } from "./inbound-qos2";
+import { createInboundQos2, hashBytes, I_AWAITING, I_RELEASED, I_UNCONFIRMED, inboundAdd, inboundFind, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
 import { loadSession, saveSession } from "./persist";
 import * as S from "./subscriptions";
@@ -352,6 +352,21 @@ class MqttClient implements Client {
     const st = this.state_;
     const ka = this.kaMs_;
     if (this.dirty_ && (this.held_ > 0 || now - this.savedAt_ >= ((this.persist_ as { intervalMs?: number }).intervalMs || 5000))) this.save_();
+    if (this.refused_ && st === ST_CONNECTED && now - this.connectedAt_ >= Math.max(2 * ka, 10000)) {
+      // Messages wait for room, and the connection has been up long enough for the
+      // broker to have resent what it had in flight [MQTT-4.4.0-1]: ids carried over
+      // the reconnect that it never mentioned (no PUBREL, no resend) are ones it
+      // forgot (killed before it saved). They become released (still known for
+      // the resend rule); with none left awaiting PUBREL, reconnect for the rest.
+      const inb = this.inb_;
+      for (let i = 0; i < inb.ids.length; i++) {
+        if (inb.released[i] === I_UNCONFIRMED) {
+          inb.released[i] = I_RELEASED;
+          inb.count--;
+        }
+      }
+      if (inb.count === 0) return this.fail_(E.E_INBOUND_QOS2_FULL);
+    }
     if (st === ST_WAITING) {
       if (now - this.reconnectAt_ >= 0) this.open_();
     } else if (st === ST_CONNECTING) {
@@ -600,7 +615,7 @@ class MqttClient implements Client {
       const buf = this.framer_.buf;
       const hash = hashBytes(hashBytes(0, buf, p.topicStart, p.topicLength), buf, p.payloadStart, p.payloadLength);
       const slot = inboundFind(inb, id);
-      if (slot < 0 || inb.hashes[slot] !== hash || (inb.released[slot] && !p.dup)) {
+      if (slot < 0 || inb.hashes[slot] !== hash || (inb.released[slot] === I_RELEASED && !p.dup)) {
         // No room to remember the id until PUBREL: refuse the message (no PUBREC,
         // not delivered); once every id has its PUBREL, reconnect to have it again.
         if (!inboundAdd(inb, id, hash)) {
@@ -610,7 +625,7 @@ class MqttClient implements Client {
         this.deliver_();
         // The id is written before PUBREC: after a power cut the broker's resend is known.
         if (this.persist_) this.save_();
-      }
+      } else if (inb.released[slot] === I_UNCONFIRMED) inb.released[slot] = I_AWAITING; // the broker still has it
       this.send_(encodeAck(this.tx_, 0, C.PUBREC, id), true);
       return;
     }
@@ -643,10 +658,14 @@ class MqttClient implements Client {
         const keep = !this.fields_.cleanSession;
         for (let i = 0; i < inb.ids.length; i++) {
           if (!keep) inb.ids[i] = 0;
-          inb.released[i] = keep && inb.ids[i] !== 0 ? 1 : 0;
+          inb.released[i] = keep && inb.ids[i] !== 0 ? I_RELEASED : I_AWAITING;
         }
         inb.count = 0;
         if (this.persist_) this.dirty_ = true;
+      } else {
+        // Resumed: each id awaiting PUBREL waits for the broker to mention it again.
+        const inb = this.inb_;
+        for (let i = 0; i < inb.ids.length; i++) if (inb.released[i] === I_AWAITING && inb.ids[i] !== 0) inb.released[i] = I_UNCONFIRMED;
       }
       for (let i = 0; i < t.state.length && gen === this.gen_; i++) {
         const st = t.state[i];
@@ -704,8 +723,8 @@ class MqttClient implements Client {
       case C.PUBREL: {
         const inb = this.inb_;
         const slot = inboundFind(inb, p.packetId);
-        if (slot >= 0 && !inb.released[slot]) {
-          inb.released[slot] = 1;
+        if (slot >= 0 && inb.released[slot] !== I_RELEASED) {
+          inb.released[slot] = I_RELEASED;
           inb.count--;
           if (this.persist_) this.dirty_ = true;
         }

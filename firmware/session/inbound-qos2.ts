@@ -13,13 +13,25 @@
  * Anything else is a new message, including an id reused for other content by
  * a broker that lost its state.
  *
+ * A broker killed after the client's PUBREC but before it saved never sends
+ * PUBREL for that id: after a resumed session, ids the broker does not
+ * mention again (no PUBREL, no resend) are I_UNCONFIRMED; when messages were
+ * refused for want of room and the connection has been up for twice the
+ * keepalive (at least 10 s), long after the broker's resends, they are taken
+ * as released (client.ts), so they cannot fill the table for good.
+ *
  * The client applies these rules with inboundFind() (a duplicate check and
  * PUBREL are a look-up and a flag), and records new ids with inboundAdd().
  */
+/** An entry's state: awaiting PUBREL; PUBREL came; awaiting PUBREL, carried over a reconnect and not mentioned by the broker since. */
+export const I_AWAITING = 0;
+export const I_RELEASED = 1;
+export const I_UNCONFIRMED = 2;
+
 export interface InboundQos2 {
   ids: Uint16Array;
   hashes: Int32Array;
-  /** 1 once PUBREL came for the entry. */
+  /** I_AWAITING, I_RELEASED or I_UNCONFIRMED. */
   released: Uint8Array;
   /** When each entry was written (a counter), to find the oldest. */
   ages: Int32Array;
@@ -60,7 +72,7 @@ export function inboundFind(s: InboundQos2, id: number): number {
  */
 export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
   let slot = inboundFind(s, id);
-  if (slot >= 0 && !s.released[slot]) {
+  if (slot >= 0 && s.released[slot] !== I_RELEASED) {
     s.hashes[slot] = hash;
     return true;
   }
@@ -68,7 +80,7 @@ export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
     let oldestReleased = -1;
     for (let i = 0; i < s.ids.length && slot < 0; i++) {
       if (s.ids[i] === 0) slot = i;
-      else if (s.released[i] && (oldestReleased < 0 || s.ages[i] < s.ages[oldestReleased])) oldestReleased = i;
+      else if (s.released[i] === I_RELEASED && (oldestReleased < 0 || s.ages[i] < s.ages[oldestReleased])) oldestReleased = i;
     }
     if (slot < 0) slot = oldestReleased;
     if (slot < 0) return false;
@@ -76,7 +88,7 @@ export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
   s.count++;
   s.ids[slot] = id;
   s.hashes[slot] = hash;
-  s.released[slot] = 0;
+  s.released[slot] = I_AWAITING;
   s.ages[slot] = s.nextAge++;
   return true;
 }

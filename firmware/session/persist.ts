@@ -1,6 +1,6 @@
 import { E_STORAGE_FAILED } from "../errors";
 import { byteText } from "../mqtt/utf8";
-import type { InboundQos2 } from "./inbound-qos2";
+import { I_RELEASED, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
 
 /**
@@ -85,7 +85,7 @@ export function loadSession(text: string, o: O.Outbox, inb: InboundQos2): number
     inb.hashes[k] = entry[1];
     inb.released[k] = entry[2];
     inb.ages[k] = entry[3];
-    if (!entry[2]) inb.count++;
+    if (entry[2] !== I_RELEASED) inb.count++;
     if (entry[3] >= inb.nextAge) inb.nextAge = entry[3] + 1;
   }
   o.nextSeq = s.n;
