@@ -387,12 +387,11 @@ class MqttClient implements Client {
 
   publish(topic: string, payload: Payload, qos: number, retain: boolean): number {
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
+    // Connected, QoS 0 goes out at once: the encoder checks the topic as it copies it.
+    if (qos === 0 && this.state_ === ST_CONNECTED) return this.sendPublish_(topic, payload, 0, retain, false, 0);
     const t = checkTopic(topic, false);
     if (t < 0) return t;
-    if (qos === 0) {
-      if (this.state_ !== ST_CONNECTED) return E.E_OFFLINE_DROPPED;
-      return this.sendPublish_(topic, payload, 0, retain, false, 0);
-    }
+    if (qos === 0) return E.E_OFFLINE_DROPPED;
     const seq = O.outboxAdd(this.out_, topic, typeof payload === "string" ? payload : new Uint8Array(payload), qos, retain);
     if (seq > 0) {
       if (this.persist_) this.dirty_ = true;

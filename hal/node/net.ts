@@ -87,11 +87,16 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
       let failed = false;
       /** close() was called: writes are refused from then on. */
       let ending = false;
-      let corked = false;
-      // Writes made in one turn of the event loop leave in one system call.
-      const uncork = () => {
-        corked = false;
-        if (!sock.destroyed) sock.uncork();
+      // Writes made in one turn of the event loop are copied into one staging
+      // buffer and leave as one socket write (one allocation and one stream
+      // write per turn, not per packet).
+      let staged: Buffer | null = null;
+      let used = 0;
+      const flush = () => {
+        const b = staged;
+        staged = null;
+        if (b && used > 0 && !sock.destroyed) sock.write(b.subarray(0, used));
+        used = 0;
       };
       sock.on(target.tls ? "secureConnect" : "connect", () => {
         if (!closed) handlers.onConnect();
@@ -119,18 +124,26 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
       return {
         write(data: Uint8Array, start: number, end: number): number {
           if (closed || failed || ending || sock.destroyed) return E.E_SOCKET_CLOSED;
-          if (sock.writableLength >= maxQueued) return E.E_SOCKET_QUEUE_FULL;
-          if (!corked) {
-            corked = true;
-            sock.cork();
-            process.nextTick(uncork);
+          if (sock.writableLength + used >= maxQueued) return E.E_SOCKET_QUEUE_FULL;
+          const n = end - start;
+          if (!staged) {
+            staged = Buffer.allocUnsafe(Math.max(16384, n));
+            process.nextTick(flush);
+          } else if (used + n > staged.length) {
+            // Grown, not sent: what waits is bounded by maxQueued like the socket's own queue.
+            const bigger = Buffer.allocUnsafe(Math.max(2 * staged.length, used + n));
+            staged.copy(bigger, 0, 0, used);
+            staged = bigger;
           }
-          sock.write(Buffer.from(data.subarray(start, end)));
+          if (n <= 64) for (let i = 0; i < n; i++) staged[used + i] = data[start + i];
+          else staged.set(data.subarray(start, end), used);
+          used += n;
           return 0;
         },
         close(): void {
           ending = true;
           if (sock.destroyed || closed) return;
+          flush();
           // What was written (a DISCONNECT, say) still leaves; then the socket goes.
           sock.end();
           setTimeout(() => sock.destroy(), 2000).unref();
