@@ -34,3 +34,20 @@ export async function putEspruinoStorage(bin: string, dir: string, name: string,
     if (out.indexOf("PUT-OK") < 0) throw new Error(`writing ${name} at ${off}: ${out.trim().slice(-400)}`);
   }
 }
+
+/** Prints each check as "ok" or "FAIL"; returns the exit code: 0 only when there were checks and all held. */
+export function reportChecks(checks: [string, boolean][]): number {
+  for (const [what, ok] of checks) console.log((ok ? "  ok    " : "  FAIL  ") + what);
+  return checks.length > 0 && checks.every((c) => c[1]) ? 0 : 1;
+}
+
+/** Runs a script's main and exits with its code (1, with the error printed, when it throws). */
+export function runMain(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { BOARDS } from "../boards/index";
 import { toDeviceBoard } from "../boards/device-view";
-import { putEspruinoStorage, runEspruinoOnce } from "./espruino-run";
+import { putEspruinoStorage, reportChecks, runEspruinoOnce, runMain } from "./espruino-run";
 import { freePort } from "../test/support/mosquitto";
 import { startTcpPeer } from "../test/support/tcp-peer";
 
@@ -125,14 +125,7 @@ async function main(): Promise<number> {
     await peer.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  for (const [what, ok] of checks) console.log((ok ? "  ok    " : "  FAIL  ") + what);
-  return checks.length > 0 && checks.every((c) => c[1]) ? 0 : 1;
+  return reportChecks(checks);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -21,7 +21,7 @@ import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { putEspruinoStorage, runEspruinoOnce } from "./espruino-run";
+import { putEspruinoStorage, reportChecks, runEspruinoOnce, runMain } from "./espruino-run";
 import { startMosquitto } from "../test/support/mosquitto";
 import { startLiveClient, closeLiveClients, waitFor } from "../test/support/live-client";
 
@@ -57,6 +57,17 @@ async function measure(files: [string, string][], script: string, ms: number): P
 async function memoryTargets(port: number): Promise<void> {
   const read = (f: string) => fs.readFileSync(path.join(DIST, f), "latin1");
   const rows: [string, string, string][] = [];
+  /** The ESP8266 bundle with `config`, loaded and started; `body` runs with `dev`, the started device. */
+  const measureFirmware = (config: object, body: string, ms: number) =>
+    measure(
+      [["fabmqtt", read("esp8266-nodemcu/fabmqtt.min.js")], ["fabmqtt.json", JSON.stringify(config)]],
+      WIFI_STAND_IN +
+        'mem("before"); var M = require("fabmqtt"); mem("loaded"); var dev = M.start(); mem("started");\n' +
+        'if (typeof dev !== "object") { print("FAILED start " + dev); quit(); } else {\n' +
+        body +
+        "}\n",
+      ms,
+    );
   const delta = (r: { mem: Map<string, number>; tail: string }, from: string, to: string) =>
     r.mem.has(from) && r.mem.has(to) ? String((r.mem.get(to) as number) - (r.mem.get(from) as number)) : "-" + (r.tail ? " (" + r.tail + ")" : "");
   const core = await measure([["fabmqtt-core", read("core/fabmqtt-core.min.js")]], 'mem("before"); var M = require("fabmqtt-core"); mem("loaded"); quit();\n', 20000);
@@ -72,12 +83,9 @@ async function memoryTargets(port: number): Promise<void> {
   rows.push(["library (dist/modules) loaded", delta(lib, "before", "loaded"), "(Espruino's MQTT ~570)"]);
   rows.push(["library connected", delta(lib, "before", "connected"), "(Espruino's MQTT ~790)"]);
   const config = { wifi: { ssid: "lab", password: "pw" }, broker: { host: "127.0.0.1", port, keepalive: 30 }, device: "espr-8266", discovery: "" };
-  const fw = await measure(
-    [["fabmqtt", read("esp8266-nodemcu/fabmqtt.min.js")], ["fabmqtt.json", JSON.stringify(config)]],
-    WIFI_STAND_IN +
-      'mem("before"); var M = require("fabmqtt"); mem("loaded"); var dev = M.start(); mem("started");\n' +
-      "if (typeof dev !== \"object\") { print(\"FAILED start \" + dev); quit(); }\n" +
-      "var n = 0; if (typeof dev === \"object\") var iv = setInterval(function () { if (dev.client.state() !== 3) return; if (n === 0) mem(\"connected\");\n" +
+  const fw = await measureFirmware(
+    config,
+    "var n = 0; var iv = setInterval(function () { if (dev.client.state() !== 3) return; if (n === 0) mem(\"connected\");\n" +
       "  for (var k = 0; k < 10 && n < 5000; k++) { var st = dev.client.stats(); if (st.inFlight + st.queued >= 8) break; if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++; }\n" +
       '  if (n === 100) mem("publishing"); if (n === 2500) mem("after-2500"); if (n >= 5000) { clearInterval(iv); setTimeout(function () { mem("after-5000"); quit(); }, 2000); } }, 5);\n' +
       'setTimeout(function () { print("FAILED: " + n + " published"); quit(); }, 600000);\n',
@@ -97,11 +105,9 @@ async function memoryTargets(port: number): Promise<void> {
     sensors: [{ name: "door", kind: "digital", pin: "D4", period: 60 }],
     actuators: [{ name: "relay", kind: "relay", pin: "D5" }],
   };
-  const ha = await measure(
-    [["fabmqtt", read("esp8266-nodemcu/fabmqtt.min.js")], ["fabmqtt.json", JSON.stringify(withDiscovery)]],
-    WIFI_STAND_IN +
-      'mem("before"); var M = require("fabmqtt"); var dev = M.start(); var peak = 0, on = false;\n' +
-      "if (typeof dev !== \"object\") { print(\"FAILED start \" + dev); quit(); } else\n" +
+  const ha = await measureFirmware(
+    withDiscovery,
+    "var peak = 0, on = false;\n" +
       "setInterval(function () { var u = process.memory().usage; if (dev.client.state() === 3) { if (!on) { on = true; mem(\"connected\"); setTimeout(function () { print(\"MEM peak \" + peak); mem(\"settled\"); quit(); }, 8000); } if (u > peak) peak = u; } }, 5);\n" +
       'setTimeout(function () { print("FAILED to connect"); quit(); }, 30000);\n',
     40000,
@@ -187,14 +193,7 @@ async function main(): Promise<number> {
   console.log("Memory (process.memory(), variables):");
   for (const m of mems.slice(0, 6)) console.log("  " + m.trim());
   if (mems.length > 6) console.log("  " + mems[mems.length - 1].trim() + "  (last)");
-  for (const [what, ok] of checks) console.log((ok ? "  ok    " : "  FAIL  ") + what);
-  return checks.length > 0 && checks.every((c) => c[1]) ? 0 : 1;
+  return reportChecks(checks);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runMain(main);

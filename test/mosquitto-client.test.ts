@@ -10,10 +10,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as E from "../firmware/errors";
-import mqttPacket from "mqtt-packet";
 import { ST_CONNECTED } from "../firmware/session/client";
 import { createNodeNet } from "../hal/node/net";
-import type { Net } from "../hal/types";
+import { tapNet } from "../scripts/soak/wire-tap";
 import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
 import { mosquittoPub, mosquittoSub, startMosquitto } from "./support/mosquitto";
 
@@ -37,35 +36,12 @@ function makeOtherCa(): string {
  * message (by payload) and the ids the broker acknowledged (PUBACK, PUBREC).
  */
 function createTap() {
-  const inner = createNodeNet();
   const idOf = new Map<string, number>();
   const acked: number[] = [];
-  const net: Net = {
-    connect(target, handlers) {
-      const inParser = mqttPacket.parser({ protocolVersion: 4 });
-      const outParser = mqttPacket.parser({ protocolVersion: 4 });
-      inParser.on("packet", (p: any) => (p.cmd === "puback" || p.cmd === "pubrec") && acked.push(p.messageId));
-      outParser.on("packet", (p: any) => p.cmd === "publish" && p.qos > 0 && !idOf.has(String(p.payload)) && idOf.set(String(p.payload), p.messageId));
-      const socket = inner.connect(target, {
-        onConnect: () => handlers.onConnect(),
-        onData: (chunk) => {
-          inParser.parse(Buffer.from(chunk as Uint8Array));
-          handlers.onData(chunk);
-        },
-        onError: (code) => handlers.onError(code),
-        onClose: () => handlers.onClose(),
-      });
-      if (typeof socket === "number") return socket;
-      return {
-        write: (data, start, end) => {
-          const r = socket.write(data, start, end);
-          if (r === 0) outParser.parse(Buffer.from(data.subarray(start, end)));
-          return r;
-        },
-        close: () => socket.close(),
-      };
-    },
-  };
+  const net = tapNet(createNodeNet(), (direction, p) => {
+    if (direction === "in" && (p.cmd === "puback" || p.cmd === "pubrec")) acked.push(p.messageId as number);
+    if (direction === "out" && p.cmd === "publish" && (p.qos as number) > 0 && !idOf.has(String(p.payload))) idOf.set(String(p.payload), p.messageId as number);
+  });
   return { net, idOf, acked };
 }
 

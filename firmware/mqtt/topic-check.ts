@@ -30,11 +30,6 @@ export function checkTopicName(topic: string): number {
   return checkTopic(topic, false) === E_INVALID_TOPIC ? E_INVALID_TOPIC : 0;
 }
 
-/** A topic name's wire length, or E_INVALID_TOPIC / E_INVALID_UTF8. */
-export function topicNameByteLength(topic: string): number {
-  return checkTopic(topic, false);
-}
-
 /** A topic filter's check alone: 0, or E_INVALID_TOPIC. */
 export function checkTopicFilter(filter: string): number {
   return checkTopic(filter, true) === E_INVALID_TOPIC ? E_INVALID_TOPIC : 0;
