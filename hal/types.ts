@@ -6,7 +6,7 @@
  * time.
  */
 
-/** Milliseconds from an arbitrary origin; only differences matter (see firmware/time.ts). */
+/** Milliseconds from an arbitrary origin; only differences matter (the client compares `now - then` with each limit, so a clock that steps back delays a timeout and never fires one early). */
 export interface Clock {
   now(): number;
 }

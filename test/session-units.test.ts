@@ -4,7 +4,6 @@ import { E_QUEUE_FULL } from "../firmware/errors";
 import { backoffDelay } from "../firmware/session/backoff";
 import * as O from "../firmware/session/outbox";
 import { topicMatches } from "../firmware/session/topic";
-import { elapsed } from "../firmware/time";
 
 describe("topicMatches", () => {
   const cases: [string, string, boolean][] = [
@@ -39,13 +38,6 @@ describe("backoffDelay", () => {
     const highs = [0, 1, 2, 3, 4, 5, 10].map((a) => backoffDelay(a, 1000, 16000, 0.999999));
     assert.deepEqual(lows, [500, 1000, 2000, 4000, 8000, 8000, 8000]);
     assert.deepEqual(highs, [999, 1999, 3999, 7999, 15999, 15999, 15999]);
-  });
-});
-
-describe("elapsed", () => {
-  it("never goes negative when the clock steps back", () => {
-    assert.equal(elapsed(100, 250), 150);
-    assert.equal(elapsed(250, 100), 0);
   });
 });
 

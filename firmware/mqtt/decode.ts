@@ -25,9 +25,10 @@ import { checkUtf8 } from "./utf8";
  * bytes are there, so an oversized PUBLISH that the framer skipped can still be
  * acknowledged (see framer.ts).
  *
- * decodePacket() holds every body's rules in one function (on Espruino each
- * function costs JS variables while the bundle is loaded); the per-type
- * decoders check the type and hand over to it.
+ * decodePacket() holds the fixed header's and every body's rules in one
+ * function (on Espruino each function costs JS variables while the bundle is
+ * loaded); the per-type decoders are thin wrappers over it, left out of a
+ * bundle that does not call them.
  */
 
 /**
@@ -36,27 +37,7 @@ import { checkUtf8 } from "./utf8";
  * E_UNKNOWN_TYPE. Does not compare the declared length with `length`.
  */
 export function decodeFixedHeader(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  if (length < 1) return E_TRUNCATED;
-  const first = buf[start];
-  const type = first >> 4;
-  if (type === 0 || type === 15) return E_UNKNOWN_TYPE;
-  let value = 0;
-  let mult = 1;
-  let i = 1;
-  for (;;) {
-    if (i > 4) return E_BAD_REMAINING_LENGTH;
-    if (i >= length) return E_TRUNCATED;
-    const b = buf[start + i];
-    value += (b & 0x7f) * mult;
-    mult *= 128;
-    i++;
-    if ((b & 0x80) === 0) break;
-  }
-  p.type = type;
-  p.flags = first & 0x0f;
-  p.remainingLength = value;
-  p.bodyStart = start + i;
-  return 0;
+  return decodePacket(p, buf, start, length, HEADER_ONLY);
 }
 
 /**
@@ -88,10 +69,7 @@ export function decodePublish(p: Packet, buf: Uint8Array, start: number, length:
  * any other type; or the PUBLISH header's own error (E_INVALID_QOS, ...).
  */
 export function decodeOversizedPublish(p: Packet, buf: Uint8Array, start: number, kept: number): number {
-  p.payloadStart = 0;
-  const r = decodeAck(p, buf, start, kept, C.PUBLISH);
-  if (r !== E_TRUNCATED) return r === 0 ? E_PACKET_TOO_LARGE : r;
-  return p.payloadStart > 0 ? E_PACKET_TOO_LARGE : E_TRUNCATED;
+  return decodePacket(p, buf, start, kept, OVERSIZED);
 }
 
 /**
@@ -102,9 +80,7 @@ export function decodeOversizedPublish(p: Packet, buf: Uint8Array, start: number
  * decodes as decodePacket() does.
  */
 export function decodeAck(p: Packet, buf: Uint8Array, start: number, length: number, type: number): number {
-  const r = decodeFixedHeader(p, buf, start, length);
-  if (r < 0) return r;
-  return p.type === type ? decodePacket(p, buf, start, length) : E_UNEXPECTED_TYPE;
+  return decodePacket(p, buf, start, length, type);
 }
 
 /**
@@ -127,17 +103,48 @@ export function decodePingresp(p: Packet, buf: Uint8Array, start: number, length
   return decodeAck(p, buf, start, length, C.PINGRESP);
 }
 
+/** `want` for decodePacket(): the fixed header only (decodeFixedHeader). */
+export const HEADER_ONLY = -1;
+/** `want` for decodePacket(): the kept prefix of an oversized PUBLISH (decodeOversizedPublish). */
+export const OVERSIZED = -2;
+
 /**
  * Any packet a client receives: reads the fixed header and the body for its
  * type, so that `p.type` tells what was filled. Fails as the per-type decoders
  * say, with E_UNKNOWN_TYPE for type 0 or 15 and E_UNEXPECTED_TYPE for a packet
  * only a server receives (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ,
- * DISCONNECT).
+ * DISCONNECT). `want` (optional) narrows it: a packet type that must be the
+ * one found (E_UNEXPECTED_TYPE otherwise), HEADER_ONLY or OVERSIZED.
  */
-export function decodePacket(p: Packet, buf: Uint8Array, start: number, length: number): number {
-  const r = decodeFixedHeader(p, buf, start, length);
-  if (r < 0) return r;
-  const type = p.type;
+export function decodePacket(p: Packet, buf: Uint8Array, start: number, length: number, want?: number): number {
+  if (want === OVERSIZED) {
+    p.payloadStart = 0;
+    const o = decodePacket(p, buf, start, length, C.PUBLISH);
+    if (o !== E_TRUNCATED) return o === 0 ? E_PACKET_TOO_LARGE : o;
+    return p.payloadStart > 0 ? E_PACKET_TOO_LARGE : E_TRUNCATED;
+  }
+  if (length < 1) return E_TRUNCATED;
+  const first = buf[start];
+  const type = first >> 4;
+  if (type === 0 || type === 15) return E_UNKNOWN_TYPE;
+  let value = 0;
+  let mult = 1;
+  let h = 1;
+  for (;;) {
+    if (h > 4) return E_BAD_REMAINING_LENGTH;
+    if (h >= length) return E_TRUNCATED;
+    const b = buf[start + h];
+    value += (b & 0x7f) * mult;
+    mult *= 128;
+    h++;
+    if ((b & 0x80) === 0) break;
+  }
+  p.type = type;
+  p.flags = first & 0x0f;
+  p.remainingLength = value;
+  p.bodyStart = start + h;
+  if (want === HEADER_ONLY) return 0;
+  if (want && want !== type) return E_UNEXPECTED_TYPE;
   const end = start + length;
   const bodyEnd = p.bodyStart + p.remainingLength;
   let i = p.bodyStart;

@@ -38,15 +38,14 @@ export interface ConnectFields {
   willRetain?: boolean;
 }
 
-/** Bytes a payload takes on the wire, or E_INVALID_UTF8 for text with a lone surrogate. */
-export function payloadByteLength(payload: Payload): number {
-  return typeof payload === "string" ? textByteLength(payload) : payload.length;
-}
-
-/** Length-prefixed field (section 1.5.3 / 3.1.3.3): its byte count, or a negative code. */
-function prefixedLength(field: Payload): number {
-  const n = payloadByteLength(field);
-  return n > C.MAX_STRING_BYTES ? E_FIELD_TOO_LONG : n;
+/**
+ * Bytes a payload takes on the wire, or E_INVALID_UTF8 for text with a lone
+ * surrogate; `prefixed` (a length-prefixed field, section 1.5.3 / 3.1.3.3)
+ * also fails with E_FIELD_TOO_LONG over 65,535 bytes.
+ */
+export function payloadByteLength(payload: Payload, prefixed?: boolean): number {
+  const n = typeof payload === "string" ? textByteLength(payload) : payload.length;
+  return prefixed && n > C.MAX_STRING_BYTES ? E_FIELD_TOO_LONG : n;
 }
 
 /**
@@ -93,7 +92,7 @@ function writeField(buf: Uint8Array, off: number, field: Payload | number, prefi
  */
 export function encodeConnect(buf: Uint8Array, off: number, f: ConnectFields): number {
   if (!(f.keepalive >= 0 && f.keepalive <= 65535) || f.keepalive % 1 !== 0) return E_INVALID_ARGUMENT;
-  const idLen = prefixedLength(f.clientId);
+  const idLen = payloadByteLength(f.clientId, true);
   if (idLen < 0) return idLen;
   if (idLen === 0 && !f.cleanSession) return E_INVALID_ARGUMENT;
   let flags = f.cleanSession ? C.CONNECT_FLAG_CLEAN_SESSION : 0;
@@ -107,7 +106,7 @@ export function encodeConnect(buf: Uint8Array, off: number, f: ConnectFields): n
     willTopicLen = checkTopic(f.willTopic as string, false);
     if (willTopicLen < 0) return willTopicLen;
     if (willTopicLen > C.MAX_STRING_BYTES) return E_FIELD_TOO_LONG;
-    willPayloadLen = f.willPayload == null ? 0 : prefixedLength(f.willPayload);
+    willPayloadLen = f.willPayload == null ? 0 : payloadByteLength(f.willPayload, true);
     if (willPayloadLen < 0) return willPayloadLen;
     flags |= C.CONNECT_FLAG_WILL | (qos << 3) | (f.willRetain ? C.CONNECT_FLAG_WILL_RETAIN : 0);
     remaining += 4 + willTopicLen + willPayloadLen;
@@ -115,14 +114,14 @@ export function encodeConnect(buf: Uint8Array, off: number, f: ConnectFields): n
   let userLen = 0;
   let passLen = 0;
   if (f.username != null) {
-    userLen = prefixedLength(f.username);
+    userLen = payloadByteLength(f.username, true);
     if (userLen < 0) return userLen;
     flags |= C.CONNECT_FLAG_USERNAME;
     remaining += 2 + userLen;
   }
   if (f.password != null) {
     if (f.username == null) return E_INVALID_ARGUMENT;
-    passLen = prefixedLength(f.password);
+    passLen = payloadByteLength(f.password, true);
     if (passLen < 0) return passLen;
     flags |= C.CONNECT_FLAG_PASSWORD;
     remaining += 2 + passLen;
@@ -270,7 +269,7 @@ export function encodeSubscription(
     if (checkTopic(filters[i], true) < 0) return E_INVALID_TOPIC;
     const q = qos ? qos[i] : 0;
     if (q !== 0 && q !== 1 && q !== 2) return E_INVALID_QOS;
-    const n = prefixedLength(filters[i]);
+    const n = payloadByteLength(filters[i], true);
     if (n < 0) return n;
     remaining += (qos ? 3 : 2) + n;
   }

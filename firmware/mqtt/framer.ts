@@ -72,21 +72,25 @@ export function createFramer(maxPacketSize: number, sink: FrameSink): Framer {
 
 /** Forgets any partial packet and a failure (a new connection starts clean). Never fails. */
 export function framerReset(f: Framer): void {
-  f.state = ST_TYPE;
-  f.stored = 0;
-  f.consumed = 0;
-  f.total = 0;
-  f.error = 0;
-  f.generation++;
+  framerPush(f, null);
 }
 
 /**
  * Feeds a chunk. Returns 0, or E_UNKNOWN_TYPE / E_BAD_REMAINING_LENGTH when
  * the stream cannot be framed (then every later push returns the same code
- * until framerReset()). When a sink call resets the framer, the rest of the
- * chunk is dropped and 0 is returned.
+ * until framerReset(); `null` as the chunk is that reset). When a sink call
+ * resets the framer, the rest of the chunk is dropped and 0 is returned.
  */
-export function framerPush(f: Framer, chunk: Uint8Array | string): number {
+export function framerPush(f: Framer, chunk: Uint8Array | string | null): number {
+  if (chunk === null) {
+    f.state = ST_TYPE;
+    f.stored = 0;
+    f.consumed = 0;
+    f.total = 0;
+    f.error = 0;
+    f.generation++;
+    return 0;
+  }
   if (f.state === ST_FAILED) return f.error;
   const isText = typeof chunk === "string";
   const text = chunk as string;

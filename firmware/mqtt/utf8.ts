@@ -127,9 +127,13 @@ export function readText(buf: Uint8Array, start: number, len: number): string {
   const end = start + len;
   let s = "";
   let i = start;
-  if (STRINGS_ARE_BYTES) return byteText(buf, start, len);
   while (i < end) {
     const b = buf[i];
+    if (STRINGS_ARE_BYTES) {
+      s += String.fromCharCode(b);
+      i++;
+      continue;
+    }
     let cp = 0xfffd;
     let used = 1;
     if (b < 0x80) cp = b;

@@ -1,15 +1,14 @@
 import * as E from "../errors";
 import * as C from "../mqtt/constants";
-import { decodeOversizedPublish, decodePacket } from "../mqtt/decode";
+import { decodePacket, OVERSIZED } from "../mqtt/decode";
 import { encodeAck, encodeConnect, encodePublish, encodeSubscription, payloadByteLength, type ConnectFields, type Payload } from "../mqtt/encode";
-import { createFramer, framerPush, framerReset, type Framer } from "../mqtt/framer";
+import { createFramer, framerPush, type Framer } from "../mqtt/framer";
 import { createPacket, type Packet } from "../mqtt/packet";
 import { checkTopic } from "../mqtt/topic-check";
 import { readText, writeText } from "../mqtt/utf8";
-import { elapsed } from "../time";
 import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
-import { createInboundQos2, hashBytes, I_AWAITING, I_RELEASED, I_UNCONFIRMED, inboundAdd, inboundFind, type InboundQos2 } from "./inbound-qos2";
+import { createInboundQos2, I_AWAITING, I_RELEASED, I_UNCONFIRMED, inboundSlot, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
 import { loadSession, saveSession } from "./persist";
 import * as S from "./subscriptions";
@@ -370,12 +369,12 @@ class MqttClient implements Client {
     if (st === ST_WAITING) {
       if (now - this.reconnectAt_ >= 0) this.open_();
     } else if (st === ST_CONNECTING) {
-      if (elapsed(this.openedAt_, now) >= this.timing_[0]) this.fail_(E.E_CONNACK_TIMEOUT);
+      if (now - this.openedAt_ >= this.timing_[0]) this.fail_(E.E_CONNACK_TIMEOUT);
     } else if (st === ST_CONNECTED) {
       if (ka > 0) {
-        if (elapsed(this.lastRecv_, now) >= ka * 1.5) return this.fail_(E.E_KEEPALIVE_TIMEOUT);
-        const idle = elapsed(this.lastSent_, now) >= ka * 0.75 || elapsed(this.lastRecv_, now) >= ka * 0.75;
-        if (idle && (this.pingAt_ < 0 || elapsed(this.pingAt_, now) >= ka)) {
+        if (now - this.lastRecv_ >= ka * 1.5) return this.fail_(E.E_KEEPALIVE_TIMEOUT);
+        const idle = now - this.lastSent_ >= ka * 0.75 || now - this.lastRecv_ >= ka * 0.75;
+        if (idle && (this.pingAt_ < 0 || now - this.pingAt_ >= ka)) {
           this.tx_[0] = C.PINGREQ << 4;
           this.tx_[1] = 0;
           if (this.send_(2, true) === 0) this.pingAt_ = now;
@@ -403,13 +402,13 @@ class MqttClient implements Client {
   subscribe(filter: string, qos: number, handler?: S.MessageHandler | null): number {
     if (checkTopic(filter, true) < 0) return E.E_INVALID_TOPIC;
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
-    const slot = S.subscriptionAdd(this.subs_, filter, qos, handler || null);
+    const slot = S.subscriptionSlot(this.subs_, filter, qos, handler || null);
     if (slot >= 0 && this.state_ === ST_CONNECTED) this.sendSub_(slot);
     return slot < 0 ? slot : 0;
   }
 
   unsubscribe(filter: string): number {
-    const slot = S.subscriptionFind(this.subs_, filter);
+    const slot = S.subscriptionSlot(this.subs_, filter, -1, null);
     if (slot < 0) return E.E_INVALID_ARGUMENT;
     this.subs_.state[slot] = S.SUB_LEAVING;
     this.subs_.requestId[slot] = 0;
@@ -488,13 +487,13 @@ class MqttClient implements Client {
   pump_(batch: boolean): void {
     const o = this.out_;
     while (o.unsent > 0 && this.state_ === ST_CONNECTED) {
-      const slot = O.outboxOldest(o, true);
+      const slot = O.outboxFind(o, O.OLDEST_UNSENT);
       this.sendSlot_(slot);
       if (!(o.flags[slot] & O.F_SENT)) return;
     }
     if (batch && o.inFlight > 0 && this.window_ - o.inFlight < this.refill_) return;
     while (this.state_ === ST_CONNECTED && o.inFlight < this.window_) {
-      const slot = O.outboxOldest(o, false);
+      const slot = O.outboxFind(o, O.OLDEST_QUEUED);
       if (slot < 0) return;
       o.id[slot] = this.nextId_();
       o.state[slot] = o.qos[slot] === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC;
@@ -540,8 +539,8 @@ class MqttClient implements Client {
     this.sock_ = null;
     if (s) s.close();
     // Packets after the failure in the same chunk belong to a dead connection.
-    framerReset(this.framer_);
-    if (st === ST_CONNECTED && elapsed(this.connectedAt_, now) >= this.timing_[3]) this.attempt_ = 0;
+    framerPush(this.framer_, null);
+    if (st === ST_CONNECTED && now - this.connectedAt_ >= this.timing_[3]) this.attempt_ = 0;
     this.reconnectAt_ = now + backoffDelay(this.attempt_, this.timing_[1], this.timing_[2], opts.random ? opts.random() : Math.random());
     this.attempt_++;
     this.state_ = ST_WAITING;
@@ -561,7 +560,7 @@ class MqttClient implements Client {
     this.state_ = ST_CONNECTING;
     this.openedAt_ = this.clock_.now();
     this.sockErr_ = 0;
-    framerReset(this.framer_);
+    framerPush(this.framer_, null);
     const gen = ++this.gen_;
     const result = this.o_.net.connect(this.target_, new Link(this, gen));
     if (typeof result === "number") {
@@ -569,67 +568,6 @@ class MqttClient implements Client {
       this.fail_(result);
     } else if (gen === this.gen_) this.sock_ = result;
     else result.close();
-  }
-
-  /** Hands the PUBLISH in the packet record to the filters' handlers, or to the catch-all when none took it. */
-  deliver_(): void {
-    const p = this.pk_;
-    const buf = this.framer_.buf;
-    const m = this.msg_;
-    const t = this.subs_;
-    const n = t.state.length;
-    const topic = readText(buf, p.topicStart, p.topicLength);
-    m.topic = topic;
-    m.payload = new Uint8Array(p.payloadLength);
-    for (let i = 0; i < p.payloadLength; i++) m.payload[i] = buf[p.payloadStart + i];
-    m.qos = p.qos;
-    m.retain = p.retain;
-    m.dup = p.dup;
-    m.packetId = p.packetId;
-    let handled = false;
-    for (let i = 0; i <= n; i++) {
-      const h = i < n ? t.handler[i] : handled ? null : this.o_.onMessage;
-      if (!h) continue;
-      if (i < n) {
-        const st = t.state[i];
-        if ((st !== S.SUB_ACTIVE && st !== S.SUB_PENDING) || !topicMatches(t.filter[i], topic)) continue;
-        handled = true;
-      }
-      try {
-        // The catch-all is called as a method of the options, like every callback.
-        if (i < n) h(m);
-        else (this.o_ as Required<ClientOptions>).onMessage(m);
-      } catch (e) {
-        if (this.o_.onError) this.o_.onError(E.E_HANDLER_FAILED);
-      }
-    }
-  }
-
-  /** An inbound PUBLISH: QoS 1 acknowledged after the handlers, QoS 2 delivered once (inbound-qos2.ts). */
-  onPublish_(): void {
-    const p = this.pk_;
-    const id = p.packetId;
-    if (p.qos === 2) {
-      const inb = this.inb_;
-      const buf = this.framer_.buf;
-      const hash = hashBytes(hashBytes(0, buf, p.topicStart, p.topicLength), buf, p.payloadStart, p.payloadLength);
-      const slot = inboundFind(inb, id);
-      if (slot < 0 || inb.hashes[slot] !== hash || (inb.released[slot] === I_RELEASED && !p.dup)) {
-        // No room to remember the id until PUBREL: refuse the message (no PUBREC,
-        // not delivered); once every id has its PUBREL, reconnect to have it again.
-        if (!inboundAdd(inb, id, hash)) {
-          this.refused_ = true;
-          return;
-        }
-        this.deliver_();
-        // The id is written before PUBREC: after a power cut the broker's resend is known.
-        if (this.persist_) this.save_();
-      } else if (inb.released[slot] === I_UNCONFIRMED) inb.released[slot] = I_AWAITING; // the broker still has it
-      this.send_(encodeAck(this.tx_, 0, C.PUBREC, id), true);
-      return;
-    }
-    this.deliver_();
-    if (p.qos === 1 && this.state_ === ST_CONNECTED) this.send_(encodeAck(this.tx_, 0, C.PUBACK, id), true);
   }
 
   /** The framer's sink: one complete packet from the broker, handled here whatever its type (one method, few variables on Espruino). */
@@ -681,8 +619,64 @@ class MqttClient implements Client {
       return;
     }
     switch (type) {
-      case C.PUBLISH:
-        return this.onPublish_();
+      case C.PUBLISH: {
+        // QoS 1 is acknowledged after the handlers; QoS 2 is delivered once (inbound-qos2.ts).
+        const id = p.packetId;
+        let deliver = true;
+        if (p.qos === 2) {
+          const inb = this.inb_;
+          const end = p.payloadStart + p.payloadLength;
+          let hash = 0;
+          for (let i = p.topicStart; i < end; i++) hash = ((hash << 5) - hash + buf[i]) | 0;
+          const slot = inboundSlot(inb, id);
+          if (slot < 0 || inb.hashes[slot] !== hash || (inb.released[slot] === I_RELEASED && !p.dup)) {
+            // No room to remember the id until PUBREL: refuse the message (no PUBREC,
+            // not delivered); once every id has its PUBREL, reconnect to have it again.
+            if (inboundSlot(inb, id, hash) < 0) {
+              this.refused_ = true;
+              return;
+            }
+          } else {
+            deliver = false;
+            if (inb.released[slot] === I_UNCONFIRMED) inb.released[slot] = I_AWAITING; // the broker still has it
+          }
+        }
+        if (deliver) {
+          // To the filters' handlers, or to the catch-all when none took it.
+          const m = this.msg_;
+          const t = this.subs_;
+          const n = t.state.length;
+          const topic = readText(buf, p.topicStart, p.topicLength);
+          m.topic = topic;
+          m.payload = new Uint8Array(p.payloadLength);
+          for (let i = 0; i < p.payloadLength; i++) m.payload[i] = buf[p.payloadStart + i];
+          m.qos = p.qos;
+          m.retain = p.retain;
+          m.dup = p.dup;
+          m.packetId = id;
+          let handled = false;
+          for (let i = 0; i <= n; i++) {
+            const h = i < n ? t.handler[i] : handled ? null : this.o_.onMessage;
+            if (!h) continue;
+            if (i < n) {
+              const st = t.state[i];
+              if ((st !== S.SUB_ACTIVE && st !== S.SUB_PENDING) || !topicMatches(t.filter[i], topic)) continue;
+              handled = true;
+            }
+            try {
+              // The catch-all is called as a method of the options, like every callback.
+              if (i < n) h(m);
+              else (this.o_ as Required<ClientOptions>).onMessage(m);
+            } catch (e) {
+              if (this.o_.onError) this.o_.onError(E.E_HANDLER_FAILED);
+            }
+          }
+          // A QoS 2 id is written before PUBREC: after a power cut the broker's resend is known.
+          if (p.qos === 2 && this.persist_) this.save_();
+        }
+        if (p.qos > 0 && this.state_ === ST_CONNECTED) this.send_(encodeAck(this.tx_, 0, p.qos === 1 ? C.PUBACK : C.PUBREC, id), true);
+        return;
+      }
       case C.PUBACK:
       case C.PUBREC:
       case C.PUBCOMP: {
@@ -721,7 +715,7 @@ class MqttClient implements Client {
       }
       case C.PUBREL: {
         const inb = this.inb_;
-        const slot = inboundFind(inb, p.packetId);
+        const slot = inboundSlot(inb, p.packetId);
         if (slot >= 0 && inb.released[slot] !== I_RELEASED) {
           inb.released[slot] = I_RELEASED;
           inb.count--;
@@ -768,12 +762,12 @@ class MqttClient implements Client {
   /** The framer's sink: a packet over maxPacketSize (its first bytes in buf), acknowledged, not delivered. */
   onOversize(buf: Uint8Array, start: number, kept: number): void {
     const p = this.pk_;
-    const r = decodeOversizedPublish(p, buf, start, kept);
+    const r = decodePacket(p, buf, start, kept, OVERSIZED);
     if (r !== E.E_PACKET_TOO_LARGE || this.state_ !== ST_CONNECTED) return this.fail_(r === E.E_PACKET_TOO_LARGE ? E.E_PROTOCOL : E.E_PACKET_TOO_LARGE);
     if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
     if (p.qos === 1) this.send_(encodeAck(this.tx_, 0, C.PUBACK, p.packetId), true);
     else if (p.qos === 2) {
-      if (!inboundAdd(this.inb_, p.packetId, 0)) {
+      if (inboundSlot(this.inb_, p.packetId, 0) < 0) {
         this.refused_ = true;
         return;
       }

@@ -52,29 +52,19 @@ export function createInboundQos2(capacity: number): InboundQos2 {
   };
 }
 
-/** A 32-bit hash of bytes [start, start+len) mixed into `seed`. Never fails. */
-export function hashBytes(seed: number, buf: Uint8Array, start: number, len: number): number {
-  let h = seed | 0;
-  for (let i = 0; i < len; i++) h = ((h << 5) - h + buf[start + i]) | 0;
-  return h;
-}
-
-/** The entry for packet id `id` (active or released), or -1. */
-export function inboundFind(s: InboundQos2, id: number): number {
-  for (let i = 0; i < s.ids.length; i++) if (s.ids[i] === id) return i;
-  return -1;
-}
-
 /**
- * Records a new message awaiting PUBREL, in a free entry or over the oldest
- * released one. Returns false when every entry awaits PUBREL (nothing
- * changed then).
+ * The entry for packet id `id` (active or released), or -1. With a `hash` it
+ * records a new message awaiting PUBREL (in the id's own entry, a free one or
+ * over the oldest released one) and returns its entry, or -1 when every entry
+ * awaits PUBREL (nothing changed then).
  */
-export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
-  let slot = inboundFind(s, id);
+export function inboundSlot(s: InboundQos2, id: number, hash?: number): number {
+  let slot = -1;
+  for (let i = 0; i < s.ids.length && slot < 0; i++) if (s.ids[i] === id) slot = i;
+  if (hash === undefined) return slot;
   if (slot >= 0 && s.released[slot] !== I_RELEASED) {
     s.hashes[slot] = hash;
-    return true;
+    return slot;
   }
   if (slot < 0) {
     let oldestReleased = -1;
@@ -83,12 +73,22 @@ export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
       else if (s.released[i] === I_RELEASED && (oldestReleased < 0 || s.ages[i] < s.ages[oldestReleased])) oldestReleased = i;
     }
     if (slot < 0) slot = oldestReleased;
-    if (slot < 0) return false;
+    if (slot < 0) return -1;
   }
   s.count++;
   s.ids[slot] = id;
   s.hashes[slot] = hash;
   s.released[slot] = I_AWAITING;
   s.ages[slot] = s.nextAge++;
-  return true;
+  return slot;
+}
+
+/** The entry for packet id `id` (active or released), or -1. */
+export function inboundFind(s: InboundQos2, id: number): number {
+  return inboundSlot(s, id);
+}
+
+/** Records a new message awaiting PUBREL (see inboundSlot). Returns false when every entry awaits PUBREL. */
+export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
+  return inboundSlot(s, id, hash) >= 0;
 }

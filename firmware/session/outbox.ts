@@ -79,27 +79,34 @@ export function outboxAdd(o: Outbox, topic: string, payload: Payload, qos: numbe
   return E_QUEUE_FULL;
 }
 
-/** The slot in flight with packet id `id`, or -1. */
-export function outboxFind(o: Outbox, id: number): number {
-  const n = o.state.length;
-  for (let i = 0; i < n; i++) if (o.state[i] > SLOT_QUEUED && o.id[i] === id) return i;
-  return -1;
-}
+/** outboxFind()'s `id` for the oldest queued slot. */
+export const OLDEST_QUEUED = 0;
+/** outboxFind()'s `id` for the oldest slot in flight whose packet has not gone out on this connection. */
+export const OLDEST_UNSENT = -1;
 
 /**
- * The oldest queued slot, or with `unsent` the oldest slot in flight whose
- * packet has not gone out on this connection; -1 when there is none.
- * Sequence numbers wrap: order is decided on the difference.
+ * The slot in flight with packet id `id` (1..65535), or the oldest slot that
+ * OLDEST_QUEUED / OLDEST_UNSENT asks for; -1 when there is none. Sequence
+ * numbers wrap: order is decided on the difference.
  */
-export function outboxOldest(o: Outbox, unsent: boolean): number {
+export function outboxFind(o: Outbox, id: number): number {
   let best = -1;
   for (let i = 0; i < o.state.length; i++) {
     const st = o.state[i];
-    if (unsent ? st <= SLOT_QUEUED || o.flags[i] & F_SENT : st !== SLOT_QUEUED) continue;
+    if (id > 0) {
+      if (st > SLOT_QUEUED && o.id[i] === id) return i;
+      continue;
+    }
+    if (id === OLDEST_UNSENT ? st <= SLOT_QUEUED || o.flags[i] & F_SENT : st !== SLOT_QUEUED) continue;
     const d = best < 0 ? -1 : o.seq[i] - o.seq[best];
     if (d < 0 ? d > -0x40000000 : d > 0x40000000) best = i;
   }
   return best;
+}
+
+/** The oldest queued slot, or with `unsent` the oldest unsent slot in flight (see outboxFind); -1 when there is none. */
+export function outboxOldest(o: Outbox, unsent: boolean): number {
+  return outboxFind(o, unsent ? OLDEST_UNSENT : OLDEST_QUEUED);
 }
 
 /** Empties a slot, keeping the counters right. Never fails. */

@@ -52,15 +52,15 @@ export function createSubscriptions(capacity: number): Subscriptions {
   };
 }
 
-/** The slot of `filter` (in any state but free), or -1. */
-export function subscriptionFind(t: Subscriptions, filter: string): number {
-  for (let i = 0; i < t.state.length; i++) if (t.state[i] !== SUB_FREE && t.filter[i] === filter) return i;
-  return -1;
-}
-
-/** Adds a filter (or replaces its QoS and handler), pending; returns its slot, or E_QUEUE_FULL. */
-export function subscriptionAdd(t: Subscriptions, filter: string, qos: number, handler: MessageHandler | null): number {
-  let slot = subscriptionFind(t, filter);
+/**
+ * The slot of `filter` (in any state but free), or -1. With `qos` 0..2 it adds
+ * the filter (or replaces its QoS and handler), pending, and returns its slot,
+ * or E_QUEUE_FULL.
+ */
+export function subscriptionSlot(t: Subscriptions, filter: string, qos: number, handler: MessageHandler | null): number {
+  let slot = -1;
+  for (let i = 0; i < t.state.length && slot < 0; i++) if (t.state[i] !== SUB_FREE && t.filter[i] === filter) slot = i;
+  if (qos < 0) return slot;
   if (slot < 0) for (let i = 0; i < t.state.length && slot < 0; i++) if (t.state[i] === SUB_FREE) slot = i;
   if (slot < 0) return E_QUEUE_FULL;
   t.state[slot] = SUB_PENDING;
@@ -70,4 +70,14 @@ export function subscriptionAdd(t: Subscriptions, filter: string, qos: number, h
   t.handler[slot] = handler;
   t.requestId[slot] = 0;
   return slot;
+}
+
+/** The slot of `filter` (in any state but free), or -1. */
+export function subscriptionFind(t: Subscriptions, filter: string): number {
+  return subscriptionSlot(t, filter, -1, null);
+}
+
+/** Adds a filter (or replaces its QoS and handler), pending; returns its slot, or E_QUEUE_FULL. */
+export function subscriptionAdd(t: Subscriptions, filter: string, qos: number, handler: MessageHandler | null): number {
+  return subscriptionSlot(t, filter, qos, handler);
 }
