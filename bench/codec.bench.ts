@@ -259,15 +259,16 @@ function fabPublishFramer(k: Codec, c: PublishCase, wireLength: number): Run {
   const id = c.packetId;
   const size = payload.length;
   const tally: FramerTally = { delivered: 0, bad: 0 };
-  const onPacket = (b: Uint8Array, start: number, length: number): void => {
+  const onPacket = (b: Uint8Array, start: number, length: number, total: number): void => {
+    if (length < total) {
+      tally.bad++;
+      return;
+    }
     const r = decodePacket(p, b, start, length);
     if (r !== 0 || p.payloadLength !== size || p.packetId !== id) tally.bad++;
     tally.delivered++;
   };
-  const onOversize = (): void => {
-    tally.bad++;
-  };
-  const framer = createFramer(BUF_SIZE, { onPacket: onPacket, onOversize: onOversize });
+  const framer = createFramer(BUF_SIZE, { onPacket: onPacket });
   return function run(n: number): number {
     tally.delivered = 0;
     tally.bad = 0;
@@ -450,12 +451,13 @@ function sanityPublish(k: Codec, c: PublishCase): number {
   // Through the framer, split in two chunks as well as whole.
   const fp = createPacket();
   let got = 0;
-  const framer = createFramer(BUF_SIZE, { onPacket: (b: Uint8Array, s: number, l: number) => {
+  const framer = createFramer(BUF_SIZE, { onPacket: (b: Uint8Array, s: number, l: number, total: number) => {
+    check(l === total, `${c.name}: framer delivered an oversized packet`);
     const fr = decodePacket(fp, b, s, l);
     check(fr === 0 && fp.packetId === c.packetId && publishTopic(fp, b) === TOPIC, `${c.name}: framer delivery`);
     check(sameBytes(publishPayloadBytes(fp, b), c.payload), `${c.name}: framer payload`);
     got++;
-  }, onOversize: () => check(false, `${c.name}: framer called onOversize`) });
+  } });
   framerPush(framer, fab);
   framerPush(framer, fab.subarray(0, 7));
   framerPush(framer, fab.subarray(7));

@@ -14,7 +14,7 @@ interface BundleCodec {
   STRINGS_ARE_BYTES: boolean;
   encodePublish(buf: Uint8Array, off: number, topic: string, payload: string | Uint8Array, qos: number, retain: boolean, dup: boolean, id: number): number;
   createPacket(): Record<string, number>;
-  createFramer(max: number, sink: { onPacket: (b: Uint8Array, s: number, l: number) => void; onOversize: () => void }): unknown;
+  createFramer(max: number, sink: { onPacket: (b: Uint8Array, s: number, l: number, total: number) => void }): unknown;
   framerPush(f: unknown, chunk: string | Uint8Array): number;
   decodePacket(p: unknown, buf: Uint8Array, start: number, length: number): number;
   publishTopic(p: unknown, buf: Uint8Array): string;
@@ -67,11 +67,11 @@ describe("the codec compiled to ES5 on an 8-bit-string interpreter", () => {
       const p = codec.createPacket();
       const seen: [string, string][] = [];
       const f = codec.createFramer(128, {
-        onPacket: (b, s, l) => {
+        onPacket: (b, s, l, total) => {
+          assert.equal(l, total, "oversize");
           assert.equal(codec.decodePacket(p, b, s, l), 0);
           seen.push([codec.publishTopic(p, b), codec.publishPayloadText(p, b)]);
         },
-        onOversize: () => assert.fail("oversize"),
       });
       assert.equal(codec.framerPush(f, byteString(expected)), 0);
       assert.deepEqual(seen, [[topic8, payload8]]);

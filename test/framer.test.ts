@@ -17,8 +17,10 @@ interface Collected {
 function collector(maxPacketSize: number): Collected {
   const c: Collected = { framer: undefined as unknown as Framer, packets: [], oversized: [] };
   c.framer = createFramer(maxPacketSize, {
-    onPacket: (buf, start, length) => c.packets.push(hex(buf.subarray(start, start + length))),
-    onOversize: (buf, start, kept, total) => c.oversized.push({ kept, total, prefix: buf.slice(start, start + kept) }),
+    onPacket: (buf, start, length, total) => {
+      if (length === total) c.packets.push(hex(buf.subarray(start, start + length)));
+      else c.oversized.push({ kept: length, total, prefix: buf.slice(start, start + length) });
+    },
   });
   return c;
 }
@@ -40,7 +42,10 @@ describe("framer", () => {
           const bytes = Uint8Array.from(v.bytes);
           const text = asText(bytes);
           let got: Buffer[] = [];
-          const f = createFramer(32768, { onPacket: (buf, start, length) => got.push(Buffer.from(buf.subarray(start, start + length))), onOversize: () => assert.fail("oversize") });
+          const f = createFramer(32768, { onPacket: (buf, start, length, total) => {
+            assert.equal(length, total, "oversize");
+            got.push(Buffer.from(buf.subarray(start, start + length)));
+          } });
           for (let cut = 0; cut <= bytes.length; cut++) {
             got = [];
             framerReset(f);
@@ -138,7 +143,6 @@ describe("framer", () => {
         seen.push(buf[0]);
         framerReset(f);
       },
-      onOversize: () => undefined,
     });
     assert.equal(framerPush(f, Uint8Array.of(0x40, 2, 0, 1, 0x50, 2, 0, 1)), 0);
     assert.deepEqual(seen, [0x40]);

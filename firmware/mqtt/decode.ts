@@ -63,7 +63,7 @@ export function decodePublish(p: Packet, buf: Uint8Array, start: number, length:
 
 /**
  * The kept prefix of a packet the framer skipped for its size (framer.ts,
- * onOversize). Returns E_PACKET_TOO_LARGE with qos, packetId and the topic
+ * onPacket with fewer bytes than the total). Returns E_PACKET_TOO_LARGE with qos, packetId and the topic
  * filled when it is a PUBLISH whose topic and id were kept, so the client can
  * acknowledge it; E_TRUNCATED when they were not kept; E_UNEXPECTED_TYPE for
  * any other type; or the PUBLISH header's own error (E_INVALID_QOS, ...).

@@ -6,15 +6,15 @@ import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../errors";
  * Chunks arrive split and merged arbitrarily: Uint8Array on Node, 8-bit Strings
  * from Espruino's socket (read with charCodeAt, never converted). The framer
  * keeps one preallocated buffer of `maxPacketSize` bytes (whole packet, fixed
- * header included) and calls its sink's `onPacket(buf, 0, length)` once per
- * complete packet; the bytes are valid until it returns.
+ * header included) and calls its sink's `onPacket(buf, 0, length, length)`
+ * once per complete packet; the bytes are valid until it returns.
  *
  * Oversized packets (policy): a packet larger than `maxPacketSize` is skipped
  * without losing the framing of the packets after it. Its first
- * `maxPacketSize` bytes are kept and handed to the sink's `onOversize(buf,
- * 0, kept, total)`, so that the client can still read a PUBLISH's topic and packet id
- * (decodePublish answers E_TRUNCATED but fills them) and acknowledge it; the
- * rest is discarded as it streams past. Memory never grows.
+ * `maxPacketSize` bytes are kept and handed to the sink as `onPacket(buf, 0,
+ * kept, total)` (kept < total tells it apart), so that the client can still
+ * read a PUBLISH's topic and packet id (decodeOversizedPublish) and acknowledge
+ * it; the rest is discarded as it streams past. Memory never grows.
  *
  * A reserved packet type (0 or 15) or a remaining length over 4 bytes makes the
  * stream untrustworthy: framerPush() returns the code and the framer stays
@@ -31,8 +31,8 @@ const ST_FAILED = 3;
  * an owner (the client) can be its own sink without a closure per instance.
  */
 export interface FrameSink {
-  onPacket(buf: Uint8Array, start: number, length: number): void;
-  onOversize(buf: Uint8Array, start: number, kept: number, total: number): void;
+  /** A packet of `total` bytes; `length` of them are at buf[start..]: all, or the first ones of an oversized packet. */
+  onPacket(buf: Uint8Array, start: number, length: number, total: number): void;
 }
 
 /** The framer's state; create one with createFramer() and reuse it. */
@@ -154,8 +154,7 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
       f.state = ST_TYPE;
       f.stored = 0;
       f.consumed = 0;
-      if (kept === total) f.sink.onPacket(buf, 0, total);
-      else f.sink.onOversize(buf, 0, kept, total);
+      f.sink.onPacket(buf, 0, kept, total);
       if (f.generation !== generation) return 0;
     }
   }

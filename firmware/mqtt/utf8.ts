@@ -18,42 +18,41 @@ export const STRINGS_ARE_BYTES = String.fromCharCode(0x100).charCodeAt(0) !== 0x
 
 /** Bytes that `text` takes on the wire, or E_INVALID_UTF8 for a lone surrogate. */
 export function textByteLength(text: string): number {
-  const n = text.length;
-  if (STRINGS_ARE_BYTES) return n;
-  let bytes = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
-      if (d < 0xdc00 || d > 0xdfff) return E_INVALID_UTF8;
-      bytes += 4;
-      i++;
-    } else if (c >= 0xdc00 && c <= 0xdfff) return E_INVALID_UTF8;
-    else bytes += 3;
-  }
-  return bytes;
+  return writeText(null, 0, text);
 }
 
 /**
  * Writes `text` at `off` and returns the offset after it. The caller has checked
- * the space with textByteLength(); lone surrogates were refused there.
+ * the space with textByteLength(), which is this with no buffer: then nothing
+ * is written and the answer is `off` plus the byte count. Fails only with
+ * E_INVALID_UTF8 (a lone surrogate).
  */
-export function writeText(buf: Uint8Array, off: number, text: string): number {
+export function writeText(buf: Uint8Array | null, off: number, text: string): number {
   const n = text.length;
   if (STRINGS_ARE_BYTES) {
+    if (!buf) return off + n;
     for (let i = 0; i < n; i++) buf[off++] = text.charCodeAt(i);
     return off;
   }
   for (let i = 0; i < n; i++) {
     let c = text.charCodeAt(i);
-    if (c < 0x80) buf[off++] = c;
+    const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+    if (c >= 0xdc00 && c <= 0xdfff) return E_INVALID_UTF8;
+    if (c >= 0xd800 && c <= 0xdbff && (d < 0xdc00 || d > 0xdfff)) return E_INVALID_UTF8;
+    if (!buf) {
+      if (c < 0x80) off += 1;
+      else if (c < 0x800) off += 2;
+      else if (c >= 0xd800 && c <= 0xdbff) {
+        off += 4;
+        i++;
+      } else off += 3;
+    } else if (c < 0x80) buf[off++] = c;
     else if (c < 0x800) {
       buf[off++] = 0xc0 | (c >> 6);
       buf[off++] = 0x80 | (c & 0x3f);
     } else if (c >= 0xd800 && c <= 0xdbff) {
-      c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+      c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+      i++;
       buf[off++] = 0xf0 | (c >> 18);
       buf[off++] = 0x80 | ((c >> 12) & 0x3f);
       buf[off++] = 0x80 | ((c >> 6) & 0x3f);

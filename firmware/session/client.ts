@@ -10,7 +10,7 @@ import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../
 import { backoffDelay } from "./backoff";
 import { createInboundQos2, I_AWAITING, I_RELEASED, I_UNCONFIRMED, inboundSlot, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
-import { loadSession, saveSession } from "./persist";
+import { persistSession } from "./persist";
 import * as S from "./subscriptions";
 import { topicMatches } from "./topic";
 
@@ -292,7 +292,7 @@ class MqttClient implements Client {
     this.savedAt_ = this.clock_.now();
     if (this.persist_) {
       const saved = this.persist_.storage.read(this.persist_.name);
-      const last = saved ? loadSession(saved, this.out_, this.inb_) : 0;
+      const last = saved ? (persistSession(this.out_, this.inb_, saved) as number) : 0;
       if (last > 0) this.lastId_ = last;
       if (last < 0 && opts.onError) opts.onError(last);
       this.stats_.durableSeq = this.out_.nextSeq - 1;
@@ -303,7 +303,7 @@ class MqttClient implements Client {
   save_(): number {
     const p = this.persist_ as { storage: Storage; name: string };
     const o = this.out_;
-    const r = p.storage.write(p.name, saveSession(o, this.inb_, this.lastId_));
+    const r = p.storage.write(p.name, persistSession(o, this.inb_, this.lastId_) as string);
     if (r < 0) {
       if (this.o_.onError) this.o_.onError(r);
       return r;
@@ -327,7 +327,9 @@ class MqttClient implements Client {
   start(): void {
     if (this.state_ !== ST_IDLE) return;
     this.attempt_ = 0;
-    this.open_();
+    this.state_ = ST_WAITING;
+    this.reconnectAt_ = this.clock_.now();
+    this.tick();
   }
 
   stop(): void {
@@ -367,7 +369,19 @@ class MqttClient implements Client {
       if (inb.count === 0) return this.fail_(E.E_INBOUND_QOS2_FULL);
     }
     if (st === ST_WAITING) {
-      if (now - this.reconnectAt_ >= 0) this.open_();
+      if (now - this.reconnectAt_ < 0) return;
+      // Open a connection; its events come through a Link of this generation.
+      this.state_ = ST_CONNECTING;
+      this.openedAt_ = now;
+      this.sockErr_ = 0;
+      framerPush(this.framer_, null);
+      const gen = ++this.gen_;
+      const result = this.o_.net.connect(this.target_, new Link(this, gen));
+      if (typeof result === "number") {
+        this.sockErr_ = result;
+        this.fail_(result);
+      } else if (gen === this.gen_) this.sock_ = result;
+      else result.close();
     } else if (st === ST_CONNECTING) {
       if (now - this.openedAt_ >= this.timing_[0]) this.fail_(E.E_CONNACK_TIMEOUT);
     } else if (st === ST_CONNECTED) {
@@ -403,7 +417,7 @@ class MqttClient implements Client {
     if (checkTopic(filter, true) < 0) return E.E_INVALID_TOPIC;
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
     const slot = S.subscriptionSlot(this.subs_, filter, qos, handler || null);
-    if (slot >= 0 && this.state_ === ST_CONNECTED) this.sendSub_(slot);
+    if (slot >= 0 && this.state_ === ST_CONNECTED) this.sendSlot_(-1 - slot);
     return slot < 0 ? slot : 0;
   }
 
@@ -412,7 +426,7 @@ class MqttClient implements Client {
     if (slot < 0) return E.E_INVALID_ARGUMENT;
     this.subs_.state[slot] = S.SUB_LEAVING;
     this.subs_.requestId[slot] = 0;
-    if (this.state_ === ST_CONNECTED) this.sendSub_(slot);
+    if (this.state_ === ST_CONNECTED) this.sendSlot_(-1 - slot);
     return 0;
   }
 
@@ -463,13 +477,41 @@ class MqttClient implements Client {
     return w;
   }
 
-  /** Sends what the slot needs next (PUBLISH, or PUBREL once PUBREC came) and marks it sent. */
+  /**
+   * Sends what outbox slot `slot` needs next (PUBLISH, or PUBREL once PUBREC
+   * came) and marks it sent; a slot without a packet id gets the next one. A
+   * negative `slot` is subscription -1 - slot: its SUBSCRIBE, or UNSUBSCRIBE
+   * for a filter leaving.
+   */
   sendSlot_(slot: number): void {
     const o = this.out_;
+    const t = this.subs_;
+    const sub = slot < 0;
+    if (sub) slot = -1 - slot;
+    let id = sub ? 0 : o.id[slot];
+    if (id === 0) {
+      // The next id after the last one, 1..65535 wrapping, skipping ids in use; 0 when all are taken.
+      let used = true;
+      id = this.lastId_;
+      for (let tries = 0; tries < 65535 && used; tries++) {
+        id = id >= 65535 ? 1 : id + 1;
+        used = O.outboxFind(o, id) >= 0;
+        for (let i = 0; i < t.state.length && !used; i++) used = t.state[i] !== S.SUB_FREE && t.requestId[i] === id;
+      }
+      if (used) id = 0;
+      else this.lastId_ = id;
+    }
+    if (sub) {
+      t.requestId[slot] = id;
+      const n = encodeSubscription(this.tx_, 0, id, [t.filter[slot]], t.state[slot] === S.SUB_LEAVING ? null : [t.qos[slot]], 1);
+      if (this.send_(n, true) !== 0) t.requestId[slot] = 0;
+      return;
+    }
+    o.id[slot] = id;
     const r =
       o.state[slot] === O.SLOT_AWAIT_PUBCOMP
-        ? this.send_(encodeAck(this.tx_, 0, C.PUBREL, o.id[slot]), true)
-        : this.sendPublish_(o.topic[slot], o.payload[slot], o.qos[slot], (o.flags[slot] & O.F_RETAIN) !== 0, (o.flags[slot] & O.F_DUP) !== 0, o.id[slot]);
+        ? this.send_(encodeAck(this.tx_, 0, C.PUBREL, id), true)
+        : this.sendPublish_(o.topic[slot], o.payload[slot], o.qos[slot], (o.flags[slot] & O.F_RETAIN) !== 0, (o.flags[slot] & O.F_DUP) !== 0, id);
     if (r === 0 && !(o.flags[slot] & O.F_SENT)) {
       o.flags[slot] |= O.F_SENT | O.F_DUP;
       o.unsent--;
@@ -495,36 +537,13 @@ class MqttClient implements Client {
     while (this.state_ === ST_CONNECTED && o.inFlight < this.window_) {
       const slot = O.outboxFind(o, O.OLDEST_QUEUED);
       if (slot < 0) return;
-      o.id[slot] = this.nextId_();
+      o.id[slot] = 0;
       o.state[slot] = o.qos[slot] === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC;
       o.inFlight++;
       o.unsent++;
       this.sendSlot_(slot);
       if (!(o.flags[slot] & O.F_SENT)) return;
     }
-  }
-
-  /** The next packet id after the last one, 1..65535 wrapping, skipping ids in flight; 0 when all are taken. */
-  nextId_(): number {
-    const t = this.subs_;
-    let id = this.lastId_;
-    for (let tries = 0; tries < 65535; tries++) {
-      id = id >= 65535 ? 1 : id + 1;
-      let used = O.outboxFind(this.out_, id) >= 0;
-      for (let i = 0; i < t.state.length && !used; i++) used = t.state[i] !== S.SUB_FREE && t.requestId[i] === id;
-      if (!used) return (this.lastId_ = id);
-    }
-    return 0;
-  }
-
-  /** SUBSCRIBE (or UNSUBSCRIBE for a filter leaving) for one slot. */
-  sendSub_(slot: number): void {
-    const t = this.subs_;
-    const id = this.nextId_();
-    const filters = [t.filter[slot]];
-    t.requestId[slot] = id;
-    const n = encodeSubscription(this.tx_, 0, id, filters, t.state[slot] === S.SUB_LEAVING ? null : [t.qos[slot]], 1);
-    if (this.send_(n, true) !== 0) t.requestId[slot] = 0;
   }
 
   /** The one path for a lost connection: close, tell the application once, schedule the reconnect. */
@@ -556,23 +575,25 @@ class MqttClient implements Client {
     if (opts.onDisconnect) opts.onDisconnect(code);
   }
 
-  open_(): void {
-    this.state_ = ST_CONNECTING;
-    this.openedAt_ = this.clock_.now();
-    this.sockErr_ = 0;
-    framerPush(this.framer_, null);
-    const gen = ++this.gen_;
-    const result = this.o_.net.connect(this.target_, new Link(this, gen));
-    if (typeof result === "number") {
-      this.sockErr_ = result;
-      this.fail_(result);
-    } else if (gen === this.gen_) this.sock_ = result;
-    else result.close();
-  }
 
-  /** The framer's sink: one complete packet from the broker, handled here whatever its type (one method, few variables on Espruino). */
-  onPacket(buf: Uint8Array, start: number, length: number): void {
+  /**
+   * The framer's sink: one packet from the broker, handled here whatever its
+   * type (one method, few variables on Espruino). A packet over maxPacketSize
+   * (length < total, its first bytes in buf) is acknowledged, not delivered.
+   */
+  onPacket(buf: Uint8Array, start: number, length: number, total: number): void {
     const p = this.pk_;
+    if (length < total) {
+      const e = decodePacket(p, buf, start, length, OVERSIZED);
+      if (e !== E.E_PACKET_TOO_LARGE || this.state_ !== ST_CONNECTED) return this.fail_(e === E.E_PACKET_TOO_LARGE ? E.E_PROTOCOL : E.E_PACKET_TOO_LARGE);
+      if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
+      if (p.qos === 2 && inboundSlot(this.inb_, p.packetId, 0) < 0) {
+        this.refused_ = true;
+        return;
+      }
+      if (p.qos > 0) this.send_(encodeAck(this.tx_, 0, p.qos === 1 ? C.PUBACK : C.PUBREC, p.packetId), true);
+      return;
+    }
     const r = decodePacket(p, buf, start, length);
     if (r < 0 && r !== E.E_SUBACK_FAILURE) return this.fail_(r);
     const type = p.type;
@@ -611,7 +632,7 @@ class MqttClient implements Client {
           t.state[i] = S.SUB_FREE;
           delete t.filter[i];
           delete t.handler[i];
-        } else if (t.state[i] === S.SUB_PENDING || st === S.SUB_LEAVING) this.sendSub_(i);
+        } else if (t.state[i] === S.SUB_PENDING || st === S.SUB_LEAVING) this.sendSlot_(-1 - i);
       }
       if (gen !== this.gen_) return;
       this.pump_(false);
@@ -759,21 +780,6 @@ class MqttClient implements Client {
     }
   }
 
-  /** The framer's sink: a packet over maxPacketSize (its first bytes in buf), acknowledged, not delivered. */
-  onOversize(buf: Uint8Array, start: number, kept: number): void {
-    const p = this.pk_;
-    const r = decodePacket(p, buf, start, kept, OVERSIZED);
-    if (r !== E.E_PACKET_TOO_LARGE || this.state_ !== ST_CONNECTED) return this.fail_(r === E.E_PACKET_TOO_LARGE ? E.E_PROTOCOL : E.E_PACKET_TOO_LARGE);
-    if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
-    if (p.qos === 1) this.send_(encodeAck(this.tx_, 0, C.PUBACK, p.packetId), true);
-    else if (p.qos === 2) {
-      if (inboundSlot(this.inb_, p.packetId, 0) < 0) {
-        this.refused_ = true;
-        return;
-      }
-      this.send_(encodeAck(this.tx_, 0, C.PUBREC, p.packetId), true);
-    }
-  }
 }
 
 /** A client; throws only for a configuration a program must fix (no net, no clock, bad sizes). */

@@ -1,5 +1,4 @@
 import { E_STORAGE_FAILED } from "../errors";
-import { byteText } from "../mqtt/utf8";
 import { I_RELEASED, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
 
@@ -20,26 +19,7 @@ import * as O from "./outbox";
 
 /** The text to write for the state. Never fails. */
 export function saveSession(o: O.Outbox, inb: InboundQos2, lastId: number): string {
-  const out: (number | string)[][] = [];
-  const ins: number[][] = [];
-  for (let i = 0; i < o.state.length; i++) {
-    if (o.state[i] === O.SLOT_FREE) continue;
-    const p = o.payload[i];
-    const bytes = typeof p !== "string";
-    out.push([o.state[i], o.qos[i], o.flags[i] & (O.F_RETAIN | O.F_DUP), o.id[i], o.seq[i], o.topic[i], bytes ? 1 : 0, bytes ? byteText(p as Uint8Array, 0, p.length) : p]);
-  }
-  for (let i = 0; i < inb.ids.length; i++) if (inb.ids[i] !== 0) ins.push([inb.ids[i], inb.hashes[i], inb.released[i], inb.ages[i]]);
-  const json = JSON.stringify({ v: 1, l: lastId, n: o.nextSeq, o: out, i: ins });
-  // ASCII only (\u escapes), so that any Storage keeps it byte for byte.
-  let ascii = "";
-  let from = 0;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (c < 0x7f) continue;
-    ascii += json.substring(from, i) + "\\u" + (0x10000 + c).toString(16).substring(1);
-    from = i + 1;
-  }
-  return from === 0 ? json : ascii + json.substring(from);
+  return persistSession(o, inb, lastId) as string;
 }
 
 /**
@@ -50,44 +30,83 @@ export function saveSession(o: O.Outbox, inb: InboundQos2, lastId: number): stri
  * then); messages that do not fit the outbox are left out.
  */
 export function loadSession(text: string, o: O.Outbox, inb: InboundQos2): number {
-  let s: { v: number; l: number; n: number; o: (number | string)[][]; i: number[][] };
-  try {
-    s = JSON.parse(text);
-  } catch (e) {
-    return E_STORAGE_FAILED;
-  }
-  if (!s || s.v !== 1 || !(s.o instanceof Array) || !(s.i instanceof Array)) return E_STORAGE_FAILED;
-  for (let k = 0; k < s.o.length && k < o.state.length; k++) {
-    const m = s.o[k];
-    const state = m[0] as number;
-    const text = m[7] as string;
-    let payload: string | Uint8Array = text;
-    if (m[6] === 1) {
-      payload = new Uint8Array(text.length);
-      for (let j = 0; j < text.length; j++) payload[j] = text.charCodeAt(j);
+  return persistSession(o, inb, text) as number;
+}
+
+/**
+ * Both directions in one function (each function costs variables on
+ * Espruino): with the last packet id, the text to write (saveSession); with
+ * saved text, loads it and returns the last id or E_STORAGE_FAILED
+ * (loadSession).
+ */
+export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | string): string | number {
+  if (typeof from === "string") {
+    let s: { v: number; l: number; n: number; o: (number | string)[][]; i: number[][] };
+    try {
+      s = JSON.parse(from);
+    } catch (e) {
+      return E_STORAGE_FAILED;
     }
-    o.state[k] = state;
-    o.qos[k] = m[1] as number;
-    o.flags[k] = m[2] as number;
-    o.id[k] = m[3] as number;
-    o.seq[k] = m[4] as number;
-    o.topic[k] = m[5] as string;
-    o.payload[k] = payload;
-    o.count++;
-    if (state > O.SLOT_QUEUED) {
-      o.inFlight++;
-      o.unsent++;
+    if (!s || s.v !== 1 || !(s.o instanceof Array) || !(s.i instanceof Array)) return E_STORAGE_FAILED;
+    for (let k = 0; k < s.o.length && k < o.state.length; k++) {
+      const m = s.o[k];
+      const state = m[0] as number;
+      const text = m[7] as string;
+      let payload: string | Uint8Array = text;
+      if (m[6] === 1) {
+        payload = new Uint8Array(text.length);
+        for (let j = 0; j < text.length; j++) payload[j] = text.charCodeAt(j);
+      }
+      o.state[k] = state;
+      o.qos[k] = m[1] as number;
+      o.flags[k] = m[2] as number;
+      o.id[k] = m[3] as number;
+      o.seq[k] = m[4] as number;
+      o.topic[k] = m[5] as string;
+      o.payload[k] = payload;
+      o.count++;
+      if (state > O.SLOT_QUEUED) {
+        o.inFlight++;
+        o.unsent++;
+      }
     }
+    for (let k = 0; k < s.i.length && k < inb.ids.length; k++) {
+      const entry = s.i[k];
+      inb.ids[k] = entry[0];
+      inb.hashes[k] = entry[1];
+      inb.released[k] = entry[2];
+      inb.ages[k] = entry[3];
+      if (entry[2] !== I_RELEASED) inb.count++;
+      if (entry[3] >= inb.nextAge) inb.nextAge = entry[3] + 1;
+    }
+    o.nextSeq = s.n;
+    return s.l;
   }
-  for (let k = 0; k < s.i.length && k < inb.ids.length; k++) {
-    const entry = s.i[k];
-    inb.ids[k] = entry[0];
-    inb.hashes[k] = entry[1];
-    inb.released[k] = entry[2];
-    inb.ages[k] = entry[3];
-    if (entry[2] !== I_RELEASED) inb.count++;
-    if (entry[3] >= inb.nextAge) inb.nextAge = entry[3] + 1;
+  const out: (number | string)[][] = [];
+  const ins: number[][] = [];
+  for (let i = 0; i < o.state.length; i++) {
+    if (o.state[i] === O.SLOT_FREE) continue;
+    const p = o.payload[i];
+    let kind = 0;
+    let text = "";
+    if (typeof p === "string") text = p;
+    else {
+      // Bytes as a byte string, one character each.
+      kind = 1;
+      for (let j = 0; j < p.length; j++) text += String.fromCharCode(p[j]);
+    }
+    out.push([o.state[i], o.qos[i], o.flags[i] & (O.F_RETAIN | O.F_DUP), o.id[i], o.seq[i], o.topic[i], kind, text]);
   }
-  o.nextSeq = s.n;
-  return s.l;
+  for (let i = 0; i < inb.ids.length; i++) if (inb.ids[i] !== 0) ins.push([inb.ids[i], inb.hashes[i], inb.released[i], inb.ages[i]]);
+  const json = JSON.stringify({ v: 1, l: from, n: o.nextSeq, o: out, i: ins });
+  // ASCII only (\u escapes), so that any Storage keeps it byte for byte.
+  let ascii = "";
+  let done = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c < 0x7f) continue;
+    ascii += json.substring(done, i) + "\\u" + (0x10000 + c).toString(16).substring(1);
+    done = i + 1;
+  }
+  return done === 0 ? json : ascii + json.substring(done);
 }
