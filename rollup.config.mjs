@@ -10,6 +10,7 @@ import { parse } from "acorn";
 import { simple as walkSimple } from "acorn-walk";
 import { minify } from "terser";
 import { inlineConstants } from "./scripts/inline-constants.mjs";
+import { unwrapClasses } from "./scripts/unwrap-classes.mjs";
 import { CORE_BUDGET, MODULE_BUDGET } from "./scripts/bundle-budgets.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,6 +101,7 @@ function minified() {
         if (file.type !== "chunk") continue;
         const out = await minify(inlineConstants(file.code), {
           ecma: 5,
+          toplevel: true,
           compress: { hoist_funs: true, hoist_vars: true, passes: 2 },
           mangle: { properties: { regex: /^[a-zA-Z][a-zA-Z0-9]*_$/ } },
           format: { max_line_len: 160, ecma: 5 },
@@ -110,15 +112,26 @@ function minified() {
   };
 }
 
-// CommonJS in a function: on the board `require("fabmqtt")` runs a Storage file
-// with `exports` and `module` in scope (and would make every top-level name a
-// property of exports); the wrapper keeps the bundle's own names private.
+// Top-level functions, classes included (see scripts/unwrap-classes.mjs): on
+// Espruino a function made inside another function costs about three variables
+// more than one at the top level of a module.
+function topLevelClasses() {
+  return {
+    name: "top-level-classes",
+    renderChunk(code) {
+      return { code: unwrapClasses(code), map: null };
+    },
+  };
+}
+
+// CommonJS with no wrapper function: on the board `require("fabmqtt")` runs the
+// Storage file in a scope of its own with `exports` and `module` (the bundle's
+// top-level names stay private: neither exports nor globals), and a wrapper
+// would make every function cost more (see topLevelClasses).
 const output = (file) => ({
   file,
   format: "cjs",
   exports: "named",
-  banner: "(function(){",
-  footer: "})();",
   strict: false,
   freeze: false,
   esModule: false,
@@ -137,17 +150,17 @@ export default [
   ...BOARDS.filter((board) => !ONLY_BOARD || board.id === ONLY_BOARD).map((board) => ({
     input: path.join(root, "firmware", "main.ts"),
     output: output(path.join(root, "dist", board.id, "fabmqtt.js")),
-    plugins: [boardAlias(board), tsPlugin(), minified(), sizeReport(board)],
+    plugins: [boardAlias(board), tsPlugin(), topLevelClasses(), minified(), sizeReport(board)],
   })),
   ...(ONLY_BOARD ? [] : [{
     input: path.join(root, "firmware", "lib", "index.ts"),
     output: output(path.join(root, "dist", "modules", "fabmqtt.js")),
     // The library runs on any board: an ESP32-like view (TLS asked of require("tls") at connect time).
-    plugins: [boardAlias(LIBRARY_BOARD), tsPlugin(), minified(), sizeReport(MODULE_BUDGET)],
+    plugins: [boardAlias(LIBRARY_BOARD), tsPlugin(), topLevelClasses(), minified(), sizeReport(MODULE_BUDGET)],
   },
   {
     input: path.join(root, "firmware", "core.ts"),
     output: output(path.join(root, "dist", "core", "fabmqtt-core.js")),
-    plugins: [boardAlias(LIBRARY_BOARD), tsPlugin(), minified(), sizeReport(CORE_BUDGET)],
+    plugins: [boardAlias(LIBRARY_BOARD), tsPlugin(), topLevelClasses(), minified(), sizeReport(CORE_BUDGET)],
   }]),
 ];

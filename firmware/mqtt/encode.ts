@@ -7,7 +7,7 @@ import {
 } from "../errors";
 import * as C from "./constants";
 import { checkTopic } from "./topic-check";
-import { textByteLength, writeText } from "./utf8";
+import { writeText } from "./utf8";
 
 /**
  * Encoders for what a client sends. Each writes one packet into the caller's
@@ -44,7 +44,7 @@ export interface ConnectFields {
  * also fails with E_FIELD_TOO_LONG over 65,535 bytes.
  */
 export function payloadByteLength(payload: Payload, prefixed?: boolean): number {
-  const n = typeof payload === "string" ? textByteLength(payload) : payload.length;
+  const n = typeof payload === "string" ? writeText(null, 0, payload) : payload.length;
   return prefixed && n > C.MAX_STRING_BYTES ? E_FIELD_TOO_LONG : n;
 }
 
@@ -277,7 +277,7 @@ export function encodeSubscription(
   if (off < 0) return off;
   off = writeField(buf, off, 0, packetId);
   for (let i = 0; i < count; i++) {
-    off = writeField(buf, off, filters[i], textByteLength(filters[i]));
+    off = writeField(buf, off, filters[i], writeText(null, 0, filters[i]));
     if (qos) buf[off++] = qos[i];
   }
   return off;

@@ -1,5 +1,5 @@
 import { E_INVALID_TOPIC } from "../errors";
-import { textByteLength } from "./utf8";
+import { writeText } from "./utf8";
 
 /**
  * Checks a topic name (PUBLISH, will) or, with `filter`, a topic filter
@@ -22,7 +22,7 @@ export function checkTopic(topic: string, filter: boolean): number {
     if (i > 0 && topic.charCodeAt(i - 1) !== 0x2f) return E_INVALID_TOPIC;
     if (c === 0x23 ? i !== n - 1 : i + 1 < n && topic.charCodeAt(i + 1) !== 0x2f) return E_INVALID_TOPIC;
   }
-  return ascii ? n : textByteLength(topic);
+  return ascii ? n : writeText(null, 0, topic);
 }
 
 /** A topic name's check alone: 0, or E_INVALID_TOPIC. */
