@@ -1,7 +1,7 @@
 import * as E from "../errors";
 import * as C from "../mqtt/constants";
 import { decodePacket, OVERSIZED } from "../mqtt/decode";
-import { encodeAck, encodeConnect, encodePublish, encodeSubscription, payloadByteLength, type ConnectFields, type Payload } from "../mqtt/encode";
+import { encodeAck, encodeConnect, encodePublish, encodeSubscription, payloadByteLength, type Payload } from "../mqtt/encode";
 import { createFramer, framerPush, type Framer } from "../mqtt/framer";
 import { createPacket, type Packet } from "../mqtt/packet";
 import { checkTopic } from "../mqtt/topic-check";
@@ -167,7 +167,7 @@ export interface Client {
   unsubscribe(filter: string): number;
   /** ST_IDLE, ST_WAITING, ST_CONNECTING or ST_CONNECTED. */
   state(): number;
-  /** Counters and sizes for monitoring and tests. */
+  /** Counters and sizes for monitoring and tests: a new object each call (none is kept between calls). */
   stats(): ClientStats;
 }
 
@@ -196,7 +196,23 @@ class Link implements SocketHandlers {
     const c = this.c_;
     if (this.g_ !== c.gen_) return;
     c.lastRecv_ = c.clock_.now();
-    c.send_(encodeConnect(c.tx_, 0, c.fields_), true);
+    // The CONNECT fields exist while it is written: nothing kept between connections.
+    const o = c.o_;
+    const will = o.will;
+    c.send_(
+      encodeConnect(c.tx_, 0, {
+        clientId: o.clientId,
+        cleanSession: o.cleanSession !== false,
+        keepalive: c.kaMs_ / 1000,
+        username: o.username,
+        password: o.password,
+        willTopic: will ? will.topic : null,
+        willPayload: will ? will.payload : null,
+        willQos: will ? will.qos : 0,
+        willRetain: will ? will.retain : false,
+      }),
+      true,
+    );
   }
   onData(chunk: Uint8Array | string): void {
     const c = this.c_;
@@ -222,8 +238,6 @@ class MqttClient implements Client {
   timing_: number[];
   window_: number;
   refill_: number;
-  target_: NetTarget;
-  fields_: ConnectFields;
   tx_: Uint8Array;
   pk_: Packet;
   framer_: Framer;
@@ -231,7 +245,10 @@ class MqttClient implements Client {
   subs_: S.Subscriptions;
   inb_: InboundQos2;
   msg_: S.Message;
-  stats_: ClientStats;
+  connects_ = 0;
+  lastError_ = 0;
+  downgraded_ = 0;
+  durableSeq_ = 0;
   state_ = ST_IDLE;
   sock_: Socket | null = null;
   gen_ = 0;
@@ -261,25 +278,12 @@ class MqttClient implements Client {
     const window = pick(opts.inflightWindow, 4);
     const queueSize = pick(opts.queueSize, 16);
     if (window < 1 || queueSize < window) throw new Error("createClient: need 1 <= inflightWindow <= queueSize");
-    const will = opts.will;
     this.o_ = opts;
     this.clock_ = opts.clock;
     this.kaMs_ = pick(opts.keepalive, 60) * 1000;
     this.timing_ = [pick(opts.connectTimeoutMs, 10000), pick(opts.backoffBaseMs, 1000), pick(opts.backoffMaxMs, 60000), pick(opts.stableMs, 30000)];
     this.window_ = window;
     this.refill_ = window >= 8 ? Math.floor(window / 4) : 1;
-    this.target_ = { host: opts.host, port: opts.port, tls: opts.tls };
-    this.fields_ = {
-      clientId: opts.clientId,
-      cleanSession: opts.cleanSession !== false,
-      keepalive: this.kaMs_ / 1000,
-      username: opts.username,
-      password: opts.password,
-      willTopic: will ? will.topic : null,
-      willPayload: will ? will.payload : null,
-      willQos: will ? will.qos : 0,
-      willRetain: will ? will.retain : false,
-    };
     this.tx_ = new Uint8Array(pick(opts.txBufferSize, 1024));
     this.pk_ = createPacket();
     this.framer_ = createFramer(pick(opts.maxPacketSize, 4096), this);
@@ -287,7 +291,6 @@ class MqttClient implements Client {
     this.subs_ = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
     this.inb_ = createInboundQos2(pick(opts.inboundQos2, 32));
     this.msg_ = { topic: "", payload: this.tx_.subarray(0, 0), qos: 0, retain: false, dup: false, packetId: 0 };
-    this.stats_ = { connects: 0, reconnectAttempt: 0, inFlight: 0, queued: 0, lastError: 0, reconnectAt: 0, downgraded: 0, durableSeq: 0 };
     this.persist_ = opts.persistSession || null;
     this.savedAt_ = this.clock_.now();
     if (this.persist_) {
@@ -295,7 +298,7 @@ class MqttClient implements Client {
       const last = saved ? (persistSession(this.out_, this.inb_, saved) as number) : 0;
       if (last > 0) this.lastId_ = last;
       if (last < 0 && opts.onError) opts.onError(last);
-      this.stats_.durableSeq = this.out_.nextSeq - 1;
+      this.durableSeq_ = this.out_.nextSeq - 1;
     }
   }
 
@@ -310,7 +313,7 @@ class MqttClient implements Client {
     }
     this.dirty_ = false;
     this.savedAt_ = this.clock_.now();
-    this.stats_.durableSeq = o.nextSeq - 1;
+    this.durableSeq_ = o.nextSeq - 1;
     if (this.held_ > 0) {
       this.held_ = 0;
       for (let i = 0; i < o.state.length; i++) {
@@ -376,7 +379,7 @@ class MqttClient implements Client {
       this.sockErr_ = 0;
       framerPush(this.framer_, null);
       const gen = ++this.gen_;
-      const result = this.o_.net.connect(this.target_, new Link(this, gen));
+      const result = this.o_.net.connect(this.o_, new Link(this, gen)); // the options hold host, port and tls
       if (typeof result === "number") {
         this.sockErr_ = result;
         this.fail_(result);
@@ -435,14 +438,19 @@ class MqttClient implements Client {
   }
 
   stats(): ClientStats {
-    const st = this.stats_;
     const o = this.out_;
-    st.reconnectAttempt = this.attempt_;
-    st.inFlight = o.inFlight;
-    st.queued = o.count - o.inFlight;
-    st.reconnectAt = this.reconnectAt_;
-    return st;
+    return {
+      connects: this.connects_,
+      reconnectAttempt: this.attempt_,
+      inFlight: o.inFlight,
+      queued: o.count - o.inFlight,
+      lastError: this.lastError_,
+      reconnectAt: this.reconnectAt_,
+      downgraded: this.downgraded_,
+      durableSeq: this.durableSeq_,
+    };
   }
+
 
   /**
    * Writes tx[0, n) (n < 0 is an encoder's code, returned as it is). A hard
@@ -564,7 +572,7 @@ class MqttClient implements Client {
     this.attempt_++;
     this.state_ = ST_WAITING;
     this.refused_ = false;
-    this.stats_.lastError = code;
+    this.lastError_ = code;
     for (let i = 0; i < o.state.length; i++) {
       if (o.state[i] > O.SLOT_QUEUED && o.flags[i] & O.F_SENT) {
         o.flags[i] &= ~O.F_SENT;
@@ -605,7 +613,7 @@ class MqttClient implements Client {
       const resumed = p.sessionPresent;
       const gen = this.gen_;
       this.state_ = ST_CONNECTED;
-      this.stats_.connects++;
+      this.connects_++;
       this.connectedAt_ = this.clock_.now();
       this.pingAt_ = -1;
       if (!resumed) {
@@ -613,7 +621,7 @@ class MqttClient implements Client {
         // ids stay, as released, for the resend rule (a broker may keep the session
         // and still say 0, ActiveMQ does); with one they go.
         const inb = this.inb_;
-        const keep = !this.fields_.cleanSession;
+        const keep = this.o_.cleanSession === false;
         for (let i = 0; i < inb.ids.length; i++) {
           if (!keep) inb.ids[i] = 0;
           inb.released[i] = keep && inb.ids[i] !== 0 ? I_RELEASED : I_AWAITING;
@@ -727,7 +735,7 @@ class MqttClient implements Client {
         O.outboxFree(o, slot);
         if (this.persist_) this.dirty_ = true;
         if (downgraded) {
-          this.stats_.downgraded++;
+          this.downgraded_++;
           if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
         }
         if (this.o_.onPublished) this.o_.onPublished(seq);
