@@ -85,16 +85,20 @@ async function memoryTargets(port: number): Promise<void> {
   const config = { wifi: { ssid: "lab", password: "pw" }, broker: { host: "127.0.0.1", port, keepalive: 30 }, device: "espr-8266", discovery: "" };
   const fw = await measureFirmware(
     config,
-    "var n = 0; var iv = setInterval(function () { if (dev.client.state() !== 3) return; if (n === 0) mem(\"connected\");\n" +
-      "  for (var k = 0; k < 10 && n < 5000; k++) { var st = dev.client.stats(); if (st.inFlight + st.queued >= 8) break; if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++; }\n" +
-      '  if (n === 100) mem("publishing"); if (n === 2500) mem("after-2500"); if (n >= 5000) { clearInterval(iv); setTimeout(function () { mem("after-5000"); quit(); }, 2000); } }, 5);\n' +
+    // Each figure is taken once every message so far is acknowledged (nothing in flight or queued).
+    "var n = 0, m = 0, marks = [100, 2500, 5000], names = [\"publishing\", \"after-2500\", \"after-5000\"], seen = false;\n" +
+      "var iv = setInterval(function () { if (dev.client.state() !== 3) return; if (!seen) { seen = true; mem(\"connected\"); }\n" +
+      "  var st = dev.client.stats();\n" +
+      "  if (n === marks[m]) { if (st.inFlight + st.queued === 0) { mem(names[m]); m++; if (m === marks.length) { clearInterval(iv); quit(); } } return; }\n" +
+      "  for (var k = 0; k < 10 && n < marks[m]; k++) { if (k > 0) st = dev.client.stats(); if (st.inFlight + st.queued >= 8) break; if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++; }\n" +
+      "}, 5);\n" +
       'setTimeout(function () { print("FAILED: " + n + " published"); quit(); }, 600000);\n',
     610000,
   );
   rows.push(["ESP8266 firmware loaded", delta(fw, "before", "loaded"), ""]);
   rows.push(["ESP8266 firmware started", delta(fw, "before", "started"), ""]);
   rows.push(["ESP8266 firmware connected", delta(fw, "before", "connected"), "<= 800"]);
-  rows.push(["ESP8266 firmware after 100 publishes", delta(fw, "before", "publishing"), ""]);
+  rows.push(["ESP8266 firmware after 100 publishes (all acknowledged)", delta(fw, "before", "publishing"), ""]);
   rows.push(["ESP8266 firmware after 2,500 publishes", delta(fw, "before", "after-2500"), ""]);
   rows.push(["ESP8266 firmware after 5,000 publishes", delta(fw, "before", "after-5000"), "within 2% of 100 publishes"]);
   // Home Assistant discovery: messages of a few hundred bytes, sent one at a time after the connect.
