@@ -5,9 +5,9 @@ import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientOptions
 import type { Message } from "../session/subscriptions";
 import { backoffDelay } from "../session/backoff";
 import { byteText } from "../mqtt/utf8";
-import { isName, type Config } from "./config";
-import { applyLevel, levelOf, parseCommand, stateText } from "./actuators";
-import { errorPayload, readingPayload } from "./telemetry";
+import { isName, type ActuatorConfig, type Config } from "./config";
+import { parseCommand, stateText } from "./actuators";
+import { readingPayload } from "./telemetry";
 import { topicRoot } from "./topics";
 import { discoveryMessage } from "./discovery";
 
@@ -146,6 +146,12 @@ export class DeviceProgram implements Device {
     for (const k in once) delete self[k];
     delete (c as { broker?: unknown }).broker;
     delete c.persist;
+    /** The level a config value stands for ("on" 100, "off" 0, a number itself); -1 for "keep" or none. */
+    function levelOf(v: ActuatorConfig["safe"]): number {
+      if (v === "on") return 100;
+      if (v === "off") return 0;
+      return typeof v === "number" ? v : -1;
+    }
     const actuators = c.actuators || [];
     for (let i = 0; i < actuators.length; i++) {
       const a = actuators[i];
@@ -175,7 +181,7 @@ export class DeviceProgram implements Device {
       this.drivers_[i] = d;
       this.due_[i] = -1;
       if (s.kind === "digital") {
-        const w = hal.gpio.watch(s.pin, 50, this.read_.bind(this, i));
+        const w = hal.gpio.watch(s.pin, 50, this.sensor_.bind(this, i));
         if (w > 0) this.watches_.push(w);
       }
     }
@@ -242,7 +248,7 @@ export class DeviceProgram implements Device {
     for (let i = 0; i < due.length; i++) {
       if (due[i] === -1 || now - due[i] < 0) continue;
       due[i] = now + (c.sensors as { period: number }[])[i].period * 1000;
-      if (online || c.offline === "queue") this.read_(i);
+      if (online || c.offline === "queue") this.sensor_(i);
     }
   }
 
@@ -319,11 +325,11 @@ export class DeviceProgram implements Device {
     if (this.client.state() !== ST_CONNECTED) this.client.stop();
   }
 
-  /** Logs the error, tells the view when a command was refused, publishes it on <root>error. */
+  /** Logs the error, tells the view when a command was refused, publishes {"source":"<name>","code":<code>} on <root>error. */
   report_(source: string, code: number, refused: boolean): void {
     this.hal_.log.error(code, source);
     if (refused && this.ev_) this.ev_("refused", source, String(code));
-    this.publish_(this.root_ + "error", errorPayload(source, code), 0, false);
+    this.publish_(this.root_ + "error", '{"source":"' + source + '","code":' + code + "}", 0, false);
   }
 
   publish_(topic: string, payload: string, qos: number, retain: boolean): void {
@@ -337,24 +343,29 @@ export class DeviceProgram implements Device {
     this.publish_(this.root_ + "state/" + a.name, stateText(a, this.levels[i]), this.qos_, true);
   }
 
-  /** Drives actuator i to `level`; returns 0 (and keeps the level) or the HAL's code. */
+  /** Drives actuator i's pin to `level` (PWM at 1 kHz); returns 0 (and keeps the level) or the HAL's code. */
   drive_(i: number, level: number): number {
-    const r = applyLevel(this.hal_.gpio, (this.c_.actuators || [])[i], level);
+    const a = (this.c_.actuators || [])[i];
+    const gpio = this.hal_.gpio;
+    const r = a.kind === "pwm" ? gpio.pwm(a.pin, a.activeLow ? 1 - level / 100 : level / 100, 1000) : gpio.write(a.pin, level > 0 !== !!a.activeLow);
     if (r === 0) this.levels[i] = level;
     return r;
   }
 
-  /** Reads sensor i; from a pin watch (`edge` given) only while connected. */
-  read_(i: number, edge?: boolean): void {
-    if (edge !== undefined && this.client.state() !== ST_CONNECTED) return;
-    this.drivers_[i].read(this.reading_.bind(this, i));
-  }
-
-  reading_(i: number, code: number, a: number, b: number): void {
+  /**
+   * Sensor i, one method for its three events: the schedule says read it
+   * (`code` undefined), its pin changed (a watch gives `high`: read it only
+   * while connected), or its driver has the reading (`code` 0, or negative).
+   */
+  sensor_(i: number, code?: number | boolean, a?: number, b?: number): void {
     const s = (this.c_.sensors || [])[i];
-    if (code < 0) return this.report_(s.name, code, false);
-    const text = readingPayload(s.kind, a, b);
-    if (this.ev_) this.ev_("telemetry", s.name, text);
-    this.publish_(this.root_ + "telemetry/" + s.name, text, this.qos_, false);
+    if (typeof code !== "number") {
+      if (code === undefined || this.client.state() === ST_CONNECTED) this.drivers_[i].read(this.sensor_.bind(this, i));
+    } else if (code < 0) this.report_(s.name, code, false);
+    else {
+      const text = readingPayload(s.kind, a as number, b as number);
+      if (this.ev_) this.ev_("telemetry", s.name, text);
+      this.publish_(this.root_ + "telemetry/" + s.name, text, this.qos_, false);
+    }
   }
 }

@@ -12,7 +12,3 @@ export function readingPayload(kind: SensorConfig["kind"], a: number, b: number)
   return '{"state":' + (a ? 1 : 0) + "}";
 }
 
-/** The error payload: {"source":"<name>","code":<code>}. Never fails. */
-export function errorPayload(source: string, code: number): string {
-  return '{"source":"' + source + '","code":' + code + "}";
-}
