@@ -68,7 +68,8 @@ export const SESSION_FILE = "fabmqtt.ses";
  * and uses `net` and `random`), the WiFi driver's handlers (onUp, onDown),
  * and the one repeating timer's tick, which also runs the WiFi reconnect
  * loop. Of the configuration it keeps the checked object without `broker`
- * (copied by the client), `safe` and `initial` (turned into levels).
+ * (copied by the client), `persist`, `qos` (kept as a field), `safe` and
+ * `initial` (turned into levels).
  * Members ending in `_` are internal (shortened in the minified bundle).
  */
 export class DeviceProgram implements Device {
@@ -146,6 +147,7 @@ export class DeviceProgram implements Device {
     for (const k in once) delete self[k];
     delete (c as { broker?: unknown }).broker;
     delete c.persist;
+    delete c.qos;
     /** The level a config value stands for ("on" 100, "off" 0, a number itself); -1 for "keep" or none. */
     function levelOf(v: ActuatorConfig["safe"]): number {
       if (v === "on") return 100;
