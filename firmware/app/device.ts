@@ -65,10 +65,11 @@ export const SESSION_FILE = "fabmqtt.ses";
  * Its methods live on the prototype, so an instance costs its fields, not a
  * closure per callback. It is at once the client's options object (the
  * client calls onConnect, onDisconnect, onError and onMessage as its methods
- * and uses `net` and `random`), the WiFi driver's handlers (onUp, onDown),
+ * and uses `net`, `random` and the connection's settings), the WiFi driver's
+ * handlers (onUp, onDown),
  * and the one repeating timer's tick, which also runs the WiFi reconnect
  * loop. Of the configuration it keeps the checked object without `broker`
- * (copied by the client), `persist`, `qos` (kept as a field), `safe` and
+ * (its connection settings are options, above), `persist`, `qos` (kept as a field), `safe` and
  * `initial` (turned into levels).
  * Members ending in `_` are internal (shortened in the minified bundle).
  */
@@ -117,15 +118,24 @@ export class DeviceProgram implements Device {
     this.net = hal.net;
     if (opt.random) this.random = opt.random;
     if (opt.onEvent) this.ev_ = opt.onEvent;
-    // The client keeps its options object (this one) for life but reads these
-    // only while it is made: they are set for that call and removed after it.
+    // This object is the client's options. What a connection needs (host,
+    // port, tls, clientId, cleanSession, username, password, will) stays on
+    // it, since a client may read it at every connect; the sizes, the clock
+    // and the session file, used only while the client is made, are set for
+    // that call and removed after it.
+    const self = this as unknown as { [k: string]: unknown };
+    self.host = b.host;
+    self.port = b.port;
+    self.clientId = c.device;
+    self.will = { topic: root + "status", payload: "offline", qos: qos, retain: true };
+    if (b.tls) self.tls = { ca: b.ca, verify: !b.insecure };
+    if (b.username !== undefined) self.username = b.username;
+    if (b.password !== undefined) self.password = b.password;
+    // A power cut keeps the outbox in Storage and the session on the broker (client.ts, "Power cuts").
+    if (c.persist) self.cleanSession = false;
     const once: { [k: string]: unknown } = {
       clock: hal.clock,
-      host: b.host,
-      port: b.port,
-      clientId: c.device,
       keepalive: b.keepalive || 30,
-      will: { topic: root + "status", payload: "offline", qos: qos, retain: true },
       txBufferSize: board.txBufferSize,
       maxPacketSize: board.maxPacketSize,
       inflightWindow: board.inflightWindow,
@@ -133,15 +143,7 @@ export class DeviceProgram implements Device {
       maxSubscriptions: 4,
       inboundQos2: 8,
     };
-    if (b.tls) once.tls = { ca: b.ca, verify: !b.insecure };
-    if (b.username !== undefined) once.username = b.username;
-    if (b.password !== undefined) once.password = b.password;
-    // A power cut keeps the outbox in Storage and the session on the broker (client.ts, "Power cuts").
-    if (c.persist) {
-      once.cleanSession = false;
-      once.persistSession = { storage: hal.storage, name: SESSION_FILE };
-    }
-    const self = this as unknown as { [k: string]: unknown };
+    if (c.persist) once.persistSession = { storage: hal.storage, name: SESSION_FILE };
     for (const k in once) self[k] = once[k];
     this.client = createClient(this as unknown as ClientOptions);
     for (const k in once) delete self[k];
