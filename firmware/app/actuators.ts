@@ -1,18 +1,9 @@
 import * as E from "../errors";
 import { byteText } from "../mqtt/utf8";
-import type { Gpio } from "../../hal/types";
 import type { ActuatorConfig } from "./config";
 
 /** A level: 0 (off) .. 100 (on or full PWM). */
 export type Level = number;
-
-/** The level a config value stands for ("on" 100, "off" 0, a number itself); -1 for "keep" or none. */
-export function levelOf(v: ActuatorConfig["safe"]): Level {
-  if (v === "on") return 100;
-  if (v === "off") return 0;
-  return typeof v === "number" ? v : -1;
-}
-
 
 /**
  * The level a command asks of an actuator now at `current`: ON/OFF/TOGGLE
@@ -35,12 +26,6 @@ export function parseCommand(kind: ActuatorConfig["kind"], payload: Uint8Array, 
     if (n <= 100) return n;
   }
   return E.E_COMMAND_BAD_VALUE;
-}
-
-/** Drives an actuator's pin to `level`. Returns 0 or the HAL's negative code. */
-export function applyLevel(gpio: Gpio, a: ActuatorConfig, level: Level): number {
-  if (a.kind === "pwm") return gpio.pwm(a.pin, a.activeLow ? 1 - level / 100 : level / 100, 1000);
-  return gpio.write(a.pin, (level > 0) !== !!a.activeLow);
 }
 
 /** The state payload: "ON"/"OFF" for relay and led, the level for pwm. */

@@ -2,7 +2,7 @@ import * as E from "../errors";
 import type { DeviceBoard } from "../../boards/types";
 import type { Hal } from "../../hal/types";
 import { CONFIG_FILE, parseConfig } from "./config";
-import { createDevice, type Device, type DeviceOptions } from "./device";
+import { DeviceProgram, type Device, type DeviceOptions } from "./device";
 
 /**
  * Boots the device: reads CONFIG_FILE from Storage, checks it, starts WiFi,
@@ -16,7 +16,7 @@ export function boot(hal: Hal, board: DeviceBoard, options?: DeviceOptions): Dev
     hal.log.error(E.E_CONFIG, config);
     return E.E_CONFIG;
   }
-  const device = createDevice(hal, board, config, options);
+  const device = new DeviceProgram(hal, board, config, options);
   const r = device.start();
   return r < 0 ? r : device;
 }

@@ -1,15 +1,15 @@
 import * as E from "../errors";
 import type { DeviceBoard } from "../../boards/types";
-import type { Hal, Sensor } from "../../hal/types";
-import { createClient, ST_CONNECTED, ST_WAITING, type Client } from "../session/client";
+import { WIFI_DOWN, WIFI_UP, type Hal, type Net, type Sensor } from "../../hal/types";
+import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientOptions } from "../session/client";
 import type { Message } from "../session/subscriptions";
-import { isName, type Config } from "./config";
+import { backoffDelay } from "../session/backoff";
 import { byteText } from "../mqtt/utf8";
-import { applyLevel, levelOf, parseCommand, stateText } from "./actuators";
-import { errorPayload, readingPayload } from "./telemetry";
-import { deviceTopics } from "./topics";
-import { discoveryCount, discoveryMessage, type DiscoveryMessage } from "./discovery";
-import { createWifiKeeper } from "./wifi-keeper";
+import { isName, type ActuatorConfig, type Config } from "./config";
+import { parseCommand, stateText } from "./actuators";
+import { readingPayload } from "./telemetry";
+import { topicRoot } from "./topics";
+import { discoveryMessage } from "./discovery";
 
 /**
  * The device program: WiFi, the MQTT client, telemetry on a schedule,
@@ -30,6 +30,11 @@ import { createWifiKeeper } from "./wifi-keeper";
  *   message per entity, sent one at a time when nothing else is in flight.
  * - Broker lost (a connection that was up goes down): each actuator goes to its
  *   `safe` level unless that is "keep".
+ * - WiFi: the firmware runs its own reconnect loop (the ESP32 driver gives up
+ *   after three tries): every failed join or dropped link is followed by
+ *   another join after a capped exponential backoff with jitter (1 s doubling
+ *   to 30 s), reset once the link comes up. A refused join() is retried the
+ *   same way.
  */
 export interface Device {
   /** Checks pins and sensors, then starts WiFi and MQTT. Returns 0, or a negative code (logged with the field) and nothing started. */
@@ -52,231 +57,319 @@ export interface DeviceOptions {
 /** How often the device's one repeating timer runs. */
 export const TICK_MS = 250;
 
-/** A device for a checked configuration. Throws only on a programmer error (see createClient). */
 /** The Storage file of the MQTT session when `persist` is on. */
 export const SESSION_FILE = "fabmqtt.ses";
 
-export function createDevice(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions): Device {
-  const opt = options || {};
-  const random = opt.random || Math.random;
-  const topics = deviceTopics(c);
-  const qos = c.qos === undefined ? 1 : c.qos;
-  const sensors = c.sensors || [];
-  const actuators = c.actuators || [];
-  const queueOffline = c.offline === "queue";
-  const levels: number[] = [];
-  const drivers: Sensor[] = [];
-  const onReading: ((code: number, a: number, b: number) => void)[] = [];
-  const due: number[] = [];
-  const watches: number[] = [];
-  let wasConnected = false;
-  let timer = 0;
-  // Home Assistant discovery: the next message to send, one at a time (see discovery.ts).
-  const discovery = c.discovery === "" ? 0 : discoveryCount(c);
-  const discoveryPrefix = c.discovery === undefined ? "homeassistant" : c.discovery;
-  const discoveryOut: DiscoveryMessage = { topic: "", payload: "" };
-  let discoveryNext = discovery;
-  const event = opt.onEvent || null;
+/**
+ * The running device, one object (memory: an ESP8266 has ~1,600 variables).
+ * Its methods live on the prototype, so an instance costs its fields, not a
+ * closure per callback. It is at once the client's options object (the
+ * client calls onConnect, onDisconnect, onError and onMessage as its methods
+ * and uses `net`, `random` and the connection's settings), the WiFi driver's
+ * handlers (onUp, onDown),
+ * and the one repeating timer's tick, which also runs the WiFi reconnect
+ * loop. Of the configuration it keeps the checked object without `broker`
+ * (its connection settings are options, above), `persist`, `qos` (kept as a field), `safe` and
+ * `initial` (turned into levels).
+ * Members ending in `_` are internal (shortened in the minified bundle).
+ */
+export class DeviceProgram implements Device {
+  levels: number[] = [];
+  client: Client;
+  /** For the client: it opens every connection with net.connect. */
+  net: Net;
+  /** For the client's backoff jitter, and the WiFi loop's; Math.random when not given. */
+  random?: () => number;
+  hal_: Hal;
+  board_: DeviceBoard;
+  c_: Config;
+  /** "<base>/<device>/": every topic is built from it when it is used. */
+  root_: string;
+  qos_: number;
+  /** Per actuator: the level when the broker is lost, -1 to keep. */
+  safe_: number[] = [];
+  /** Per sensor: its driver, and when it is next read (-1 before the first connect). */
+  drivers_: Sensor[] = [];
+  due_: number[] = [];
+  watches_: number[] = [];
+  ev_?: (kind: string, name: string, text: string) => void;
+  /** Whether the broker connection was up (the safe states follow its loss). */
+  up_ = false;
+  /** The repeating timer; 0 when the device is not running. */
+  timer_ = 0;
+  /** The next discovery message to send, -1 for none. */
+  disc_ = -1;
+  /** The WiFi loop: failed joins in a row, whether a join waits, and from when. */
+  attempt_ = 0;
+  waiting_ = false;
+  joinAt_ = 0;
 
-  const client = createClient({
-    net: hal.net,
-    clock: hal.clock,
-    random: random,
-    host: c.broker.host,
-    port: c.broker.port,
-    tls: c.broker.tls ? { ca: c.broker.ca, verify: !c.broker.insecure } : null,
-    clientId: c.device,
+  /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
+  constructor(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions) {
+    const opt = options || {};
+    const root = topicRoot(c);
+    const qos = c.qos === undefined ? 1 : c.qos;
+    const b = c.broker;
+    this.hal_ = hal;
+    this.board_ = board;
+    this.c_ = c;
+    this.root_ = root;
+    this.qos_ = qos;
+    this.net = hal.net;
+    if (opt.random) this.random = opt.random;
+    if (opt.onEvent) this.ev_ = opt.onEvent;
+    // This object is the client's options. What a connection needs (host,
+    // port, tls, clientId, cleanSession, username, password, will) stays on
+    // it, since a client may read it at every connect; the sizes, the clock
+    // and the session file, used only while the client is made, are set for
+    // that call and removed after it.
+    const self = this as unknown as { [k: string]: unknown };
+    self.host = b.host;
+    self.port = b.port;
+    self.clientId = c.device;
+    self.will = { topic: root + "status", payload: "offline", qos: qos, retain: true };
+    if (b.tls) self.tls = { ca: b.ca, verify: !b.insecure };
+    if (b.username !== undefined) self.username = b.username;
+    if (b.password !== undefined) self.password = b.password;
     // A power cut keeps the outbox in Storage and the session on the broker (client.ts, "Power cuts").
-    cleanSession: !c.persist,
-    persistSession: c.persist ? { storage: hal.storage, name: SESSION_FILE } : null,
-    username: c.broker.username,
-    password: c.broker.password,
-    keepalive: c.broker.keepalive || 30,
-    will: { topic: topics.status, payload: "offline", qos: qos, retain: true },
-    txBufferSize: board.txBufferSize,
-    maxPacketSize: board.maxPacketSize,
-    inflightWindow: board.inflightWindow,
-    queueSize: board.inflightWindow * 4,
-    maxSubscriptions: 4,
-    inboundQos2: 8,
-    onConnect: function () {
-      wasConnected = true;
-      hal.log.info("mqtt up");
-      // The first readings follow the first connect, a little apart.
-      const now = hal.clock.now();
-      for (let i = 0; i < sensors.length; i++) if (due[i] === -1) due[i] = now + i * 300;
-      client.publish(topics.status, "online", qos, true);
-      for (let i = 0; i < actuators.length; i++) publishState(i);
-      discoveryNext = 0;
-    },
-    onDisconnect: function (code) {
-      if (code === E.E_STOPPED) hal.log.info("mqtt stopped");
-      else hal.log.error(code, "mqtt");
-      if (!wasConnected) return;
-      wasConnected = false;
-      for (let i = 0; i < actuators.length; i++) {
-        const safe = levelOf(actuators[i].safe);
-        if (safe >= 0 && safe !== levels[i] && applyLevel(hal.gpio, actuators[i], safe) === 0) levels[i] = safe;
+    if (c.persist) self.cleanSession = false;
+    const once: { [k: string]: unknown } = {
+      clock: hal.clock,
+      keepalive: b.keepalive || 30,
+      txBufferSize: board.txBufferSize,
+      maxPacketSize: board.maxPacketSize,
+      inflightWindow: board.inflightWindow,
+      queueSize: board.inflightWindow * 4,
+      maxSubscriptions: 4,
+      inboundQos2: 8,
+    };
+    if (c.persist) once.persistSession = { storage: hal.storage, name: SESSION_FILE };
+    for (const k in once) self[k] = once[k];
+    this.client = createClient(this as unknown as ClientOptions);
+    for (const k in once) delete self[k];
+    delete (c as { broker?: unknown }).broker;
+    delete c.persist;
+    delete c.qos;
+    /** The level a config value stands for ("on" 100, "off" 0, a number itself); -1 for "keep" or none. */
+    function levelOf(v: ActuatorConfig["safe"]): number {
+      if (v === "on") return 100;
+      if (v === "off") return 0;
+      return typeof v === "number" ? v : -1;
+    }
+    const actuators = c.actuators || [];
+    for (let i = 0; i < actuators.length; i++) {
+      const a = actuators[i];
+      const initial = levelOf(a.initial);
+      this.levels[i] = initial < 0 ? 0 : initial;
+      this.safe_[i] = levelOf(a.safe);
+      delete a.initial;
+      delete a.safe;
+    }
+  }
+
+  start(): number {
+    const hal = this.hal_;
+    const c = this.c_;
+    const sensors = c.sensors || [];
+    const actuators = c.actuators || [];
+    const client = this.client;
+    // Everything that can be refused is checked before WiFi and MQTT start.
+    for (let i = 0; i < sensors.length; i++) {
+      const s = sensors[i];
+      const d = hal.sensors.open(s);
+      if (typeof d === "number") {
+        hal.log.error(d, "sensors[" + i + "].pin");
+        this.stop();
+        return d;
       }
-    },
-    onError: function (code) {
-      hal.log.error(code, "mqtt");
-    },
-  });
-
-  const wifi = createWifiKeeper(
-    hal.wifi,
-    hal.clock,
-    hal.log,
-    c.wifi.ssid,
-    c.wifi.password || "",
-    random,
-    function () {
-      // Link back: try the broker now rather than when the backoff says.
-      if (client.state() === ST_WAITING) client.stop();
-      client.start();
-    },
-    function () {
-      if (client.state() !== ST_CONNECTED) client.stop();
-    },
-  );
-
-  function publish(topic: string, payload: string, q: number, retain: boolean) {
-    const r = client.publish(topic, payload, q, retain);
-    if (r < 0 && r !== E.E_OFFLINE_DROPPED) hal.log.error(r, topic);
-    return r;
+      this.drivers_[i] = d;
+      this.due_[i] = -1;
+      if (s.kind === "digital") {
+        const w = hal.gpio.watch(s.pin, 50, this.sensor_.bind(this, i));
+        if (w > 0) this.watches_.push(w);
+      }
+    }
+    for (let i = 0; i < actuators.length; i++) {
+      let r = actuators[i].kind === "pwm" ? 0 : hal.gpio.mode(actuators[i].pin, "output");
+      if (r === 0) r = this.drive_(i, this.levels[i]);
+      if (r < 0) {
+        hal.log.error(r, "actuators[" + i + "].pin");
+        this.stop();
+        return r;
+      }
+    }
+    hal.wifi.setHostname(c.device);
+    client.subscribe(this.root_ + "set/+", this.qos_, null);
+    if (c.discovery !== "") client.subscribe((c.discovery || "homeassistant") + "/status", 1, null);
+    this.timer_ = hal.timers.every(TICK_MS, this.tick.bind(this));
+    this.attempt_ = 0;
+    if (hal.wifi.state() === WIFI_UP) this.onUp(hal.wifi.ip());
+    else {
+      this.waiting_ = true;
+      this.joinAt_ = hal.clock.now();
+      this.tick();
+    }
+    return 0;
   }
 
-  function publishState(i: number) {
-    const a = actuators[i];
-    publish(topics.root + "state/" + a.name, stateText(a, levels[i]), qos, true);
+  stop(): void {
+    const hal = this.hal_;
+    const client = this.client;
+    hal.timers.cancel(this.timer_);
+    this.timer_ = 0;
+    this.waiting_ = false;
+    if (client.state() === ST_CONNECTED) client.publish(this.root_ + "status", "offline", 0, true);
+    client.stop();
+    const w = this.watches_;
+    for (let i = 0; i < w.length; i++) hal.gpio.unwatch(w[i]);
+    w.splice(0, w.length);
   }
 
-  function refuse(source: string, code: number) {
-    hal.log.error(code, source);
-    if (event) event("refused", source, String(code));
-    publish(topics.error, errorPayload(source, code), 0, false);
+  tick(): void {
+    const hal = this.hal_;
+    const c = this.c_;
+    const client = this.client;
+    const now = hal.clock.now();
+    if (this.timer_ && this.waiting_ && hal.wifi.state() === WIFI_DOWN && now - this.joinAt_ >= 0) {
+      this.waiting_ = false;
+      const r = hal.wifi.join(c.wifi.ssid, c.wifi.password || "", this);
+      if (r < 0) this.onDown(r);
+    }
+    if (hal.wifi.state() === WIFI_UP) client.tick();
+    const online = client.state() === ST_CONNECTED;
+    if (online && this.disc_ >= 0) {
+      const st = client.stats();
+      if (st.inFlight + st.queued === 0) {
+        const out = { topic: "", payload: "" };
+        if (!discoveryMessage(c, this.board_.id, this.disc_, out)) this.disc_ = -1;
+        else {
+          this.disc_++;
+          this.publish_(out.topic, out.payload, this.qos_ > 0 ? this.qos_ : 1, true);
+        }
+      }
+    }
+    const due = this.due_;
+    for (let i = 0; i < due.length; i++) {
+      if (due[i] === -1 || now - due[i] < 0) continue;
+      due[i] = now + (c.sensors as { period: number }[])[i].period * 1000;
+      if (online || c.offline === "queue") this.sensor_(i);
+    }
   }
 
-  function onCommand(m: Message) {
-    const name = m.topic.substr(topics.setPrefixLength);
+  /** The client is connected: "online", every actuator's state, then discovery. */
+  onConnect(): void {
+    const due = this.due_;
+    this.up_ = true;
+    this.hal_.log.info("mqtt up");
+    // The first readings follow the first connect, a little apart.
+    const now = this.hal_.clock.now();
+    for (let i = 0; i < due.length; i++) if (due[i] === -1) due[i] = now + i * 300;
+    this.client.publish(this.root_ + "status", "online", this.qos_, true);
+    for (let i = 0; i < this.levels.length; i++) this.state_(i);
+    this.disc_ = this.c_.discovery === "" ? -1 : 0;
+  }
+
+  /** The connection is gone (or stopped): a connection that was up puts the actuators in their safe state. */
+  onDisconnect(code: number): void {
+    if (code === E.E_STOPPED) this.hal_.log.info("mqtt stopped");
+    else this.hal_.log.error(code, "mqtt");
+    if (!this.up_) return;
+    this.up_ = false;
+    for (let i = 0; i < this.levels.length; i++) {
+      const safe = this.safe_[i];
+      if (safe >= 0 && safe !== this.levels[i]) this.drive_(i, safe);
+    }
+  }
+
+  onError(code: number): void {
+    this.hal_.log.error(code, "mqtt");
+  }
+
+  /** Every message: a command (<root>set/<actuator>) or Home Assistant's status. */
+  onMessage(m: Message): void {
+    const c = this.c_;
+    const set = this.root_ + "set/";
+    if (m.topic.substr(0, set.length) !== set) {
+      // Home Assistant came (back) online: it forgets non-retained state, so discovery is sent again.
+      if (c.discovery !== "" && m.topic === (c.discovery || "homeassistant") + "/status" && m.payload.length === 6 && byteText(m.payload, 0, 6) === "online") this.disc_ = 0;
+      return;
+    }
+    const name = m.topic.substr(set.length);
+    const actuators = c.actuators || [];
     let i = actuators.length - 1;
     while (i >= 0 && actuators[i].name !== name) i--;
     // A name from the broker goes back into JSON only when it is a configured one.
-    if (i < 0) return refuse(isName(name) ? name : "?", E.E_COMMAND_UNKNOWN_ACTUATOR);
-    if (m.retain && !c.retainedCommands) {
-      hal.log.error(E.E_COMMAND_RETAINED, name);
-      return;
+    if (i < 0) return this.report_(isName(name) ? name : "?", E.E_COMMAND_UNKNOWN_ACTUATOR, true);
+    if (m.retain && !c.retainedCommands) return this.hal_.log.error(E.E_COMMAND_RETAINED, name);
+    const level = parseCommand(actuators[i].kind, m.payload, this.levels[i]);
+    if (level < 0) return this.report_(name, level, true);
+    const r = this.drive_(i, level);
+    if (r < 0) return this.report_(name, r, true);
+    if (this.ev_) this.ev_("command", name, stateText(actuators[i], level));
+    this.state_(i);
+  }
+
+  /** WiFi is up: try the broker now rather than when the backoff says. */
+  onUp(ip: string): void {
+    if (!this.timer_) return;
+    const client = this.client;
+    this.attempt_ = 0;
+    this.waiting_ = false;
+    this.hal_.log.info("wifi up " + ip);
+    if (client.state() === ST_WAITING) client.stop();
+    client.start();
+  }
+
+  /** WiFi is down, or a join failed or was refused: join again after the backoff. */
+  onDown(code: number): void {
+    if (!this.timer_) return;
+    this.hal_.log.error(code, "wifi");
+    this.waiting_ = true;
+    this.joinAt_ = this.hal_.clock.now() + backoffDelay(this.attempt_++, 1000, 30000, this.random ? this.random() : Math.random());
+    if (this.client.state() !== ST_CONNECTED) this.client.stop();
+  }
+
+  /** Logs the error, tells the view when a command was refused, publishes {"source":"<name>","code":<code>} on <root>error. */
+  report_(source: string, code: number, refused: boolean): void {
+    this.hal_.log.error(code, source);
+    if (refused && this.ev_) this.ev_("refused", source, String(code));
+    this.publish_(this.root_ + "error", '{"source":"' + source + '","code":' + code + "}", 0, false);
+  }
+
+  publish_(topic: string, payload: string, qos: number, retain: boolean): void {
+    const r = this.client.publish(topic, payload, qos, retain);
+    if (r < 0 && r !== E.E_OFFLINE_DROPPED) this.hal_.log.error(r, topic);
+  }
+
+  /** Publishes actuator i's state (retained). */
+  state_(i: number): void {
+    const a = (this.c_.actuators || [])[i];
+    this.publish_(this.root_ + "state/" + a.name, stateText(a, this.levels[i]), this.qos_, true);
+  }
+
+  /** Drives actuator i's pin to `level` (PWM at 1 kHz); returns 0 (and keeps the level) or the HAL's code. */
+  drive_(i: number, level: number): number {
+    const a = (this.c_.actuators || [])[i];
+    const gpio = this.hal_.gpio;
+    const r = a.kind === "pwm" ? gpio.pwm(a.pin, a.activeLow ? 1 - level / 100 : level / 100, 1000) : gpio.write(a.pin, level > 0 !== !!a.activeLow);
+    if (r === 0) this.levels[i] = level;
+    return r;
+  }
+
+  /**
+   * Sensor i, one method for its three events: the schedule says read it
+   * (`code` undefined), its pin changed (a watch gives `high`: read it only
+   * while connected), or its driver has the reading (`code` 0, or negative).
+   */
+  sensor_(i: number, code?: number | boolean, a?: number, b?: number): void {
+    const s = (this.c_.sensors || [])[i];
+    if (typeof code !== "number") {
+      if (code === undefined || this.client.state() === ST_CONNECTED) this.drivers_[i].read(this.sensor_.bind(this, i));
+    } else if (code < 0) this.report_(s.name, code, false);
+    else {
+      const text = readingPayload(s.kind, a as number, b as number);
+      if (this.ev_) this.ev_("telemetry", s.name, text);
+      this.publish_(this.root_ + "telemetry/" + s.name, text, this.qos_, false);
     }
-    const a = actuators[i];
-    const level = parseCommand(a.kind, m.payload, levels[i]);
-    if (level < 0) return refuse(name, level);
-    const r = applyLevel(hal.gpio, a, level);
-    if (r < 0) return refuse(name, r);
-    levels[i] = level;
-    if (event) event("command", name, stateText(a, level));
-    publishState(i);
   }
-
-  /** Home Assistant came (back) online: it forgets non-retained state, so discovery is sent again. */
-  function onHomeAssistantStatus(m: Message) {
-    if (m.payload.length === 6 && byteText(m.payload, 0, 6) === "online") discoveryNext = 0;
-  }
-
-  /** The callback for sensor i's readings, made once at start (not a new closure for every reading). */
-  function readingHandler(i: number) {
-    const s = sensors[i];
-    return function (code: number, a: number, b: number) {
-      if (code < 0) {
-        hal.log.error(code, s.name);
-        publish(topics.error, errorPayload(s.name, code), 0, false);
-        return;
-      }
-      const text = readingPayload(s.kind, a, b);
-      if (event) event("telemetry", s.name, text);
-      publish(topics.root + "telemetry/" + s.name, text, qos, false);
-    };
-  }
-
-  function readSensor(i: number) {
-    drivers[i].read(onReading[i]);
-  }
-
-  function release() {
-    for (let i = 0; i < watches.length; i++) hal.gpio.unwatch(watches[i]);
-    watches.splice(0, watches.length);
-  }
-
-  function tick() {
-    const now = hal.clock.now();
-    wifi.tick();
-    if (wifi.up()) client.tick();
-    const online = client.state() === ST_CONNECTED;
-    if (online && discoveryNext < discovery) {
-      const st = client.stats();
-      if (st.inFlight + st.queued === 0 && discoveryMessage(c, board.id, discoveryNext, discoveryOut)) {
-        discoveryNext++;
-        publish(discoveryOut.topic, discoveryOut.payload, qos > 0 ? qos : 1, true);
-      }
-    }
-    for (let i = 0; i < sensors.length; i++) {
-      if (due[i] === -1 || now - due[i] < 0) continue;
-      due[i] = now + sensors[i].period * 1000;
-      if (online || queueOffline) readSensor(i);
-    }
-  }
-
-  return {
-    levels: levels,
-    client: client,
-    start: function () {
-      // Everything that can be refused is checked before WiFi and MQTT start.
-      for (let i = 0; i < sensors.length; i++) {
-        const s = sensors[i];
-        const d = hal.sensors.open({ kind: s.kind, pin: s.pin });
-        if (typeof d === "number") {
-          hal.log.error(d, "sensors[" + i + "].pin");
-          release();
-          return d;
-        }
-        drivers[i] = d;
-        onReading[i] = readingHandler(i);
-        due[i] = -1;
-        if (s.kind === "digital") {
-          const w = hal.gpio.watch(s.pin, 50, function () {
-            if (client.state() === ST_CONNECTED) readSensor(i);
-          });
-          if (w > 0) watches.push(w);
-        }
-      }
-      for (let i = 0; i < actuators.length; i++) {
-        const a = actuators[i];
-        let r = a.kind === "pwm" ? 0 : hal.gpio.mode(a.pin, "output");
-        const initial = levelOf(a.initial);
-        if (r === 0) r = applyLevel(hal.gpio, a, initial < 0 ? 0 : initial);
-        if (r < 0) {
-          hal.log.error(r, "actuators[" + i + "].pin");
-          release();
-          return r;
-        }
-        levels[i] = initial < 0 ? 0 : initial;
-      }
-      hal.wifi.setHostname(c.device);
-      client.subscribe(topics.setFilter, qos, onCommand);
-      if (discovery > 0) client.subscribe(discoveryPrefix + "/status", 1, onHomeAssistantStatus);
-      wifi.start();
-      timer = hal.timers.every(TICK_MS, tick);
-      return 0;
-    },
-    stop: function () {
-      hal.timers.cancel(timer);
-      timer = 0;
-      if (client.state() === ST_CONNECTED) client.publish(topics.status, "offline", 0, true);
-      client.stop();
-      wifi.stop();
-      release();
-    },
-    tick: tick,
-  };
-
 }

@@ -1,5 +1,5 @@
 import type { Config } from "./config";
-import { deviceTopics } from "./topics";
+import { topicRoot } from "./topics";
 
 /**
  * Home Assistant MQTT discovery: one retained message per entity (not one per
@@ -29,17 +29,17 @@ export interface DiscoveryMessage {
   payload: string;
 }
 
-function q(s: string): string {
-  return '"' + s + '"';
-}
-
 /**
  * Fills `out` with discovery message `k` (0 <= k < discoveryCount(c)) for a
- * device on board `model`. Returns false when k is out of range.
+ * device on board `model`. Returns false when k is out of range. The device
+ * calls it once per message sent, so its helper exists only during the call.
  */
 export function discoveryMessage(c: Config, model: string, k: number, out: DiscoveryMessage): boolean {
+  function q(s: string): string {
+    return '"' + s + '"';
+  }
   const prefix = c.discovery === undefined ? "homeassistant" : c.discovery;
-  const root = deviceTopics(c).root;
+  const root = topicRoot(c);
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];
   let component = "";

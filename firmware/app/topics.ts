@@ -8,18 +8,13 @@ import type { Config } from "./config";
  *   set/<actuator>      commands: "ON", "OFF", "TOGGLE" (relay, led); 0..100 or ON/OFF (pwm)
  *   state/<actuator>    the actuator's state after every change (retained): "ON"/"OFF" or 0..100
  *   error               a refused command or a failed reading: {"source":"relay","code":-411}
+ *
+ * The device keeps only the root and builds each topic when it publishes:
+ * on an ESP8266 a string kept for the device's life costs variables, a
+ * string made for one publish is freed after it.
  */
-export interface Topics {
-  root: string;
-  status: string;
-  error: string;
-  setFilter: string;
-  /** Length of "<root>set/": the actuator name starts there in a command topic. */
-  setPrefixLength: number;
-}
 
-/** The topics of a device. Never fails on a checked Config. */
-export function deviceTopics(c: Config): Topics {
-  const root = (c.base || "fabmqtt") + "/" + c.device + "/";
-  return { root, status: root + "status", error: root + "error", setFilter: root + "set/+", setPrefixLength: root.length + 4 };
+/** "<base>/<device>/", the root of every topic of a device. Never fails on a checked Config. */
+export function topicRoot(c: Config): string {
+  return (c.base || "fabmqtt") + "/" + c.device + "/";
 }
