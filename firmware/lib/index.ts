@@ -1,16 +1,15 @@
 import board from "board";
 import { espruinoClock } from "../../hal/espruino/clock";
-import { createEspruinoNet } from "../../hal/espruino/net";
-import { createEspruinoTimers } from "../../hal/espruino/timers";
+import { EspruinoNet } from "../../hal/espruino/net";
+import { EspruinoTimers } from "../../hal/espruino/timers";
 import { createMqttModule, type ModuleOptions, type MqttConnection } from "./mqtt-module";
 
 const mod = createMqttModule({
   // The library does not manage WiFi: the link is the user's business, sockets are always allowed.
-  net: createEspruinoNet(board, function () {
-    return true;
-  }),
+  // The library does not manage WiFi (no link given): sockets are always allowed.
+  net: new EspruinoNet(board),
   clock: espruinoClock,
-  timers: createEspruinoTimers(),
+  timers: new EspruinoTimers(),
 });
 
 /**

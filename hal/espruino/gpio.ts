@@ -1,6 +1,6 @@
 import type { DeviceBoard } from "../../boards/types";
 import { E_INVALID_ARGUMENT, E_PIN_INVALID, E_PIN_UNSUPPORTED } from "../../firmware/errors";
-import type { Gpio } from "../types";
+import type { Gpio, PinMode } from "../types";
 import { pinIn } from "../../firmware/pin-set";
 import type { EspWatchEvent } from "./api";
 
@@ -12,6 +12,10 @@ declare function analogWrite(pin: string, value: number, options: { freq: number
 declare function setWatch(fn: (e: EspWatchEvent) => void, pin: string, options: { repeat: boolean; edge: string; debounce: number }): number | undefined;
 declare function clearWatch(id: number): void;
 
+/** setWatch with the pin first, as call() passes it. */
+function watchPin(pin: string, fn: (e: EspWatchEvent) => void, options: { repeat: boolean; edge: string; debounce: number }): number | undefined {
+  return setWatch(fn, pin, options);
+}
 
 /**
  * Pins by Espruino name ("D2", "A0"), checked against the board before
@@ -19,64 +23,62 @@ declare function clearWatch(id: number): void;
  * on a pin without ADC or output on an input-only pin E_PIN_UNSUPPORTED, and
  * whatever Espruino throws (a mode it does not know, say) is E_PIN_UNSUPPORTED
  * too; nothing throws. pwm() takes a duty of 0..1 and a frequency over 0, else
- * E_INVALID_ARGUMENT. Watch
- * handles are the HAL's own (Espruino reuses its numbers, throws on an unknown
- * one and clears every watch when given none).
+ * E_INVALID_ARGUMENT. Watch handles are the HAL's own (Espruino reuses its
+ * numbers, throws on an unknown one and clears every watch when given none).
+ * One object, its methods on the prototype.
  */
-export function createEspruinoGpio(board: DeviceBoard): Gpio {
-  const watches: { [id: number]: number } = {};
-  let next = 1;
+export class EspruinoGpio implements Gpio {
+  board_: DeviceBoard;
+  /** HAL handle -> Espruino watch number. */
+  watches_: { [id: number]: number } = {};
+  next_ = 1;
+  constructor(board: DeviceBoard) {
+    this.board_ = board;
+  }
   /** f(pin, a, b) as a number (0 for nothing) for a pin the board offers and a zero `code`; else the code. */
-  const call = function (pin: string, code: number, f: (pin: string, a?: any, b?: any) => unknown, a?: unknown, b?: unknown): number {
-    if (!pinIn(board.pins, pin)) return E_PIN_INVALID;
+  call_(pin: string, code: number, f: (pin: string, a?: any, b?: any) => unknown, a?: unknown, b?: unknown): number {
+    if (!pinIn(this.board_.pins, pin)) return E_PIN_INVALID;
     if (code) return code;
     try {
       return +(f(pin, a, b) as number) || 0;
     } catch (e) {
       return E_PIN_UNSUPPORTED;
     }
-  };
-  const inputOnly = function (pin: string): number {
-    return pinIn(board.inputOnly, pin) ? E_PIN_UNSUPPORTED : 0;
-  };
-  return {
-    mode: function (pin, mode) {
-      return call(pin, mode === "output" || mode === "opendrain" ? inputOnly(pin) : 0, pinMode, mode);
-    },
-    write: function (pin, high) {
-      return call(pin, inputOnly(pin), digitalWrite, high ? 1 : 0);
-    },
-    read: function (pin) {
-      return call(pin, 0, digitalRead);
-    },
-    analogRead: function (pin) {
-      return call(pin, pinIn(board.adc, pin) ? 0 : E_PIN_UNSUPPORTED, analogRead);
-    },
-    pwm: function (pin, duty, freq) {
-      return call(pin, duty >= 0 && duty <= 1 && freq > 0 ? inputOnly(pin) : E_INVALID_ARGUMENT, analogWrite, duty, { freq: freq });
-    },
-    watch: function (pin, debounceMs, fn) {
-      const w = call(pin, 0, function () {
-        return setWatch(
-          function (e) {
-            fn(!!e.state);
-          },
-          pin,
-          { repeat: true, edge: "both", debounce: debounceMs > 0 ? debounceMs : 0 },
-        );
-      });
-      // Espruino numbers watches from 1; undefined (0 here) when it cannot watch the pin.
-      if (w <= 0) return w || E_PIN_UNSUPPORTED;
-      watches[next] = w;
-      return next++;
-    },
-    unwatch: function (id) {
-      const w = watches[id];
-      if (w === undefined) return;
-      delete watches[id];
-      try {
-        clearWatch(w);
-      } catch (e) {}
-    },
-  };
+  }
+  /** E_PIN_UNSUPPORTED for an input-only pin, else 0. */
+  inputOnly_(pin: string): number {
+    return pinIn(this.board_.inputOnly, pin) ? E_PIN_UNSUPPORTED : 0;
+  }
+  mode(pin: string, mode: PinMode): number {
+    return this.call_(pin, mode === "output" || mode === "opendrain" ? this.inputOnly_(pin) : 0, pinMode, mode);
+  }
+  write(pin: string, high: boolean): number {
+    return this.call_(pin, this.inputOnly_(pin), digitalWrite, high ? 1 : 0);
+  }
+  read(pin: string): number {
+    return this.call_(pin, 0, digitalRead);
+  }
+  analogRead(pin: string): number {
+    return this.call_(pin, pinIn(this.board_.adc, pin) ? 0 : E_PIN_UNSUPPORTED, analogRead);
+  }
+  pwm(pin: string, duty: number, freq: number): number {
+    return this.call_(pin, duty >= 0 && duty <= 1 && freq > 0 ? this.inputOnly_(pin) : E_INVALID_ARGUMENT, analogWrite, duty, { freq: freq });
+  }
+  watch(pin: string, debounceMs: number, fn: (high: boolean) => void): number {
+    const w = this.call_(pin, 0, watchPin, function (e: EspWatchEvent) {
+      fn(!!e.state);
+    }, { repeat: true, edge: "both", debounce: debounceMs > 0 ? debounceMs : 0 });
+    // Espruino numbers watches from 1; undefined (0 here) when it cannot watch the pin.
+    if (w <= 0) return w || E_PIN_UNSUPPORTED;
+    this.watches_[this.next_] = w;
+    return this.next_++;
+  }
+  unwatch(id: number): void {
+    const w = this.watches_[id];
+    if (w === undefined) return;
+    delete this.watches_[id];
+    try {
+      clearWatch(w);
+    } catch (e) {}
+  }
 }

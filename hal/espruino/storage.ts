@@ -16,31 +16,29 @@ function nameOk(name: string): boolean {
  * E_STORAGE_FAILED for any other exception. Espruino cannot hold an empty
  * file: writing "" erases the file (read() then gives null). Never throws.
  */
-export function createEspruinoStorage(): Storage {
-  return {
-    read: function (name) {
-      try {
-        // Espruino gives undefined for a missing file, and holds no empty one.
-        return (nameOk(name) && require("Storage").read(name)) || null;
-      } catch (e) {
-        return null;
-      }
-    },
-    write: function (name, text) {
-      if (!nameOk(name)) return E_STORAGE_NAME;
-      try {
-        text = String(text);
-        if (text === "") require("Storage").erase(name);
-        else if (!require("Storage").write(name, text)) return E_STORAGE_FULL;
-        return 0;
-      } catch (e) {
-        return String(e && (e as { message?: string }).message).indexOf("create") >= 0 ? E_STORAGE_FULL : E_STORAGE_FAILED;
-      }
-    },
-    erase: function (name) {
-      try {
-        if (nameOk(name)) require("Storage").erase(name);
-      } catch (e) {}
-    },
-  };
-}
+export const espruinoStorage: Storage = {
+  read: function (name) {
+    try {
+      // Espruino gives undefined for a missing file, and holds no empty one.
+      return (nameOk(name) && require("Storage").read(name)) || null;
+    } catch (e) {
+      return null;
+    }
+  },
+  write: function (name, text) {
+    if (!nameOk(name)) return E_STORAGE_NAME;
+    try {
+      text = String(text);
+      if (text === "") require("Storage").erase(name);
+      else if (!require("Storage").write(name, text)) return E_STORAGE_FULL;
+      return 0;
+    } catch (e) {
+      return String(e && (e as { message?: string }).message).indexOf("create") >= 0 ? E_STORAGE_FULL : E_STORAGE_FAILED;
+    }
+  },
+  erase: function (name) {
+    try {
+      if (nameOk(name)) require("Storage").erase(name);
+    } catch (e) {}
+  },
+};

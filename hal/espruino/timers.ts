@@ -1,42 +1,40 @@
 import type { Timers } from "../types";
 
-declare function setTimeout(fn: () => void, ms: number): number;
+declare function setTimeout(fn: (t: EspruinoTimers, id: number, f: () => void) => void, ms: number, t: EspruinoTimers, id: number, f: () => void): number;
 declare function setInterval(fn: () => void, ms: number): number;
 declare function clearTimeout(id: number): void;
+
+/** A one-shot timer's end: its handle is forgotten before `fn` runs. */
+function fire(t: EspruinoTimers, id: number, fn: () => void): void {
+  delete t.live_[id];
+  fn();
+}
 
 /**
  * Timers over Espruino's setTimeout/setInterval. Handles are the HAL's own
  * (1, 2, 3, ... never reused): Espruino reuses its timer numbers, so a stale
  * number could cancel someone else's timer. cancel() clears only a live timer
  * of its own, never with `undefined` (which throws) or no argument (which
- * clears every timer on the board). Never fails.
+ * clears every timer on the board). Never fails. One object, its methods on
+ * the prototype, and no closure per timer (Espruino passes setTimeout's extra
+ * arguments on): a function made inside another costs variables on the board.
  */
-export function createEspruinoTimers(): Timers {
+export class EspruinoTimers implements Timers {
   /** HAL handle -> Espruino timer number, live timers only. */
-  const live: { [id: number]: number } = {};
-  let next = 1;
-  const add = function (t: number): number {
-    live[next] = t;
-    return next++;
-  };
-  return {
-    every: function (ms, fn) {
-      return add(setInterval(fn, ms));
-    },
-    after: function (ms, fn) {
-      const id = next;
-      return add(
-        setTimeout(function () {
-          delete live[id];
-          fn();
-        }, ms),
-      );
-    },
-    cancel: function (id) {
-      const t = live[id];
-      if (t === undefined) return;
-      delete live[id];
-      clearTimeout(t);
-    },
-  };
+  live_: { [id: number]: number } = {};
+  next_ = 1;
+  every(ms: number, fn: () => void): number {
+    this.live_[this.next_] = setInterval(fn, ms);
+    return this.next_++;
+  }
+  after(ms: number, fn: () => void): number {
+    this.live_[this.next_] = setTimeout(fire, ms, this, this.next_, fn);
+    return this.next_++;
+  }
+  cancel(id: number): void {
+    const t = this.live_[id];
+    if (t === undefined) return;
+    delete this.live_[id];
+    clearTimeout(t);
+  }
 }

@@ -1,10 +1,10 @@
 import { BOARD_CHIP } from "board";
-import { E_INVALID_ARGUMENT, E_WIFI_FAILED, E_WIFI_NO_AP, E_WIFI_WRONG_PASSWORD } from "../../firmware/errors";
+import { E_INVALID_ARGUMENT, E_SOCKET_NO_ROUTE, E_WIFI_FAILED, E_WIFI_NO_AP, E_WIFI_WRONG_PASSWORD } from "../../firmware/errors";
 import { WIFI_DOWN, WIFI_JOINING, WIFI_UP, type Wifi, type WifiHandlers } from "../types";
 import type { EspWifiModule } from "./api";
 
 declare function require(name: string): EspWifiModule;
-declare function setTimeout(fn: () => void, ms: number): number;
+declare function setTimeout<A, B>(fn: (a: A, b: B) => void, ms: number, a: A, b?: B): number;
 
 /** How long one join may take before it counts as failed (the driver may still get there: then onUp). */
 const JOIN_MS = 30000;
@@ -22,119 +22,132 @@ export function wifiCode(why: unknown): number {
   return s.indexOf("no_ap") >= 0 ? E_WIFI_NO_AP : /password|auth_fail|handshake/.test(s) ? E_WIFI_WRONG_PASSWORD : E_WIFI_FAILED;
 }
 
+/** The driver's `connected` event (`this` = the driver). */
+function onDriverUp(this: Driver, d: { ip?: string }): void {
+  if (this.f) this.f.up_(d && d.ip);
+}
+
+/** The driver's `disconnected` event. */
+function onDriverDown(this: Driver, d: unknown): void {
+  const f = this.f;
+  if (f && f.st_ === WIFI_UP) f.down_(wifiCode(d));
+}
+
+/** A join that had no answer in JOIN_MS. */
+function joinTimedOut(f: EspruinoWifi, mine: number): void {
+  if (mine === f.attempt_ && f.st_ === WIFI_JOINING) f.down_(E_WIFI_FAILED);
+}
+
+/** The end of leave(), a turn later. */
+function left(f: EspruinoWifi, mine: number): void {
+  if (mine === f.attempt_) f.down_(E_WIFI_FAILED);
+}
+
+/** The Linux board's join: the link is up from the start. */
+function linuxUp(h: WifiHandlers): void {
+  h.onUp("");
+}
+
+/** Espruino's Wifi module, with the station it serves. */
+type Driver = EspWifiModule & { f?: EspruinoWifi };
+
 /**
  * The station over `require("Wifi")` (ESP32 and ESP8266). join() is one
  * attempt: it fails with the connect callback's error (or E_WIFI_FAILED after
  * JOIN_MS without an answer) and succeeds with the `connected` event. The
  * ESP32 driver gives up after three tries; the ESP8266 one keeps trying on its
  * own, so a later `connected` event still brings the link up (onUp) until
- * leave(). A `disconnected` event while up
- * brings it down (onDown with the reason's code). `onLink(up)` tells the HAL
- * when the link comes and goes (sockets are cut when it goes). The Linux
- * board has no WiFi module: its link is up from the start (BOARD_CHIP is a
- * constant of the build: a bundle carries one of the two). Never throws.
+ * leave(). A `disconnected` event while up brings it down (onDown with the
+ * reason's code). When the link goes, the sockets of `net` are cut with
+ * E_SOCKET_NO_ROUTE. The Linux board has no WiFi module: its link is up from
+ * the start (BOARD_CHIP is a constant of the build: a bundle carries one of
+ * the two). Never throws. One object, methods on the prototype, no closure
+ * kept (the driver's listeners find the station as the driver's `f`).
  */
-export function createEspruinoWifi(onLink: (up: boolean) => void): Wifi {
-  if (BOARD_CHIP === "linux")
-    return {
-      join: function (_s, _p, h) {
-        setTimeout(function () {
-          h.onUp("");
-        }, 0);
-        return 0;
-      },
-      leave: function () {},
-      state: function () {
-        return WIFI_UP;
-      },
-      ip: function () {
-        return "";
-      },
-      setHostname: function () {
-        return 0;
-      },
-    };
-  let state = WIFI_DOWN;
-  let address = "";
-  let handlers: WifiHandlers | null = null;
+export class EspruinoWifi implements Wifi {
+  st_ = BOARD_CHIP === "linux" ? WIFI_UP : WIFI_DOWN;
+  address_ = "";
+  handlers_: WifiHandlers | null = null;
   /** Bumped by every join and leave: answers meant for an older attempt are ignored. */
-  let attempt = 0;
-  let w: EspWifiModule | null = null;
-  /** Leaves WIFI_UP (telling the HAL) for `to`. */
-  const drop = function (to: number) {
-    if (state === WIFI_UP) onLink(false);
-    state = to;
-    address = "";
-  };
-  const up = function (ip?: string) {
-    if (state === WIFI_UP || !handlers) return;
-    state = WIFI_UP;
-    address = ip || "";
-    onLink(true);
-    handlers.onUp(address);
-  };
-  const down = function (code: number) {
-    drop(WIFI_DOWN);
-    if (handlers) handlers.onDown(code);
-  };
+  attempt_ = 0;
+  w_: Driver | null = null;
+  net_: { cut(code: number): void };
+  constructor(net: { cut(code: number): void }) {
+    this.net_ = net;
+  }
+  /** Leaves WIFI_UP (cutting the sockets) for `to`. */
+  drop_(to: number): void {
+    if (this.st_ === WIFI_UP) this.net_.cut(E_SOCKET_NO_ROUTE);
+    this.st_ = to;
+    this.address_ = "";
+  }
+  up_(ip?: string): void {
+    if (this.st_ === WIFI_UP || !this.handlers_) return;
+    this.st_ = WIFI_UP;
+    this.address_ = ip || "";
+    this.handlers_.onUp(this.address_);
+  }
+  down_(code: number): void {
+    this.drop_(WIFI_DOWN);
+    if (this.handlers_) this.handlers_.onDown(code);
+  }
   /** The driver, its events listened to from the first use on; throws when the firmware has none. */
-  const driver = function (): EspWifiModule {
+  driver_(): Driver {
+    let w = this.w_;
     if (!w) {
-      w = require("Wifi");
-      w.on("connected", function (d: { ip?: string }) {
-        up(d && d.ip);
-      });
-      w.on("disconnected", function (d: unknown) {
-        if (state === WIFI_UP) down(wifiCode(d));
-      });
+      w = this.w_ = require("Wifi");
+      w.f = this;
+      w.on("connected", onDriverUp);
+      w.on("disconnected", onDriverDown);
     }
     return w;
-  };
-  return {
-    join: function (ssid, password, h) {
-      if (!ssid) return E_INVALID_ARGUMENT;
-      const mine = ++attempt;
-      handlers = h;
-      try {
-        // Success is the `connected` event that follows (it carries the address).
-        driver().connect(ssid, { password: password }, function (err) {
-          if (err && mine === attempt && state === WIFI_JOINING) down(wifiCode(err));
-        });
-      } catch (e) {
-        return E_WIFI_FAILED;
-      }
-      // Connecting again drops a link that was up.
-      drop(WIFI_JOINING);
-      setTimeout(function () {
-        if (mine === attempt && state === WIFI_JOINING) down(E_WIFI_FAILED);
-      }, JOIN_MS);
+  }
+  join(ssid: string, password: string, h: WifiHandlers): number {
+    if (BOARD_CHIP === "linux") {
+      setTimeout(linuxUp, 0, h);
       return 0;
-    },
-    leave: function () {
-      const mine = ++attempt;
-      // Also stops the ESP8266 driver's own retries.
-      try {
-        if (w) w.disconnect();
-      } catch (e) {}
-      if (state === WIFI_DOWN) return;
-      drop(WIFI_DOWN);
-      setTimeout(function () {
-        if (mine === attempt) down(E_WIFI_FAILED);
-      }, 0);
-    },
-    state: function () {
-      return state;
-    },
-    ip: function () {
-      return address;
-    },
-    setHostname: function (name) {
-      try {
-        driver().setHostname(name);
-        return 0;
-      } catch (e) {
-        return E_INVALID_ARGUMENT;
-      }
-    },
-  };
+    }
+    if (!ssid) return E_INVALID_ARGUMENT;
+    const mine = ++this.attempt_;
+    const f = this;
+    this.handlers_ = h;
+    try {
+      // Success is the `connected` event that follows (it carries the address).
+      this.driver_().connect(ssid, { password: password }, function (err) {
+        if (err && mine === f.attempt_ && f.st_ === WIFI_JOINING) f.down_(wifiCode(err));
+      });
+    } catch (e) {
+      return E_WIFI_FAILED;
+    }
+    // Connecting again drops a link that was up.
+    this.drop_(WIFI_JOINING);
+    setTimeout(joinTimedOut, JOIN_MS, this, mine);
+    return 0;
+  }
+  leave(): void {
+    if (BOARD_CHIP === "linux") return;
+    const mine = ++this.attempt_;
+    // Also stops the ESP8266 driver's own retries.
+    try {
+      if (this.w_) this.w_.disconnect();
+    } catch (e) {}
+    if (this.st_ === WIFI_DOWN) return;
+    this.drop_(WIFI_DOWN);
+    setTimeout(left, 0, this, mine);
+  }
+  state(): number {
+    return this.st_;
+  }
+  ip(): string {
+    return this.address_;
+  }
+  setHostname(name: string): number {
+    if (BOARD_CHIP === "linux") return 0;
+    try {
+      this.driver_().setHostname(name);
+      return 0;
+    } catch (e) {
+      return E_INVALID_ARGUMENT;
+    }
+  }
 }
