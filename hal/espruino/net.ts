@@ -62,13 +62,25 @@ class Conn implements Socket {
     if (this.st_ > 1) return;
     this.st_ = 2;
     // Offline, Espruino would only print an error and never close.
-    if (!this.n_.online()) return cut(this, 0);
+    if (offline(this.n_)) return cut(this, 0);
     try {
       this.s_.end();
     } catch (e) {
       cut(this, 0);
     }
   }
+}
+
+/** Whether a link was given (the device: its WiFi) and is not up; the library has none: sockets are its program's business. */
+function offline(n: EspruinoNet): boolean {
+  const l = n.link_;
+  return !!l && l.state() !== WIFI_UP;
+}
+
+/** Ends every open socket of `n` with onError(code), onClose (the WiFi link went down). Never fails. */
+export function cutSockets(n: EspruinoNet, code: number): void {
+  const all = n.open_.slice();
+  for (let i = 0; i < all.length; i++) cut(all[i], code);
 }
 
 type Listener = (this: { c_: Conn }, arg?: any) => void;
@@ -138,7 +150,7 @@ const onClose: Listener = function () {
  *   `drain` are counted, and once `board.sendQueueBytes` wait, write() returns
  *   E_SOCKET_QUEUE_FULL and takes nothing.
  * - `link` down (WiFi): connect() gives E_SOCKET_NO_ROUTE at once;
- *   cut() ends open sockets with onError(code), onClose.
+ *   cutSockets() ends open sockets with onError(code), onClose.
  * - TLS: see tls-options.ts (DER material, no certificate verification). A
  *   board without the tls module gets E_SOCKET_BAD_ARGUMENT, and its bundle
  *   has no TLS code (BOARD_TLS is a constant of the build).
@@ -153,18 +165,9 @@ export class EspruinoNet implements Net {
   constructor(board: { sendQueueBytes: number }) {
     this.limit_ = board.sendQueueBytes;
   }
-  /** True when no link was given (the library: the link is the program's business) or the link is up. */
-  online(): boolean {
-    return !this.link_ || this.link_.state() === WIFI_UP;
-  }
-  /** Ends every open socket with onError(code), onClose (the WiFi link went down). */
-  cut(code: number): void {
-    const all = this.open_.slice();
-    for (let i = 0; i < all.length; i++) cut(all[i], code);
-  }
   connect(target: NetTarget, h: SocketHandlers): Socket | number {
     if (!(target && target.host && target.port > 0)) return E_SOCKET_BAD_ARGUMENT;
-    if (!this.online()) return E_SOCKET_NO_ROUTE;
+    if (offline(this)) return E_SOCKET_NO_ROUTE;
     let s: EspSocket;
     try {
       if (!target.tls) s = require("net").connect(target);

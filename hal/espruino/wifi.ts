@@ -2,6 +2,7 @@ import { BOARD_CHIP } from "board";
 import { E_INVALID_ARGUMENT, E_SOCKET_NO_ROUTE, E_WIFI_FAILED, E_WIFI_NO_AP, E_WIFI_WRONG_PASSWORD } from "../../firmware/errors";
 import { WIFI_DOWN, WIFI_JOINING, WIFI_UP, type Wifi, type WifiHandlers } from "../types";
 import type { EspWifiModule } from "./api";
+import { cutSockets, type EspruinoNet } from "./net";
 
 declare function require(name: string): EspWifiModule;
 declare function setTimeout<A, B>(fn: (a: A, b: B) => void, ms: number, a: A, b?: B): number;
@@ -22,15 +23,17 @@ export function wifiCode(why: unknown): number {
   return s.indexOf("no_ap") >= 0 ? E_WIFI_NO_AP : /password|auth_fail|handshake/.test(s) ? E_WIFI_WRONG_PASSWORD : E_WIFI_FAILED;
 }
 
-/** The driver's `connected` event (`this` = the driver). */
-function onDriverUp(this: Driver, d: { ip?: string }): void {
-  if (this.f) this.f.up_(d && d.ip);
+/** The station the driver's events go to: a board has one (the last one made listens). */
+let station: EspruinoWifi | null = null;
+
+/** The driver's `connected` event. */
+function onDriverUp(d: { ip?: string }): void {
+  if (station) station.up_(d && d.ip);
 }
 
 /** The driver's `disconnected` event. */
-function onDriverDown(this: Driver, d: unknown): void {
-  const f = this.f;
-  if (f && f.st_ === WIFI_UP) f.down_(wifiCode(d));
+function onDriverDown(d: unknown): void {
+  if (station && station.st_ === WIFI_UP) station.down_(wifiCode(d));
 }
 
 /** A join that had no answer in JOIN_MS. */
@@ -48,9 +51,6 @@ function linuxUp(h: WifiHandlers): void {
   h.onUp("");
 }
 
-/** Espruino's Wifi module, with the station it serves. */
-type Driver = EspWifiModule & { f?: EspruinoWifi };
-
 /**
  * The station over `require("Wifi")` (ESP32 and ESP8266). join() is one
  * attempt: it fails with the connect callback's error (or E_WIFI_FAILED after
@@ -62,7 +62,7 @@ type Driver = EspWifiModule & { f?: EspruinoWifi };
  * E_SOCKET_NO_ROUTE. The Linux board has no WiFi module: its link is up from
  * the start (BOARD_CHIP is a constant of the build: a bundle carries one of
  * the two). Never throws. One object, methods on the prototype, no closure
- * kept (the driver's listeners find the station as the driver's `f`).
+ * kept (the driver's listeners find the station in a module variable).
  */
 export class EspruinoWifi implements Wifi {
   st_ = BOARD_CHIP === "linux" ? WIFI_UP : WIFI_DOWN;
@@ -70,14 +70,14 @@ export class EspruinoWifi implements Wifi {
   handlers_: WifiHandlers | null = null;
   /** Bumped by every join and leave: answers meant for an older attempt are ignored. */
   attempt_ = 0;
-  w_: Driver | null = null;
-  net_: { cut(code: number): void };
-  constructor(net: { cut(code: number): void }) {
+  w_: EspWifiModule | null = null;
+  net_: EspruinoNet;
+  constructor(net: EspruinoNet) {
     this.net_ = net;
   }
   /** Leaves WIFI_UP (cutting the sockets) for `to`. */
   drop_(to: number): void {
-    if (this.st_ === WIFI_UP) this.net_.cut(E_SOCKET_NO_ROUTE);
+    if (this.st_ === WIFI_UP) cutSockets(this.net_, E_SOCKET_NO_ROUTE);
     this.st_ = to;
     this.address_ = "";
   }
@@ -92,11 +92,11 @@ export class EspruinoWifi implements Wifi {
     if (this.handlers_) this.handlers_.onDown(code);
   }
   /** The driver, its events listened to from the first use on; throws when the firmware has none. */
-  driver_(): Driver {
+  driver_(): EspWifiModule {
     let w = this.w_;
     if (!w) {
       w = this.w_ = require("Wifi");
-      w.f = this;
+      station = this;
       w.on("connected", onDriverUp);
       w.on("disconnected", onDriverDown);
     }
