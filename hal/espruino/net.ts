@@ -62,19 +62,14 @@ class Conn implements Socket {
     if (this.st_ > 1) return;
     this.st_ = 2;
     // Offline, Espruino would only print an error and never close.
-    if (offline(this.n_)) return cut(this, 0);
+    const l = this.n_.link_;
+    if (l && l.state() !== WIFI_UP) return cut(this, 0);
     try {
       this.s_.end();
     } catch (e) {
       cut(this, 0);
     }
   }
-}
-
-/** Whether a link was given (the device: its WiFi) and is not up; the library has none: sockets are its program's business. */
-function offline(n: EspruinoNet): boolean {
-  const l = n.link_;
-  return !!l && l.state() !== WIFI_UP;
 }
 
 /** Ends every open socket of `n` with onError(code), onClose (the WiFi link went down). Never fails. */
@@ -84,12 +79,6 @@ export function cutSockets(n: EspruinoNet, code: number): void {
 }
 
 type Listener = (this: { c_: Conn }, arg?: any) => void;
-
-function up(c: Conn): void {
-  if (c.st_ !== 0) return;
-  c.st_ = 1;
-  c.h_.onConnect();
-}
 
 function finish(c: Conn, code: number): void {
   if (!c.e_ && code) c.h_.onError(code);
@@ -104,16 +93,15 @@ function cut(c: Conn, code: number): void {
   setTimeout(finish, 0, c, code);
 }
 
-const onConnect: Listener = function () {
-  up(this.c_);
-};
-
-const onData: Listener = function (chunk: string) {
+/** Espruino's `connect` (no chunk) and `data` events: onConnect once, before any onData (Espruino can deliver data before `connect`). */
+const onData: Listener = function (chunk?: string) {
   const c = this.c_;
   if (c.st_ > 1) return;
-  // Espruino can deliver data before `connect`.
-  up(c);
-  c.h_.onData(chunk);
+  if (c.st_ === 0) {
+    c.st_ = 1;
+    c.h_.onConnect();
+  }
+  if (typeof chunk === "string") c.h_.onData(chunk);
 };
 
 const onDrain: Listener = function () {
@@ -167,7 +155,8 @@ export class EspruinoNet implements Net {
   }
   connect(target: NetTarget, h: SocketHandlers): Socket | number {
     if (!(target && target.host && target.port > 0)) return E_SOCKET_BAD_ARGUMENT;
-    if (offline(this)) return E_SOCKET_NO_ROUTE;
+    // The device's WiFi; the library gives none: sockets are its program's business.
+    if (this.link_ && this.link_.state() !== WIFI_UP) return E_SOCKET_NO_ROUTE;
     let s: EspSocket;
     try {
       if (!target.tls) s = require("net").connect(target);
@@ -184,7 +173,7 @@ export class EspruinoNet implements Net {
     }
     const c = new Conn(s, h, this);
     this.open_.push(c);
-    s.on("connect", onConnect);
+    s.on("connect", onData);
     s.on("data", onData);
     s.on("drain", onDrain);
     s.on("error", onError);

@@ -4,13 +4,9 @@ import type { EspStorage } from "./api";
 
 declare function require(name: string): EspStorage;
 
-/** Storage names: 1 to 28 characters (Espruino cuts longer ones short, so two long names would meet). */
-function nameOk(name: string): boolean {
-  return !!name && name.length < 29;
-}
-
 /**
- * Files over `require("Storage")`. read() gives null for a missing file or a
+ * Files over `require("Storage")`, named with 1 to 28 characters (Espruino
+ * cuts longer names short, so two long names would meet). read() gives null for a missing file or a
  * bad name; write() E_STORAGE_NAME for a bad name, E_STORAGE_FULL when
  * Espruino finds no room ("Unable to find or create file", or false), and
  * E_STORAGE_FAILED for any other exception. Espruino cannot hold an empty
@@ -20,13 +16,13 @@ export const espruinoStorage: Storage = {
   read: function (name) {
     try {
       // Espruino gives undefined for a missing file, and holds no empty one.
-      return (nameOk(name) && require("Storage").read(name)) || null;
+      return (name && name.length < 29 && require("Storage").read(name)) || null;
     } catch (e) {
       return null;
     }
   },
   write: function (name, text) {
-    if (!nameOk(name)) return E_STORAGE_NAME;
+    if (!(name && name.length < 29)) return E_STORAGE_NAME;
     try {
       text = String(text);
       if (text === "") require("Storage").erase(name);
@@ -38,7 +34,7 @@ export const espruinoStorage: Storage = {
   },
   erase: function (name) {
     try {
-      if (nameOk(name)) require("Storage").erase(name);
+      if (name && name.length < 29) require("Storage").erase(name);
     } catch (e) {}
   },
 };

@@ -5,7 +5,7 @@ import type { EspWifiModule } from "./api";
 import { cutSockets, type EspruinoNet } from "./net";
 
 declare function require(name: string): EspWifiModule;
-declare function setTimeout<A, B>(fn: (a: A, b: B) => void, ms: number, a: A, b?: B): number;
+declare function setTimeout<A, B, C>(fn: (a: A, b: B, c: C) => void, ms: number, a: A, b?: B, c?: C): number;
 
 /** How long one join may take before it counts as failed (the driver may still get there: then onUp). */
 const JOIN_MS = 30000;
@@ -36,14 +36,9 @@ function onDriverDown(d: unknown): void {
   if (station && station.st_ === WIFI_UP) station.down_(wifiCode(d));
 }
 
-/** A join that had no answer in JOIN_MS. */
-function joinTimedOut(f: EspruinoWifi, mine: number): void {
-  if (mine === f.attempt_ && f.st_ === WIFI_JOINING) f.down_(E_WIFI_FAILED);
-}
-
-/** The end of leave(), a turn later. */
-function left(f: EspruinoWifi, mine: number): void {
-  if (mine === f.attempt_) f.down_(E_WIFI_FAILED);
+/** A join with no answer in JOIN_MS (`st` WIFI_JOINING), or the end of leave() a turn later (WIFI_DOWN): down, unless another attempt began. */
+function giveUp(f: EspruinoWifi, mine: number, st: number): void {
+  if (mine === f.attempt_ && f.st_ === st) f.down_(E_WIFI_FAILED);
 }
 
 /** The Linux board's join: the link is up from the start. */
@@ -121,7 +116,7 @@ export class EspruinoWifi implements Wifi {
     }
     // Connecting again drops a link that was up.
     this.drop_(WIFI_JOINING);
-    setTimeout(joinTimedOut, JOIN_MS, this, mine);
+    setTimeout(giveUp, JOIN_MS, this, mine, WIFI_JOINING);
     return 0;
   }
   leave(): void {
@@ -133,7 +128,7 @@ export class EspruinoWifi implements Wifi {
     } catch (e) {}
     if (this.st_ === WIFI_DOWN) return;
     this.drop_(WIFI_DOWN);
-    setTimeout(left, 0, this, mine);
+    setTimeout(giveUp, 0, this, mine, WIFI_DOWN);
   }
   state(): number {
     return this.st_;
