@@ -93,6 +93,18 @@ function sizeReport(board) {
 // line breaks kept (a one-line bundle makes every Error carry the whole line).
 // Internal members are named with a trailing `_` and shortened here: on
 // Espruino a property name over 4 characters costs an extra variable or two.
+// Properties the minified bundles shorten: names ending in `_`, and the
+// fields of the codec's and the session's own records (packet, framer,
+// outbox, subscriptions, inbound QoS 2 ids) that no caller outside a bundle
+// reads. Public names (Message, ClientStats, options, the HAL) stay.
+const INTERNAL_PROPERTIES = new RegExp(
+  "^(?:[a-zA-Z][a-zA-Z0-9]*_|" +
+    ["remainingLength", "bodyStart", "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength", "codesStart", "codesCount"].join("|") +
+    "|" +
+    ["stored", "consumed", "remaining", "multiplier", "generation", "sink", "nextSeq", "unsent", "granted", "requestId", "hashes", "released", "ages", "nextAge"].join("|") +
+    ")$",
+);
+
 function minified() {
   return {
     name: "espruino-minify",
@@ -103,7 +115,7 @@ function minified() {
           ecma: 5,
           toplevel: true,
           compress: { hoist_funs: true, hoist_vars: true, passes: 2 },
-          mangle: { properties: { regex: /^[a-zA-Z][a-zA-Z0-9]*_$/ } },
+          mangle: { properties: { regex: INTERNAL_PROPERTIES } },
           format: { max_line_len: 160, ecma: 5 },
         });
         this.emitFile({ type: "asset", fileName: file.fileName.replace(/\.js$/, ".min.js"), source: out.code + "\n" });
