@@ -2,7 +2,9 @@
  * Client benchmark: fabmqtt (Node HAL) against MQTT.js on the same mosquitto
  * in the same run. For QoS 0, 1 and 2 each client, in its own process
  * (bench/client-publisher.ts), publishes COUNT messages of 64 bytes; one
- * MQTT.js subscriber counts them until all arrived. Prints messages/s end to
+ * subscriber counts them until all arrived: an MQTT.js one, or with
+ * FABMQTT_BENCH_SUBSCRIBER=counter a counting subscriber on the project's
+ * codec (bench/counting-subscriber.ts), the same for every publisher in a run. Prints messages/s end to
  * end (first to last arrival at the subscriber), each publisher's own CPU time
  * per message, and the ratios. A raw publisher (pre-encoded packets written in
  * one go) runs too: it is the ceiling that broker and subscriber allow here.
@@ -12,6 +14,8 @@
  *   FABMQTT_BENCH_COUNT=5000 npm run bench:client   fewer messages
  *   FABMQTT_BENCH_ROUNDS=5 npm run bench:client     more runs per figure (median; default 3)
  *   FABMQTT_BENCH_QOS=2 npm run bench:client        only these QoS levels (comma-separated)
+ *   FABMQTT_BENCH_SUBSCRIBER=counter npm run bench:client  a subscriber that costs next to nothing counts:
+ *                                                   the raw publisher then shows the broker's own ceiling
  *   FABMQTT_BENCH_NODELAY=1 npm run bench:client    the broker with set_tcp_nodelay (its acks leave at
  *                                                   once instead of waiting under Nagle's rule for the
  *                                                   client's delayed ACK; this helps MQTT.js most)
@@ -25,6 +29,7 @@ import os from "node:os";
 import path from "node:path";
 import mqtt from "mqtt";
 import { startMosquitto } from "../test/support/mosquitto";
+import { startCountingSubscriber } from "./counting-subscriber";
 
 const COUNT = Number(process.env.FABMQTT_BENCH_COUNT || 20000);
 const SIZE = 64;
@@ -62,31 +67,58 @@ function runPublisher(which: string, port: number, qos: number, topic: string): 
   });
 }
 
-async function measure(which: string, port: number, qos: number): Promise<Run> {
-  const topic = `bench/${which}/${qos}/${Date.now()}`;
-  const sub = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: `bench-sub-${which}-${qos}`, clean: true, reconnectPeriod: 0 });
+/** "mqttjs" (the default) or "counter" (bench/counting-subscriber.ts). */
+const SUBSCRIBER = process.env.FABMQTT_BENCH_SUBSCRIBER === "counter" ? "counter" : "mqttjs";
+
+/** A subscriber of each kind, as the figures need it: what arrived, first to last. */
+interface Counter {
+  received: number;
+  first: number;
+  last: number;
+  arrived(count: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function mqttjsSubscriber(port: number, topic: string, qos: number, clientId: string): Promise<Counter> {
+  const sub = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId, clean: true, reconnectPeriod: 0 });
   await new Promise<void>((resolve, reject) => {
     sub.on("connect", () => sub.subscribe(topic, { qos: qos as 0 | 1 | 2 }, (e) => (e ? reject(e) : resolve())));
     sub.on("error", reject);
   });
-  let received = 0;
-  let first = 0;
-  let last = 0;
-  const allArrived = new Promise<void>((resolve) => {
-    sub.on("message", () => {
-      const now = performance.now();
-      if (received === 0) first = now;
-      last = now;
-      received++;
-      if (received >= COUNT) resolve();
-    });
+  let waiting: { count: number; done: () => void } | null = null;
+  const c: Counter = {
+    received: 0,
+    first: 0,
+    last: 0,
+    arrived: (count) => (c.received >= count ? Promise.resolve() : new Promise((done) => (waiting = { count, done }))),
+    close: () => new Promise<void>((r) => sub.end(false, {}, () => r())),
+  };
+  sub.on("message", () => {
+    const now = performance.now();
+    if (c.received === 0) c.first = now;
+    c.last = now;
+    c.received++;
+    if (waiting && c.received >= waiting.count) waiting.done();
   });
+  return c;
+}
+
+async function measure(which: string, port: number, qos: number): Promise<Run> {
+  const topic = `bench/${which}/${qos}/${Date.now()}`;
+  const clientId = `bench-sub-${which}-${qos}`;
+  let sub: Counter;
+  if (SUBSCRIBER === "mqttjs") sub = await mqttjsSubscriber(port, topic, qos, clientId);
+  else {
+    const s = await startCountingSubscriber(port, topic, qos, clientId);
+    sub = { get received() { return s.received; }, get first() { return s.first; }, get last() { return s.last; }, arrived: (n) => s.arrived(n), close: async () => s.close() };
+  }
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, 120000));
   const publisher = await runPublisher(which, port, qos, topic);
-  await Promise.race([allArrived, timeout]);
+  await Promise.race([sub.arrived(COUNT), timeout]);
   // QoS 0 may lose messages under load; wait a moment for stragglers.
-  if (received < COUNT) await new Promise((r) => setTimeout(r, 1000));
-  await new Promise<void>((r) => sub.end(false, {}, () => r()));
+  if (sub.received < COUNT) await new Promise((r) => setTimeout(r, 1000));
+  const { received, first, last } = sub;
+  await sub.close();
   return {
     client: which,
     qos,
@@ -138,7 +170,7 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push(`# Client benchmark, ${date}: ${COUNT} messages of ${SIZE} B per run, median of ${ROUNDS} runs`);
   lines.push("");
-  lines.push(`Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores; mosquitto on 127.0.0.1; one MQTT.js subscriber.`);
+  lines.push(`Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores; mosquitto on 127.0.0.1; one ${SUBSCRIBER === "mqttjs" ? "MQTT.js subscriber" : "counting subscriber (bench/counting-subscriber.ts)"}.`);
   lines.push("");
   lines.push("| QoS | fabmqtt msg/s | MQTT.js msg/s | ratio | raw ceiling msg/s | ceiling ratio | fabmqtt CPU µs/msg | MQTT.js CPU µs/msg | CPU share | received (fab / js) |");
   lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
@@ -164,7 +196,7 @@ async function main(): Promise<void> {
   lines.push("Targets:");
   lines.push(...verdicts);
   console.log(lines.join("\n"));
-  if (JSON_OUT) console.log(JSON.stringify({ date, count: COUNT, size: SIZE, node: process.version, cpu: os.cpus()[0].model, results: summary }));
+  if (JSON_OUT) console.log(JSON.stringify({ date, count: COUNT, size: SIZE, subscriber: SUBSCRIBER, node: process.version, cpu: os.cpus()[0].model, results: summary }));
 }
 
 main().catch((e) => {
