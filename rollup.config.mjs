@@ -11,6 +11,7 @@ import { simple as walkSimple } from "acorn-walk";
 import { minify } from "terser";
 import { inlineConstants } from "./scripts/inline-constants.mjs";
 import { unwrapClasses } from "./scripts/unwrap-classes.mjs";
+import { paramsToArguments } from "./scripts/params-to-arguments.mjs";
 import { CORE_BUDGET, MODULE_BUDGET } from "./scripts/bundle-budgets.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -118,7 +119,9 @@ function minified() {
           mangle: { properties: { regex: INTERNAL_PROPERTIES } },
           format: { max_line_len: 160, ecma: 5 },
         });
-        this.emitFile({ type: "asset", fileName: file.fileName.replace(/\.js$/, ".min.js"), source: out.code + "\n" });
+        // Parameters become `var`s read from `arguments` (scripts/params-to-arguments.mjs):
+        // on Espruino a declared parameter costs a variable for as long as its function lives.
+        this.emitFile({ type: "asset", fileName: file.fileName.replace(/\.js$/, ".min.js"), source: paramsToArguments(out.code) + "\n" });
       }
     },
   };
