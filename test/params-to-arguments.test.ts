@@ -1,0 +1,105 @@
+/**
+ * The build step that moves the parameters of a bundle's top-level functions
+ * into their bodies (scripts/params-to-arguments.mjs): on Espruino a declared
+ * parameter costs a variable for as long as its function lives, a `var` only
+ * during a call. Espruino keeps `arguments` as a variable of the call's scope
+ * once read, so a function made inside one that read it would see the outer
+ * arguments: only top-level functions may be rewritten.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vm from "node:vm";
+import { parse } from "acorn";
+import { fullAncestor } from "acorn-walk";
+// @ts-expect-error: a build script in plain JavaScript
+import { paramsToArguments } from "../scripts/params-to-arguments.mjs";
+
+function run(code: string): Record<string, (...a: unknown[]) => unknown> {
+  const exportsObject = {};
+  vm.runInNewContext(code, { exports: exportsObject });
+  return exportsObject as Record<string, (...a: unknown[]) => unknown>;
+}
+
+type Fn = { type: string; params: { name: string }[]; body: { start: number; end: number } };
+
+/** Every function of `code` that reads `arguments` (in its own body, not a nested function's), with whether a function around it reads it too. */
+function argumentReaders(code: string): { nested: boolean }[] {
+  const ast = parse(code, { ecmaVersion: 5 });
+  const reads = (f: Fn) => {
+    let found = false;
+    fullAncestor(f.body as never, (n, _s, a) => {
+      const node = n as { type: string; name?: string };
+      const anc = a as { type: string }[];
+      if (node.type !== "Identifier" || node.name !== "arguments") return;
+      // The first function met going up from the identifier is its owner.
+      const owner = [...anc].reverse().find((a, i) => i > 0 && /^Function/.test(a.type));
+      if (!owner) found = true;
+    });
+    return found;
+  };
+  const out: { nested: boolean }[] = [];
+  fullAncestor(ast, (n, _s, a) => {
+    const node = n as unknown as Fn;
+    const anc = a as unknown as Fn[];
+    if (!/^Function/.test(node.type) || !reads(node)) return;
+    out.push({ nested: anc.slice(0, -1).some((a) => /^Function/.test(a.type) && reads(a)) });
+  });
+  return out;
+}
+
+describe("paramsToArguments (build)", () => {
+  it("turns the parameters of top-level functions into vars read from arguments, with the same behaviour", () => {
+    const src =
+      "function add(a, b) { return a + b; }\n" +
+      "exports.add = add;\n" +
+      "exports.one = function (x) { return x * 2; };\n" +
+      "exports.many = function (a, b, c, d) { return [a, b, c, d === undefined ? 'none' : d].join(','); };\n" +
+      "exports.none = function () { return 7; };\n";
+    const out: string = paramsToArguments(src);
+    assert.match(out, /function add\(\) \{var \$=arguments,a=\$\[0\],b=\$\[1\];/);
+    assert.match(out, /function \(\) \{var x=arguments\[0\];/);
+    const m = run(out);
+    assert.equal(m.add(2, 3), 5);
+    assert.equal(m.one(4), 8);
+    assert.equal(m.many(1, 2, 3), "1,2,3,none");
+    assert.equal(m.none(), 7);
+  });
+
+  it("leaves nested functions, readers of arguments and setters alone, and picks an unused name for arguments", () => {
+    const src =
+      "exports.outer = function (a) { var inner = function (b) { return b + a; }; return inner(1); };\n" +
+      "exports.reader = function (a) { return arguments.length + a; };\n" +
+      "exports.box = { v: 0, set value(x) { this.v = x; } };\n" +
+      "exports.dollar = function (a, b) { var $ = 10; return $ + a + b; };\n";
+    const out: string = paramsToArguments(src);
+    assert.match(out, /function \(b\) \{ return b \+ a; \}/);
+    assert.match(out, /function \(a\) \{ return arguments\.length \+ a; \}/);
+    assert.match(out, /set value\(x\)/);
+    assert.match(out, /var \$\$=arguments,a=\$\$\[0\],b=\$\$\[1\];/);
+    const m = run(out) as unknown as { outer(a: number): number; reader(a: number): number; box: { value: number; v: number }; dollar(a: number, b: number): number };
+    assert.equal(m.outer(5), 6);
+    assert.equal(m.reader(1), 2);
+    m.box.value = 3;
+    assert.equal(m.box.v, 3);
+    assert.equal(m.dollar(1, 2), 13);
+  });
+
+  it("leaves code it cannot parse as ES5 as it is", () => {
+    const src = "const f = (a) => a;\n";
+    assert.equal(paramsToArguments(src), src);
+  });
+
+  it("the built bundles read arguments only in top-level functions, never in one made inside another that reads it", () => {
+    // The check itself: it finds a nested reader.
+    const bad = argumentReaders("function a() { var x = arguments[0]; return function () { return arguments[0]; }; }");
+    assert.deepEqual(bad.map((r) => r.nested).sort(), [false, true]);
+    const dist = path.join(__dirname, "..", "dist");
+    for (const b of ["esp8266-nodemcu/fabmqtt.min.js", "esp32-devkitc/fabmqtt.min.js", "linux/fabmqtt.min.js", "modules/fabmqtt.min.js", "core/fabmqtt-core.min.js"]) {
+      const code = fs.readFileSync(path.join(dist, b), "latin1");
+      const readers = argumentReaders(code);
+      assert.ok(readers.length > 20, b + ": the parameters were not moved");
+      assert.deepEqual(readers.filter((r) => r.nested), [], b);
+    }
+  });
+});
