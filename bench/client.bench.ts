@@ -29,7 +29,7 @@ import os from "node:os";
 import path from "node:path";
 import mqtt from "mqtt";
 import { startMosquitto } from "../test/support/mosquitto";
-import { startCountingSubscriber } from "./counting-subscriber";
+import { createArrivals, startCountingSubscriber, type Arrivals } from "./counting-subscriber";
 
 const COUNT = Number(process.env.FABMQTT_BENCH_COUNT || 20000);
 const SIZE = 64;
@@ -70,54 +70,34 @@ function runPublisher(which: string, port: number, qos: number, topic: string): 
 /** "mqttjs" (the default) or "counter" (bench/counting-subscriber.ts). */
 const SUBSCRIBER = process.env.FABMQTT_BENCH_SUBSCRIBER === "counter" ? "counter" : "mqttjs";
 
-/** A subscriber of each kind, as the figures need it: what arrived, first to last. */
-interface Counter {
-  received: number;
-  first: number;
-  last: number;
-  arrived(count: number): Promise<void>;
-  close(): Promise<void>;
+/** A subscriber of either kind: its count, and how to end it. */
+interface Subscriber {
+  arrivals: Arrivals;
+  close(): Promise<void> | void;
 }
 
-async function mqttjsSubscriber(port: number, topic: string, qos: number, clientId: string): Promise<Counter> {
+async function mqttjsSubscriber(port: number, topic: string, qos: number, clientId: string): Promise<Subscriber> {
   const sub = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId, clean: true, reconnectPeriod: 0 });
   await new Promise<void>((resolve, reject) => {
     sub.on("connect", () => sub.subscribe(topic, { qos: qos as 0 | 1 | 2 }, (e) => (e ? reject(e) : resolve())));
     sub.on("error", reject);
   });
-  let waiting: { count: number; done: () => void } | null = null;
-  const c: Counter = {
-    received: 0,
-    first: 0,
-    last: 0,
-    arrived: (count) => (c.received >= count ? Promise.resolve() : new Promise((done) => (waiting = { count, done }))),
-    close: () => new Promise<void>((r) => sub.end(false, {}, () => r())),
-  };
-  sub.on("message", () => {
-    const now = performance.now();
-    if (c.received === 0) c.first = now;
-    c.last = now;
-    c.received++;
-    if (waiting && c.received >= waiting.count) waiting.done();
-  });
-  return c;
+  const arrivals = createArrivals();
+  sub.on("message", () => arrivals.count());
+  return { arrivals, close: () => new Promise<void>((r) => sub.end(false, {}, () => r())) };
 }
 
 async function measure(which: string, port: number, qos: number): Promise<Run> {
   const topic = `bench/${which}/${qos}/${Date.now()}`;
   const clientId = `bench-sub-${which}-${qos}`;
-  let sub: Counter;
-  if (SUBSCRIBER === "mqttjs") sub = await mqttjsSubscriber(port, topic, qos, clientId);
-  else {
-    const s = await startCountingSubscriber(port, topic, qos, clientId);
-    sub = { get received() { return s.received; }, get first() { return s.first; }, get last() { return s.last; }, arrived: (n) => s.arrived(n), close: async () => s.close() };
-  }
+  const sub: Subscriber = SUBSCRIBER === "mqttjs" ? await mqttjsSubscriber(port, topic, qos, clientId) : await startCountingSubscriber(port, topic, qos, clientId);
+  const arrivals = sub.arrivals;
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, 120000));
   const publisher = await runPublisher(which, port, qos, topic);
-  await Promise.race([sub.arrived(COUNT), timeout]);
+  await Promise.race([arrivals.arrived(COUNT), timeout]);
   // QoS 0 may lose messages under load; wait a moment for stragglers.
-  if (sub.received < COUNT) await new Promise((r) => setTimeout(r, 1000));
-  const { received, first, last } = sub;
+  if (arrivals.received < COUNT) await new Promise((r) => setTimeout(r, 1000));
+  const { received, first, last } = arrivals;
   await sub.close();
   return {
     client: which,

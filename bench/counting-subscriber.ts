@@ -14,14 +14,45 @@ import { encodeAck, encodeConnect, encodeSubscribe } from "../firmware/mqtt/enco
 import { createFramer, framerPush } from "../firmware/mqtt/framer";
 import { createPacket } from "../firmware/mqtt/packet";
 
-export interface CountingSubscriber {
-  /** PUBLISH packets received so far. */
+/** What a benchmark subscriber reports: messages that arrived, when the first and the last did. */
+export interface Arrivals {
   received: number;
   /** performance.now() of the first and the last. */
   first: number;
   last: number;
+  /** Counts one message. */
+  count(): void;
   /** Resolves once `count` arrived. */
   arrived(count: number): Promise<void>;
+}
+
+/** A fresh count, shared by every kind of subscriber the benchmark uses. */
+export function createArrivals(): Arrivals {
+  let waiting: { count: number; done: () => void } | null = null;
+  const a: Arrivals = {
+    received: 0,
+    first: 0,
+    last: 0,
+    count() {
+      const now = performance.now();
+      if (a.received === 0) a.first = now;
+      a.last = now;
+      a.received++;
+      if (waiting && a.received >= waiting.count) {
+        waiting.done();
+        waiting = null;
+      }
+    },
+    arrived(count) {
+      if (a.received >= count) return Promise.resolve();
+      return new Promise((done) => (waiting = { count, done }));
+    },
+  };
+  return a;
+}
+
+export interface CountingSubscriber {
+  arrivals: Arrivals;
   close(): void;
 }
 
@@ -33,15 +64,8 @@ export function startCountingSubscriber(port: number, topic: string, qos: number
     const tx = Buffer.alloc(64 * 1024);
     const p = createPacket();
     let txLen = 0;
-    let waiting: { count: number; done: () => void } | null = null;
     const sub: CountingSubscriber = {
-      received: 0,
-      first: 0,
-      last: 0,
-      arrived(count) {
-        if (sub.received >= count) return Promise.resolve();
-        return new Promise((done) => (waiting = { count, done }));
-      },
+      arrivals: createArrivals(),
       close() {
         sock.end();
       },
@@ -59,16 +83,9 @@ export function startCountingSubscriber(port: number, topic: string, qos: number
       onPacket(buf, start, length) {
         if (decodePacket(p, buf, start, length) < 0) return sock.destroy(new Error("a malformed packet from the broker"));
         if (p.type === C.PUBLISH) {
-          const now = performance.now();
-          if (sub.received === 0) sub.first = now;
-          sub.last = now;
-          sub.received++;
           if (p.qos === 1) ack(C.PUBACK, p.packetId);
           else if (p.qos === 2) ack(C.PUBREC, p.packetId);
-          if (waiting && sub.received >= waiting.count) {
-            waiting.done();
-            waiting = null;
-          }
+          sub.arrivals.count();
         } else if (p.type === C.PUBREL) ack(C.PUBCOMP, p.packetId);
         else if (p.type === C.CONNACK) {
           if (p.returnCode !== 0) return reject(new Error("CONNACK " + p.returnCode));

@@ -29,11 +29,11 @@ const BIN = process.env.ESPRUINO_BIN;
 
 const DIST = path.join(__dirname, "..", "dist");
 
-/** A Wifi module for the Linux build: joins at once. */
+/** A Wifi module for the Linux build: joins at once; like Espruino's, it calls a listener with `this` = the module. */
 const WIFI_STAND_IN =
   'Modules.addCached("Wifi", function () { var up = null;' +
   ' exports.on = function (ev, fn) { if (ev === "connected") up = fn; };' +
-  ' exports.connect = function (s, o, cb) { setTimeout(function () { cb(null); if (up) up({ ip: "127.0.0.1" }); }, 1); };' +
+  ' exports.connect = function (s, o, cb) { setTimeout(function () { cb(null); if (up) up.call(exports, { ip: "127.0.0.1" }); }, 1); };' +
   ' exports.getIP = function (cb) { cb({ ip: "127.0.0.1" }); }; exports.setHostname = function () {}; exports.disconnect = function () {}; });\n';
 
 const MEM = 'function mem(what) { print("MEM " + what + " " + process.memory().usage); }\n';

@@ -29,11 +29,11 @@ describe("bench: the counting subscriber", function () {
       const pub = startLiveClient(broker.port, { clientId: "bench-pub-test-" + qos, inflightWindow: 16, queueSize: 600 });
       await waitFor(() => pub.client.state() === ST_CONNECTED, "publisher connected");
       for (let i = 0; i < 500; i++) assert.ok(pub.client.publish(topic, "m" + i, qos, false) > 0 || qos === 0);
-      await sub.arrived(500);
+      await sub.arrivals.arrived(500);
       // Nothing more arrives: QoS 1 and 2 were acknowledged, so the broker does not send them again.
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal(sub.received, 500);
-      assert.ok(sub.last >= sub.first && sub.first > 0);
+      assert.equal(sub.arrivals.received, 500);
+      assert.ok(sub.arrivals.last >= sub.arrivals.first && sub.arrivals.first > 0);
       sub.close();
     });
   }

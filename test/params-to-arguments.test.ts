@@ -21,29 +21,21 @@ function run(code: string): Record<string, (...a: unknown[]) => unknown> {
   return exportsObject as Record<string, (...a: unknown[]) => unknown>;
 }
 
-type Fn = { type: string; params: { name: string }[]; body: { start: number; end: number } };
-
 /** Every function of `code` that reads `arguments` (in its own body, not a nested function's), with whether a function around it reads it too. */
 function argumentReaders(code: string): { nested: boolean }[] {
   const ast = parse(code, { ecmaVersion: 5 });
-  const reads = (f: Fn) => {
-    let found = false;
-    fullAncestor(f.body as never, (n, _s, a) => {
-      const node = n as { type: string; name?: string };
-      const anc = a as { type: string }[];
-      if (node.type !== "Identifier" || node.name !== "arguments") return;
-      // The first function met going up from the identifier is its owner.
-      const owner = [...anc].reverse().find((a, i) => i > 0 && /^Function/.test(a.type));
-      if (!owner) found = true;
-    });
-    return found;
-  };
+  // One walk: each `arguments` marks the nearest function around it as a reader.
+  const readers = new Set<unknown>();
+  fullAncestor(ast, (n, _s, a) => {
+    const node = n as { type: string; name?: string };
+    if (node.type !== "Identifier" || node.name !== "arguments") return;
+    const owner = [...(a as { type: string }[])].reverse().find((x) => /^Function/.test(x.type));
+    if (owner) readers.add(owner);
+  });
   const out: { nested: boolean }[] = [];
   fullAncestor(ast, (n, _s, a) => {
-    const node = n as unknown as Fn;
-    const anc = a as unknown as Fn[];
-    if (!/^Function/.test(node.type) || !reads(node)) return;
-    out.push({ nested: anc.slice(0, -1).some((a) => /^Function/.test(a.type) && reads(a)) });
+    if (!readers.has(n)) return;
+    out.push({ nested: (a as unknown[]).slice(0, -1).some((x) => readers.has(x)) });
   });
   return out;
 }

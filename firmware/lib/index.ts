@@ -5,8 +5,7 @@ import { EspruinoTimers } from "../../hal/espruino/timers";
 import { createMqttModule, type ModuleOptions, type MqttConnection } from "./mqtt-module";
 
 const mod = createMqttModule({
-  // The library does not manage WiFi: the link is the user's business, sockets are always allowed.
-  // The library does not manage WiFi (no link given): sockets are always allowed.
+  // The library does not manage WiFi: no link is given, so sockets are always allowed.
   net: new EspruinoNet(board),
   clock: espruinoClock,
   timers: new EspruinoTimers(),

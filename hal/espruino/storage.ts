@@ -6,11 +6,12 @@ declare function require(name: string): EspStorage;
 
 /**
  * Files over `require("Storage")`, named with 1 to 28 characters (Espruino
- * cuts longer names short, so two long names would meet). read() gives null for a missing file or a
- * bad name; write() E_STORAGE_NAME for a bad name, E_STORAGE_FULL when
- * Espruino finds no room ("Unable to find or create file", or false), and
- * E_STORAGE_FAILED for any other exception. Espruino cannot hold an empty
- * file: writing "" erases the file (read() then gives null). Never throws.
+ * cuts longer names short, so two long names would meet). read() gives null
+ * for a missing file or a bad name; write() E_STORAGE_NAME for a bad name,
+ * E_STORAGE_FULL when Espruino finds no room ("Unable to find or create
+ * file", or false), and E_STORAGE_FAILED for any other exception. Espruino
+ * cannot hold an empty file: writing "" erases the file (read() then gives
+ * null). Never throws.
  */
 export const espruinoStorage: Storage = {
   read: function (name) {
