@@ -177,6 +177,28 @@ describe("client: outbound QoS", () => {
     assert.equal(rig.client.stats().inFlight, 0);
   });
 
+  it("sends a PUBLISH asked for while a chunk is handled once the chunk is done, acks first", () => {
+    // onConnect publishes; the CONNACK's chunk also holds a QoS 1 PUBLISH from the broker.
+    let rig: ReturnType<typeof createRig> | null = null;
+    let seq = 0;
+    rig = createRig({ onConnect: () => (seq = rig!.client.publish("dev/status", "online", 1, true)) });
+    rig.client.start();
+    const c = rig.net.last;
+    c.hold();
+    rig.broker.run();
+    c.send({ cmd: "publish", topic: "dev/set", payload: "on", qos: 1, messageId: 7 });
+    assert.deepEqual(c.received.map((p) => p.cmd), ["connect"], "CONNACK held with the PUBLISH");
+    c.release();
+    rig.net.flush();
+    assert.deepEqual(c.received.map((p) => p.cmd), ["connect", "puback", "publish"], "the ack inside the chunk, the PUBLISH after it");
+    assert.equal(c.packets("puback")[0].messageId, 7);
+    assert.equal(c.packets("publish")[0].topic, "dev/status");
+    assert.ok(seq > 0);
+    rig.run();
+    assert.deepEqual(rig.publishedSeqs, [seq], "acknowledged, nothing waits for a tick");
+    assert.equal(rig.client.stats().inFlight + rig.client.stats().queued, 0);
+  });
+
   it("runs QoS 2 through PUBREC, PUBREL, PUBCOMP", () => {
     const rig = createRig().connect();
     const seq = rig.client.publish("t/2", "two", 2, false);

@@ -7,7 +7,7 @@ import {
 } from "../errors";
 import * as C from "./constants";
 import { checkTopic } from "./topic-check";
-import { writeText } from "./utf8";
+import { STRINGS_ARE_BYTES, writeText } from "./utf8";
 
 /**
  * Encoders for what a client sends. Each writes one packet into the caller's
@@ -163,7 +163,9 @@ export function encodePublish(
   dup: boolean,
   packetId: number,
 ): number {
-  const payloadLen = typeof payload === "number" ? payload : payloadByteLength(payload);
+  // Where strings are bytes (Espruino), a text payload is copied here: two calls fewer in progress on a small pool.
+  const bytes = STRINGS_ARE_BYTES && typeof payload === "string";
+  const payloadLen = typeof payload === "number" ? payload : bytes ? (payload as string).length : payloadByteLength(payload);
   if (payloadLen < 0 && typeof payload !== "number") return payloadLen;
   if (qos !== 0 && qos !== 1 && qos !== 2) return E_INVALID_QOS;
   if ((qos > 0 ? !(packetId >= 1 && packetId <= C.MAX_PACKET_ID && packetId % 1 === 0) : dup) || !(payloadLen >= 0)) return E_INVALID_ARGUMENT;
@@ -197,6 +199,10 @@ export function encodePublish(
   if (qos > 0) off = writeField(buf, off, 0, packetId);
   if (typeof payload === "number") return off;
   if (off + payloadLen > buf.length) return E_BUFFER_TOO_SHORT;
+  if (bytes) {
+    for (let i = 0; i < payloadLen; i++) buf[off++] = (payload as string).charCodeAt(i);
+    return off;
+  }
   return writeField(buf, off, payload, -1);
 }
 

@@ -87,7 +87,13 @@ import { topicMatches } from "./topic";
  * Memory (an ESP8266 has ~1,600 JS variables): the client is one object whose
  * methods live on its prototype, so a client costs its fields and buffers,
  * not a closure per method; a connection costs one small Link object for the
- * socket's events. Members ending in `_` are internal: the minified bundles
+ * socket's events. On Espruino every call in progress holds its scope (about
+ * 20 variables), so PUBLISH packets never go out from inside the dispatch of
+ * an incoming packet (acks do): a publish() from a handler or onConnect, a
+ * refill after PUBACK and the resend after CONNACK are sent once the whole
+ * chunk has been handled, from the socket's data event (measured on a
+ * 4,000-variable pool: the deepest call chain needed about 300 variables
+ * with them sent from inside). Members ending in `_` are internal: the minified bundles
  * shorten their names (a long property name costs extra variables on
  * Espruino).
  */
@@ -218,8 +224,13 @@ class Link implements SocketHandlers {
     const c = this.c_;
     if (this.g_ !== c.gen_) return;
     c.lastRecv_ = c.clock_.now();
+    c.busy_ = true;
     const r = framerPush(c.framer_, chunk);
+    c.busy_ = false;
     if (r < 0) c.fail_(r);
+    const due = c.pumpDue_;
+    c.pumpDue_ = 0;
+    if (due && c.state_ === ST_CONNECTED) c.pump_(due === 1);
   }
   onError(code: number): void {
     if (this.g_ === this.c_.gen_) this.c_.sockErr_ = code;
@@ -268,6 +279,9 @@ class MqttClient implements Client {
   held_ = 0;
   /** An inbound QoS 2 message was refused for want of room (see "Inbound" above). */
   refused_ = false;
+  /** A chunk is being handled; pump_() then only notes what it was asked (1 batch, 2 everything) for the end of the chunk. */
+  busy_ = false;
+  pumpDue_ = 0;
 
   constructor(opts: ClientOptions) {
     if (!opts.net || !opts.clock) throw new Error("createClient: net and clock are required");
@@ -352,6 +366,8 @@ class MqttClient implements Client {
   }
 
   tick(): void {
+    // Never inside a chunk: should a chunk's handling have thrown, publishing goes on.
+    this.busy_ = false;
     const now = this.clock_.now();
     const st = this.state_;
     const ka = this.kaMs_;
@@ -529,12 +545,17 @@ class MqttClient implements Client {
   /**
    * Sends the packets in flight that have not gone out on this connection (in
    * publish order: after a reconnect, or after a full send queue), then starts
-   * queued messages while the window has room. Stops at a full send queue;
+   * queued messages while the window has room (called while a chunk is
+ * handled, it does this once the chunk is done). Stops at a full send queue;
    * the next tick() tries again. In batches (publish, ack), a window of 8 or
    * more is refilled a quarter of it at a time so that many messages leave in
    * one write.
    */
   pump_(batch: boolean): void {
+    if (this.busy_) {
+      if (this.pumpDue_ < (batch ? 1 : 2)) this.pumpDue_ = batch ? 1 : 2;
+      return;
+    }
     const o = this.out_;
     while (o.unsent > 0 && this.state_ === ST_CONNECTED) {
       const slot = O.outboxFind(o, O.OLDEST_UNSENT);
