@@ -15,7 +15,9 @@
  * connected; and the ESP8266 firmware (with a stand-in for Espruino's "Wifi"
  * module, which the Linux build lacks) loaded, started, connected, and after
  * 5,000 QoS 1 publishes, and with a sensor, a relay and Home Assistant
- * discovery, the highest usage while the discovery messages go out.
+ * discovery, the highest usage while the discovery messages go out. The
+ * firmware's measuring script runs from Storage, as code does on the board:
+ * a script given as text keeps its source in variables.
  */
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -30,11 +32,11 @@ const BIN = process.env.ESPRUINO_BIN;
 const DIST = path.join(__dirname, "..", "dist");
 
 /** A Wifi module for the Linux build: joins at once; like Espruino's, it calls a listener with `this` = the module. */
-const WIFI_STAND_IN =
-  'Modules.addCached("Wifi", function () { var up = null;' +
+const WIFI_MODULE =
+  "var up = null;" +
   ' exports.on = function (ev, fn) { if (ev === "connected") up = fn; };' +
   ' exports.connect = function (s, o, cb) { setTimeout(function () { cb(null); if (up) up.call(exports, { ip: "127.0.0.1" }); }, 1); };' +
-  ' exports.getIP = function (cb) { cb({ ip: "127.0.0.1" }); }; exports.setHostname = function () {}; exports.disconnect = function () {}; });\n';
+  ' exports.getIP = function (cb) { cb({ ip: "127.0.0.1" }); }; exports.setHostname = function () {}; exports.disconnect = function () {};\n';
 
 const MEM = 'function mem(what) { print("MEM " + what + " " + process.memory().usage); }\n';
 
@@ -57,15 +59,32 @@ async function measure(files: [string, string][], script: string, ms: number): P
 async function memoryTargets(port: number): Promise<void> {
   const read = (f: string) => fs.readFileSync(path.join(DIST, f), "latin1");
   const rows: [string, string, string][] = [];
-  /** The ESP8266 bundle with `config`, loaded and started; `body` runs with `dev`, the started device. */
-  const measureFirmware = (config: object, body: string, ms: number) =>
+  /**
+   * The ESP8266 bundle with `config`, loaded and started; `body` runs with
+   * `dev`, the started device. As on the board, code runs from Storage: the
+   * measuring script is the Storage module "measure" (run.js only requires
+   * it), and the Wifi stand-in is the module "Wifi", loaded before the first
+   * figure (on the board Wifi is built in). The measuring script's own
+   * functions and variables (`prelude`) are made before the first figure too,
+   * so the figures are the firmware's.
+   */
+  const measureFirmware = (config: object, prelude: string, body: string, ms: number) =>
     measure(
-      [["fabmqtt", read("esp8266-nodemcu/fabmqtt.min.js")], ["fabmqtt.json", JSON.stringify(config)]],
-      WIFI_STAND_IN +
-        'mem("before"); var M = require("fabmqtt"); mem("loaded"); var dev = M.start(); mem("started");\n' +
-        'if (typeof dev !== "object") { print("FAILED start " + dev); quit(); } else {\n' +
-        body +
-        "}\n",
+      [
+        ["fabmqtt", read("esp8266-nodemcu/fabmqtt.min.js")],
+        ["fabmqtt.json", JSON.stringify(config)],
+        ["Wifi", WIFI_MODULE],
+        [
+          "measure",
+          "var dev;\n" +
+            prelude +
+            'require("Wifi"); mem("before"); var M = require("fabmqtt"); mem("loaded"); dev = M.start(); mem("started");\n' +
+            'if (typeof dev !== "object") { print("FAILED start " + dev); quit(); } else {\n' +
+            body +
+            "}\n",
+        ],
+      ],
+      'require("measure");\n',
       ms,
     );
   const delta = (r: { mem: Map<string, number>; tail: string }, from: string, to: string) =>
@@ -86,13 +105,14 @@ async function memoryTargets(port: number): Promise<void> {
   const fw = await measureFirmware(
     config,
     // Each figure is taken once every message so far is acknowledged (nothing in flight or queued).
-    "var n = 0, m = 0, marks = [100, 2500, 5000], names = [\"publishing\", \"after-2500\", \"after-5000\"], seen = false;\n" +
-      "var iv = setInterval(function () { if (dev.client.state() !== 3) return; if (!seen) { seen = true; mem(\"connected\"); }\n" +
+    "var n = 0, m = 0, marks = [100, 2500, 5000], names = [\"publishing\", \"after-2500\", \"after-5000\"], seen = false, iv = 0;\n" +
+      "function drive() { if (dev.client.state() !== 3) return; if (!seen) { seen = true; mem(\"connected\"); }\n" +
       "  var st = dev.client.stats();\n" +
       "  if (n === marks[m]) { if (st.inFlight + st.queued === 0) { mem(names[m]); m++; if (m === marks.length) { clearInterval(iv); quit(); } } return; }\n" +
       "  for (var k = 0; k < 10 && n < marks[m]; k++) { if (k > 0) st = dev.client.stats(); if (st.inFlight + st.queued >= 8) break; if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++; }\n" +
-      "}, 5);\n" +
-      'setTimeout(function () { print("FAILED: " + n + " published"); quit(); }, 600000);\n',
+      "}\n" +
+      "function timedOut() { print(\"FAILED: \" + n + \" published\"); quit(); }\n",
+    "iv = setInterval(drive, 5); setTimeout(timedOut, 600000);\n",
     610000,
   );
   rows.push(["ESP8266 firmware loaded", delta(fw, "before", "loaded"), ""]);
@@ -112,8 +132,10 @@ async function memoryTargets(port: number): Promise<void> {
   const ha = await measureFirmware(
     withDiscovery,
     "var peak = 0, on = false;\n" +
-      "setInterval(function () { var u = process.memory().usage; if (dev.client.state() === 3) { if (!on) { on = true; mem(\"connected\"); setTimeout(function () { print(\"MEM peak \" + peak); mem(\"settled\"); quit(); }, 8000); } if (u > peak) peak = u; } }, 5);\n" +
-      'setTimeout(function () { print("FAILED to connect"); quit(); }, 30000);\n',
+      "function settled() { print(\"MEM peak \" + peak); mem(\"settled\"); quit(); }\n" +
+      "function watch() { var u = process.memory().usage; if (dev.client.state() === 3) { if (!on) { on = true; mem(\"connected\"); setTimeout(settled, 8000); } if (u > peak) peak = u; } }\n" +
+      "function timedOut() { print(\"FAILED to connect\"); quit(); }\n",
+    "setInterval(watch, 5); setTimeout(timedOut, 30000);\n",
     40000,
   );
   rows.push(["ESP8266 firmware, 1 sensor + 1 relay, connected", delta(ha, "before", "connected"), ""]);
