@@ -188,7 +188,10 @@ describe("client against mosquitto", function () {
   async function restartScenario(how: "terminate" | "kill9") {
     const N = 400;
     const topic = `restart/${how}/${Date.now()}`;
-    const receiver = startLiveClient(broker.port, { ...auth, clientId: `rx-${how}-${process.pid}`, cleanSession: false });
+    // A short keepalive: a receiver that refused QoS 2 messages for want of room
+    // (ids a rolled-back broker never releases, see inbound-qos2.ts) gets them
+    // again after twice the keepalive, at least 10 s: within the wait below.
+    const receiver = startLiveClient(broker.port, { ...auth, clientId: `rx-${how}-${process.pid}`, cleanSession: false, keepalive: 5 });
     receiver.client.subscribe(`${topic}/+`, 2);
     await waitFor(() => receiver.subacks.length === 1, "SUBACK");
     // Watch the sender's wire: which message has which id, and which the broker acknowledged before going down.
