@@ -192,11 +192,22 @@ export function encodePublish(
     if (off < 0) return off;
     off = writeField(buf, off, topic, topicLen);
   } else {
-    off = writeFixedHeader(buf, off, first, remaining, header);
-    if (off < 0) return off;
-    off = writeField(buf, off, topicLen, topicLen) + topicLen;
+    // Room was checked above; written here rather than by writeFixedHeader/writeField: one call fewer in progress.
+    buf[off++] = first;
+    let rest = remaining;
+    while (rest > 0x7f) {
+      buf[off++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
+    }
+    buf[off++] = rest;
+    buf[off++] = n >> 8;
+    buf[off++] = n & 0xff;
+    off += n;
   }
-  if (qos > 0) off = writeField(buf, off, 0, packetId);
+  if (qos > 0) {
+    buf[off++] = packetId >> 8;
+    buf[off++] = packetId & 0xff;
+  }
   if (typeof payload === "number") return off;
   if (off + payloadLen > buf.length) return E_BUFFER_TOO_SHORT;
   if (bytes) {
