@@ -105,11 +105,13 @@ async function memoryTargets(port: number): Promise<void> {
   const fw = await measureFirmware(
     config,
     // Each figure is taken once every message so far is acknowledged (nothing in flight or queued).
+    // waiting() reads the client's stats in a call of its own, so that its
+    // object is gone before publish() runs (the script's garbage is not the firmware's).
     "var n = 0, m = 0, marks = [100, 2500, 5000], names = [\"publishing\", \"after-2500\", \"after-5000\"], seen = false, iv = 0;\n" +
+      "function waiting() { var st = dev.client.stats(); return st.inFlight + st.queued; }\n" +
       "function drive() { if (dev.client.state() !== 3) return; if (!seen) { seen = true; mem(\"connected\"); }\n" +
-      "  var st = dev.client.stats();\n" +
-      "  if (n === marks[m]) { if (st.inFlight + st.queued === 0) { mem(names[m]); m++; if (m === marks.length) { clearInterval(iv); quit(); } } return; }\n" +
-      "  for (var k = 0; k < 10 && n < marks[m]; k++) { if (k > 0) st = dev.client.stats(); if (st.inFlight + st.queued >= 8) break; if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++; }\n" +
+      "  if (n === marks[m]) { if (waiting() === 0) { mem(names[m]); m++; if (m === marks.length) { clearInterval(iv); quit(); } } return; }\n" +
+      "  for (var k = 0; k < 10 && n < marks[m] && waiting() < 8; k++) if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++;\n" +
       "}\n" +
       "function timedOut() { print(\"FAILED: \" + n + \" published\"); quit(); }\n",
     "iv = setInterval(drive, 5); setTimeout(timedOut, 600000);\n",
