@@ -55,12 +55,13 @@ export interface SocketHandlers {
 export interface Socket {
   /**
    * Queues bytes [start, end) of `data` for sending; they are copied before the
-   * call returns. Returns 0, E_SOCKET_CLOSED after close, or E_SOCKET_QUEUE_FULL
+   * call returns. A string is 8-bit: each character one byte (the firmware
+   * passes one only where the interpreter's strings are bytes). Returns 0, E_SOCKET_CLOSED after close, or E_SOCKET_QUEUE_FULL
    * when the bounded send queue is already full (nothing was queued then; a
    * write into a queue with room is taken whole, so a packet written as header
    * then payload is never cut).
    */
-  write(data: Uint8Array, start: number, end: number): number;
+  write(data: Uint8Array | string, start: number, end: number): number;
   /** Closes at once; onClose follows (asynchronously). Safe to call twice. */
   close(): void;
 }

@@ -2,7 +2,8 @@
  * Every board's bundle in a Node vm that has only the Espruino stand-in's
  * globals (test/support/espruino-standin.ts), with a real mosquitto on
  * 127.0.0.1 behind it: the firmware joins WiFi, connects, publishes
- * telemetry, obeys a command and comes back after a broker restart.
+ * telemetry, obeys a command, sends a payload larger than its send buffer
+ * byte for byte, and comes back after a broker restart.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -36,7 +37,7 @@ describe("bundles: each board's firmware in a vm over the Espruino stand-in, aga
   });
 
   for (const board of BOARDS) {
-    it(`${board.id}: connects, publishes telemetry, obeys a command and survives a broker restart`, async () => {
+    it(`${board.id}: connects, publishes telemetry, obeys a command, sends a large payload and survives a broker restart`, async () => {
       const file = path.join(__dirname, "..", "dist", board.id, "fabmqtt.min.js");
       assert.ok(fs.existsSync(file), file + " is missing: run npm run build");
       const mode = board.chip === "esp8266" ? "esp8266" : board.chip === "linux" ? "linux" : "esp32";
@@ -66,6 +67,14 @@ describe("bundles: each board's firmware in a vm over the Espruino stand-in, aga
       watcher.client.publish(`fabmqtt/${device}/set/relay`, "ON", 1, false);
       await waitFor(() => got("state/relay").includes("ON"), "relay ON");
       assert.equal(ctx.pins.level(relay), 1);
+      // An 8-bit string larger than the board's send buffer (every byte value): it goes to the socket as it is.
+      const size = board.txBufferSize + 300;
+      const big = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) big[i] = (i * 7) & 255;
+      const sent = ctx.run(`var big = ""; for (var i = 0; i < ${size}; i++) big += String.fromCharCode((i * 7) & 255); dev.client.publish("fabmqtt/${device}/big", big, 1, false) > 0`, board.id + "-big");
+      assert.equal(sent, true);
+      await waitFor(() => watcher.messages.some((m) => m.topic === `fabmqtt/${device}/big`), "the large payload");
+      assert.deepEqual(watcher.messages.find((m) => m.topic === `fabmqtt/${device}/big`)!.payload, big);
       const online = got("status").filter((s) => s === "online").length;
       await broker.terminate();
       await broker.restart();

@@ -5,7 +5,7 @@ import { encodeAck, encodeConnect, encodePublish, encodeSubscription, payloadByt
 import { createFramer, framerPush, type Framer } from "../mqtt/framer";
 import { createPacket, type Packet } from "../mqtt/packet";
 import { checkTopic } from "../mqtt/topic-check";
-import { readText, writeText } from "../mqtt/utf8";
+import { readText, STRINGS_ARE_BYTES, writeText } from "../mqtt/utf8";
 import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
 import { createInboundQos2, I_AWAITING, I_RELEASED, I_UNCONFIRMED, inboundSlot, type InboundQos2 } from "./inbound-qos2";
@@ -484,14 +484,18 @@ class MqttClient implements Client {
     return r;
   }
 
-  /** A PUBLISH; one larger than tx goes out as its header then the payload as it is. Returns 0 or a code. */
+  /**
+   * A PUBLISH; one larger than tx goes out as its header, then the payload as
+   * it is (an 8-bit string is its bytes: no copy of it is made; a Unicode one
+   * is written as UTF-8 into a buffer of its own). Returns 0 or a code.
+   */
   sendPublish_(topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): number {
     const tx = this.tx_;
     const n = encodePublish(tx, 0, topic, payload, qos, retain, dup, id);
     if (n !== E.E_BUFFER_TOO_SHORT) return this.send_(n, false);
     const len = payloadByteLength(payload);
-    let bytes = payload as Uint8Array;
-    if (typeof payload === "string") {
+    let bytes = payload;
+    if (typeof payload === "string" && !STRINGS_ARE_BYTES) {
       bytes = new Uint8Array(len);
       writeText(bytes, 0, payload);
     }

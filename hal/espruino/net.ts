@@ -44,10 +44,11 @@ class Conn implements Socket {
     this.n_ = n;
     s.c_ = this;
   }
-  write(data: Uint8Array, start: number, end: number): number {
+  write(data: Uint8Array | string, start: number, end: number): number {
     if (this.st_ > 1 || this.e_) return E_SOCKET_CLOSED;
     if (this.q_ >= this.n_.limit_) return E_SOCKET_QUEUE_FULL;
-    const text = E.toString(data.subarray(start, end));
+    // An 8-bit string goes as it is (a large payload is not copied again).
+    const text = typeof data === "string" ? (start === 0 && end === data.length ? data : data.substring(start, end)) : E.toString(data.subarray(start, end));
     if (typeof text !== "string") return E_SOCKET_NO_MEMORY;
     try {
       this.s_.write(text);

@@ -22,6 +22,11 @@ export interface NodeNetOptions {
   splitReads?: (() => number) | null;
 }
 
+/** Bytes [start, end) of what a Socket.write was given, as a Buffer of their own (a string is 8-bit). Never fails. */
+export function writtenBytes(data: Uint8Array | string, start: number, end: number): Buffer {
+  return typeof data === "string" ? Buffer.from(data.substring(start, end), "latin1") : Buffer.from(data.subarray(start, end));
+}
+
 /** A Node error (errno code or TLS code) as a platform code from firmware/errors.ts; E_SOCKET_UNKNOWN when unknown. */
 export function nodeErrorCode(err: { code?: string } | null | undefined): number {
   const code = (err && err.code) || "";
@@ -122,9 +127,14 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
         handlers.onClose();
       });
       return {
-        write(data: Uint8Array, start: number, end: number): number {
+        write(data: Uint8Array | string, start: number, end: number): number {
           if (closed || failed || ending || sock.destroyed) return E.E_SOCKET_CLOSED;
           if (sock.writableLength + used >= maxQueued) return E.E_SOCKET_QUEUE_FULL;
+          if (typeof data === "string") {
+            data = writtenBytes(data, start, end);
+            end -= start;
+            start = 0;
+          }
           const n = end - start;
           if (!staged) {
             staged = Buffer.allocUnsafe(Math.max(16384, n));

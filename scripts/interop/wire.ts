@@ -6,7 +6,7 @@
  */
 import mqttPacket from "mqtt-packet";
 import * as E from "../../firmware/errors";
-import { createNodeNet } from "../../hal/node/net";
+import { createNodeNet, writtenBytes } from "../../hal/node/net";
 import type { Net, Socket } from "../../hal/types";
 
 /** One packet seen on the wire: "out" is client to broker. */
@@ -78,7 +78,7 @@ export function createWire(): Wire {
       return {
         write(data, start, end) {
           const r = s.write(data, start, end);
-          if (r === 0) toBroker.parse(Buffer.from(data.subarray(start, end)));
+          if (r === 0) toBroker.parse(writtenBytes(data, start, end));
           return r;
         },
         close() {

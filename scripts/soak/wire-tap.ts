@@ -6,6 +6,7 @@
  * can be pinned on the broker or on the client.
  */
 import mqttPacket from "mqtt-packet";
+import { writtenBytes } from "../../hal/node/net";
 import type { Net } from "../../hal/types";
 
 export type Direction = "in" | "out";
@@ -38,7 +39,7 @@ export function tapNet(inner: Net, listener: TapListener): Net {
       return {
         write(data, start, end) {
           const r = socket.write(data, start, end);
-          if (r === 0) outParser.parse(Buffer.from(data.subarray(start, end)));
+          if (r === 0) outParser.parse(writtenBytes(data, start, end));
           return r;
         },
         close: () => socket.close(),

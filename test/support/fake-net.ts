@@ -8,6 +8,7 @@
  */
 import mqtt from "mqtt-packet";
 import { E_SOCKET_CLOSED, E_SOCKET_RESET } from "../../firmware/errors";
+import { writtenBytes } from "../../hal/node/net";
 import type { Net, NetTarget, Socket, SocketHandlers } from "../../hal/types";
 
 export type ParsedPacket = Record<string, any> & { cmd: string };
@@ -106,7 +107,7 @@ export class FakeConnection {
     return {
       write: (data, start, end) => {
         if (this.closed || this.closedByClient) return E_SOCKET_CLOSED;
-        const copy = Buffer.from(data.slice(start, end));
+        const copy = writtenBytes(data, start, end);
         if (this.net.writeLimit !== null && copy.length > this.net.writeLimit) return -305;
         if (!this.blackHole) {
           for (const b of copy) this.rawReceived.push(b);

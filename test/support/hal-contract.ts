@@ -207,6 +207,18 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
         assert.deepEqual(conn.received(), copy.subarray(50, 150));
       });
 
+      it("an 8-bit string is written as its bytes, one a character (whole, or from start to end)", async function () {
+        const { log, s } = await connected(peer.port);
+        const conn = await peer.next();
+        const bytes = pattern(512, 6);
+        let text = "";
+        for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
+        assert.equal(log.call(() => s.write(text, 0, text.length)), 0);
+        assert.equal(log.call(() => s.write(text, 100, 356)), 0);
+        await waitFor(() => conn.received().length >= 768, "768 bytes at the peer");
+        assert.deepEqual(conn.received(), Buffer.concat([Buffer.from(bytes), Buffer.from(bytes.subarray(100, 356))]));
+      });
+
       it("a peer that speaks first: onConnect still comes before its data", async function () {
         const greeter = await startTcpPeer(new Uint8Array([0x47, 0x00, 0xff, 0x0a]));
         try {
