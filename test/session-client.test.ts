@@ -609,6 +609,28 @@ describe("client: subscriptions", () => {
     assert.equal(rig.net.last.packets("subscribe").length, 0);
   });
 
+  it("sends the SUBSCRIBEs of a CONNACK, and one asked for inside a handler, once the chunk is done: after its acks, before the messages", () => {
+    let rig: ReturnType<typeof createRig> | null = null;
+    rig = createRig({
+      onConnect: () => rig!.client.publish("dev/status", "online", 1, true),
+      onMessage: () => rig!.client.subscribe("late/#", 1),
+    });
+    rig.client.subscribe("a/#", 1);
+    rig.client.publish("dev/queued", "q", 1, false);
+    rig.client.start();
+    const c = rig.net.last;
+    c.hold();
+    rig.broker.run();
+    c.send({ cmd: "publish", topic: "x", payload: "1", qos: 1, messageId: 9 });
+    c.release();
+    rig.net.flush();
+    const sent = c.received.map((p) => (p.cmd === "subscribe" ? "subscribe " + p.subscriptions[0].topic : p.cmd === "publish" ? "publish " + p.topic : p.cmd));
+    assert.deepEqual(sent.slice(0, 5), ["connect", "puback", "subscribe a/#", "subscribe late/#", "publish dev/queued"], "the ack inside the chunk, then subscriptions in slot order, then messages");
+    rig.run();
+    assert.deepEqual(rig.subacks.map((s) => s[0]), ["a/#", "late/#"]);
+    assert.equal(rig.client.stats().inFlight + rig.client.stats().queued, 0);
+  });
+
   it("unsubscribes with UNSUBACK and stops routing to the handler", () => {
     const rig = createRig().connect();
     const seen: string[] = [];

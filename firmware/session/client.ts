@@ -286,6 +286,8 @@ class MqttClient implements Client {
   /** A chunk is being handled; pump_() then only notes what it was asked (1 batch, 2 everything) for the end of the chunk. */
   busy_ = false;
   pumpDue_ = 0;
+  /** A subscription may wait for its SUBSCRIBE or UNSUBSCRIBE (pending or leaving, request id 0): pump_() sends them first. */
+  subsDue_ = false;
 
   constructor(opts: ClientOptions) {
     if (!opts.net || !opts.clock) throw new Error("createClient: net and clock are required");
@@ -438,8 +440,10 @@ class MqttClient implements Client {
     if (checkTopic(filter, true) < 0) return E.E_INVALID_TOPIC;
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
     const slot = S.subscriptionSlot(this.subs_, filter, qos, handler || null);
-    if (slot >= 0 && this.state_ === ST_CONNECTED) this.sendSlot_(-1 - slot);
-    return slot < 0 ? slot : 0;
+    if (slot < 0) return slot;
+    this.subsDue_ = true;
+    if (this.state_ === ST_CONNECTED) this.pump_(false);
+    return 0;
   }
 
   unsubscribe(filter: string): number {
@@ -447,7 +451,8 @@ class MqttClient implements Client {
     if (slot < 0) return E.E_INVALID_ARGUMENT;
     this.subs_.state[slot] = S.SUB_LEAVING;
     this.subs_.requestId[slot] = 0;
-    if (this.state_ === ST_CONNECTED) this.sendSlot_(-1 - slot);
+    this.subsDue_ = true;
+    if (this.state_ === ST_CONNECTED) this.pump_(false);
     return 0;
   }
 
@@ -549,7 +554,8 @@ class MqttClient implements Client {
   }
 
   /**
-   * Sends the packets in flight that have not gone out on this connection (in
+   * Sends the SUBSCRIBEs and UNSUBSCRIBEs that wait (subsDue_), then the
+   * packets in flight that have not gone out on this connection (in
    * publish order: after a reconnect, or after a full send queue), then starts
    * queued messages while the window has room (called while a chunk is
    * handled, it does this once the chunk is done). Stops at a full send queue;
@@ -561,6 +567,15 @@ class MqttClient implements Client {
     if (this.busy_) {
       this.pumpDue_ = Math.max(this.pumpDue_, batch ? 1 : 2);
       return;
+    }
+    if (this.subsDue_) {
+      const t = this.subs_;
+      for (let i = 0; i < t.state.length; i++) {
+        if ((t.state[i] === S.SUB_PENDING || t.state[i] === S.SUB_LEAVING) && t.requestId[i] === 0) this.sendSlot_(-1 - i);
+        // A control packet that cannot go out fails the connection: the next CONNACK sends it.
+        if (this.state_ !== ST_CONNECTED) return;
+      }
+      this.subsDue_ = false;
     }
     const o = this.out_;
     while (o.unsent > 0 && this.state_ === ST_CONNECTED) {
@@ -660,16 +675,19 @@ class MqttClient implements Client {
         const inb = this.inb_;
         for (let i = 0; i < inb.ids.length; i++) if (inb.released[i] === I_AWAITING && inb.ids[i] !== 0) inb.released[i] = I_UNCONFIRMED;
       }
-      for (let i = 0; i < t.state.length && gen === this.gen_; i++) {
+      // Not resumed, the subscriptions are made again; each pending or leaving one
+      // (request id 0 since the connection failed) goes out from pump_(), which runs
+      // once this chunk is handled: fewer calls in progress at the deepest point.
+      for (let i = 0; i < t.state.length; i++) {
         const st = t.state[i];
         if (st === S.SUB_ACTIVE && !resumed) t.state[i] = S.SUB_PENDING;
         if (st === S.SUB_LEAVING && !resumed) {
           t.state[i] = S.SUB_FREE;
           delete t.filter[i];
           delete t.handler[i];
-        } else if (t.state[i] === S.SUB_PENDING || st === S.SUB_LEAVING) this.sendSlot_(-1 - i);
+        }
       }
-      if (gen !== this.gen_) return;
+      this.subsDue_ = true;
       this.pump_(false);
       if (gen === this.gen_ && this.o_.onConnect) this.o_.onConnect(resumed);
       return;
