@@ -237,15 +237,14 @@ export class DeviceProgram implements Device {
     }
     if (hal.wifi.state() === WIFI_UP) client.tick();
     const online = client.state() === ST_CONNECTED;
-    if (online && this.disc_ >= 0) {
-      const st = client.stats();
-      if (st.inFlight + st.queued === 0) {
-        const out = { topic: "", payload: "" };
-        if (!discoveryMessage(c, this.board_.id, this.disc_, out)) this.disc_ = -1;
-        else {
-          this.disc_++;
-          this.publish_(out.topic, out.payload, this.qos_ > 0 ? this.qos_ : 1, true);
-        }
+    // The stats are read inside the condition: an object kept in a variable here
+    // would stay allocated through the publish below, the deepest point of sending.
+    if (online && this.disc_ >= 0 && client.stats().inFlight === 0 && client.stats().queued === 0) {
+      const out = { topic: "", payload: "" };
+      if (!discoveryMessage(c, this.board_.id, this.disc_, out)) this.disc_ = -1;
+      else {
+        this.disc_++;
+        this.publish_(out.topic, out.payload, this.qos_ > 0 ? this.qos_ : 1, true);
       }
     }
     const due = this.due_;
