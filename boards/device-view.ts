@@ -7,11 +7,9 @@ function pinSet(pins: string[]): string {
 
 /** The compact view of a board that goes into its bundle. Never fails on a validated board. */
 export function toDeviceBoard(board: Board): DeviceBoard {
-  const led = board.roles.led || "";
   return {
     id: board.id,
     chip: board.chip,
-    variables: board.variables,
     txBufferSize: board.txBufferSize,
     maxPacketSize: board.maxPacketSize,
     inflightWindow: board.inflightWindow,
@@ -20,7 +18,5 @@ export function toDeviceBoard(board: Board): DeviceBoard {
     pins: pinSet(Object.keys(board.labels)),
     adc: pinSet(board.adcPins),
     inputOnly: pinSet(board.inputOnlyPins),
-    led,
-    ledActiveLow: led !== "" && board.activeLow.indexOf("led") >= 0,
   };
 }

@@ -49,14 +49,14 @@ export interface Board {
 }
 
 /**
- * What the device bundle carries of its board: sizes, capabilities and the pin
- * sets as space-separated strings (" D2 D4 "), which cost far fewer variables
- * than arrays of objects on an ESP8266.
+ * What the device bundle carries of its board: what the firmware reads of it
+ * (sizes, capabilities, the pin sets as space-separated strings " D2 D4 ",
+ * which cost far fewer variables than arrays of objects on an ESP8266), and
+ * nothing more: on an ESP8266 every field costs variables for the device's life.
  */
 export interface DeviceBoard {
   id: string;
   chip: "esp32" | "esp8266" | "linux";
-  variables: number;
   txBufferSize: number;
   maxPacketSize: number;
   inflightWindow: number;
@@ -66,7 +66,4 @@ export interface DeviceBoard {
   pins: string;
   adc: string;
   inputOnly: string;
-  /** The on-board LED pin, "" when none; ledActiveLow tells its polarity. */
-  led: string;
-  ledActiveLow: boolean;
 }
