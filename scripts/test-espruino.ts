@@ -3,7 +3,8 @@
  * for Linux, whose path is in ESPRUINO_BIN (without it, this says so and does
  * nothing). The bundle and a configuration are written to the interpreter's
  * Storage (a file in a temporary directory) a chunk per run, then a run loads
- * it with require("fabmqtt").start() against a mosquitto on 127.0.0.1 and
+ * it as the boot file does (LOAD: the Storage file run at the global scope)
+ * and calls fabmqtt.start() against a mosquitto on 127.0.0.1 and
  * prints process.memory() before loading, after loading and while running.
  * It checks that the firmware connects, publishes telemetry, obeys a command
  * and reconnects after the broker restarts. Exit code 0 only when all of that held.
@@ -24,6 +25,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { putEspruinoStorage, reportChecks, runEspruinoOnce, runMain } from "./espruino-run";
+import { BUNDLE_FILE } from "./flash/boot-code";
 import { startMosquitto } from "../test/support/mosquitto";
 import { startLiveClient, closeLiveClients, waitFor } from "../test/support/live-client";
 
@@ -39,6 +41,9 @@ const WIFI_MODULE =
   ' exports.getIP = function (cb) { cb({ ip: "127.0.0.1" }); }; exports.setHostname = function () {}; exports.disconnect = function () {};\n';
 
 const MEM = 'function mem(what) { print("MEM " + what + " " + process.memory().usage); }\n';
+
+/** How the boot file loads a device bundle (scripts/flash/boot-code.ts): its Storage file run at the global scope; its exports are then `fabmqtt`. */
+const LOAD = 'eval(require("Storage").read("' + BUNDLE_FILE + '"));\n';
 
 /** Runs `script` in a fresh interpreter whose Storage holds `files`; the "MEM <stage> <usage>" lines it printed, and its last words. */
 async function measure(files: [string, string][], script: string, ms: number): Promise<{ mem: Map<string, number>; tail: string }> {
@@ -62,29 +67,31 @@ async function memoryTargets(port: number): Promise<void> {
   /**
    * The ESP8266 bundle with `config`, loaded and started; `body` runs with
    * `dev`, the started device. As on the board, code runs from Storage: the
-   * measuring script is the Storage module "measure" (run.js only requires
-   * it), and the Wifi stand-in is the module "Wifi", loaded before the first
-   * figure (on the board Wifi is built in). The measuring script's own
-   * functions and variables (`prelude`) are made before the first figure too,
-   * so the figures are the firmware's.
+   * measuring script is the Storage module "measure", and the Wifi stand-in is
+   * the module "Wifi", loaded before the first figure (on the board Wifi is
+   * built in). The measuring script's own functions and variables (`prelude`)
+   * are made before the first figure too, so the figures are the firmware's.
+   * run.js only requires "measure" and loads the bundle as the boot file does
+   * (at the global scope, which a module's code cannot reach).
    */
   const measureFirmware = (config: object, prelude: string, body: string, ms: number) =>
     measure(
       [
-        ["fabmqtt", read("esp8266-nodemcu/fabmqtt.min.js")],
+        [BUNDLE_FILE, read("esp8266-nodemcu/fabmqtt.min.js")],
         ["fabmqtt.json", JSON.stringify(config)],
         ["Wifi", WIFI_MODULE],
         [
           "measure",
           "var dev;\n" +
             prelude +
-            'require("Wifi"); mem("before"); var M = require("fabmqtt"); mem("loaded"); dev = M.start(); mem("started");\n' +
+            'require("Wifi");\n' +
+            "exports.go = function (M) { mem(\"loaded\"); dev = M.start(); mem(\"started\");\n" +
             'if (typeof dev !== "object") { print("FAILED start " + dev); quit(); } else {\n' +
             body +
-            "}\n",
+            "} };\n",
         ],
       ],
-      'require("measure");\n',
+      'var measuring = require("measure"); mem("before");\n' + LOAD + "measuring.go(fabmqtt);\n",
       ms,
     );
   const delta = (r: { mem: Map<string, number>; tail: string }, from: string, to: string) =>
@@ -171,14 +178,15 @@ async function main(): Promise<number> {
   const checks: [string, boolean][] = [];
   let output = "";
   try {
-    await putEspruinoStorage(BIN!, dir, "fabmqtt", code);
+    await putEspruinoStorage(BIN!, dir, BUNDLE_FILE, code);
     await putEspruinoStorage(BIN!, dir, "fabmqtt.json", JSON.stringify(config));
     const watcher = startLiveClient(broker.port, { clientId: "espruino-watcher" });
     watcher.client.subscribe("fabmqtt/espruino-linux/#", 1);
     const harness =
       'function mem(what) { var m = process.memory(); print("MEM " + what + " usage=" + m.usage + " free=" + m.free + " total=" + m.total); }\n' +
       'mem("before-load");\n' +
-      'var fab = require("fabmqtt");\n' +
+      LOAD +
+      "var fab = fabmqtt;\n" +
       'mem("loaded");\n' +
       'var dev = fab.start();\n' +
       'print(typeof dev === "number" ? "START-FAILED " + dev : "STARTED");\n' +

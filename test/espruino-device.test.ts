@@ -1,7 +1,7 @@
 /**
  * The whole board bundle as it goes to the board, in the Espruino stand-in:
- * written to Storage as "fabmqtt" with a configuration, started with
- * require("fabmqtt").start() as the boot file does, on 8-bit strings, against
+ * written to Storage as "fabmqtt" with a configuration, started with the
+ * boot file's own code (run at the global scope), on 8-bit strings, against
  * a real mosquitto: it joins the simulated WiFi, connects, publishes a DHT22
  * reading taken through its own driver, obeys a command on a pin, and comes
  * back after the access point went away.
@@ -9,6 +9,7 @@
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
+import { BOOT_CODE } from "../scripts/flash/boot-code";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
 import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
 import { startMosquitto, type Mosquitto } from "./support/mosquitto";
@@ -63,7 +64,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
       esp.upload("fabmqtt.json", JSON.stringify(config));
       esp.pins.dht22("D4", { temp: 21.5, rh: 45.2 });
 
-      const started = esp.run('require("fabmqtt").start()');
+      const started = esp.run(BOOT_CODE);
       assert.equal(typeof started, "object", "start() gave " + String(started) + "\n" + esp.console.join("\n"));
       await waitFor(() => got("status").includes("online") && got("telemetry/climate").length > 0, "online and a reading");
       assert.deepEqual(JSON.parse(got("telemetry/climate")[0]), { temperature: 21.5, humidity: 45.2 });

@@ -1,0 +1,43 @@
+/**
+ * Device bundles run at the global scope (the boot code evaluates the Storage
+ * file there, scripts/flash/boot-code.ts): their top-level names become
+ * globals, so none may be a name Espruino gives its pins (D5, A0) or E, and
+ * their exports must be the global `fabmqtt`, with no global `exports`.
+ */
+import { strict as assert } from "node:assert";
+import fs from "node:fs";
+import path from "node:path";
+import vm from "node:vm";
+import { parse } from "acorn";
+import { BOARDS } from "../boards/index";
+
+/** The names a script declares at its top level (functions and vars). */
+function topLevelNames(code: string): string[] {
+  const ast = parse(code, { ecmaVersion: 5 }) as unknown as { body: { type: string; id?: { name: string }; declarations?: { id: { name: string } }[] }[] };
+  const names: string[] = [];
+  for (const node of ast.body) {
+    if (node.type === "FunctionDeclaration" && node.id) names.push(node.id.name);
+    if (node.type === "VariableDeclaration") for (const d of node.declarations || []) names.push(d.id.name);
+  }
+  return names;
+}
+
+describe("device bundles at the global scope", () => {
+  for (const board of BOARDS) {
+    for (const file of ["fabmqtt.js", "fabmqtt.min.js"]) {
+      it(`${board.id}/${file}: no pin name or E among its globals; its exports are the global fabmqtt`, () => {
+        const code = fs.readFileSync(path.join(__dirname, "..", "dist", board.id, file), "latin1");
+        const names = topLevelNames(code);
+        assert.ok(names.length > 50, "top-level names found: " + names.length);
+        assert.deepEqual(names.filter((n) => /^(E|[AD]\d+)$/.test(n)), []);
+        const context = vm.createContext({});
+        vm.runInContext(code, context);
+        const g = context as { fabmqtt?: Record<string, unknown>; exports?: unknown };
+        assert.equal(typeof g.fabmqtt, "object");
+        assert.equal(typeof g.fabmqtt!.start, "function");
+        assert.equal(typeof g.fabmqtt!.createEspruinoHal, "function");
+        assert.equal(g.exports, undefined);
+      });
+    }
+  }
+});
