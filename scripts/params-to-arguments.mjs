@@ -5,9 +5,13 @@
 // pool: twenty functions cost 113 variables with no parameter and 153 with two
 // each), while `var`s exist only during a call. The minified device bundles
 // declare some 190 parameters: this keeps them off the board's pool between
-// calls, at the price of a little time and a few variables per call in
-// progress. A function that reads `arguments` itself, or whose parameters are
-// not plain names, and a setter (which must declare one) are left as they are.
+// calls, at the price of a little time and some variables per call in
+// progress: Espruino then holds the arguments twice more (the `arguments`
+// array and the vars), 2n + 4 variables for n parameters instead of n. A
+// function that reads `arguments` itself, or whose parameters are not plain
+// names, a setter (which must declare one), and the functions named in `keep`
+// (those in progress at the deepest point of the firmware, where the pool is
+// lowest) are left as they are.
 import { parse } from "acorn";
 import { fullAncestor } from "acorn-walk";
 
@@ -16,10 +20,12 @@ const ALIASES = ["$", "$$", "$0", "$1", "$2"];
 
 /**
  * The code with each function's parameter list moved into its body as `var`s
- * read from `arguments`. Returns the code unchanged when it cannot be parsed
- * as ES5.
+ * read from `arguments`, except in the functions `keep` names: a function
+ * declaration by its name ("f"), a function assigned by the assignment's
+ * target ("C.prototype.m"). Returns the code unchanged when it cannot be
+ * parsed as ES5.
  */
-export function paramsToArguments(code) {
+export function paramsToArguments(code, keep = []) {
   let ast;
   try {
     ast = parse(code, { ecmaVersion: 5, sourceType: "script" });
@@ -36,6 +42,8 @@ export function paramsToArguments(code) {
     if (ancestors.slice(0, -1).some((a) => a.type === "FunctionDeclaration" || a.type === "FunctionExpression")) return;
     const parent = ancestors[ancestors.length - 2];
     if (parent && parent.type === "Property" && parent.kind !== "init") return;
+    if (node.id && keep.includes(node.id.name)) return;
+    if (parent && parent.type === "AssignmentExpression" && keep.includes(code.slice(parent.left.start, parent.left.end))) return;
     if (/\barguments\b/.test(code.slice(node.body.start, node.body.end))) return;
     const names = node.params.map((p) => p.name);
     // With two or more, `arguments` is read once into a name the function does not use.

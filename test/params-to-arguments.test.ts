@@ -77,6 +77,34 @@ describe("paramsToArguments (build)", () => {
     assert.equal(m.dollar(1, 2), 13);
   });
 
+  it("keeps the parameters of the functions it is told to keep, by declaration name or assignment target", () => {
+    const src =
+      "function send(a, b) { return a + b; }\n" +
+      "function other(a) { return a; }\n" +
+      "function C() {}\n" +
+      "C.prototype.write = function (d, s) { return d + s; };\n" +
+      "C.prototype.read = function (n) { return n; };\n" +
+      "exports.send = send; exports.other = other; exports.C = C;\n";
+    const out: string = paramsToArguments(src, ["send", "C.prototype.write"]);
+    assert.match(out, /function send\(a, b\)/);
+    assert.match(out, /C\.prototype\.write = function \(d, s\)/);
+    assert.match(out, /function other\(\) \{var a=arguments\[0\];/);
+    assert.match(out, /C\.prototype\.read = function \(\) \{var n=arguments\[0\];/);
+    const m = run(out) as unknown as { send(a: number, b: number): number; other(a: number): number };
+    assert.equal(m.send(2, 3), 5);
+    assert.equal(m.other(4), 4);
+  });
+
+  it("keeps the declared parameters of the send path in the device bundles (the names the build gives survive minifying)", () => {
+    const code = fs.readFileSync(path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "latin1");
+    // MqttClient.prototype.publish(topic, payload, qos, retain) is public, so its name is kept by the minifier.
+    assert.match(code, /\.prototype\.publish=function\(\w+,\w+,\w+,\w+\)\{/);
+    // Conn.prototype.write(data, start, end), likewise.
+    assert.match(code, /\.prototype\.write=function\(\w+,\w+,\w+\)\{/);
+    // encodePublish: the only top-level function declaring eight parameters.
+    assert.match(code, /function \w+\(\w+,\w+,\w+,\w+,\w+,\w+,\w+,\w+\)\{/);
+  });
+
   it("leaves code it cannot parse as ES5 as it is", () => {
     const src = "const f = (a) => a;\n";
     assert.equal(paramsToArguments(src), src);
