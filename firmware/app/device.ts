@@ -239,13 +239,14 @@ export class DeviceProgram implements Device {
     const online = client.state() === ST_CONNECTED;
     // The stats are read inside the condition: an object kept in a variable here
     // would stay allocated through the publish below, the deepest point of sending.
+    // Discovery goes at QoS 0: a message of a few hundred bytes kept in the
+    // outbox until its PUBACK is memory an ESP8266 lacks, and a connection lost
+    // before the broker had it sends discovery again anyway. One a tick, once
+    // nothing waits; one the socket could not take is tried again.
     if (online && this.disc_ >= 0 && client.stats().inFlight === 0 && client.stats().queued === 0) {
       const out = { topic: "", payload: "" };
       if (!discoveryMessage(c, this.board_.id, this.disc_, out)) this.disc_ = -1;
-      else {
-        this.disc_++;
-        this.publish_(out.topic, out.payload, this.qos_ > 0 ? this.qos_ : 1, true);
-      }
+      else if (client.publish(out.topic, out.payload, 0, true) >= 0) this.disc_++;
     }
     const due = this.due_;
     for (let i = 0; i < due.length; i++) {

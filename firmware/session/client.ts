@@ -88,12 +88,14 @@ import { topicMatches } from "./topic";
  * methods live on its prototype, so a client costs its fields and buffers,
  * not a closure per method; a connection costs one small Link object for the
  * socket's events. On Espruino every call in progress holds its scope (about
- * 20 variables), so PUBLISH packets never go out from inside the dispatch of
- * an incoming packet (acks do): a publish() from a handler or onConnect, a
- * refill after PUBACK and the resend after CONNACK are sent once the whole
- * chunk has been handled, from the socket's data event (measured on a
- * 4,000-variable pool: connecting and publishing needed about 335 free
- * variables with them sent from inside, about 290 after). Members ending in `_` are internal: the minified bundles
+ * 20 variables), so PUBLISH, SUBSCRIBE and UNSUBSCRIBE packets never go out
+ * from inside the dispatch of an incoming packet (acks do): a publish() or
+ * subscribe() from a handler or onConnect, a refill after PUBACK and what a
+ * CONNACK sends again go out once the whole chunk has been handled, from
+ * pump_() in the socket's data event (measured on a 4,000-variable pool:
+ * connecting and publishing needed about 335 free variables with PUBLISH sent
+ * from inside, about 290 after; see the README's memory section for the
+ * figures since). Members ending in `_` are internal: the minified bundles
  * shorten their names (a long property name costs extra variables on
  * Espruino).
  */
