@@ -114,10 +114,11 @@ for (let i = 0; i < 100; i++) GLOBAL_NAMES.push("D" + i);
 for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 
 // Functions that keep their declared parameters (scripts/params-to-arguments.mjs):
-// the calls in progress when the device publishes a reading, from its publish
-// down to the socket, where the pool is at its lowest. Read from `arguments`,
-// their 30 parameters would cost some 80 variables more at that point (2n + 4
-// a call instead of n) to save 30 between calls.
+// the calls in progress where the pool is at its lowest: when the device
+// publishes a reading, from its publish down to the socket, and when a chunk
+// comes in, from the socket's data down to the decoder. Read from `arguments`,
+// a call in progress would hold 2n + 4 variables more for its n parameters;
+// declared, each costs one while the bundle is loaded.
 const KEEP_PARAMS = [
   "DeviceProgram.prototype.publish_",
   "MqttClient.prototype.publish",
@@ -128,6 +129,10 @@ const KEEP_PARAMS = [
   "encodePublish",
   "writeText",
   "Conn.prototype.write",
+  "Link.prototype.onData",
+  "framerPush",
+  "MqttClient.prototype.onPacket",
+  "decodePacket",
 ];
 
 /** A KEEP_PARAMS name as the minifier renamed it (terser's name cache), so that it matches the minified code. */

@@ -118,7 +118,8 @@ describe("paramsToArguments (build)", () => {
     for (const b of ["esp8266-nodemcu/fabmqtt.min.js", "esp32-devkitc/fabmqtt.min.js", "linux/fabmqtt.min.js", "modules/fabmqtt.min.js", "core/fabmqtt-core.min.js"]) {
       const code = fs.readFileSync(path.join(dist, b), "latin1");
       const readers = argumentReaders(code);
-      assert.ok(readers.length > 20, b + ": the parameters were not moved");
+      // The core has some 30 functions with parameters; a dozen keep theirs (KEEP_PARAMS).
+      assert.ok(readers.length > 10, b + ": the parameters were not moved (" + readers.length + " readers)");
       assert.deepEqual(readers.filter((r) => r.nested), [], b);
     }
   });
