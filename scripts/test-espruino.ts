@@ -3,7 +3,7 @@
  * for Linux, whose path is in ESPRUINO_BIN (without it, this says so and does
  * nothing). The bundle and a configuration are written to the interpreter's
  * Storage (a file in a temporary directory) a chunk per run, then a run loads
- * it as the boot file does (LOAD: the Storage file run at the global scope)
+ * it as the boot file does (LOAD_CODE: the Storage file run at the global scope)
  * and calls fabmqtt.start() against a mosquitto on 127.0.0.1 and
  * prints process.memory() before loading, after loading and while running.
  * It checks that the firmware connects, publishes telemetry, obeys a command
@@ -18,16 +18,15 @@
  * 5,000 QoS 1 publishes, and with a sensor, a relay and Home Assistant
  * discovery, the highest usage while the discovery messages go out and a
  * reading follows every 2 s for 20 s, with how many of each reached the
- * broker. The
- * firmware's measuring script runs from Storage, as code does on the board:
- * a script given as text keeps its source in variables.
+ * broker. The firmware's measuring script runs from Storage, as code does on
+ * the board: a script given as text keeps its source in variables.
  */
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { putEspruinoStorage, reportChecks, runEspruinoOnce, runMain } from "./espruino-run";
-import { BUNDLE_FILE } from "./flash/boot-code";
+import { BUNDLE_FILE, LOAD_CODE } from "./flash/boot-code";
 import { startMosquitto } from "../test/support/mosquitto";
 import { startLiveClient, closeLiveClients, waitFor } from "../test/support/live-client";
 
@@ -43,9 +42,6 @@ const WIFI_MODULE =
   ' exports.getIP = function (cb) { cb({ ip: "127.0.0.1" }); }; exports.setHostname = function () {}; exports.disconnect = function () {};\n';
 
 const MEM = 'function mem(what) { print("MEM " + what + " " + process.memory().usage); }\n';
-
-/** How the boot file loads a device bundle (scripts/flash/boot-code.ts): its Storage file run at the global scope; its exports are then `fabmqtt`. */
-const LOAD = 'eval(require("Storage").read("' + BUNDLE_FILE + '"));\n';
 
 /** Runs `script` in a fresh interpreter whose Storage holds `files`; the "MEM <stage> <usage>" lines it printed, and its last words. */
 async function measure(files: [string, string][], script: string, ms: number): Promise<{ mem: Map<string, number>; tail: string }> {
@@ -93,7 +89,7 @@ async function memoryTargets(port: number): Promise<void> {
             "} };\n",
         ],
       ],
-      'var measuring = require("measure"); mem("before");\n' + LOAD + "measuring.go(fabmqtt);\n",
+      'var measuring = require("measure"); mem("before");\n' + LOAD_CODE + "measuring.go(fabmqtt);\n",
       ms,
     );
   const delta = (r: { mem: Map<string, number>; tail: string }, from: string, to: string) =>
@@ -195,7 +191,7 @@ async function main(): Promise<number> {
     const harness =
       'function mem(what) { var m = process.memory(); print("MEM " + what + " usage=" + m.usage + " free=" + m.free + " total=" + m.total); }\n' +
       'mem("before-load");\n' +
-      LOAD +
+      LOAD_CODE +
       "var fab = fabmqtt;\n" +
       'mem("loaded");\n' +
       'var dev = fab.start();\n' +

@@ -242,11 +242,18 @@ export class DeviceProgram implements Device {
     // Discovery goes at QoS 0: a message of a few hundred bytes kept in the
     // outbox until its PUBACK is memory an ESP8266 lacks, and a connection lost
     // before the broker had it sends discovery again anyway. One a tick, once
-    // nothing waits; one the socket could not take is tried again.
+    // nothing waits; one a full send queue refused is tried again, one refused
+    // for another reason is logged and skipped.
     if (online && this.disc_ >= 0 && client.stats().inFlight === 0 && client.stats().queued === 0) {
       const out = { topic: "", payload: "" };
       if (!discoveryMessage(c, this.board_.id, this.disc_, out)) this.disc_ = -1;
-      else if (client.publish(out.topic, out.payload, 0, true) >= 0) this.disc_++;
+      else {
+        const r = client.publish(out.topic, out.payload, 0, true);
+        if (r !== E.E_SOCKET_QUEUE_FULL) {
+          this.disc_++;
+          if (r < 0) this.hal_.log.error(r, out.topic);
+        }
+      }
     }
     const due = this.due_;
     for (let i = 0; i < due.length; i++) {

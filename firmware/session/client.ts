@@ -573,7 +573,8 @@ class MqttClient implements Client {
     if (this.subsDue_) {
       const t = this.subs_;
       for (let i = 0; i < t.state.length; i++) {
-        if ((t.state[i] === S.SUB_PENDING || t.state[i] === S.SUB_LEAVING) && t.requestId[i] === 0) this.sendSlot_(-1 - i);
+        if ((t.state[i] !== S.SUB_PENDING && t.state[i] !== S.SUB_LEAVING) || t.requestId[i] !== 0) continue;
+        this.sendSlot_(-1 - i);
         // A control packet that cannot go out fails the connection: the next CONNACK sends it.
         if (this.state_ !== ST_CONNECTED) return;
       }

@@ -126,15 +126,11 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
         closed = true;
         handlers.onClose();
       });
-      return {
+      const socket: Socket = {
         write(data: Uint8Array | string, start: number, end: number): number {
+          if (typeof data === "string") return socket.write(writtenBytes(data, start, end), 0, end - start);
           if (closed || failed || ending || sock.destroyed) return E.E_SOCKET_CLOSED;
           if (sock.writableLength + used >= maxQueued) return E.E_SOCKET_QUEUE_FULL;
-          if (typeof data === "string") {
-            data = writtenBytes(data, start, end);
-            end -= start;
-            start = 0;
-          }
           const n = end - start;
           if (!staged) {
             staged = Buffer.allocUnsafe(Math.max(16384, n));
@@ -159,6 +155,7 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
           setTimeout(() => sock.destroy(), 2000).unref();
         },
       };
+      return socket;
     },
   };
 }

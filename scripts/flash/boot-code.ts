@@ -7,12 +7,14 @@
 export const BUNDLE_FILE = "fabmqtt";
 export const BOOT_FILE = ".bootcde";
 /**
- * The boot text: run the bundle from Storage at the global scope (its code
+ * How the bundle is loaded: run from Storage at the global scope (its code
  * stays in flash, and its functions hold no link to a module's scope: about
- * 110 variables fewer on an ESP8266 than `require("fabmqtt")`), then start the
- * device program through the bundle's exports, the global `fabmqtt`.
+ * 110 variables fewer on an ESP8266 than `require("fabmqtt")`); its exports
+ * are then the global `fabmqtt`.
  */
-export const BOOT_CODE = 'eval(require("Storage").read("fabmqtt"));\nfabmqtt.start();\n';
+export const LOAD_CODE = 'eval(require("Storage").read("' + BUNDLE_FILE + '"));\n';
+/** The boot text: load the bundle, then start the device program. */
+export const BOOT_CODE = LOAD_CODE + "fabmqtt.start();\n";
 /**
  * Storage files that would stop or shadow BOOT_FILE: `.bootrst` runs instead of
  * `.bootcde` when present, and `.varimg` (written by save()) brings back an
