@@ -102,7 +102,7 @@ const INTERNAL_PROPERTIES = new RegExp(
   "^(?:[a-zA-Z][a-zA-Z0-9]*_|" +
     ["remainingLength", "bodyStart", "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength", "codesStart", "codesCount"].join("|") +
     "|" +
-    ["stored", "consumed", "remaining", "multiplier", "generation", "sink", "nextSeq", "unsent", "granted", "requestId", "hashes", "released", "ages", "nextAge"].join("|") +
+    ["stored", "consumed", "remaining", "multiplier", "generation", "sink", "nextSeq", "unsent", "entries", "nextAge", "slots"].join("|") +
     ")$",
 );
 

@@ -50,11 +50,13 @@ describe("outbox", () => {
     O.outboxFree(o, 0);
     assert.equal(O.outboxAdd(o, "d", "4", 1, false), 4); // takes slot 0
     assert.equal(o.topic[O.outboxOldest(o, false)], "b");
-    assert.equal(o.flags[2] & O.F_RETAIN, O.F_RETAIN);
-    o.state[1] = O.SLOT_AWAIT_PUBREC;
+    assert.equal(o.slots[3 * 2] & O.F_RETAIN, O.F_RETAIN);
+    assert.equal(o.slots[3 * 0] & O.F_RETAIN, 0);
+    assert.equal((o.slots[3 * 1] >> O.QOS_SHIFT) & 3, 2, "the QoS is kept with the state");
+    o.slots[3 * 1] = (o.slots[3 * 1] & ~O.M_STATE) | O.SLOT_AWAIT_PUBREC;
     assert.equal(o.topic[O.outboxOldest(o, false)], "c", "a slot in flight is no longer queued");
     assert.equal(o.topic[O.outboxOldest(o, true)], "b", "in flight and not sent on this connection");
-    o.flags[1] |= O.F_SENT;
+    o.slots[3 * 1] |= O.F_SENT;
     assert.equal(O.outboxOldest(o, true), -1);
   });
   it("orders by sequence number across its wrap", () => {
@@ -68,10 +70,10 @@ describe("outbox", () => {
     const o = O.createOutbox(4);
     O.outboxAdd(o, "a", "1", 1, false);
     O.outboxAdd(o, "b", "2", 2, false);
-    o.state[0] = O.SLOT_AWAIT_PUBACK;
-    o.id[0] = 7;
-    o.state[1] = O.SLOT_AWAIT_PUBREC;
-    o.id[1] = 8;
+    o.slots[0] = (o.slots[0] & ~O.M_STATE) | O.SLOT_AWAIT_PUBACK;
+    o.slots[1] = 7;
+    o.slots[3] = (o.slots[3] & ~O.M_STATE) | O.SLOT_AWAIT_PUBREC;
+    o.slots[4] = 8;
     o.inFlight = 2;
     o.unsent = 2;
     assert.equal(O.outboxFind(o, 8), 1);

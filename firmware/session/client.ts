@@ -338,9 +338,9 @@ class MqttClient implements Client {
     this.durableSeq_ = o.nextSeq - 1;
     if (this.held_ > 0) {
       this.held_ = 0;
-      for (let i = 0; i < o.state.length; i++) {
-        if (o.flags[i] & O.F_HELD) {
-          o.flags[i] &= ~O.F_HELD;
+      for (let i = 0; i < o.size; i++) {
+        if (o.slots[3 * i] & O.F_HELD) {
+          o.slots[3 * i] &= ~O.F_HELD;
           o.unsent++;
         }
       }
@@ -385,9 +385,9 @@ class MqttClient implements Client {
       // forgot (killed before it saved). They become released (still known for
       // the resend rule); with none left awaiting PUBREL, reconnect for the rest.
       const inb = this.inb_;
-      for (let i = 0; i < inb.ids.length; i++) {
-        if (inb.released[i] === I_UNCONFIRMED) {
-          inb.released[i] = I_RELEASED;
+      for (let i = 0; i < inb.size; i++) {
+        if (inb.entries[4 * i + 1] === I_UNCONFIRMED) {
+          inb.entries[4 * i + 1] = I_RELEASED;
           inb.count--;
         }
       }
@@ -451,8 +451,8 @@ class MqttClient implements Client {
   unsubscribe(filter: string): number {
     const slot = S.subscriptionSlot(this.subs_, filter, -1, null);
     if (slot < 0) return E.E_INVALID_ARGUMENT;
-    this.subs_.state[slot] = S.SUB_LEAVING;
-    this.subs_.requestId[slot] = 0;
+    this.subs_.slots[3 * slot] = S.SUB_LEAVING;
+    this.subs_.slots[3 * slot + 2] = 0;
     this.subsDue_ = true;
     if (this.state_ === ST_CONNECTED) this.pump_(false);
     return 0;
@@ -525,7 +525,9 @@ class MqttClient implements Client {
     const t = this.subs_;
     const sub = slot < 0;
     if (sub) slot = -1 - slot;
-    let id = sub ? 0 : o.id[slot];
+    const v = o.slots;
+    const b = 3 * slot;
+    let id = sub ? 0 : v[b + 1];
     if (id === 0) {
       // The next id after the last one, 1..65535 wrapping, skipping ids in use; 0 when all are taken.
       let used = true;
@@ -533,24 +535,24 @@ class MqttClient implements Client {
       for (let tries = 0; tries < 65535 && used; tries++) {
         id = id >= 65535 ? 1 : id + 1;
         used = O.outboxFind(o, id) >= 0;
-        for (let i = 0; i < t.state.length && !used; i++) used = t.state[i] !== S.SUB_FREE && t.requestId[i] === id;
+        for (let i = 0; i < t.size && !used; i++) used = t.slots[3 * i] !== S.SUB_FREE && t.slots[3 * i + 2] === id;
       }
       if (used) id = 0;
       else this.lastId_ = id;
     }
     if (sub) {
-      t.requestId[slot] = id;
-      const n = encodeSubscription(this.tx_, 0, id, [t.filter[slot]], t.state[slot] === S.SUB_LEAVING ? null : [t.qos[slot]], 1);
-      if (this.send_(n, true) !== 0) t.requestId[slot] = 0;
+      t.slots[3 * slot + 2] = id;
+      const n = encodeSubscription(this.tx_, 0, id, [t.filter[slot]], t.slots[3 * slot] === S.SUB_LEAVING ? null : [t.slots[3 * slot + 1]], 1);
+      if (this.send_(n, true) !== 0) t.slots[3 * slot + 2] = 0;
       return;
     }
-    o.id[slot] = id;
+    v[b + 1] = id;
     const r =
-      o.state[slot] === O.SLOT_AWAIT_PUBCOMP
+      (v[b] & O.M_STATE) === O.SLOT_AWAIT_PUBCOMP
         ? this.send_(encodeAck(this.tx_, 0, C.PUBREL, id), true)
-        : this.sendPublish_(o.topic[slot], o.payload[slot], o.qos[slot], (o.flags[slot] & O.F_RETAIN) !== 0, (o.flags[slot] & O.F_DUP) !== 0, id);
-    if (r === 0 && !(o.flags[slot] & O.F_SENT)) {
-      o.flags[slot] |= O.F_SENT | O.F_DUP;
+        : this.sendPublish_(o.topic[slot], o.payload[slot], (v[b] >> O.QOS_SHIFT) & 3, (v[b] & O.F_RETAIN) !== 0, (v[b] & O.F_DUP) !== 0, id);
+    if (r === 0 && !(v[b] & O.F_SENT)) {
+      v[b] |= O.F_SENT | O.F_DUP;
       o.unsent--;
     }
   }
@@ -572,8 +574,9 @@ class MqttClient implements Client {
     }
     if (this.subsDue_) {
       const t = this.subs_;
-      for (let i = 0; i < t.state.length; i++) {
-        if ((t.state[i] !== S.SUB_PENDING && t.state[i] !== S.SUB_LEAVING) || t.requestId[i] !== 0) continue;
+      for (let i = 0; i < t.size; i++) {
+        const st = t.slots[3 * i];
+        if ((st !== S.SUB_PENDING && st !== S.SUB_LEAVING) || t.slots[3 * i + 2] !== 0) continue;
         this.sendSlot_(-1 - i);
         // A control packet that cannot go out fails the connection: the next CONNACK sends it.
         if (this.state_ !== ST_CONNECTED) return;
@@ -584,18 +587,19 @@ class MqttClient implements Client {
     while (o.unsent > 0 && this.state_ === ST_CONNECTED) {
       const slot = O.outboxFind(o, O.OLDEST_UNSENT);
       this.sendSlot_(slot);
-      if (!(o.flags[slot] & O.F_SENT)) return;
+      if (!(o.slots[3 * slot] & O.F_SENT)) return;
     }
     if (batch && o.inFlight > 0 && this.window_ - o.inFlight < this.refill_) return;
     while (this.state_ === ST_CONNECTED && o.inFlight < this.window_) {
       const slot = O.outboxFind(o, O.OLDEST_QUEUED);
       if (slot < 0) return;
-      o.id[slot] = 0;
-      o.state[slot] = o.qos[slot] === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC;
+      const m = o.slots[3 * slot];
+      o.slots[3 * slot] = (m & ~O.M_STATE) | (((m >> O.QOS_SHIFT) & 3) === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC);
+      o.slots[3 * slot + 1] = 0;
       o.inFlight++;
       o.unsent++;
       this.sendSlot_(slot);
-      if (!(o.flags[slot] & O.F_SENT)) return;
+      if (!(o.slots[3 * slot] & O.F_SENT)) return;
     }
   }
 
@@ -618,13 +622,13 @@ class MqttClient implements Client {
     this.state_ = ST_WAITING;
     this.refused_ = false;
     this.lastError_ = code;
-    for (let i = 0; i < o.state.length; i++) {
-      if (o.state[i] > O.SLOT_QUEUED && o.flags[i] & O.F_SENT) {
-        o.flags[i] &= ~O.F_SENT;
+    for (let i = 0; i < o.size; i++) {
+      if ((o.slots[3 * i] & O.M_STATE) > O.SLOT_QUEUED && o.slots[3 * i] & O.F_SENT) {
+        o.slots[3 * i] &= ~O.F_SENT;
         o.unsent++;
       }
     }
-    for (let i = 0; i < this.subs_.requestId.length; i++) this.subs_.requestId[i] = 0;
+    for (let i = 0; i < this.subs_.size; i++) this.subs_.slots[3 * i + 2] = 0;
     if (opts.onDisconnect) opts.onDisconnect(code);
   }
 
@@ -667,25 +671,25 @@ class MqttClient implements Client {
         // and still say 0, ActiveMQ does); with one they go.
         const inb = this.inb_;
         const keep = this.o_.cleanSession === false;
-        for (let i = 0; i < inb.ids.length; i++) {
-          if (!keep) inb.ids[i] = 0;
-          inb.released[i] = keep && inb.ids[i] !== 0 ? I_RELEASED : I_AWAITING;
+        for (let i = 0; i < inb.size; i++) {
+          if (!keep) inb.entries[4 * i] = 0;
+          inb.entries[4 * i + 1] = keep && inb.entries[4 * i] !== 0 ? I_RELEASED : I_AWAITING;
         }
         inb.count = 0;
         if (this.persist_) this.dirty_ = true;
       } else {
         // Resumed: each id awaiting PUBREL waits for the broker to mention it again.
         const inb = this.inb_;
-        for (let i = 0; i < inb.ids.length; i++) if (inb.released[i] === I_AWAITING && inb.ids[i] !== 0) inb.released[i] = I_UNCONFIRMED;
+        for (let i = 0; i < inb.size; i++) if (inb.entries[4 * i + 1] === I_AWAITING && inb.entries[4 * i] !== 0) inb.entries[4 * i + 1] = I_UNCONFIRMED;
       }
       // Not resumed, the subscriptions are made again; each pending or leaving one
       // (request id 0 since the connection failed) goes out from pump_(), which runs
       // once this chunk is handled: fewer calls in progress at the deepest point.
-      for (let i = 0; i < t.state.length; i++) {
-        const st = t.state[i];
-        if (st === S.SUB_ACTIVE && !resumed) t.state[i] = S.SUB_PENDING;
+      for (let i = 0; i < t.size; i++) {
+        const st = t.slots[3 * i];
+        if (st === S.SUB_ACTIVE && !resumed) t.slots[3 * i] = S.SUB_PENDING;
         if (st === S.SUB_LEAVING && !resumed) {
-          t.state[i] = S.SUB_FREE;
+          t.slots[3 * i] = S.SUB_FREE;
           delete t.filter[i];
           delete t.handler[i];
         }
@@ -706,7 +710,7 @@ class MqttClient implements Client {
           let hash = 0;
           for (let i = p.topicStart; i < end; i++) hash = ((hash << 5) - hash + buf[i]) | 0;
           const slot = inboundSlot(inb, id);
-          if (slot < 0 || inb.hashes[slot] !== hash || (inb.released[slot] === I_RELEASED && !p.dup)) {
+          if (slot < 0 || inb.entries[4 * slot + 2] !== hash || (inb.entries[4 * slot + 1] === I_RELEASED && !p.dup)) {
             // No room to remember the id until PUBREL: refuse the message (no PUBREC,
             // not delivered); once every id has its PUBREL, reconnect to have it again.
             if (inboundSlot(inb, id, hash) < 0) {
@@ -715,14 +719,14 @@ class MqttClient implements Client {
             }
           } else {
             deliver = false;
-            if (inb.released[slot] === I_UNCONFIRMED) inb.released[slot] = I_AWAITING; // the broker still has it
+            if (inb.entries[4 * slot + 1] === I_UNCONFIRMED) inb.entries[4 * slot + 1] = I_AWAITING; // the broker still has it
           }
         }
         if (deliver) {
           // To the filters' handlers, or to the catch-all when none took it.
           const m = this.msg_;
           const t = this.subs_;
-          const n = t.state.length;
+          const n = t.size;
           const topic = readText(buf, p.topicStart, p.topicLength);
           m.topic = topic;
           m.payload = new Uint8Array(p.payloadLength);
@@ -736,7 +740,7 @@ class MqttClient implements Client {
             const h = i < n ? t.handler[i] : handled ? null : this.o_.onMessage;
             if (!h) continue;
             if (i < n) {
-              const st = t.state[i];
+              const st = t.slots[3 * i];
               if ((st !== S.SUB_ACTIVE && st !== S.SUB_PENDING) || !topicMatches(t.filter[i], topic)) continue;
               handled = true;
             }
@@ -761,14 +765,13 @@ class MqttClient implements Client {
         const o = this.out_;
         const slot = O.outboxFind(o, p.packetId);
         if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-        const st = o.state[slot];
+        const st = o.slots[3 * slot] & O.M_STATE;
         if (type === C.PUBREC) {
           if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
-          o.state[slot] = O.SLOT_AWAIT_PUBCOMP;
-          o.flags[slot] &= ~O.F_SENT;
+          o.slots[3 * slot] = (o.slots[3 * slot] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP;
           if (this.persist_) {
             // PUBREL waits until "PUBREC received" is written (see "Power cuts").
-            o.flags[slot] |= O.F_HELD;
+            o.slots[3 * slot] |= O.F_HELD;
             this.held_++;
             this.dirty_ = true;
             return;
@@ -779,7 +782,7 @@ class MqttClient implements Client {
         }
         const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
         if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
-        const seq = o.seq[slot];
+        const seq = o.slots[3 * slot + 2];
         O.outboxFree(o, slot);
         if (this.persist_) this.dirty_ = true;
         if (downgraded) {
@@ -793,8 +796,8 @@ class MqttClient implements Client {
       case C.PUBREL: {
         const inb = this.inb_;
         const slot = inboundSlot(inb, p.packetId);
-        if (slot >= 0 && inb.released[slot] !== I_RELEASED) {
-          inb.released[slot] = I_RELEASED;
+        if (slot >= 0 && inb.entries[4 * slot + 1] !== I_RELEASED) {
+          inb.entries[4 * slot + 1] = I_RELEASED;
           inb.count--;
           if (this.persist_) this.dirty_ = true;
         }
@@ -810,21 +813,21 @@ class MqttClient implements Client {
         const code = r;
         const t = this.subs_;
         let slot = -1;
-        for (let i = 0; i < t.state.length && slot < 0; i++) if (t.state[i] !== S.SUB_FREE && t.requestId[i] === p.packetId) slot = i;
+        for (let i = 0; i < t.size && slot < 0; i++) if (t.slots[3 * i] !== S.SUB_FREE && t.slots[3 * i + 2] === p.packetId) slot = i;
         if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-        t.requestId[slot] = 0;
+        const v = t.slots;
+        v[3 * slot + 2] = 0;
         if (type === C.UNSUBACK) {
-          if (t.state[slot] === S.SUB_LEAVING) {
-            t.state[slot] = S.SUB_FREE;
+          if (v[3 * slot] === S.SUB_LEAVING) {
+            v[3 * slot] = S.SUB_FREE;
             delete t.filter[slot];
             delete t.handler[slot];
           }
           return;
         }
-        if (t.state[slot] !== S.SUB_PENDING) return;
+        if (v[3 * slot] !== S.SUB_PENDING) return;
         const granted = this.framer_.buf[p.codesStart];
-        t.state[slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
-        t.granted[slot] = granted;
+        v[3 * slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
         if (this.o_.onSubscribe) this.o_.onSubscribe(t.filter[slot], code === E.E_SUBACK_FAILURE ? code : granted);
         return;
       }

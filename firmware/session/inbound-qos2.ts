@@ -28,13 +28,16 @@ export const I_AWAITING = 0;
 export const I_RELEASED = 1;
 export const I_UNCONFIRMED = 2;
 
+/**
+ * Entry i is four numbers in `entries`, from 4 * i: the packet id (0 for a
+ * free entry), its state (I_AWAITING, I_RELEASED or I_UNCONFIRMED), the
+ * content hash, and when it was written (a counter, to find the oldest). One
+ * typed array, not one per field: on Espruino each costs about six variables
+ * whatever its length.
+ */
 export interface InboundQos2 {
-  ids: Uint16Array;
-  hashes: Int32Array;
-  /** I_AWAITING, I_RELEASED or I_UNCONFIRMED. */
-  released: Uint8Array;
-  /** When each entry was written (a counter), to find the oldest. */
-  ages: Int32Array;
+  entries: Int32Array;
+  size: number;
   /** Active entries. */
   count: number;
   nextAge: number;
@@ -43,10 +46,8 @@ export interface InboundQos2 {
 /** A memory with room for `capacity` entries. Never fails. */
 export function createInboundQos2(capacity: number): InboundQos2 {
   return {
-    ids: new Uint16Array(capacity),
-    hashes: new Int32Array(capacity),
-    released: new Uint8Array(capacity),
-    ages: new Int32Array(capacity),
+    entries: new Int32Array(4 * capacity),
+    size: capacity,
     count: 0,
     nextAge: 1,
   };
@@ -59,27 +60,28 @@ export function createInboundQos2(capacity: number): InboundQos2 {
  * awaits PUBREL (nothing changed then).
  */
 export function inboundSlot(s: InboundQos2, id: number, hash?: number): number {
+  const e = s.entries;
   let slot = -1;
-  for (let i = 0; i < s.ids.length && slot < 0; i++) if (s.ids[i] === id) slot = i;
+  for (let i = 0; i < s.size && slot < 0; i++) if (e[4 * i] === id) slot = i;
   if (hash === undefined) return slot;
-  if (slot >= 0 && s.released[slot] !== I_RELEASED) {
-    s.hashes[slot] = hash;
+  if (slot >= 0 && e[4 * slot + 1] !== I_RELEASED) {
+    e[4 * slot + 2] = hash;
     return slot;
   }
   if (slot < 0) {
     let oldestReleased = -1;
-    for (let i = 0; i < s.ids.length && slot < 0; i++) {
-      if (s.ids[i] === 0) slot = i;
-      else if (s.released[i] === I_RELEASED && (oldestReleased < 0 || s.ages[i] < s.ages[oldestReleased])) oldestReleased = i;
+    for (let i = 0; i < s.size && slot < 0; i++) {
+      if (e[4 * i] === 0) slot = i;
+      else if (e[4 * i + 1] === I_RELEASED && (oldestReleased < 0 || e[4 * i + 3] < e[4 * oldestReleased + 3])) oldestReleased = i;
     }
     if (slot < 0) slot = oldestReleased;
     if (slot < 0) return -1;
   }
   s.count++;
-  s.ids[slot] = id;
-  s.hashes[slot] = hash;
-  s.released[slot] = I_AWAITING;
-  s.ages[slot] = s.nextAge++;
+  e[4 * slot] = id;
+  e[4 * slot + 1] = I_AWAITING;
+  e[4 * slot + 2] = hash;
+  e[4 * slot + 3] = s.nextAge++;
   return slot;
 }
 

@@ -11,6 +11,12 @@ import type { Payload } from "../mqtt/encode";
  * they were published [MQTT-4.6.0-1]. Memory is fixed at creation: a full
  * outbox answers E_QUEUE_FULL, it never grows. The client moves slots between
  * states and keeps the counters.
+ *
+ * A slot is three numbers in `slots`, from 3 * slot: its state (bits 0-2),
+ * QoS (bits 3-4) and flags (F_*); its packet id; its sequence number. One
+ * typed array, not one per field: on Espruino each typed array costs about
+ * six variables whatever its length (five of them took 50 variables for ten
+ * slots on a 1,600-variable pool, one takes about 16).
  */
 
 export const SLOT_FREE = 0;
@@ -20,20 +26,21 @@ export const SLOT_AWAIT_PUBACK = 2;
 export const SLOT_AWAIT_PUBREC = 3;
 export const SLOT_AWAIT_PUBCOMP = 4;
 
-/** flags bits: the message is retained; its current packet went out on this connection; its PUBLISH went out once already (a resend carries DUP [MQTT-3.3.1-1]). */
-export const F_RETAIN = 1;
-export const F_SENT = 2;
-export const F_DUP = 4;
+/** The state's bits in a slot's first number; its QoS is `>> QOS_SHIFT & 3`. */
+export const M_STATE = 7;
+export const QOS_SHIFT = 3;
+/** Flag bits of a slot's first number: the message is retained; its current packet went out on this connection; its PUBLISH went out once already (a resend carries DUP [MQTT-3.3.1-1]). */
+export const F_RETAIN = 32;
+export const F_SENT = 64;
+export const F_DUP = 128;
 /** A PUBREL held back until the slot's new state is saved (persistent sessions, see client.ts). */
-export const F_HELD = 8;
+export const F_HELD = 256;
 
 export interface Outbox {
-  state: Uint8Array;
-  qos: Uint8Array;
-  flags: Uint8Array;
-  id: Uint16Array;
-  /** Publish order; also the token handed back by publish(). */
-  seq: Int32Array;
+  /** Per slot: state | qos << QOS_SHIFT | flags, packet id, sequence number (publish order; also the token handed back by publish()). */
+  slots: Int32Array;
+  /** How many slots. */
+  size: number;
   topic: string[];
   payload: Payload[];
   nextSeq: number;
@@ -46,11 +53,8 @@ export interface Outbox {
 /** An empty outbox of `capacity` slots. Never fails. */
 export function createOutbox(capacity: number): Outbox {
   return {
-    state: new Uint8Array(capacity),
-    qos: new Uint8Array(capacity),
-    flags: new Uint8Array(capacity),
-    id: new Uint16Array(capacity),
-    seq: new Int32Array(capacity),
+    slots: new Int32Array(3 * capacity),
+    size: capacity,
     topic: [],
     payload: [],
     nextSeq: 1,
@@ -62,19 +66,17 @@ export function createOutbox(capacity: number): Outbox {
 
 /** Queues a message; returns its sequence number (> 0), or E_QUEUE_FULL. */
 export function outboxAdd(o: Outbox, topic: string, payload: Payload, qos: number, retain: boolean): number {
-  const n = o.state.length;
-  for (let i = 0; i < n; i++) {
-    if (o.state[i] !== SLOT_FREE) continue;
-    o.state[i] = SLOT_QUEUED;
-    o.id[i] = 0;
-    o.qos[i] = qos;
-    o.flags[i] = retain ? F_RETAIN : 0;
+  const v = o.slots;
+  for (let i = 0; i < o.size; i++) {
+    if ((v[3 * i] & M_STATE) !== SLOT_FREE) continue;
+    v[3 * i] = SLOT_QUEUED | (qos << QOS_SHIFT) | (retain ? F_RETAIN : 0);
+    v[3 * i + 1] = 0;
+    v[3 * i + 2] = o.nextSeq;
     o.topic[i] = topic;
     o.payload[i] = payload;
-    o.seq[i] = o.nextSeq;
     o.nextSeq = o.nextSeq >= 0x7fffffff ? 1 : o.nextSeq + 1;
     o.count++;
-    return o.seq[i];
+    return v[3 * i + 2];
   }
   return E_QUEUE_FULL;
 }
@@ -90,15 +92,16 @@ export const OLDEST_UNSENT = -1;
  * numbers wrap: order is decided on the difference.
  */
 export function outboxFind(o: Outbox, id: number): number {
+  const v = o.slots;
   let best = -1;
-  for (let i = 0; i < o.state.length; i++) {
-    const st = o.state[i];
+  for (let i = 0; i < o.size; i++) {
+    const st = v[3 * i] & M_STATE;
     if (id > 0) {
-      if (st > SLOT_QUEUED && o.id[i] === id) return i;
+      if (st > SLOT_QUEUED && v[3 * i + 1] === id) return i;
       continue;
     }
-    if (id === OLDEST_UNSENT ? st <= SLOT_QUEUED || o.flags[i] & F_SENT : st !== SLOT_QUEUED) continue;
-    const d = best < 0 ? -1 : o.seq[i] - o.seq[best];
+    if (id === OLDEST_UNSENT ? st <= SLOT_QUEUED || v[3 * i] & F_SENT : st !== SLOT_QUEUED) continue;
+    const d = best < 0 ? -1 : v[3 * i + 2] - v[3 * best + 2];
     if (d < 0 ? d > -0x40000000 : d > 0x40000000) best = i;
   }
   return best;
@@ -111,14 +114,15 @@ export function outboxOldest(o: Outbox, unsent: boolean): number {
 
 /** Empties a slot, keeping the counters right. Never fails. */
 export function outboxFree(o: Outbox, slot: number): void {
-  const st = o.state[slot];
+  const v = o.slots;
+  const st = v[3 * slot] & M_STATE;
   if (st > SLOT_QUEUED) {
     o.inFlight--;
-    if (!(o.flags[slot] & (F_SENT | F_HELD))) o.unsent--;
+    if (!(v[3 * slot] & (F_SENT | F_HELD))) o.unsent--;
   }
   if (st !== SLOT_FREE) o.count--;
-  o.state[slot] = SLOT_FREE;
+  v[3 * slot] = SLOT_FREE;
+  v[3 * slot + 1] = 0;
   delete o.topic[slot];
   delete o.payload[slot];
-  o.id[slot] = 0;
 }

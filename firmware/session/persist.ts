@@ -48,7 +48,7 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
       return E_STORAGE_FAILED;
     }
     if (!s || s.v !== 1 || !(s.o instanceof Array) || !(s.i instanceof Array)) return E_STORAGE_FAILED;
-    for (let k = 0; k < s.o.length && k < o.state.length; k++) {
+    for (let k = 0; k < s.o.length && k < o.size; k++) {
       const m = s.o[k];
       const state = m[0] as number;
       const text = m[7] as string;
@@ -57,11 +57,10 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
         payload = new Uint8Array(text.length);
         for (let j = 0; j < text.length; j++) payload[j] = text.charCodeAt(j);
       }
-      o.state[k] = state;
-      o.qos[k] = m[1] as number;
-      o.flags[k] = m[2] as number;
-      o.id[k] = m[3] as number;
-      o.seq[k] = m[4] as number;
+      // Saved flags are in the bits of format 1: retain 1, DUP 4.
+      o.slots[3 * k] = state | ((m[1] as number) << O.QOS_SHIFT) | ((m[2] as number) << 5);
+      o.slots[3 * k + 1] = m[3] as number;
+      o.slots[3 * k + 2] = m[4] as number;
       o.topic[k] = m[5] as string;
       o.payload[k] = payload;
       o.count++;
@@ -70,12 +69,12 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
         o.unsent++;
       }
     }
-    for (let k = 0; k < s.i.length && k < inb.ids.length; k++) {
+    for (let k = 0; k < s.i.length && k < inb.size; k++) {
       const entry = s.i[k];
-      inb.ids[k] = entry[0];
-      inb.hashes[k] = entry[1];
-      inb.released[k] = entry[2];
-      inb.ages[k] = entry[3];
+      inb.entries[4 * k] = entry[0];
+      inb.entries[4 * k + 1] = entry[2];
+      inb.entries[4 * k + 2] = entry[1];
+      inb.entries[4 * k + 3] = entry[3];
       if (entry[2] !== I_RELEASED) inb.count++;
       if (entry[3] >= inb.nextAge) inb.nextAge = entry[3] + 1;
     }
@@ -84,8 +83,9 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
   }
   const out: (number | string)[][] = [];
   const ins: number[][] = [];
-  for (let i = 0; i < o.state.length; i++) {
-    if (o.state[i] === O.SLOT_FREE) continue;
+  const v = o.slots;
+  for (let i = 0; i < o.size; i++) {
+    if ((v[3 * i] & O.M_STATE) === O.SLOT_FREE) continue;
     const p = o.payload[i];
     let kind = 0;
     let text = "";
@@ -95,9 +95,10 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
       kind = 1;
       for (let j = 0; j < p.length; j++) text += String.fromCharCode(p[j]);
     }
-    out.push([o.state[i], o.qos[i], o.flags[i] & (O.F_RETAIN | O.F_DUP), o.id[i], o.seq[i], o.topic[i], kind, text]);
+    out.push([v[3 * i] & O.M_STATE, (v[3 * i] >> O.QOS_SHIFT) & 3, (v[3 * i] & (O.F_RETAIN | O.F_DUP)) >> 5, v[3 * i + 1], v[3 * i + 2], o.topic[i], kind, text]);
   }
-  for (let i = 0; i < inb.ids.length; i++) if (inb.ids[i] !== 0) ins.push([inb.ids[i], inb.hashes[i], inb.released[i], inb.ages[i]]);
+  const ent = inb.entries;
+  for (let i = 0; i < inb.size; i++) if (ent[4 * i] !== 0) ins.push([ent[4 * i], ent[4 * i + 2], ent[4 * i + 1], ent[4 * i + 3]]);
   const json = JSON.stringify({ v: 1, l: from, n: o.nextSeq, o: out, i: ins });
   // ASCII only (\u escapes), so that any Storage keeps it byte for byte.
   let ascii = "";

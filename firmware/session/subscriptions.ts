@@ -29,13 +29,16 @@ export interface Message {
 
 export type MessageHandler = (message: Message) => void;
 
+/**
+ * Slot i is three numbers in `slots`, from 3 * i: its state (SUB_*), the QoS
+ * asked for, and the packet id of the SUBSCRIBE/UNSUBSCRIBE awaiting its ack
+ * (0 when none). One typed array, not one per field: on Espruino each costs
+ * about six variables whatever its length. The QoS the broker granted goes to
+ * onSubscribe and is not kept.
+ */
 export interface Subscriptions {
-  state: Uint8Array;
-  qos: Uint8Array;
-  /** QoS the broker granted, 0x80 when refused, 0xff before SUBACK. */
-  granted: Uint8Array;
-  /** Packet id of the SUBSCRIBE/UNSUBSCRIBE awaiting its ack, 0 when none. */
-  requestId: Uint16Array;
+  slots: Int32Array;
+  size: number;
   filter: string[];
   handler: (MessageHandler | null)[];
 }
@@ -43,10 +46,8 @@ export interface Subscriptions {
 /** A table with room for `capacity` filters. Never fails. */
 export function createSubscriptions(capacity: number): Subscriptions {
   return {
-    state: new Uint8Array(capacity),
-    qos: new Uint8Array(capacity),
-    granted: new Uint8Array(capacity),
-    requestId: new Uint16Array(capacity),
+    slots: new Int32Array(3 * capacity),
+    size: capacity,
     filter: [],
     handler: [],
   };
@@ -58,17 +59,17 @@ export function createSubscriptions(capacity: number): Subscriptions {
  * or E_QUEUE_FULL.
  */
 export function subscriptionSlot(t: Subscriptions, filter: string, qos: number, handler: MessageHandler | null): number {
+  const v = t.slots;
   let slot = -1;
-  for (let i = 0; i < t.state.length && slot < 0; i++) if (t.state[i] !== SUB_FREE && t.filter[i] === filter) slot = i;
+  for (let i = 0; i < t.size && slot < 0; i++) if (v[3 * i] !== SUB_FREE && t.filter[i] === filter) slot = i;
   if (qos < 0) return slot;
-  if (slot < 0) for (let i = 0; i < t.state.length && slot < 0; i++) if (t.state[i] === SUB_FREE) slot = i;
+  if (slot < 0) for (let i = 0; i < t.size && slot < 0; i++) if (v[3 * i] === SUB_FREE) slot = i;
   if (slot < 0) return E_QUEUE_FULL;
-  t.state[slot] = SUB_PENDING;
+  v[3 * slot] = SUB_PENDING;
+  v[3 * slot + 1] = qos;
+  v[3 * slot + 2] = 0;
   t.filter[slot] = filter;
-  t.qos[slot] = qos;
-  t.granted[slot] = 0xff;
   t.handler[slot] = handler;
-  t.requestId[slot] = 0;
   return slot;
 }
 
