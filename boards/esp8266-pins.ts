@@ -25,15 +25,18 @@ export const ESP8266_CONSOLE_PINS = ["D1", "D3"];
 /**
  * What every ESP8266 4 MB board running Espruino shares: memory, buffers, no
  * TLS, the pin facts above. Buffers are small: every ~10 bytes of a buffer is
- * one of the 1,600 variables. Commands and Home Assistant's status fit in 512
- * bytes; a larger message to send (a discovery message) leaves as its header
- * from the buffer and its payload as it is.
+ * one of the 1,600 variables. The largest packet the firmware takes in is a
+ * command on its longest topic: 150 bytes (base topic 64, device 32, actuator
+ * 32 characters, a valid command at most 8 bytes); Home Assistant's status is
+ * smaller. A larger incoming packet is skipped with a code, its framing kept
+ * (firmware/mqtt/framer.ts). A larger message to send (a discovery message)
+ * leaves as its header from the buffer and its payload as it is.
  */
 export const ESP8266_4MB = {
   chip: "esp8266" as const,
   variables: 1600,
   txBufferSize: 256,
-  maxPacketSize: 512,
+  maxPacketSize: 256,
   inflightWindow: 2,
   sendQueueBytes: 1024,
   tls: false,
