@@ -26,19 +26,23 @@ export function wifiCode(why: unknown): number {
 /** The station the driver's events go to: a board has one (the last one made listens). */
 let station: EspruinoWifi | null = null;
 
-/** The driver's `connected` event. */
+/** The driver's `connected` event: the link is up, unless it was or nobody joined. */
 function onDriverUp(d: { ip?: string }): void {
-  if (station) station.up_(d && d.ip);
+  const f = station;
+  if (!f || f.st_ === WIFI_UP || !f.handlers_) return;
+  f.st_ = WIFI_UP;
+  f.address_ = (d && d.ip) || "";
+  f.handlers_.onUp(f.address_);
 }
 
 /** The driver's `disconnected` event. */
 function onDriverDown(d: unknown): void {
-  if (station && station.st_ === WIFI_UP) station.down_(wifiCode(d));
+  if (station && station.st_ === WIFI_UP) station.drop_(WIFI_DOWN, wifiCode(d));
 }
 
 /** A join with no answer in JOIN_MS (`st` WIFI_JOINING), or the end of leave() a turn later (WIFI_DOWN): down, unless another attempt began. */
 function giveUp(f: EspruinoWifi, mine: number, st: number): void {
-  if (mine === f.attempt_ && f.st_ === st) f.down_(E_WIFI_FAILED);
+  if (mine === f.attempt_ && f.st_ === st) f.drop_(WIFI_DOWN, E_WIFI_FAILED);
 }
 
 /** The Linux board's join: the link is up from the start. */
@@ -70,21 +74,12 @@ export class EspruinoWifi implements Wifi {
   constructor(net: EspruinoNet) {
     this.net_ = net;
   }
-  /** Leaves WIFI_UP (cutting the sockets) for `to`. */
-  drop_(to: number): void {
+  /** Leaves WIFI_UP (cutting the sockets) for `to`; with a `code`, tells the handlers the link is down. */
+  drop_(to: number, code?: number): void {
     if (this.st_ === WIFI_UP) cutSockets(this.net_, E_SOCKET_NO_ROUTE);
     this.st_ = to;
     this.address_ = "";
-  }
-  up_(ip?: string): void {
-    if (this.st_ === WIFI_UP || !this.handlers_) return;
-    this.st_ = WIFI_UP;
-    this.address_ = ip || "";
-    this.handlers_.onUp(this.address_);
-  }
-  down_(code: number): void {
-    this.drop_(WIFI_DOWN);
-    if (this.handlers_) this.handlers_.onDown(code);
+    if (code && this.handlers_) this.handlers_.onDown(code);
   }
   /** The driver, its events listened to from the first use on; throws when the firmware has none. */
   driver_(): EspWifiModule {
@@ -109,7 +104,7 @@ export class EspruinoWifi implements Wifi {
     try {
       // Success is the `connected` event that follows (it carries the address).
       this.driver_().connect(ssid, { password: password }, function (err) {
-        if (err && mine === f.attempt_ && f.st_ === WIFI_JOINING) f.down_(wifiCode(err));
+        if (err && mine === f.attempt_ && f.st_ === WIFI_JOINING) f.drop_(WIFI_DOWN, wifiCode(err));
       });
     } catch (e) {
       return E_WIFI_FAILED;
