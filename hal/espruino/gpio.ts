@@ -12,6 +12,9 @@ declare function analogWrite(pin: string, value: number, options: { freq: number
 declare function setWatch(fn: (e: EspWatchEvent) => void, pin: string, options: { repeat: boolean; edge: string; debounce: number }): number | undefined;
 declare function clearWatch(id: number): void;
 
+/** call_()'s `code` for a pin that must take output: E_PIN_UNSUPPORTED for an input-only pin. */
+const OUTPUT = 1;
+
 /** setWatch with the pin first, as call() passes it. */
 function watchPin(pin: string, fn: (e: EspWatchEvent) => void, options: { repeat: boolean; edge: string; debounce: number }): number | undefined {
   return setWatch(fn, pin, options);
@@ -35,9 +38,10 @@ export class EspruinoGpio implements Gpio {
   constructor(board: DeviceBoard) {
     this.board_ = board;
   }
-  /** f(pin, a, b) as a number (0 for nothing) for a pin the board offers and a zero `code`; else the code. */
+  /** f(pin, a, b) as a number (0 for nothing) for a pin the board offers and a zero `code` (or OUTPUT, on a pin that is not input-only); else the code. */
   call_(pin: string, code: number, f: (pin: string, a?: any, b?: any) => unknown, a?: unknown, b?: unknown): number {
     if (!pinIn(this.board_.pins, pin)) return E_PIN_INVALID;
+    if (code === OUTPUT) code = pinIn(this.board_.inputOnly, pin) ? E_PIN_UNSUPPORTED : 0;
     if (code) return code;
     try {
       return +(f(pin, a, b) as number) || 0;
@@ -45,15 +49,11 @@ export class EspruinoGpio implements Gpio {
       return E_PIN_UNSUPPORTED;
     }
   }
-  /** E_PIN_UNSUPPORTED for an input-only pin, else 0. */
-  inputOnly_(pin: string): number {
-    return pinIn(this.board_.inputOnly, pin) ? E_PIN_UNSUPPORTED : 0;
-  }
   mode(pin: string, mode: PinMode): number {
-    return this.call_(pin, mode === "output" || mode === "opendrain" ? this.inputOnly_(pin) : 0, pinMode, mode);
+    return this.call_(pin, mode === "output" || mode === "opendrain" ? OUTPUT : 0, pinMode, mode);
   }
   write(pin: string, high: boolean): number {
-    return this.call_(pin, this.inputOnly_(pin), digitalWrite, high ? 1 : 0);
+    return this.call_(pin, OUTPUT, digitalWrite, high ? 1 : 0);
   }
   read(pin: string): number {
     return this.call_(pin, 0, digitalRead);
@@ -62,7 +62,7 @@ export class EspruinoGpio implements Gpio {
     return this.call_(pin, pinIn(this.board_.adc, pin) ? 0 : E_PIN_UNSUPPORTED, analogRead);
   }
   pwm(pin: string, duty: number, freq: number): number {
-    return this.call_(pin, duty >= 0 && duty <= 1 && freq > 0 ? this.inputOnly_(pin) : E_INVALID_ARGUMENT, analogWrite, duty, { freq: freq });
+    return this.call_(pin, duty >= 0 && duty <= 1 && freq > 0 ? OUTPUT : E_INVALID_ARGUMENT, analogWrite, duty, { freq: freq });
   }
   watch(pin: string, debounceMs: number, fn: (high: boolean) => void): number {
     const w = this.call_(pin, 0, watchPin, function (e: EspWatchEvent) {
