@@ -144,6 +144,24 @@ function minifiedName(name, cache) {
   return parts.length === 1 ? top : top + ".prototype." + (props["$" + parts[1]] || parts[1]);
 }
 
+/**
+ * The minified device bundle's release (see releaseBootCode) also deletes the
+ * global names it set to undefined: on Espruino a name left holding undefined
+ * is one variable more. Deleting needs the names as the minifier made them,
+ * so it is written here. Only a bundle run at the global scope deletes (its
+ * names are globals then); where deleting a global does nothing (a Node
+ * `vm`), the names stay, undefined. Other bundles are returned as they are.
+ */
+function deleteReleasedNames(code, cache) {
+  const names = BOOT_ONLY_FUNCTIONS.concat(BOOT_ONLY_CLASSES).map((name) => minifiedName(name, cache));
+  const chain = names.join("=") + "=void 0";
+  const parts = code.split(chain);
+  if (parts.length === 1) return code;
+  if (parts.length !== 2) throw new Error("release-boot-code: the release is in the minified bundle more than once");
+  // Only at the global scope (fabmqtt is then a global): required as a module, the names are the module's own.
+  return parts[0] + chain + ',"object"==typeof global&&global.fabmqtt===fabmqtt&&(' + names.map((n) => "delete global." + n).join(",") + ")" + parts[1];
+}
+
 function minified() {
   return {
     name: "espruino-minify",
@@ -161,7 +179,8 @@ function minified() {
         });
         // Parameters become `var`s read from `arguments` (scripts/params-to-arguments.mjs):
         // on Espruino a declared parameter costs a variable for as long as its function lives.
-        this.emitFile({ type: "asset", fileName: file.fileName.replace(/\.js$/, ".min.js"), source: paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name, cache))) + "\n" });
+        const code = deleteReleasedNames(paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name, cache))), cache);
+        this.emitFile({ type: "asset", fileName: file.fileName.replace(/\.js$/, ".min.js"), source: code + "\n" });
       }
     },
   };
@@ -198,6 +217,35 @@ function globalScopeLoad() {
   };
 }
 
+// What only fabmqtt.start() uses. After it, the device bundle drops these
+// (firmware/main.ts calls releaseBootCode(), which this build writes out):
+// on Espruino a function costs about five variables however rarely it runs,
+// as Linux frees its __init code after boot. The classes are constructed once
+// per start: their instances keep the prototypes; the constructors go. A name
+// that is not a top-level function of the bundle stops the build; one called
+// after start() fails the bundle tests (test/bundle-standin.test.ts), which
+// run the firmware through connect, telemetry, commands and a broker restart.
+const BOOT_ONLY_FUNCTIONS = ["boot", "parseConfig", "checkConfig", "createClient", "createPacket", "createFramer", "createOutbox", "createSubscriptions", "createInboundQos2", "createEspruinoHal"];
+const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoTimers"];
+
+function releaseBootCode() {
+  return {
+    name: "release-boot-code",
+    renderChunk(code) {
+      const marker = "releaseBootCode();";
+      if (code.split(marker).length !== 2) throw new Error("release-boot-code: the bundle must call releaseBootCode() once");
+      const names = BOOT_ONLY_FUNCTIONS.concat(BOOT_ONLY_CLASSES);
+      for (const name of names) {
+        if (!new RegExp("^function " + name + "\\(", "m").test(code)) throw new Error("release-boot-code: " + name + " is not a top-level function of the bundle");
+      }
+      const release =
+        BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;").join(" ") +
+        " " + names.join(" = ") + " = void 0; delete fabmqtt.createEspruinoHal;";
+      return { code: code.replace(marker, release), map: null };
+    },
+  };
+}
+
 // CommonJS with no wrapper function: `require("fabmqtt")` runs the Storage file
 // in a scope of its own with `exports` and `module`; a device bundle is run at
 // the global scope instead (see globalScopeLoad), and a wrapper would make
@@ -224,7 +272,7 @@ export default [
   ...BOARDS.filter((board) => !ONLY_BOARD || board.id === ONLY_BOARD).map((board) => ({
     input: path.join(root, "firmware", "main.ts"),
     output: output(path.join(root, "dist", board.id, "fabmqtt.js")),
-    plugins: [boardAlias(board), tsPlugin(), topLevelClasses(), globalScopeLoad(), minified(), sizeReport(board)],
+    plugins: [boardAlias(board), tsPlugin(), topLevelClasses(), globalScopeLoad(), releaseBootCode(), minified(), sizeReport(board)],
   })),
   ...(ONLY_BOARD ? [] : [{
     input: path.join(root, "firmware", "lib", "index.ts"),

@@ -75,6 +75,7 @@ MESSAGES[E.E_STORAGE_FULL] = "storage is full";
 MESSAGES[E.E_STORAGE_NAME] = "a storage name must be 1 to 28 characters";
 MESSAGES[E.E_STORAGE_FAILED] = "storage failed";
 MESSAGES[E.E_CONFIG] = "the configuration is missing or invalid";
+MESSAGES[E.E_STARTED] = "start() ran already: reset the board or type load() to start again";
 MESSAGES[E.E_COMMAND_UNKNOWN_ACTUATOR] = "the command names an actuator that is not configured";
 MESSAGES[E.E_COMMAND_BAD_VALUE] = "the command's value is not valid for the actuator";
 MESSAGES[E.E_COMMAND_RETAINED] = "a retained command was ignored";

@@ -142,6 +142,8 @@ export const E_STORAGE_FAILED = -342;
 // ---- device app (firmware/app) ----------------------------------------------
 /** The configuration is missing or invalid (the boot log names the field). */
 export const E_CONFIG = -401;
+/** start() ran already: the code only starting needs was freed then; load the bundle again (a reset, or load()). */
+export const E_STARTED = -402;
 /** A command names an actuator the configuration does not have. */
 export const E_COMMAND_UNKNOWN_ACTUATOR = -410;
 /** A command's value is not valid for the actuator. */

@@ -1,19 +1,36 @@
 import board from "board";
 import { createEspruinoHal } from "../hal/espruino/index";
+import { espruinoLog } from "../hal/espruino/log";
 import { boot } from "./app/boot";
 import type { Device } from "./app/device";
+import { E_STARTED } from "./errors";
+
+/**
+ * Put in place by the build (BOOT_ONLY in rollup.config.mjs): drops the
+ * functions and class constructors that only starting uses, so that their
+ * variables are free while the firmware runs.
+ */
+declare function releaseBootCode(): void;
 
 /**
  * The device bundle's entry. On the board the bundle is the Storage file
  * `fabmqtt`, and the boot file runs it at the global scope, then calls
- * `fabmqtt.start()` (scripts/flash/boot-code.ts). start()
- * reads the configuration from Storage, checks it, then runs WiFi, MQTT,
- * telemetry and commands; it returns the running device, or a negative code
- * (printed with the reason) when nothing could be started.
+ * `fabmqtt.start()` (scripts/flash/boot-code.ts). start() reads the
+ * configuration from Storage, checks it, then runs WiFi, MQTT, telemetry and
+ * commands; it returns the running device, or a negative code (printed with
+ * the reason) when nothing could be started. It runs once per load of the
+ * bundle: it then frees the code only starting needs (configuration checks,
+ * constructors), and `createEspruinoHal` with it; a second call is E_STARTED.
  */
 export function start(): Device | number {
-  return boot(createEspruinoHal(board), board);
+  if (typeof boot !== "function") {
+    espruinoLog.error(E_STARTED, "start");
+    return E_STARTED;
+  }
+  const device = boot(createEspruinoHal(board), board);
+  releaseBootCode();
+  return device;
 }
 
-/** The platform on the board, for programs of one's own and for the tests that run the bundle. */
+/** The platform on the board, for programs of one's own and for the tests that run the bundle (until start()). */
 export { createEspruinoHal };

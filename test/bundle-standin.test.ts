@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { BOARDS } from "../boards/index";
+import { E_STARTED } from "../firmware/errors";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
 import { startMosquitto, type Mosquitto } from "./support/mosquitto";
 import { closeLiveClients, startLiveClient, waitFor } from "./support/live-client";
@@ -60,6 +61,9 @@ describe("bundles: each board's firmware in a vm over the Espruino stand-in, aga
       const got = (t: string) => watcher.messages.filter((m) => m.topic === `fabmqtt/${device}/${t}`).map((m) => m.payload.toString());
       const started = ctx.run("var module = { exports: {} }; var exports = module.exports;\n" + fs.readFileSync(file, "utf8") + "\nvar dev = module.exports.start(); typeof dev", board.id);
       assert.equal(started, "object", ctx.console.join("\n"));
+      // start() freed what only starting uses (BOOT_ONLY in rollup.config.mjs): everything below runs without it.
+      assert.equal(ctx.run("typeof module.exports.createEspruinoHal", board.id + "-released"), "undefined");
+      assert.equal(ctx.run("module.exports.start()", board.id + "-again"), E_STARTED);
       await waitFor(() => got("status").includes("online"), "online:\n" + ctx.console.join("\n"));
       await waitFor(() => got("telemetry/input").length >= 2, "telemetry");
       ctx.pins.setInput(input, true);
