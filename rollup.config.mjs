@@ -162,14 +162,51 @@ function deleteReleasedNames(code, cache) {
   return parts[0] + chain + ',"object"==typeof global&&global.fabmqtt===fabmqtt&&(' + names.map((n) => "delete global." + n).join(",") + ")" + parts[1];
 }
 
+/** The names a script declares at its top level (functions and vars). */
+function topLevelNames(code) {
+  const names = [];
+  for (const node of parse(code, { ecmaVersion: 5 }).body) {
+    if (node.type === "FunctionDeclaration") names.push(node.id.name);
+    if (node.type === "VariableDeclaration") for (const d of node.declarations) names.push(d.id.name);
+  }
+  return names;
+}
+
+// A device bundle's top-level names are globals on the board (see
+// globalScopeLoad), where what one types at the console makes globals too: a
+// `for (i = 0; ...)` there would overwrite a firmware function named `i`. So
+// the minifier names each top-level function and variable of a device bundle
+// `$` and one or two letters or digits ($a, ..., $Z, $_, $a0, ...): at most 4
+// characters, which on Espruino cost one variable, as a one-letter name does.
+// Names are given through terser's name cache (it keeps a cached name for a
+// top-level symbol, and gives no other symbol that name); the build stops if
+// the minified bundle has a top-level name without the `$`.
+const DOLLAR_FIRST = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+const DOLLAR_NEXT = DOLLAR_FIRST + "0123456789";
+
+/** A name cache that gives the top-level names of `code`, except GLOBAL_NAMES, `$` names. */
+function dollarNameCache(code) {
+  const props = {};
+  let i = 0;
+  for (const name of topLevelNames(code)) {
+    if (GLOBAL_NAMES.includes(name) || props["$" + name]) continue;
+    const k = i++;
+    props["$" + name] =
+      "$" + (k < DOLLAR_FIRST.length ? DOLLAR_FIRST[k] : DOLLAR_FIRST[Math.floor((k - DOLLAR_FIRST.length) / DOLLAR_NEXT.length)] + DOLLAR_NEXT[(k - DOLLAR_FIRST.length) % DOLLAR_NEXT.length]);
+  }
+  return { vars: { props: props } };
+}
+
 function minified() {
   return {
     name: "espruino-minify",
     async generateBundle(_options, bundle) {
       for (const file of Object.values(bundle)) {
         if (file.type !== "chunk") continue;
-        const cache = {};
-        const out = await minify(inlineConstants(file.code), {
+        const source = inlineConstants(file.code);
+        const device = source.startsWith(GLOBAL_SCOPE_BANNER);
+        const cache = device ? dollarNameCache(source) : {};
+        const out = await minify(source, {
           ecma: 5,
           toplevel: true,
           compress: { hoist_funs: true, hoist_vars: true, passes: 2 },
@@ -179,6 +216,10 @@ function minified() {
         });
         // Parameters become `var`s read from `arguments` (scripts/params-to-arguments.mjs):
         // on Espruino a declared parameter costs a variable for as long as its function lives.
+        if (device) {
+          const plain = topLevelNames(out.code).filter((n) => n[0] !== "$" && !GLOBAL_NAMES.includes(n));
+          if (plain.length) throw new Error("dollar-names: top-level names without $ in " + file.fileName + ": " + plain.join(", "));
+        }
         const code = deleteReleasedNames(paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name, cache))), cache);
         this.emitFile({ type: "asset", fileName: file.fileName.replace(/\.js$/, ".min.js"), source: code + "\n" });
       }
@@ -206,13 +247,15 @@ function topLevelClasses() {
 // which is the module's `exports` where the bundle is required as a module
 // (the tests' stand-ins, programs of one's own) and a global of its own at the
 // global scope.
+const GLOBAL_SCOPE_BANNER = 'var fabmqtt = typeof exports == "object" ? exports : {};\n';
+
 function globalScopeLoad() {
   return {
     name: "global-scope-load",
     renderChunk(code) {
       const body = code.replace(/^exports\.([A-Za-z_$][\w$]*) = /gm, "fabmqtt.$1 = ");
       if (/\bexports\b/.test(body)) throw new Error("global-scope-load: the bundle uses `exports` other than to export");
-      return { code: 'var fabmqtt = typeof exports == "object" ? exports : {};\n' + body, map: null };
+      return { code: GLOBAL_SCOPE_BANNER + body, map: null };
     },
   };
 }
