@@ -12,6 +12,7 @@ import { minify } from "terser";
 import { inlineConstants } from "./scripts/inline-constants.mjs";
 import { unwrapClasses } from "./scripts/unwrap-classes.mjs";
 import { paramsToArguments } from "./scripts/params-to-arguments.mjs";
+import { topLevelNames } from "./scripts/top-level-names.mjs";
 import { CORE_BUDGET, MODULE_BUDGET } from "./scripts/bundle-budgets.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -150,26 +151,16 @@ function minifiedName(name, cache) {
  * is one variable more. Deleting needs the names as the minifier made them,
  * so it is written here. Only a bundle run at the global scope deletes (its
  * names are globals then); where deleting a global does nothing (a Node
- * `vm`), the names stay, undefined. Other bundles are returned as they are.
+ * `vm`), the names stay, undefined. Throws when the minified release is not
+ * found once, as written: the names would stay on the board unnoticed.
  */
 function deleteReleasedNames(code, cache) {
   const names = BOOT_ONLY_FUNCTIONS.concat(BOOT_ONLY_CLASSES).map((name) => minifiedName(name, cache));
   const chain = names.join("=") + "=void 0";
   const parts = code.split(chain);
-  if (parts.length === 1) return code;
-  if (parts.length !== 2) throw new Error("release-boot-code: the release is in the minified bundle more than once");
+  if (parts.length !== 2) throw new Error("release-boot-code: the minified bundle has the release " + (parts.length - 1) + " times, not once: " + chain);
   // Only at the global scope (fabmqtt is then a global): required as a module, the names are the module's own.
   return parts[0] + chain + ',"object"==typeof global&&global.fabmqtt===fabmqtt&&(' + names.map((n) => "delete global." + n).join(",") + ")" + parts[1];
-}
-
-/** The names a script declares at its top level (functions and vars). */
-function topLevelNames(code) {
-  const names = [];
-  for (const node of parse(code, { ecmaVersion: 5 }).body) {
-    if (node.type === "FunctionDeclaration") names.push(node.id.name);
-    if (node.type === "VariableDeclaration") for (const d of node.declarations) names.push(d.id.name);
-  }
-  return names;
 }
 
 // A device bundle's top-level names are globals on the board (see
@@ -216,11 +207,12 @@ function minified() {
         });
         // Parameters become `var`s read from `arguments` (scripts/params-to-arguments.mjs):
         // on Espruino a declared parameter costs a variable for as long as its function lives.
+        let code = paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name, cache)));
         if (device) {
           const plain = topLevelNames(out.code).filter((n) => n[0] !== "$" && !GLOBAL_NAMES.includes(n));
           if (plain.length) throw new Error("dollar-names: top-level names without $ in " + file.fileName + ": " + plain.join(", "));
+          code = deleteReleasedNames(code, cache);
         }
-        const code = deleteReleasedNames(paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name, cache))), cache);
         this.emitFile({ type: "asset", fileName: file.fileName.replace(/\.js$/, ".min.js"), source: code + "\n" });
       }
     },
@@ -283,8 +275,9 @@ function releaseBootCode() {
       const marker = "releaseBootCode();";
       if (code.split(marker).length !== 2) throw new Error("release-boot-code: the bundle must call releaseBootCode() once");
       const names = BOOT_ONLY_FUNCTIONS.concat(BOOT_ONLY_CLASSES);
+      const declared = topLevelNames(code);
       for (const name of names) {
-        if (!new RegExp("^function " + name + "\\(", "m").test(code)) throw new Error("release-boot-code: " + name + " is not a top-level function of the bundle");
+        if (!declared.includes(name)) throw new Error("release-boot-code: " + name + " is not a top-level name of the bundle");
       }
       const release =
         BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;").join(" ") +

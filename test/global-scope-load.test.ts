@@ -9,19 +9,8 @@ import { strict as assert } from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
-import { parse } from "acorn";
 import { BOARDS } from "../boards/index";
-
-/** The names a script declares at its top level (functions and vars). */
-function topLevelNames(code: string): string[] {
-  const ast = parse(code, { ecmaVersion: 5 }) as unknown as { body: { type: string; id?: { name: string }; declarations?: { id: { name: string } }[] }[] };
-  const names: string[] = [];
-  for (const node of ast.body) {
-    if (node.type === "FunctionDeclaration" && node.id) names.push(node.id.name);
-    if (node.type === "VariableDeclaration") for (const d of node.declarations || []) names.push(d.id.name);
-  }
-  return names;
-}
+import { topLevelNames } from "../scripts/top-level-names.mjs";
 
 describe("device bundles at the global scope", () => {
   for (const board of BOARDS) {
