@@ -126,9 +126,8 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
         closed = true;
         handlers.onClose();
       });
-      const socket: Socket = {
+      return {
         write(data: Uint8Array | string, start: number, end: number): number {
-          if (typeof data === "string") return socket.write(writtenBytes(data, start, end), 0, end - start);
           if (closed || failed || ending || sock.destroyed) return E.E_SOCKET_CLOSED;
           if (sock.writableLength + used >= maxQueued) return E.E_SOCKET_QUEUE_FULL;
           const n = end - start;
@@ -141,7 +140,9 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
             staged.copy(bigger, 0, 0, used);
             staged = bigger;
           }
-          if (n <= 64) for (let i = 0; i < n; i++) staged[used + i] = data[start + i];
+          // A string is 8-bit: its characters go in as bytes, with no Buffer of their own first.
+          if (typeof data === "string") staged.write(data.substring(start, end), used, n, "latin1");
+          else if (n <= 64) for (let i = 0; i < n; i++) staged[used + i] = data[start + i];
           else staged.set(data.subarray(start, end), used);
           used += n;
           return 0;
@@ -155,7 +156,6 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
           setTimeout(() => sock.destroy(), 2000).unref();
         },
       };
-      return socket;
     },
   };
 }
