@@ -8,7 +8,7 @@ import { checkTopic } from "../mqtt/topic-check";
 import { readText, STRINGS_ARE_BYTES, writeText } from "../mqtt/utf8";
 import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
-import { createInboundQos2, I_AWAITING, I_RELEASED, I_UNCONFIRMED, inboundSlot, type InboundQos2 } from "./inbound-qos2";
+import { createInboundQos2, I_AWAITING, I_RELEASED, I_UNCONFIRMED, IN_AT_HASH, IN_AT_STATE, IN_WORDS, inboundSlot, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
 import { persistSession } from "./persist";
 import * as S from "./subscriptions";
@@ -339,8 +339,8 @@ class MqttClient implements Client {
     if (this.held_ > 0) {
       this.held_ = 0;
       for (let i = 0; i < o.size; i++) {
-        if (o.slots[3 * i] & O.F_HELD) {
-          o.slots[3 * i] &= ~O.F_HELD;
+        if (o.slots[O.SLOT_WORDS * i] & O.F_HELD) {
+          o.slots[O.SLOT_WORDS * i] &= ~O.F_HELD;
           o.unsent++;
         }
       }
@@ -386,8 +386,8 @@ class MqttClient implements Client {
       // the resend rule); with none left awaiting PUBREL, reconnect for the rest.
       const inb = this.inb_;
       for (let i = 0; i < inb.size; i++) {
-        if (inb.entries[4 * i + 1] === I_UNCONFIRMED) {
-          inb.entries[4 * i + 1] = I_RELEASED;
+        if (inb.entries[IN_WORDS * i + IN_AT_STATE] === I_UNCONFIRMED) {
+          inb.entries[IN_WORDS * i + IN_AT_STATE] = I_RELEASED;
           inb.count--;
         }
       }
@@ -451,8 +451,8 @@ class MqttClient implements Client {
   unsubscribe(filter: string): number {
     const slot = S.subscriptionSlot(this.subs_, filter, -1, null);
     if (slot < 0) return E.E_INVALID_ARGUMENT;
-    this.subs_.slots[3 * slot] = S.SUB_LEAVING;
-    this.subs_.slots[3 * slot + 2] = 0;
+    this.subs_.slots[S.SUB_WORDS * slot] = S.SUB_LEAVING;
+    this.subs_.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = 0;
     this.subsDue_ = true;
     if (this.state_ === ST_CONNECTED) this.pump_(false);
     return 0;
@@ -526,8 +526,8 @@ class MqttClient implements Client {
     const sub = slot < 0;
     if (sub) slot = -1 - slot;
     const v = o.slots;
-    const b = 3 * slot;
-    let id = sub ? 0 : v[b + 1];
+    const b = O.SLOT_WORDS * slot;
+    let id = sub ? 0 : v[b + O.AT_ID];
     if (id === 0) {
       // The next id after the last one, 1..65535 wrapping, skipping ids in use; 0 when all are taken.
       let used = true;
@@ -535,18 +535,18 @@ class MqttClient implements Client {
       for (let tries = 0; tries < 65535 && used; tries++) {
         id = id >= 65535 ? 1 : id + 1;
         used = O.outboxFind(o, id) >= 0;
-        for (let i = 0; i < t.size && !used; i++) used = t.slots[3 * i] !== S.SUB_FREE && t.slots[3 * i + 2] === id;
+        for (let i = 0; i < t.size && !used; i++) used = t.slots[S.SUB_WORDS * i] !== S.SUB_FREE && t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] === id;
       }
       if (used) id = 0;
       else this.lastId_ = id;
     }
     if (sub) {
-      t.slots[3 * slot + 2] = id;
-      const n = encodeSubscription(this.tx_, 0, id, [t.filter[slot]], t.slots[3 * slot] === S.SUB_LEAVING ? null : [t.slots[3 * slot + 1]], 1);
-      if (this.send_(n, true) !== 0) t.slots[3 * slot + 2] = 0;
+      t.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = id;
+      const n = encodeSubscription(this.tx_, 0, id, [t.filter[slot]], t.slots[S.SUB_WORDS * slot] === S.SUB_LEAVING ? null : [t.slots[S.SUB_WORDS * slot + S.SUB_AT_QOS]], 1);
+      if (this.send_(n, true) !== 0) t.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = 0;
       return;
     }
-    v[b + 1] = id;
+    v[b + O.AT_ID] = id;
     const r =
       (v[b] & O.M_STATE) === O.SLOT_AWAIT_PUBCOMP
         ? this.send_(encodeAck(this.tx_, 0, C.PUBREL, id), true)
@@ -575,8 +575,8 @@ class MqttClient implements Client {
     if (this.subsDue_) {
       const t = this.subs_;
       for (let i = 0; i < t.size; i++) {
-        const st = t.slots[3 * i];
-        if ((st !== S.SUB_PENDING && st !== S.SUB_LEAVING) || t.slots[3 * i + 2] !== 0) continue;
+        const st = t.slots[S.SUB_WORDS * i];
+        if ((st !== S.SUB_PENDING && st !== S.SUB_LEAVING) || t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] !== 0) continue;
         this.sendSlot_(-1 - i);
         // A control packet that cannot go out fails the connection: the next CONNACK sends it.
         if (this.state_ !== ST_CONNECTED) return;
@@ -587,19 +587,19 @@ class MqttClient implements Client {
     while (o.unsent > 0 && this.state_ === ST_CONNECTED) {
       const slot = O.outboxFind(o, O.OLDEST_UNSENT);
       this.sendSlot_(slot);
-      if (!(o.slots[3 * slot] & O.F_SENT)) return;
+      if (!(o.slots[O.SLOT_WORDS * slot] & O.F_SENT)) return;
     }
     if (batch && o.inFlight > 0 && this.window_ - o.inFlight < this.refill_) return;
     while (this.state_ === ST_CONNECTED && o.inFlight < this.window_) {
       const slot = O.outboxFind(o, O.OLDEST_QUEUED);
       if (slot < 0) return;
-      const m = o.slots[3 * slot];
-      o.slots[3 * slot] = (m & ~O.M_STATE) | (((m >> O.QOS_SHIFT) & 3) === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC);
-      o.slots[3 * slot + 1] = 0;
+      const m = o.slots[O.SLOT_WORDS * slot];
+      o.slots[O.SLOT_WORDS * slot] = (m & ~O.M_STATE) | (((m >> O.QOS_SHIFT) & 3) === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC);
+      o.slots[O.SLOT_WORDS * slot + O.AT_ID] = 0;
       o.inFlight++;
       o.unsent++;
       this.sendSlot_(slot);
-      if (!(o.slots[3 * slot] & O.F_SENT)) return;
+      if (!(o.slots[O.SLOT_WORDS * slot] & O.F_SENT)) return;
     }
   }
 
@@ -623,12 +623,12 @@ class MqttClient implements Client {
     this.refused_ = false;
     this.lastError_ = code;
     for (let i = 0; i < o.size; i++) {
-      if ((o.slots[3 * i] & O.M_STATE) > O.SLOT_QUEUED && o.slots[3 * i] & O.F_SENT) {
-        o.slots[3 * i] &= ~O.F_SENT;
+      if ((o.slots[O.SLOT_WORDS * i] & O.M_STATE) > O.SLOT_QUEUED && o.slots[O.SLOT_WORDS * i] & O.F_SENT) {
+        o.slots[O.SLOT_WORDS * i] &= ~O.F_SENT;
         o.unsent++;
       }
     }
-    for (let i = 0; i < this.subs_.size; i++) this.subs_.slots[3 * i + 2] = 0;
+    for (let i = 0; i < this.subs_.size; i++) this.subs_.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] = 0;
     if (opts.onDisconnect) opts.onDisconnect(code);
   }
 
@@ -672,24 +672,24 @@ class MqttClient implements Client {
         const inb = this.inb_;
         const keep = this.o_.cleanSession === false;
         for (let i = 0; i < inb.size; i++) {
-          if (!keep) inb.entries[4 * i] = 0;
-          inb.entries[4 * i + 1] = keep && inb.entries[4 * i] !== 0 ? I_RELEASED : I_AWAITING;
+          if (!keep) inb.entries[IN_WORDS * i] = 0;
+          inb.entries[IN_WORDS * i + IN_AT_STATE] = keep && inb.entries[IN_WORDS * i] !== 0 ? I_RELEASED : I_AWAITING;
         }
         inb.count = 0;
         if (this.persist_) this.dirty_ = true;
       } else {
         // Resumed: each id awaiting PUBREL waits for the broker to mention it again.
         const inb = this.inb_;
-        for (let i = 0; i < inb.size; i++) if (inb.entries[4 * i + 1] === I_AWAITING && inb.entries[4 * i] !== 0) inb.entries[4 * i + 1] = I_UNCONFIRMED;
+        for (let i = 0; i < inb.size; i++) if (inb.entries[IN_WORDS * i + IN_AT_STATE] === I_AWAITING && inb.entries[IN_WORDS * i] !== 0) inb.entries[IN_WORDS * i + IN_AT_STATE] = I_UNCONFIRMED;
       }
       // Not resumed, the subscriptions are made again; each pending or leaving one
       // (request id 0 since the connection failed) goes out from pump_(), which runs
       // once this chunk is handled: fewer calls in progress at the deepest point.
       for (let i = 0; i < t.size; i++) {
-        const st = t.slots[3 * i];
-        if (st === S.SUB_ACTIVE && !resumed) t.slots[3 * i] = S.SUB_PENDING;
+        const st = t.slots[S.SUB_WORDS * i];
+        if (st === S.SUB_ACTIVE && !resumed) t.slots[S.SUB_WORDS * i] = S.SUB_PENDING;
         if (st === S.SUB_LEAVING && !resumed) {
-          t.slots[3 * i] = S.SUB_FREE;
+          t.slots[S.SUB_WORDS * i] = S.SUB_FREE;
           delete t.filter[i];
           delete t.handler[i];
         }
@@ -710,7 +710,7 @@ class MqttClient implements Client {
           let hash = 0;
           for (let i = p.topicStart; i < end; i++) hash = ((hash << 5) - hash + buf[i]) | 0;
           const slot = inboundSlot(inb, id);
-          if (slot < 0 || inb.entries[4 * slot + 2] !== hash || (inb.entries[4 * slot + 1] === I_RELEASED && !p.dup)) {
+          if (slot < 0 || inb.entries[IN_WORDS * slot + IN_AT_HASH] !== hash || (inb.entries[IN_WORDS * slot + IN_AT_STATE] === I_RELEASED && !p.dup)) {
             // No room to remember the id until PUBREL: refuse the message (no PUBREC,
             // not delivered); once every id has its PUBREL, reconnect to have it again.
             if (inboundSlot(inb, id, hash) < 0) {
@@ -719,7 +719,7 @@ class MqttClient implements Client {
             }
           } else {
             deliver = false;
-            if (inb.entries[4 * slot + 1] === I_UNCONFIRMED) inb.entries[4 * slot + 1] = I_AWAITING; // the broker still has it
+            if (inb.entries[IN_WORDS * slot + IN_AT_STATE] === I_UNCONFIRMED) inb.entries[IN_WORDS * slot + IN_AT_STATE] = I_AWAITING; // the broker still has it
           }
         }
         if (deliver) {
@@ -740,7 +740,7 @@ class MqttClient implements Client {
             const h = i < n ? t.handler[i] : handled ? null : this.o_.onMessage;
             if (!h) continue;
             if (i < n) {
-              const st = t.slots[3 * i];
+              const st = t.slots[S.SUB_WORDS * i];
               if ((st !== S.SUB_ACTIVE && st !== S.SUB_PENDING) || !topicMatches(t.filter[i], topic)) continue;
               handled = true;
             }
@@ -765,13 +765,13 @@ class MqttClient implements Client {
         const o = this.out_;
         const slot = O.outboxFind(o, p.packetId);
         if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-        const st = o.slots[3 * slot] & O.M_STATE;
+        const st = o.slots[O.SLOT_WORDS * slot] & O.M_STATE;
         if (type === C.PUBREC) {
           if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
-          o.slots[3 * slot] = (o.slots[3 * slot] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP;
+          o.slots[O.SLOT_WORDS * slot] = (o.slots[O.SLOT_WORDS * slot] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP;
           if (this.persist_) {
             // PUBREL waits until "PUBREC received" is written (see "Power cuts").
-            o.slots[3 * slot] |= O.F_HELD;
+            o.slots[O.SLOT_WORDS * slot] |= O.F_HELD;
             this.held_++;
             this.dirty_ = true;
             return;
@@ -782,7 +782,7 @@ class MqttClient implements Client {
         }
         const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
         if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
-        const seq = o.slots[3 * slot + 2];
+        const seq = o.slots[O.SLOT_WORDS * slot + O.AT_SEQ];
         O.outboxFree(o, slot);
         if (this.persist_) this.dirty_ = true;
         if (downgraded) {
@@ -796,8 +796,8 @@ class MqttClient implements Client {
       case C.PUBREL: {
         const inb = this.inb_;
         const slot = inboundSlot(inb, p.packetId);
-        if (slot >= 0 && inb.entries[4 * slot + 1] !== I_RELEASED) {
-          inb.entries[4 * slot + 1] = I_RELEASED;
+        if (slot >= 0 && inb.entries[IN_WORDS * slot + IN_AT_STATE] !== I_RELEASED) {
+          inb.entries[IN_WORDS * slot + IN_AT_STATE] = I_RELEASED;
           inb.count--;
           if (this.persist_) this.dirty_ = true;
         }
@@ -813,21 +813,21 @@ class MqttClient implements Client {
         const code = r;
         const t = this.subs_;
         let slot = -1;
-        for (let i = 0; i < t.size && slot < 0; i++) if (t.slots[3 * i] !== S.SUB_FREE && t.slots[3 * i + 2] === p.packetId) slot = i;
+        for (let i = 0; i < t.size && slot < 0; i++) if (t.slots[S.SUB_WORDS * i] !== S.SUB_FREE && t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] === p.packetId) slot = i;
         if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
         const v = t.slots;
-        v[3 * slot + 2] = 0;
+        v[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = 0;
         if (type === C.UNSUBACK) {
-          if (v[3 * slot] === S.SUB_LEAVING) {
-            v[3 * slot] = S.SUB_FREE;
+          if (v[S.SUB_WORDS * slot] === S.SUB_LEAVING) {
+            v[S.SUB_WORDS * slot] = S.SUB_FREE;
             delete t.filter[slot];
             delete t.handler[slot];
           }
           return;
         }
-        if (v[3 * slot] !== S.SUB_PENDING) return;
+        if (v[S.SUB_WORDS * slot] !== S.SUB_PENDING) return;
         const granted = this.framer_.buf[p.codesStart];
-        v[3 * slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
+        v[S.SUB_WORDS * slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
         if (this.o_.onSubscribe) this.o_.onSubscribe(t.filter[slot], code === E.E_SUBACK_FAILURE ? code : granted);
         return;
       }

@@ -28,8 +28,14 @@ export const I_AWAITING = 0;
 export const I_RELEASED = 1;
 export const I_UNCONFIRMED = 2;
 
+/** Numbers per entry in `entries`, and where its state, hash and age are (its packet id comes first). */
+export const IN_WORDS = 4;
+export const IN_AT_STATE = 1;
+export const IN_AT_HASH = 2;
+export const IN_AT_AGE = 3;
+
 /**
- * Entry i is four numbers in `entries`, from 4 * i: the packet id (0 for a
+ * Entry i is IN_WORDS numbers in `entries`, from IN_WORDS * i: the packet id (0 for a
  * free entry), its state (I_AWAITING, I_RELEASED or I_UNCONFIRMED), the
  * content hash, and when it was written (a counter, to find the oldest). One
  * typed array, not one per field: on Espruino each costs about six variables
@@ -46,7 +52,7 @@ export interface InboundQos2 {
 /** A memory with room for `capacity` entries. Never fails. */
 export function createInboundQos2(capacity: number): InboundQos2 {
   return {
-    entries: new Int32Array(4 * capacity),
+    entries: new Int32Array(IN_WORDS * capacity),
     size: capacity,
     count: 0,
     nextAge: 1,
@@ -62,26 +68,26 @@ export function createInboundQos2(capacity: number): InboundQos2 {
 export function inboundSlot(s: InboundQos2, id: number, hash?: number): number {
   const e = s.entries;
   let slot = -1;
-  for (let i = 0; i < s.size && slot < 0; i++) if (e[4 * i] === id) slot = i;
+  for (let i = 0; i < s.size && slot < 0; i++) if (e[IN_WORDS * i] === id) slot = i;
   if (hash === undefined) return slot;
-  if (slot >= 0 && e[4 * slot + 1] !== I_RELEASED) {
-    e[4 * slot + 2] = hash;
+  if (slot >= 0 && e[IN_WORDS * slot + IN_AT_STATE] !== I_RELEASED) {
+    e[IN_WORDS * slot + IN_AT_HASH] = hash;
     return slot;
   }
   if (slot < 0) {
     let oldestReleased = -1;
     for (let i = 0; i < s.size && slot < 0; i++) {
-      if (e[4 * i] === 0) slot = i;
-      else if (e[4 * i + 1] === I_RELEASED && (oldestReleased < 0 || e[4 * i + 3] < e[4 * oldestReleased + 3])) oldestReleased = i;
+      if (e[IN_WORDS * i] === 0) slot = i;
+      else if (e[IN_WORDS * i + IN_AT_STATE] === I_RELEASED && (oldestReleased < 0 || e[IN_WORDS * i + IN_AT_AGE] < e[IN_WORDS * oldestReleased + IN_AT_AGE])) oldestReleased = i;
     }
     if (slot < 0) slot = oldestReleased;
     if (slot < 0) return -1;
   }
   s.count++;
-  e[4 * slot] = id;
-  e[4 * slot + 1] = I_AWAITING;
-  e[4 * slot + 2] = hash;
-  e[4 * slot + 3] = s.nextAge++;
+  e[IN_WORDS * slot] = id;
+  e[IN_WORDS * slot + IN_AT_STATE] = I_AWAITING;
+  e[IN_WORDS * slot + IN_AT_HASH] = hash;
+  e[IN_WORDS * slot + IN_AT_AGE] = s.nextAge++;
   return slot;
 }
 

@@ -12,7 +12,7 @@ import type { Payload } from "../mqtt/encode";
  * outbox answers E_QUEUE_FULL, it never grows. The client moves slots between
  * states and keeps the counters.
  *
- * A slot is three numbers in `slots`, from 3 * slot: its state (bits 0-2),
+ * A slot is SLOT_WORDS numbers in `slots`, from SLOT_WORDS * slot: its state (bits 0-2),
  * QoS (bits 3-4) and flags (F_*); its packet id; its sequence number. One
  * typed array, not one per field: on Espruino each typed array costs about
  * six variables whatever its length (an outbox of ten slots took 49 variables
@@ -26,9 +26,15 @@ export const SLOT_AWAIT_PUBACK = 2;
 export const SLOT_AWAIT_PUBREC = 3;
 export const SLOT_AWAIT_PUBCOMP = 4;
 
+/** Numbers per slot in `slots`, and where its packet id and sequence number are (its state, QoS and flags come first). */
+export const SLOT_WORDS = 3;
+export const AT_ID = 1;
+export const AT_SEQ = 2;
 /** The state's bits in a slot's first number; its QoS is `>> QOS_SHIFT & 3`. */
 export const M_STATE = 7;
 export const QOS_SHIFT = 3;
+/** Where the flags start: a saved session (persist.ts) keeps them shifted down by this. */
+export const FLAGS_SHIFT = 5;
 /** Flag bits of a slot's first number: the message is retained; its current packet went out on this connection; its PUBLISH went out once already (a resend carries DUP [MQTT-3.3.1-1]). */
 export const F_RETAIN = 32;
 export const F_SENT = 64;
@@ -53,7 +59,7 @@ export interface Outbox {
 /** An empty outbox of `capacity` slots. Never fails. */
 export function createOutbox(capacity: number): Outbox {
   return {
-    slots: new Int32Array(3 * capacity),
+    slots: new Int32Array(SLOT_WORDS * capacity),
     size: capacity,
     topic: [],
     payload: [],
@@ -68,15 +74,15 @@ export function createOutbox(capacity: number): Outbox {
 export function outboxAdd(o: Outbox, topic: string, payload: Payload, qos: number, retain: boolean): number {
   const v = o.slots;
   for (let i = 0; i < o.size; i++) {
-    if ((v[3 * i] & M_STATE) !== SLOT_FREE) continue;
-    v[3 * i] = SLOT_QUEUED | (qos << QOS_SHIFT) | (retain ? F_RETAIN : 0);
-    v[3 * i + 1] = 0;
-    v[3 * i + 2] = o.nextSeq;
+    if ((v[SLOT_WORDS * i] & M_STATE) !== SLOT_FREE) continue;
+    v[SLOT_WORDS * i] = SLOT_QUEUED | (qos << QOS_SHIFT) | (retain ? F_RETAIN : 0);
+    v[SLOT_WORDS * i + AT_ID] = 0;
+    v[SLOT_WORDS * i + AT_SEQ] = o.nextSeq;
     o.topic[i] = topic;
     o.payload[i] = payload;
     o.nextSeq = o.nextSeq >= 0x7fffffff ? 1 : o.nextSeq + 1;
     o.count++;
-    return v[3 * i + 2];
+    return v[SLOT_WORDS * i + AT_SEQ];
   }
   return E_QUEUE_FULL;
 }
@@ -95,13 +101,13 @@ export function outboxFind(o: Outbox, id: number): number {
   const v = o.slots;
   let best = -1;
   for (let i = 0; i < o.size; i++) {
-    const st = v[3 * i] & M_STATE;
+    const st = v[SLOT_WORDS * i] & M_STATE;
     if (id > 0) {
-      if (st > SLOT_QUEUED && v[3 * i + 1] === id) return i;
+      if (st > SLOT_QUEUED && v[SLOT_WORDS * i + AT_ID] === id) return i;
       continue;
     }
-    if (id === OLDEST_UNSENT ? st <= SLOT_QUEUED || v[3 * i] & F_SENT : st !== SLOT_QUEUED) continue;
-    const d = best < 0 ? -1 : v[3 * i + 2] - v[3 * best + 2];
+    if (id === OLDEST_UNSENT ? st <= SLOT_QUEUED || v[SLOT_WORDS * i] & F_SENT : st !== SLOT_QUEUED) continue;
+    const d = best < 0 ? -1 : v[SLOT_WORDS * i + AT_SEQ] - v[SLOT_WORDS * best + AT_SEQ];
     if (d < 0 ? d > -0x40000000 : d > 0x40000000) best = i;
   }
   return best;
@@ -115,14 +121,14 @@ export function outboxOldest(o: Outbox, unsent: boolean): number {
 /** Empties a slot, keeping the counters right. Never fails. */
 export function outboxFree(o: Outbox, slot: number): void {
   const v = o.slots;
-  const st = v[3 * slot] & M_STATE;
+  const st = v[SLOT_WORDS * slot] & M_STATE;
   if (st > SLOT_QUEUED) {
     o.inFlight--;
-    if (!(v[3 * slot] & (F_SENT | F_HELD))) o.unsent--;
+    if (!(v[SLOT_WORDS * slot] & (F_SENT | F_HELD))) o.unsent--;
   }
   if (st !== SLOT_FREE) o.count--;
-  v[3 * slot] = SLOT_FREE;
-  v[3 * slot + 1] = 0;
+  v[SLOT_WORDS * slot] = SLOT_FREE;
+  v[SLOT_WORDS * slot + AT_ID] = 0;
   delete o.topic[slot];
   delete o.payload[slot];
 }

@@ -1,5 +1,5 @@
 import { E_STORAGE_FAILED } from "../errors";
-import { I_RELEASED, type InboundQos2 } from "./inbound-qos2";
+import { I_RELEASED, IN_AT_AGE, IN_AT_HASH, IN_AT_STATE, IN_WORDS, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
 
 /**
@@ -58,9 +58,9 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
         for (let j = 0; j < text.length; j++) payload[j] = text.charCodeAt(j);
       }
       // Saved flags are in the bits of format 1: retain 1, DUP 4.
-      o.slots[3 * k] = state | ((m[1] as number) << O.QOS_SHIFT) | ((m[2] as number) << 5);
-      o.slots[3 * k + 1] = m[3] as number;
-      o.slots[3 * k + 2] = m[4] as number;
+      o.slots[O.SLOT_WORDS * k] = state | ((m[1] as number) << O.QOS_SHIFT) | ((m[2] as number) << O.FLAGS_SHIFT);
+      o.slots[O.SLOT_WORDS * k + O.AT_ID] = m[3] as number;
+      o.slots[O.SLOT_WORDS * k + O.AT_SEQ] = m[4] as number;
       o.topic[k] = m[5] as string;
       o.payload[k] = payload;
       o.count++;
@@ -71,10 +71,10 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
     }
     for (let k = 0; k < s.i.length && k < inb.size; k++) {
       const entry = s.i[k];
-      inb.entries[4 * k] = entry[0];
-      inb.entries[4 * k + 1] = entry[2];
-      inb.entries[4 * k + 2] = entry[1];
-      inb.entries[4 * k + 3] = entry[3];
+      inb.entries[IN_WORDS * k] = entry[0];
+      inb.entries[IN_WORDS * k + IN_AT_STATE] = entry[2];
+      inb.entries[IN_WORDS * k + IN_AT_HASH] = entry[1];
+      inb.entries[IN_WORDS * k + IN_AT_AGE] = entry[3];
       if (entry[2] !== I_RELEASED) inb.count++;
       if (entry[3] >= inb.nextAge) inb.nextAge = entry[3] + 1;
     }
@@ -85,7 +85,7 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
   const ins: number[][] = [];
   const v = o.slots;
   for (let i = 0; i < o.size; i++) {
-    if ((v[3 * i] & O.M_STATE) === O.SLOT_FREE) continue;
+    if ((v[O.SLOT_WORDS * i] & O.M_STATE) === O.SLOT_FREE) continue;
     const p = o.payload[i];
     let kind = 0;
     let text = "";
@@ -95,10 +95,10 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
       kind = 1;
       for (let j = 0; j < p.length; j++) text += String.fromCharCode(p[j]);
     }
-    out.push([v[3 * i] & O.M_STATE, (v[3 * i] >> O.QOS_SHIFT) & 3, (v[3 * i] & (O.F_RETAIN | O.F_DUP)) >> 5, v[3 * i + 1], v[3 * i + 2], o.topic[i], kind, text]);
+    out.push([v[O.SLOT_WORDS * i] & O.M_STATE, (v[O.SLOT_WORDS * i] >> O.QOS_SHIFT) & 3, (v[O.SLOT_WORDS * i] & (O.F_RETAIN | O.F_DUP)) >> O.FLAGS_SHIFT, v[O.SLOT_WORDS * i + O.AT_ID], v[O.SLOT_WORDS * i + O.AT_SEQ], o.topic[i], kind, text]);
   }
   const ent = inb.entries;
-  for (let i = 0; i < inb.size; i++) if (ent[4 * i] !== 0) ins.push([ent[4 * i], ent[4 * i + 2], ent[4 * i + 1], ent[4 * i + 3]]);
+  for (let i = 0; i < inb.size; i++) if (ent[IN_WORDS * i] !== 0) ins.push([ent[IN_WORDS * i], ent[IN_WORDS * i + IN_AT_HASH], ent[IN_WORDS * i + IN_AT_STATE], ent[IN_WORDS * i + IN_AT_AGE]]);
   const json = JSON.stringify({ v: 1, l: from, n: o.nextSeq, o: out, i: ins });
   // ASCII only (\u escapes), so that any Storage keeps it byte for byte.
   let ascii = "";

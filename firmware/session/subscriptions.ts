@@ -29,8 +29,13 @@ export interface Message {
 
 export type MessageHandler = (message: Message) => void;
 
+/** Numbers per slot in `slots`, and where its QoS and request id are (its state comes first). */
+export const SUB_WORDS = 3;
+export const SUB_AT_QOS = 1;
+export const SUB_AT_REQUEST = 2;
+
 /**
- * Slot i is three numbers in `slots`, from 3 * i: its state (SUB_*), the QoS
+ * Slot i is SUB_WORDS numbers in `slots`, from SUB_WORDS * i: its state (SUB_*), the QoS
  * asked for, and the packet id of the SUBSCRIBE/UNSUBSCRIBE awaiting its ack
  * (0 when none). One typed array, not one per field: on Espruino each costs
  * about six variables whatever its length. The QoS the broker granted goes to
@@ -46,7 +51,7 @@ export interface Subscriptions {
 /** A table with room for `capacity` filters. Never fails. */
 export function createSubscriptions(capacity: number): Subscriptions {
   return {
-    slots: new Int32Array(3 * capacity),
+    slots: new Int32Array(SUB_WORDS * capacity),
     size: capacity,
     filter: [],
     handler: [],
@@ -61,13 +66,13 @@ export function createSubscriptions(capacity: number): Subscriptions {
 export function subscriptionSlot(t: Subscriptions, filter: string, qos: number, handler: MessageHandler | null): number {
   const v = t.slots;
   let slot = -1;
-  for (let i = 0; i < t.size && slot < 0; i++) if (v[3 * i] !== SUB_FREE && t.filter[i] === filter) slot = i;
+  for (let i = 0; i < t.size && slot < 0; i++) if (v[SUB_WORDS * i] !== SUB_FREE && t.filter[i] === filter) slot = i;
   if (qos < 0) return slot;
-  if (slot < 0) for (let i = 0; i < t.size && slot < 0; i++) if (v[3 * i] === SUB_FREE) slot = i;
+  if (slot < 0) for (let i = 0; i < t.size && slot < 0; i++) if (v[SUB_WORDS * i] === SUB_FREE) slot = i;
   if (slot < 0) return E_QUEUE_FULL;
-  v[3 * slot] = SUB_PENDING;
-  v[3 * slot + 1] = qos;
-  v[3 * slot + 2] = 0;
+  v[SUB_WORDS * slot] = SUB_PENDING;
+  v[SUB_WORDS * slot + SUB_AT_QOS] = qos;
+  v[SUB_WORDS * slot + SUB_AT_REQUEST] = 0;
   t.filter[slot] = filter;
   t.handler[slot] = handler;
   return slot;
