@@ -266,7 +266,12 @@ function globalScopeLoad() {
 // from two places and kept as a function until start() ends (24 variables
 // more loaded on the x86-64 interpreter, the same once started).
 const BOOT_ONLY_FUNCTIONS = ["boot", "parseConfig", "checkConfig", "createEspruinoHal"];
-const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoTimers"];
+const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
+// Methods only DeviceProgram.start() calls: deleted from their prototypes, so
+// the device (and any HAL the bundle made) has them no more once started. The
+// sensor drivers' factories go with EspruinoSensors.open, which the minifier
+// folds them into; the readings they made keep what they need.
+const BOOT_ONLY_METHODS = ["DeviceProgram.start", "EspruinoTimers.every", "EspruinoGpio.mode", "EspruinoSensors.open", "EspruinoWifi.setHostname"];
 
 function releaseBootCode() {
   return {
@@ -279,7 +284,13 @@ function releaseBootCode() {
       for (const name of names) {
         if (!declared.includes(name)) throw new Error("release-boot-code: " + name + " is not a top-level name of the bundle");
       }
+      const methods = BOOT_ONLY_METHODS.map((name) => name.replace(".", ".prototype."));
+      for (const method of methods) {
+        if (code.split("\n" + method + " = function").length !== 2) throw new Error("release-boot-code: " + method + " is not a method of the bundle");
+      }
       const release =
+        methods.map((method) => "delete " + method + ";").join(" ") +
+        " " +
         BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;").join(" ") +
         " " + names.join(" = ") + " = void 0; delete fabmqtt.createEspruinoHal;";
       return { code: code.replace(marker, release), map: null };

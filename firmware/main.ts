@@ -3,12 +3,13 @@ import { createEspruinoHal } from "../hal/espruino/index";
 import { espruinoLog } from "../hal/espruino/log";
 import { boot } from "./app/boot";
 import type { Device } from "./app/device";
+import type { DeviceBoard } from "../boards/types";
 import { E_STARTED } from "./errors";
 
 /**
  * Put in place by the build (BOOT_ONLY in rollup.config.mjs): drops the
- * functions and class constructors that only starting uses, so that their
- * variables are free while the firmware runs.
+ * functions, class constructors and methods that only starting uses, so that
+ * their variables are free while the firmware runs.
  */
 declare function releaseBootCode(): void;
 
@@ -20,7 +21,9 @@ declare function releaseBootCode(): void;
  * commands; it returns the running device, or a negative code (printed with
  * the reason) when nothing could be started. It runs once per load of the
  * bundle: it then frees the code only starting needs (configuration checks,
- * constructors), and `createEspruinoHal` with it; a second call is E_STARTED.
+ * constructors, the methods only the device's start calls) and the board's
+ * fields only starting reads, and `createEspruinoHal` with them; a second call
+ * is E_STARTED.
  */
 export function start(): Device | number {
   if (typeof boot !== "function") {
@@ -28,9 +31,19 @@ export function start(): Device | number {
     return E_STARTED;
   }
   const device = boot(createEspruinoHal(board), board);
+  // Of the board, only starting reads the chip, TLS and the sizes (the
+  // configuration check, the client's buffers, the socket queue); the pins
+  // are checked at every use, and the id names the device in discovery.
+  const b = board as Partial<DeviceBoard>;
+  delete b.chip;
+  delete b.tls;
+  delete b.txBufferSize;
+  delete b.maxPacketSize;
+  delete b.inflightWindow;
+  delete b.sendQueueBytes;
   releaseBootCode();
   return device;
 }
 
-/** The platform on the board, for programs of one's own and for the tests that run the bundle (until start()). */
+/** The platform on the board, for programs of one's own (instead of start(), which frees parts of it) and for the tests that run the bundle. */
 export { createEspruinoHal };

@@ -37,7 +37,11 @@ import { discoveryMessage } from "./discovery";
  *   same way.
  */
 export interface Device {
-  /** Checks pins and sensors, then starts WiFi and MQTT. Returns 0, or a negative code (logged with the field) and nothing started. */
+  /**
+   * Checks pins and sensors, then starts WiFi and MQTT. Returns 0, or a
+   * negative code (logged with the field) and nothing started. Once per device
+   * bundle load: fabmqtt.start() runs it, then removes it (firmware/main.ts).
+   */
   start(): number;
   /** Publishes "offline" and disconnects cleanly. */
   stop(): void;
