@@ -94,12 +94,17 @@ function cut(c: Conn, code: number): void {
   setTimeout(finish, 0, c, code);
 }
 
-/** Espruino's `connect` (no chunk) and `data` events: onConnect once, before any onData (Espruino can deliver data before `connect`). */
+/**
+ * Espruino's `connect` (no chunk) and `data` events: onConnect once, before
+ * any onData (Espruino can deliver data before `connect`). The `connect`
+ * listener goes then: a listener costs a few variables as long as the socket lives.
+ */
 const onData: Listener = function (chunk?: string) {
   const c = this.c_;
   if (c.st_ > 1) return;
   if (c.st_ === 0) {
     c.st_ = 1;
+    c.s_.removeAllListeners("connect");
     c.h_.onConnect();
   }
   if (typeof chunk === "string") c.h_.onData(chunk);
