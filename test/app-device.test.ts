@@ -125,6 +125,16 @@ describe("app: the device on the Node HAL and a real mosquitto", function () {
     assert.equal(hal.gpio.level("D5"), 0);
   });
 
+  it("with qos 2, obeys commands sent at QoS 2, each once", async () => {
+    start(config(broker.port, { qos: 2 }));
+    await waitFor(() => got(base + "/dev1/state/relay").length === 1, "first state");
+    for (const level of ["ON", "OFF", "ON", "OFF", "ON"]) watcher.client.publish(base + "/dev1/set/relay", level, 2, false);
+    await waitFor(() => got(base + "/dev1/state/relay").length === 6, "five states");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(got(base + "/dev1/state/relay"), ["OFF", "ON", "OFF", "ON", "OFF", "ON"]);
+    assert.equal(hal.gpio.level("D5"), 1);
+  });
+
   it("ignores a retained command unless the configuration allows it", async () => {
     watcher.client.publish(base + "/dev1/set/relay", "ON", 1, true);
     await waitFor(() => watcher.published.length === 1, "retained command stored");

@@ -145,7 +145,9 @@ export class DeviceProgram implements Device {
       inflightWindow: board.inflightWindow,
       queueSize: board.inflightWindow * 4,
       maxSubscriptions: 4,
-      inboundQos2: 8,
+      // The broker sends at most the QoS subscribed at (the device's own, or 1):
+      // below 2 it sends nothing at QoS 2, and one id is kept for a broker that would.
+      inboundQos2: qos === 2 ? 8 : 1,
     };
     if (c.persist) once.persistSession = { storage: hal.storage, name: SESSION_FILE };
     for (const k in once) self[k] = once[k];
