@@ -288,6 +288,19 @@ describe("hal/espruino on Espruino's terms (stand-in)", function () {
       assert.equal((await read(s))[0], E.E_SENSOR_CHECKSUM);
     });
 
+    it("a read while one is in progress is E_SENSOR_BUSY a turn later, and the first still ends with its reading", async function () {
+      const { esp, hal } = load("esp32-devkitc", "fabmqtt.min.js");
+      const s = hal.sensors.open({ kind: "ds18b20", pin: "D4" }) as Sensor;
+      esp.ds18b20("D4", { tempC: 21.5 });
+      const first = read(s);
+      let second: number[] | null = null;
+      s.read((code, a, b) => (second = [code, a, b]));
+      assert.equal(second, null, "not inside the call");
+      assert.deepEqual(await first, [0, 21.5, 0]);
+      assert.deepEqual(second, [E.E_SENSOR_BUSY, 0, 0]);
+      assert.deepEqual(await read(s), [0, 21.5, 0], "free again");
+    });
+
     it("crc8 is the 1-Wire CRC: Maxim's example ROM 02 1C B8 01 00 00 00 gives A2, and it closes a scratchpad", function () {
       const rom = [0x02, 0x1c, 0xb8, 0x01, 0x00, 0x00, 0x00];
       assert.equal(crc8(rom, 7), 0xa2);

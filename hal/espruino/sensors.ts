@@ -5,7 +5,7 @@ import { dht22Reading } from "./dht22";
 import { ds18b20Reading } from "./ds18b20";
 import { pinIn } from "../../firmware/pin-set";
 
-declare function setTimeout<A>(fn: (a: A) => void, ms: number, a?: A): number;
+declare function setTimeout(fn: (...args: any[]) => void, ms: number, ...args: unknown[]): number;
 
 /** Takes one reading and ends it with `end(code, a, b)`, always asynchronously. */
 export type Reading = (end: (code: number, a: number, b: number) => void) => void;
@@ -30,10 +30,6 @@ function sampledReading(gpio: Gpio, pin: string, analog: boolean): Reading {
 }
 
 /** A read refused because one is under way. */
-function busyEnd(done: (code: number, a: number, b: number) => void): void {
-  done(E_SENSOR_BUSY, 0, 0);
-}
-
 /** One opened sensor: its driver's reading, and whether one is under way. */
 class EspruinoSensor implements Sensor {
   reading_: Reading;
@@ -43,7 +39,8 @@ class EspruinoSensor implements Sensor {
   }
   read(done: (code: number, a: number, b: number) => void): void {
     if (this.busy_) {
-      setTimeout(busyEnd, 0, done);
+      // A turn later, as a reading ends (Espruino passes setTimeout's extra arguments on).
+      setTimeout(done, 0, E_SENSOR_BUSY, 0, 0);
       return;
     }
     this.busy_ = true;
