@@ -365,6 +365,23 @@ describe("hal/espruino on Espruino's terms (stand-in)", function () {
       assert.equal(hal.wifi.state(), WIFI_UP);
     });
 
+    it("no join timeout is left pending once the link is up, or once a join has failed", async function () {
+      for (const boardId of ["esp32-devkitc", "esp8266-nodemcu"]) {
+        const { esp, hal } = load(boardId, "fabmqtt.min.js");
+        const idle = esp.timers.pending();
+        assert.deepEqual(await join(hal), ["up 192.168.4.2"]);
+        await tick(50);
+        assert.equal(esp.timers.pending(), idle, boardId + ": up");
+        hal.wifi.leave();
+        await tick(50);
+        esp.wifi.setAvailable(false);
+        const seen = await join(hal);
+        assert.deepEqual(seen, ["down " + E.E_WIFI_NO_AP]);
+        await tick(50);
+        assert.equal(esp.timers.pending(), idle, boardId + ": failed");
+      }
+    });
+
     it("setHostname reaches the driver; a name the driver refuses is E_INVALID_ARGUMENT", function () {
       const { esp, hal } = load("esp8266-nodemcu", "fabmqtt.min.js");
       assert.equal(hal.wifi.setHostname("bench-1"), 0);

@@ -6,6 +6,7 @@ import { cutSockets, type EspruinoNet } from "./net";
 
 declare function require(name: string): EspWifiModule;
 declare function setTimeout<A, B, C>(fn: (a: A, b: B, c: C) => void, ms: number, a: A, b?: B, c?: C): number;
+declare function clearTimeout(id: number): void;
 
 /** How long one join may take before it counts as failed (the driver may still get there: then onUp). */
 const JOIN_MS = 30000;
@@ -32,6 +33,9 @@ function onDriverUp(d: { ip?: string }): void {
   if (!f || f.st_ === WIFI_UP || !f.handlers_) return;
   f.st_ = WIFI_UP;
   f.address_ = (d && d.ip) || "";
+  // The join's timeout is of no use now: cleared, its timer's variables are free while MQTT connects.
+  if (f.joinTimer_) clearTimeout(f.joinTimer_);
+  f.joinTimer_ = 0;
   f.handlers_.onUp(f.address_);
 }
 
@@ -42,7 +46,10 @@ function onDriverDown(d: unknown): void {
 
 /** A join with no answer in JOIN_MS (`st` WIFI_JOINING), or the end of leave() a turn later (WIFI_DOWN): down, unless another attempt began. */
 function giveUp(f: EspruinoWifi, mine: number, st: number): void {
-  if (mine === f.attempt_ && f.st_ === st) f.drop_(WIFI_DOWN, E_WIFI_FAILED);
+  if (mine !== f.attempt_) return;
+  // Fired: Espruino may give its number to another timer from now on.
+  if (st === WIFI_JOINING) f.joinTimer_ = 0;
+  if (f.st_ === st) f.drop_(WIFI_DOWN, E_WIFI_FAILED);
 }
 
 /** The Linux board's join: the link is up from the start. */
@@ -69,6 +76,12 @@ export class EspruinoWifi implements Wifi {
   handlers_: WifiHandlers | null = null;
   /** Bumped by every join and leave: answers meant for an older attempt are ignored. */
   attempt_ = 0;
+  /**
+   * Espruino's number for the current join's timeout while it is pending, else
+   * 0: every join and leave passes through drop_(), which clears it, so a
+   * number kept here was never given to another timer.
+   */
+  joinTimer_ = 0;
   w_: EspWifiModule | null = null;
   net_: EspruinoNet;
   constructor(net: EspruinoNet) {
@@ -76,6 +89,8 @@ export class EspruinoWifi implements Wifi {
   }
   /** Leaves WIFI_UP (cutting the sockets) for `to`; with a `code`, tells the handlers the link is down. */
   drop_(to: number, code?: number): void {
+    if (this.joinTimer_) clearTimeout(this.joinTimer_);
+    this.joinTimer_ = 0;
     if (this.st_ === WIFI_UP) cutSockets(this.net_, E_SOCKET_NO_ROUTE);
     this.st_ = to;
     this.address_ = "";
@@ -111,7 +126,7 @@ export class EspruinoWifi implements Wifi {
     }
     // Connecting again drops a link that was up.
     this.drop_(WIFI_JOINING);
-    setTimeout(giveUp, JOIN_MS, this, mine, WIFI_JOINING);
+    this.joinTimer_ = setTimeout(giveUp, JOIN_MS, this, mine, WIFI_JOINING);
     return 0;
   }
   leave(): void {
