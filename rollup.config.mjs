@@ -270,8 +270,18 @@ const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "Esprui
 // Methods only DeviceProgram.start() calls: deleted from their prototypes, so
 // the device (and any HAL the bundle made) has them no more once started. The
 // sensor drivers' factories go with EspruinoSensors.open, which the minifier
-// folds them into; the readings they made keep what they need.
-const BOOT_ONLY_METHODS = ["DeviceProgram.start", "EspruinoTimers.every", "EspruinoGpio.mode", "EspruinoSensors.open", "EspruinoWifi.setHostname"];
+// folds them into; the readings they made keep what they need. The client's
+// subscribe and unsubscribe go too: the device subscribes while starting, and
+// the client renews its subscriptions at every connect from its own table.
+const BOOT_ONLY_METHODS = [
+  "DeviceProgram.start",
+  "MqttClient.subscribe",
+  "MqttClient.unsubscribe",
+  "EspruinoTimers.every",
+  "EspruinoGpio.mode",
+  "EspruinoSensors.open",
+  "EspruinoWifi.setHostname",
+];
 
 function releaseBootCode() {
   return {

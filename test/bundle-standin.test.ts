@@ -63,7 +63,10 @@ describe("bundles: each board's firmware in a vm over the Espruino stand-in, aga
       assert.equal(started, "object", ctx.console.join("\n"));
       // start() freed what only starting uses (BOOT_ONLY in rollup.config.mjs): everything below runs without it.
       assert.equal(ctx.run("typeof module.exports.createEspruinoHal", board.id + "-released"), "undefined");
-      assert.equal(ctx.run("typeof dev.start + typeof dev.stop + typeof dev.client.publish", board.id + "-methods"), "undefinedfunctionfunction");
+      assert.equal(
+        ctx.run("[typeof dev.start, typeof dev.client.subscribe, typeof dev.stop, typeof dev.client.publish].join()", board.id + "-methods"),
+        "undefined,undefined,function,function",
+      );
       assert.equal(ctx.run("module.exports.start()", board.id + "-again"), E_STARTED);
       await waitFor(() => got("status").includes("online"), "online:\n" + ctx.console.join("\n"));
       await waitFor(() => got("telemetry/input").length >= 2, "telemetry");
