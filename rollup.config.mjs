@@ -265,23 +265,30 @@ function globalScopeLoad() {
 // into its only caller, whose constructor goes; listed, each would be called
 // from two places and kept as a function until start() ends (24 variables
 // more loaded on the x86-64 interpreter, the same once started).
-const BOOT_ONLY_FUNCTIONS = ["boot", "parseConfig", "checkConfig", "createEspruinoHal"];
+const BOOT_ONLY_FUNCTIONS = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire"];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
-// Methods only DeviceProgram.start() calls: deleted from their prototypes, so
-// the device (and any HAL the bundle made) has them no more once started. The
-// sensor drivers' factories go with EspruinoSensors.open, which the minifier
-// folds them into; the readings they made keep what they need. The client's
-// subscribe and unsubscribe go too: the device subscribes while starting, and
-// the client renews its subscriptions at every connect from its own table.
+// Methods the firmware calls only while starting, or never (the platform's
+// interface has them for programs of one's own, which use createEspruinoHal
+// instead of start()): deleted from their prototypes ("Class.method") or
+// objects ("object.member"), so the device and its platform have them no more
+// once started. The sensor drivers' factories go with EspruinoSensors.open,
+// which the minifier folds them into; the readings they made keep what they
+// need. The client renews its subscriptions at every connect from its own
+// table, without subscribe(); one-shot timers (after, and `fire` above) and
+// Storage reads are for starting (the configuration, a saved session).
 const BOOT_ONLY_METHODS = [
   "DeviceProgram.start",
   "MqttClient.subscribe",
   "MqttClient.unsubscribe",
   "EspruinoTimers.every",
+  "EspruinoTimers.after",
   "EspruinoGpio.mode",
   "EspruinoSensors.open",
   "EspruinoWifi.setHostname",
+  "EspruinoWifi.ip",
+  "EspruinoWifi.leave",
 ];
+const BOOT_ONLY_MEMBERS = ["espruinoStorage.read", "espruinoStorage.erase"];
 
 function releaseBootCode() {
   return {
@@ -298,8 +305,13 @@ function releaseBootCode() {
       for (const method of methods) {
         if (code.split("\n" + method + " = function").length !== 2) throw new Error("release-boot-code: " + method + " is not a method of the bundle");
       }
+      for (const member of BOOT_ONLY_MEMBERS) {
+        const [object, name] = member.split(".");
+        const literal = new RegExp("\\nvar " + object + " = \\{\\n[\\s\\S]*?\\n\\};").exec(code);
+        if (!literal || literal[0].split("\n    " + name + ": function").length !== 2) throw new Error("release-boot-code: " + member + " is not a member of an object literal of the bundle");
+      }
       const release =
-        methods.map((method) => "delete " + method + ";").join(" ") +
+        methods.concat(BOOT_ONLY_MEMBERS).map((member) => "delete " + member + ";").join(" ") +
         " " +
         BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;").join(" ") +
         " " + names.join(" = ") + " = void 0; delete fabmqtt.createEspruinoHal;";
