@@ -265,7 +265,7 @@ function globalScopeLoad() {
 // into its only caller, whose constructor goes; listed, each would be called
 // from two places and kept as a function until start() ends (24 variables
 // more loaded on the x86-64 interpreter, the same once started).
-const BOOT_ONLY_FUNCTIONS = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin"];
+const BOOT_ONLY_FUNCTIONS = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot"];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
 // interface has them for programs of one's own, which use createEspruinoHal
@@ -274,7 +274,8 @@ const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "Esprui
 // once started. The sensor drivers' factories go with EspruinoSensors.open,
 // which the minifier folds them into; the readings they made keep what they
 // need. The client renews its subscriptions at every connect from its own
-// table, without subscribe(); one-shot timers (after, and `fire` above),
+// table, without subscribe() (and `subscriptionSlot` above, which only
+// subscribe and unsubscribe call); one-shot timers (after, and `fire` above),
 // Storage reads (the configuration, a saved session) and pin watches (gpio.watch
 // and `watchPin`; the watches stay) are for starting.
 const BOOT_ONLY_METHODS = [
