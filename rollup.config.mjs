@@ -313,11 +313,13 @@ function releaseBootCode() {
         const literal = new RegExp("\\nvar " + object + " = \\{\\n[\\s\\S]*?\\n\\};").exec(code);
         if (!literal || literal[0].split("\n    " + name + ": function").length !== 2) throw new Error("release-boot-code: " + member + " is not a member of an object literal of the bundle");
       }
-      const release =
-        methods.concat(BOOT_ONLY_MEMBERS).map((member) => "delete " + member + ";").join(" ") +
-        " " +
-        BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;").join(" ") +
-        " " + names.join(" = ") + " = void 0; delete fabmqtt.createEspruinoHal;";
+      // One statement a line: the Espruino gate keeps the readable bundle's lines short.
+      const release = methods
+        .concat(BOOT_ONLY_MEMBERS)
+        .map((member) => "delete " + member + ";")
+        .concat(BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;"))
+        .concat([names.join(" = ") + " = void 0;", "delete fabmqtt.createEspruinoHal;"])
+        .join("\n    ");
       return { code: code.replace(marker, release), map: null };
     },
   };
