@@ -197,10 +197,14 @@ function minified() {
         const source = inlineConstants(file.code);
         const device = source.startsWith(GLOBAL_SCOPE_BANNER);
         const cache = device ? dollarNameCache(source) : {};
+        // In a device bundle the minifier writes true and false as 1 and 0: on Espruino a
+        // field holding a small integer is one variable, one holding a boolean two. The
+        // firmware never shows a boolean it made (its JSON is written as text, its
+        // configuration's booleans come from JSON.parse and stay booleans).
         const out = await minify(source, {
           ecma: 5,
           toplevel: true,
-          compress: { hoist_funs: true, hoist_vars: true, passes: 2 },
+          compress: { hoist_funs: true, hoist_vars: true, passes: 2, booleans_as_integers: device },
           mangle: { reserved: GLOBAL_NAMES, properties: { regex: INTERNAL_PROPERTIES } },
           format: { max_line_len: 160, ecma: 5 },
           nameCache: cache,
