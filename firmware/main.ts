@@ -4,6 +4,7 @@ import { espruinoLog } from "../hal/espruino/log";
 import { boot } from "./app/boot";
 import type { Device } from "./app/device";
 import type { DeviceBoard } from "../boards/types";
+import type { Hal } from "../hal/types";
 import { E_STARTED } from "./errors";
 
 /**
@@ -30,7 +31,13 @@ export function start(): Device | number {
     espruinoLog.error(E_STARTED, "start");
     return E_STARTED;
   }
-  const device = boot(createEspruinoHal(board), board);
+  const hal: Partial<Hal> = createEspruinoHal(board);
+  const device = boot(hal as Hal, board);
+  // The device opens its sensors while starting, and hands Storage to the
+  // client then (which keeps it when it saves the session): neither is used
+  // through the platform again.
+  delete hal.sensors;
+  delete hal.storage;
   // Of the board, only starting reads the chip, TLS and the sizes (the
   // configuration check, the client's buffers, the socket queue); the pins
   // are checked at every use, and the id names the device in discovery.
