@@ -160,7 +160,11 @@ function deleteReleasedNames(code, cache) {
   const parts = code.split(chain);
   if (parts.length !== 2) throw new Error("release-boot-code: the minified bundle has the release " + (parts.length - 1) + " times, not once: " + chain);
   // Only at the global scope (fabmqtt is then a global): required as a module, the names are the module's own.
-  return parts[0] + chain + ',"object"==typeof global&&global.fabmqtt===fabmqtt&&(' + names.map((n) => "delete global." + n).join(",") + ")" + parts[1];
+  // Int32Array goes too: only starting makes one (the session tables), and Espruino
+  // keeps a built-in constructor in a global once named (it makes it again if a
+  // later script names it).
+  const deletes = names.concat(["Int32Array"]).map((n) => "delete global." + n);
+  return parts[0] + chain + ',"object"==typeof global&&global.fabmqtt===fabmqtt&&(' + deletes.join(",") + ")" + parts[1];
 }
 
 // A device bundle's top-level names are globals on the board (see
