@@ -155,7 +155,7 @@ function minifiedName(name, cache) {
  * found once, as written: the names would stay on the board unnoticed.
  */
 function deleteReleasedNames(code, cache) {
-  const names = BOOT_ONLY_FUNCTIONS.concat(BOOT_ONLY_CLASSES).map((name) => minifiedName(name, cache));
+  const names = BOOT_ONLY_NAMES.concat(BOOT_ONLY_CLASSES).map((name) => minifiedName(name, cache));
   const chain = names.join("=") + "=void 0";
   const parts = code.split(chain);
   if (parts.length !== 2) throw new Error("release-boot-code: the minified bundle has the release " + (parts.length - 1) + " times, not once: " + chain);
@@ -264,8 +264,10 @@ function globalScopeLoad() {
 // (firmware/main.ts calls releaseBootCode(), which this build writes out):
 // on Espruino a function costs about five variables however rarely it runs,
 // as Linux frees its __init code after boot. The classes are constructed once
-// per start: their instances keep the prototypes; the constructors go. A name
-// that is not a top-level function of the bundle stops the build; one called
+// per start: their instances keep the prototypes; the constructors go. The
+// names are top-level functions, and espruinoStorage: its object lives on only
+// where the client keeps it to save a session. A name that is not a top-level
+// name of the bundle stops the build; one called
 // after start() fails the bundle tests (test/bundle-standin.test.ts), which
 // run the firmware through connect, telemetry, commands and a broker restart.
 // Not listed: the small functions that make the client's records
@@ -273,7 +275,7 @@ function globalScopeLoad() {
 // into its only caller, whose constructor goes; listed, each would be called
 // from two places and kept as a function until start() ends (24 variables
 // more loaded on the x86-64 interpreter, the same once started).
-const BOOT_ONLY_FUNCTIONS = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot"];
+const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot", "espruinoStorage"];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
 // interface has them for programs of one's own, which use createEspruinoHal
@@ -307,7 +309,7 @@ function releaseBootCode() {
     renderChunk(code) {
       const marker = "releaseBootCode();";
       if (code.split(marker).length !== 2) throw new Error("release-boot-code: the bundle must call releaseBootCode() once");
-      const names = BOOT_ONLY_FUNCTIONS.concat(BOOT_ONLY_CLASSES);
+      const names = BOOT_ONLY_NAMES.concat(BOOT_ONLY_CLASSES);
       const declared = topLevelNames(code);
       for (const name of names) {
         if (!declared.includes(name)) throw new Error("release-boot-code: " + name + " is not a top-level name of the bundle");

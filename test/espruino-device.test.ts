@@ -8,6 +8,7 @@
  */
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { BOOT_CODE } from "../scripts/flash/boot-code";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
@@ -84,4 +85,51 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
       assert.ok(!esp.console.some((l) => l.indexOf("Uncaught") >= 0), esp.console.join("\n"));
     });
   }
+
+  it("esp8266-nodemcu/fabmqtt.min.js with persist: readings queued offline are saved, and sent after a power cut and a restart", async function () {
+    const device = "standin-persist";
+    const base = "sp" + process.pid;
+    const topic = (t: string) => base + "/" + device + "/" + t;
+    watcher = startLiveClient(broker.port, { clientId: "watch-persist" });
+    watcher.client.subscribe(base + "/#", 1);
+    await waitFor(() => watcher.subacks.length === 1, "the watcher's subscription");
+    const readings = () => watcher.messages.filter((m) => m.topic === topic("telemetry/climate")).map((m) => JSON.parse(m.payload.toString("latin1")).temperature);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-persist-"));
+    const storageFile = path.join(dir, "storage.json");
+    const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    const config = {
+      wifi: { ssid: SSID, password: PASSWORD },
+      broker: { host: "127.0.0.1", port: broker.port, keepalive: 10 },
+      device,
+      base,
+      qos: 1,
+      persist: true,
+      offline: "queue",
+      discovery: "",
+      sensors: [{ name: "climate", kind: "dht22", pin: "D4", period: 2 }],
+    };
+    const boot = (temp: number): EspruinoContext => {
+      const e = createEspruinoContext({ mode: "esp8266", ssid: SSID, password: PASSWORD, storageFile });
+      e.upload("fabmqtt", bundle);
+      e.upload("fabmqtt.json", JSON.stringify(config));
+      e.pins.dht22("D4", { temp, rh: 40 });
+      const started = e.run(BOOT_CODE);
+      assert.equal(typeof started, "object", "start() gave " + String(started) + "\n" + e.console.join("\n"));
+      return e;
+    };
+    esp = boot(20);
+    await waitFor(() => readings().includes(20), "a first reading");
+    // Offline, readings are queued, and the session file written (at most every 5 s).
+    esp.wifi.setAvailable(false);
+    esp.pins.dht22("D4", { temp: 30, rh: 40 });
+    await waitFor(() => (esp!.storage.get("fabmqtt.ses") || "").indexOf("temperature") >= 0 && (esp!.storage.get("fabmqtt.ses") || "").indexOf("30") >= 0, "queued readings in the session file", 15000);
+    assert.ok(!readings().includes(30), "nothing reached the broker while offline");
+    // A power cut: the context goes, Storage (its file) stays.
+    esp.dispose();
+    esp = boot(40);
+    await waitFor(() => readings().includes(30), "a reading saved before the cut", 15000);
+    await waitFor(() => readings().includes(40), "a reading after the restart");
+    assert.deepEqual(esp.uncaught.map(String), []);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
