@@ -265,8 +265,9 @@ function globalScopeLoad() {
 // on Espruino a function costs about five variables however rarely it runs,
 // as Linux frees its __init code after boot. The classes are constructed once
 // per start: their instances keep the prototypes; the constructors go. The
-// names are top-level functions, and espruinoStorage: its object lives on only
-// where the client keeps it to save a session. A name that is not a top-level
+// names are top-level functions, the Storage file names only starting reads,
+// and espruinoStorage: its object lives on only where the client keeps it to
+// save a session. A name that is not a top-level
 // name of the bundle stops the build; one called
 // after start() fails the bundle tests (test/bundle-standin.test.ts), which
 // run the firmware through connect, telemetry, commands and a broker restart.
@@ -275,7 +276,7 @@ function globalScopeLoad() {
 // into its only caller, whose constructor goes; listed, each would be called
 // from two places and kept as a function until start() ends (24 variables
 // more loaded on the x86-64 interpreter, the same once started).
-const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot", "espruinoStorage"];
+const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot", "espruinoStorage", "CONFIG_FILE", "SESSION_FILE"];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
 // interface has them for programs of one's own, which use createEspruinoHal
