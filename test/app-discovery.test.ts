@@ -10,6 +10,7 @@ import { toDeviceBoard } from "../boards/device-view";
 import { CONFIG_FILE, type Config } from "../firmware/app/config";
 import { discoveryCount, discoveryMessage, type DiscoveryMessage } from "../firmware/app/discovery";
 import { boot } from "../firmware/app/boot";
+import { topicRoot } from "../firmware/app/topics";
 import type { Device } from "../firmware/app/device";
 import { createNodeHal } from "../hal/node/index";
 import { startMosquitto, type Mosquitto } from "./support/mosquitto";
@@ -84,7 +85,7 @@ function all(c: Config): DiscoveryMessage[] {
   const out: DiscoveryMessage[] = [];
   for (let k = 0; ; k++) {
     const m = { topic: "", payload: "" };
-    if (!discoveryMessage(c, "esp8266-nodemcu", k, m)) break;
+    if (!discoveryMessage(c, topicRoot(c), "esp8266-nodemcu", k, m)) break;
     out.push(m);
   }
   return out;

@@ -252,7 +252,7 @@ export class DeviceProgram implements Device {
     // for another reason is logged and skipped.
     if (online && this.disc_ >= 0 && client.stats().inFlight === 0 && client.stats().queued === 0) {
       const out = { topic: "", payload: "" };
-      if (!discoveryMessage(c, this.board_.id, this.disc_, out)) this.disc_ = -1;
+      if (!discoveryMessage(c, this.root_, this.board_.id, this.disc_, out)) this.disc_ = -1;
       else {
         const r = client.publish(out.topic, out.payload, 0, true);
         if (r !== E.E_SOCKET_QUEUE_FULL) {

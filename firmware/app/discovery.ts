@@ -1,5 +1,4 @@
 import type { Config } from "./config";
-import { topicRoot } from "./topics";
 
 /**
  * Home Assistant MQTT discovery: one retained message per entity (not one per
@@ -31,15 +30,15 @@ export interface DiscoveryMessage {
 
 /**
  * Fills `out` with discovery message `k` (0 <= k < discoveryCount(c)) for a
- * device on board `model`. Returns false when k is out of range. The device
- * calls it once per message sent, so its helper exists only during the call.
+ * device on board `model` whose topics start with `root` (topicRoot(c), which
+ * the device keeps). Returns false when k is out of range. The device calls it
+ * once per message sent, so its helper exists only during the call.
  */
-export function discoveryMessage(c: Config, model: string, k: number, out: DiscoveryMessage): boolean {
+export function discoveryMessage(c: Config, root: string, model: string, k: number, out: DiscoveryMessage): boolean {
   function q(s: string): string {
     return '"' + s + '"';
   }
   const prefix = c.discovery === undefined ? "homeassistant" : c.discovery;
-  const root = topicRoot(c);
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];
   let component = "";
