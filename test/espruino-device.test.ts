@@ -18,6 +18,20 @@ import { startMosquitto, type Mosquitto } from "./support/mosquitto";
 const SSID = "fablab";
 const PASSWORD = "pw-5678";
 
+/** A configuration with a DHT22 on D4 read every 2 s, at QoS 1, without discovery, and `more`. */
+function deviceConfig(port: number, device: string, base: string, more: object): object {
+  return {
+    wifi: { ssid: SSID, password: PASSWORD },
+    broker: { host: "127.0.0.1", port, keepalive: 10 },
+    device,
+    base,
+    qos: 1,
+    discovery: "",
+    sensors: [{ name: "climate", kind: "dht22", pin: "D4", period: 2 }],
+    ...more,
+  };
+}
+
 describe("the board bundle in the Espruino stand-in against mosquitto", function () {
   this.timeout(30000);
   let broker: Mosquitto;
@@ -52,16 +66,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
       assert.ok(fs.existsSync(bundle), bundle + " is missing: run npm run build");
       esp = createEspruinoContext({ mode, ssid: SSID, password: PASSWORD });
       esp.upload("fabmqtt", fs.readFileSync(bundle, "utf8"));
-      const config = {
-        wifi: { ssid: SSID, password: PASSWORD },
-        broker: { host: "127.0.0.1", port: broker.port, keepalive: 10 },
-        device,
-        base,
-        qos: 1,
-        discovery: "",
-        sensors: [{ name: "climate", kind: "dht22", pin: "D4", period: 2 }],
-        actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off" }],
-      };
+      const config = deviceConfig(broker.port, device, base, { actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off" }] });
       esp.upload("fabmqtt.json", JSON.stringify(config));
       esp.pins.dht22("D4", { temp: 21.5, rh: 45.2 });
 
@@ -97,17 +102,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-persist-"));
     const storageFile = path.join(dir, "storage.json");
     const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
-    const config = {
-      wifi: { ssid: SSID, password: PASSWORD },
-      broker: { host: "127.0.0.1", port: broker.port, keepalive: 10 },
-      device,
-      base,
-      qos: 1,
-      persist: true,
-      offline: "queue",
-      discovery: "",
-      sensors: [{ name: "climate", kind: "dht22", pin: "D4", period: 2 }],
-    };
+    const config = deviceConfig(broker.port, device, base, { persist: true, offline: "queue" });
     const boot = (temp: number): EspruinoContext => {
       const e = createEspruinoContext({ mode: "esp8266", ssid: SSID, password: PASSWORD, storageFile });
       e.upload("fabmqtt", bundle);
