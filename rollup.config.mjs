@@ -267,10 +267,11 @@ function globalScopeLoad() {
 // per start: their instances keep the prototypes; the constructors go. The
 // names are top-level functions, the Storage file names only starting reads,
 // and espruinoStorage: its object lives on only where the client keeps it to
-// save a session. A name that is not a top-level
-// name of the bundle stops the build; one called
-// after start() fails the bundle tests (test/bundle-standin.test.ts), which
-// run the firmware through connect, telemetry, commands and a broker restart.
+// save a session. A name that is not a top-level name of the bundle stops the
+// build; one called after start() fails the bundle tests
+// (test/bundle-standin.test.ts, test/espruino-device.test.ts), which run the
+// firmware through connect, telemetry, commands, a broker restart, a WiFi loss
+// and a power cut with a saved session.
 // Not listed: the small functions that make the client's records
 // (createPacket, createOutbox, ...) and createClient. The minifier folds each
 // into its only caller, whose constructor goes; listed, each would be called
