@@ -63,16 +63,17 @@ async function memoryTargets(port: number): Promise<void> {
   const read = (f: string) => fs.readFileSync(path.join(DIST, f), "latin1");
   const rows: [string, string, string][] = [];
   /**
-   * The ESP8266 bundle with `config`, loaded and started; `body` runs with
-   * `dev`, the started device. As on the board, code runs from Storage: the
+   * The ESP8266 bundle with `config`, loaded and started into `dev`, which
+   * the measuring script (`prelude`) watches. As on the board, code runs from Storage: the
    * measuring script is the Storage module "measure", and the Wifi stand-in is
    * the module "Wifi", loaded before the first figure (on the board Wifi is
-   * built in). The measuring script's own functions and variables (`prelude`)
-   * are made before the first figure too, so the figures are the firmware's.
-   * run.js only requires "measure" and loads the bundle as the boot file does
-   * (at the global scope, which a module's code cannot reach).
+   * built in). The measuring script's own functions, variables and timers
+   * (`prelude`: its timers wait for `dev`) are made before the first figure
+   * too, so the figures are the firmware's. run.js only requires "measure" and
+   * loads the bundle as the boot file does (at the global scope, which a
+   * module's code cannot reach).
    */
-  const measureFirmware = (config: object, prelude: string, body: string, ms: number) =>
+  const measureFirmware = (config: object, prelude: string, ms: number) =>
     measure(
       [
         [BUNDLE_FILE, read("esp8266-nodemcu/fabmqtt.min.js")],
@@ -83,10 +84,8 @@ async function memoryTargets(port: number): Promise<void> {
           "var dev;\n" +
             prelude +
             'require("Wifi");\n' +
-            "exports.go = function (M) { mem(\"loaded\"); dev = M.start(); mem(\"started\");\n" +
-            'if (typeof dev !== "object") { print("FAILED start " + dev); quit(); } else {\n' +
-            body +
-            "} };\n",
+            "exports.go = function (M) { mem(\"loaded\"); var d = M.start(); mem(\"started\");\n" +
+            'if (typeof d !== "object") { print("FAILED start " + d); quit(); } dev = d; };\n',
         ],
       ],
       'var measuring = require("measure"); mem("before");\n' + LOAD_CODE + "measuring.go(fabmqtt);\n",
@@ -114,12 +113,12 @@ async function memoryTargets(port: number): Promise<void> {
     // object is gone before publish() runs (the script's garbage is not the firmware's).
     "var n = 0, m = 0, marks = [100, 2500, 5000], names = [\"publishing\", \"after-2500\", \"after-5000\"], seen = false, iv = 0;\n" +
       "function waiting() { var st = dev.client.stats(); return st.inFlight + st.queued; }\n" +
-      "function drive() { if (dev.client.state() !== 3) return; if (!seen) { seen = true; mem(\"connected\"); }\n" +
+      "function drive() { if (!dev || dev.client.state() !== 3) return; if (!seen) { seen = true; mem(\"connected\"); }\n" +
       "  if (n === marks[m]) { if (waiting() === 0) { mem(names[m]); m++; if (m === marks.length) { clearInterval(iv); quit(); } } return; }\n" +
       "  for (var k = 0; k < 10 && n < marks[m] && waiting() < 8; k++) if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++;\n" +
       "}\n" +
-      "function timedOut() { print(\"FAILED: \" + n + \" published\"); quit(); }\n",
-    "iv = setInterval(drive, 5); setTimeout(timedOut, 600000);\n",
+      "function timedOut() { print(\"FAILED: \" + n + \" published\"); quit(); }\n" +
+      "iv = setInterval(drive, 5); setTimeout(timedOut, 600000);\n",
     610000,
   );
   rows.push(["ESP8266 firmware loaded", delta(fw, "before", "loaded"), ""]);
@@ -144,11 +143,12 @@ async function memoryTargets(port: number): Promise<void> {
   await waitFor(() => listener.subacks.length === 2, "the listener's subscriptions");
   const ha = await measureFirmware(
     withDiscovery,
-    "var peak = 0, on = false;\n" +
-      "function settled() { print(\"MEM peak \" + peak); mem(\"settled\"); quit(); }\n" +
-      "function watch() { var u = process.memory().usage; if (dev.client.state() === 3) { if (!on) { on = true; mem(\"connected\"); setTimeout(settled, 20000); } if (u > peak) peak = u; } }\n" +
-      "function timedOut() { print(\"FAILED to connect\"); quit(); }\n",
-    "setInterval(watch, 5); setTimeout(timedOut, 45000);\n",
+    // The 20 s after the connect are counted by watch() itself: a timer made then would be the script's variables in the figures.
+    "var peak = 0, until = 0;\n" +
+      "function watch() { if (!dev || dev.client.state() !== 3) return; var u = process.memory().usage; if (!until) { mem(\"connected\"); until = getTime() + 20; }\n" +
+      "  if (u > peak) peak = u; if (getTime() > until) { print(\"MEM peak \" + peak); mem(\"settled\"); quit(); } }\n" +
+      "function timedOut() { print(\"FAILED to connect\"); quit(); }\n" +
+      "setInterval(watch, 5); setTimeout(timedOut, 45000);\n",
     60000,
   );
   const received = (prefix: string) => listener.messages.filter((m) => m.topic.startsWith(prefix)).length;
