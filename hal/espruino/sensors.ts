@@ -29,7 +29,6 @@ function sampledReading(gpio: Gpio, pin: string, analog: boolean): Reading {
   };
 }
 
-/** A read refused because one is under way. */
 /** One opened sensor: its driver's reading, and whether one is under way. */
 class EspruinoSensor implements Sensor {
   reading_: Reading;

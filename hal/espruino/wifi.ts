@@ -78,8 +78,9 @@ export class EspruinoWifi implements Wifi {
   attempt_ = 0;
   /**
    * Espruino's number for the current join's timeout while it is pending, else
-   * 0: every join and leave passes through drop_(), which clears it, so a
-   * number kept here was never given to another timer.
+   * 0. A join, and a leave while not down, pass through drop_(), which clears
+   * it (while down none is pending), and the timeout itself sets 0 when it
+   * fires: a number kept here was never given to another timer.
    */
   joinTimer_ = 0;
   w_: EspWifiModule | null = null;
