@@ -281,15 +281,15 @@ const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHa
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
 // interface has them for programs of one's own, which use createEspruinoHal
-// instead of start()): deleted from their prototypes ("Class.method") or
-// objects ("object.member"), so the device and its platform have them no more
-// once started. The sensor drivers' factories go with EspruinoSensors.open,
+// instead of start()): deleted from their prototypes ("Class.method"), so the
+// device and its platform have them no more once started. The sensor drivers' factories go with EspruinoSensors.open,
 // which the minifier folds them into; the readings they made keep what they
 // need. The client renews its subscriptions at every connect from its own
 // table, without subscribe() (and `subscriptionSlot` above, which only
-// subscribe and unsubscribe call); one-shot timers (after, and `fire` above),
-// Storage reads (the configuration, a saved session) and pin watches (gpio.watch
-// and `watchPin`; the watches stay) are for starting.
+// subscribe and unsubscribe call); one-shot timers (after, and `fire` above)
+// and pin watches (gpio.watch and `watchPin`; the watches stay) are for
+// starting. Storage goes whole with `espruinoStorage` above, unless the client
+// keeps it to save a session.
 const BOOT_ONLY_METHODS = [
   "DeviceProgram.start",
   "MqttClient.subscribe",
@@ -303,7 +303,6 @@ const BOOT_ONLY_METHODS = [
   "EspruinoWifi.ip",
   "EspruinoWifi.leave",
 ];
-const BOOT_ONLY_MEMBERS = ["espruinoStorage.read", "espruinoStorage.erase"];
 
 function releaseBootCode() {
   return {
@@ -320,15 +319,9 @@ function releaseBootCode() {
       for (const method of methods) {
         if (code.split("\n" + method + " = function").length !== 2) throw new Error("release-boot-code: " + method + " is not a method of the bundle");
       }
-      for (const member of BOOT_ONLY_MEMBERS) {
-        const [object, name] = member.split(".");
-        const literal = new RegExp("\\nvar " + object + " = \\{\\n[\\s\\S]*?\\n\\};").exec(code);
-        if (!literal || literal[0].split("\n    " + name + ": function").length !== 2) throw new Error("release-boot-code: " + member + " is not a member of an object literal of the bundle");
-      }
       // One statement a line: the Espruino gate keeps the readable bundle's lines short.
       const release = methods
-        .concat(BOOT_ONLY_MEMBERS)
-        .map((member) => "delete " + member + ";")
+        .map((method) => "delete " + method + ";")
         .concat(BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;"))
         .concat([names.join(" = ") + " = void 0;", "delete fabmqtt.createEspruinoHal;"])
         .join("\n    ");
