@@ -160,10 +160,7 @@ function deleteReleasedNames(code, cache) {
   const parts = code.split(chain);
   if (parts.length !== 2) throw new Error("release-boot-code: the minified bundle has the release " + (parts.length - 1) + " times, not once: " + chain);
   // Only at the global scope (fabmqtt is then a global): required as a module, the names are the module's own.
-  // Int32Array goes too: only starting makes one (the session tables), and Espruino
-  // keeps a built-in constructor in a global once named (it makes it again if a
-  // later script names it).
-  const deletes = names.concat(["Int32Array"]).map((n) => "delete global." + n);
+  const deletes = names.concat(BOOT_ONLY_BUILTINS).map((n) => "delete global." + n);
   return parts[0] + chain + ',"object"==typeof global&&global.fabmqtt===fabmqtt&&(' + deletes.join(",") + ")" + parts[1];
 }
 
@@ -278,6 +275,11 @@ function globalScopeLoad() {
 // from two places and kept as a function until start() ends (24 variables
 // more loaded on the x86-64 interpreter, the same once started).
 const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot", "espruinoStorage", "CONFIG_FILE", "SESSION_FILE"];
+// Built-in constructors only starting names: Espruino keeps one in a global
+// once a script names it (and makes it again if a later script does). The
+// session tables are the firmware's only Int32Arrays. Deleted with the global
+// names, in the minified bundle run at the global scope.
+const BOOT_ONLY_BUILTINS = ["Int32Array"];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
 // interface has them for programs of one's own, which use createEspruinoHal
