@@ -32,6 +32,20 @@ function deviceConfig(port: number, device: string, base: string, more: object):
   };
 }
 
+/**
+ * A fresh stand-in with `bundle` and `config` in Storage (the file `storageFile`
+ * when given) and a DHT22 on D4 reading `temp`, started as the boot file does.
+ */
+function startBundle(mode: "esp8266" | "esp32", bundle: string, config: object, temp: number, storageFile?: string): EspruinoContext {
+  const esp = createEspruinoContext({ mode, ssid: SSID, password: PASSWORD, storageFile });
+  esp.upload("fabmqtt", bundle);
+  esp.upload("fabmqtt.json", JSON.stringify(config));
+  esp.pins.dht22("D4", { temp, rh: 45.2 });
+  const started = esp.run(BOOT_CODE);
+  assert.equal(typeof started, "object", "start() gave " + String(started) + "\n" + esp.console.join("\n"));
+  return esp;
+}
+
 describe("the board bundle in the Espruino stand-in against mosquitto", function () {
   this.timeout(30000);
   let broker: Mosquitto;
@@ -48,6 +62,13 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     esp = null;
     closeLiveClients();
   });
+  /** A client of the broker that takes everything under `base`. */
+  async function watch(clientId: string, base: string): Promise<LiveClient> {
+    const w = startLiveClient(broker.port, { clientId });
+    w.client.subscribe(base + "/#", 1);
+    await waitFor(() => w.subacks.length === 1, "the watcher's subscription");
+    return w;
+  }
 
   for (const [boardId, file, mode] of [
     ["esp8266-nodemcu", "fabmqtt.min.js", "esp8266"],
@@ -57,21 +78,13 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
       const device = "standin-" + mode;
       const base = "sa" + process.pid;
       const topic = (t: string) => base + "/" + device + "/" + t;
-      watcher = startLiveClient(broker.port, { clientId: "watch-" + mode });
-      watcher.client.subscribe(base + "/#", 1);
-      await waitFor(() => watcher.subacks.length === 1, "the watcher's subscription");
+      watcher = await watch("watch-" + mode, base);
       const got = (t: string) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
 
       const bundle = path.join(__dirname, "..", "dist", boardId, file);
       assert.ok(fs.existsSync(bundle), bundle + " is missing: run npm run build");
-      esp = createEspruinoContext({ mode, ssid: SSID, password: PASSWORD });
-      esp.upload("fabmqtt", fs.readFileSync(bundle, "utf8"));
       const config = deviceConfig(broker.port, device, base, { actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off" }] });
-      esp.upload("fabmqtt.json", JSON.stringify(config));
-      esp.pins.dht22("D4", { temp: 21.5, rh: 45.2 });
-
-      const started = esp.run(BOOT_CODE);
-      assert.equal(typeof started, "object", "start() gave " + String(started) + "\n" + esp.console.join("\n"));
+      esp = startBundle(mode, fs.readFileSync(bundle, "utf8"), config, 21.5);
       await waitFor(() => got("status").includes("online") && got("telemetry/climate").length > 0, "online and a reading");
       assert.deepEqual(JSON.parse(got("telemetry/climate")[0]), { temperature: 21.5, humidity: 45.2 });
 
@@ -95,33 +108,23 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     const device = "standin-persist";
     const base = "sp" + process.pid;
     const topic = (t: string) => base + "/" + device + "/" + t;
-    watcher = startLiveClient(broker.port, { clientId: "watch-persist" });
-    watcher.client.subscribe(base + "/#", 1);
-    await waitFor(() => watcher.subacks.length === 1, "the watcher's subscription");
+    watcher = await watch("watch-persist", base);
     const readings = () => watcher.messages.filter((m) => m.topic === topic("telemetry/climate")).map((m) => JSON.parse(m.payload.toString("latin1")).temperature);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-persist-"));
     const storageFile = path.join(dir, "storage.json");
     const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
     const config = deviceConfig(broker.port, device, base, { persist: true, offline: "queue" });
-    const boot = (temp: number): EspruinoContext => {
-      const e = createEspruinoContext({ mode: "esp8266", ssid: SSID, password: PASSWORD, storageFile });
-      e.upload("fabmqtt", bundle);
-      e.upload("fabmqtt.json", JSON.stringify(config));
-      e.pins.dht22("D4", { temp, rh: 40 });
-      const started = e.run(BOOT_CODE);
-      assert.equal(typeof started, "object", "start() gave " + String(started) + "\n" + e.console.join("\n"));
-      return e;
-    };
-    esp = boot(20);
+    esp = startBundle("esp8266", bundle, config, 20, storageFile);
     await waitFor(() => readings().includes(20), "a first reading");
     // Offline, readings are queued, and the session file written (at most every 5 s).
     esp.wifi.setAvailable(false);
     esp.pins.dht22("D4", { temp: 30, rh: 40 });
-    await waitFor(() => (esp!.storage.get("fabmqtt.ses") || "").indexOf("temperature") >= 0 && (esp!.storage.get("fabmqtt.ses") || "").indexOf("30") >= 0, "queued readings in the session file", 15000);
+    const saved = () => esp!.storage.get("fabmqtt.ses") || "";
+    await waitFor(() => saved().indexOf("temperature") >= 0 && saved().indexOf("30") >= 0, "queued readings in the session file", 15000);
     assert.ok(!readings().includes(30), "nothing reached the broker while offline");
     // A power cut: the context goes, Storage (its file) stays.
     esp.dispose();
-    esp = boot(40);
+    esp = startBundle("esp8266", bundle, config, 40, storageFile);
     await waitFor(() => readings().includes(30), "a reading saved before the cut", 15000);
     await waitFor(() => readings().includes(40), "a reading after the restart");
     assert.deepEqual(esp.uncaught.map(String), []);
