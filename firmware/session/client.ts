@@ -765,13 +765,14 @@ class MqttClient implements Client {
         const o = this.out_;
         const slot = O.outboxFind(o, p.packetId);
         if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-        const st = o.slots[O.SLOT_WORDS * slot] & O.M_STATE;
+        const v = o.slots;
+        const b = O.SLOT_WORDS * slot;
+        const st = v[b] & O.M_STATE;
         if (type === C.PUBREC) {
           if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
-          o.slots[O.SLOT_WORDS * slot] = (o.slots[O.SLOT_WORDS * slot] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP;
+          // With a saved session, PUBREL waits until "PUBREC received" is written (see "Power cuts").
+          v[b] = (v[b] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP | (this.persist_ ? O.F_HELD : 0);
           if (this.persist_) {
-            // PUBREL waits until "PUBREC received" is written (see "Power cuts").
-            o.slots[O.SLOT_WORDS * slot] |= O.F_HELD;
             this.held_++;
             this.dirty_ = true;
             return;
@@ -782,7 +783,7 @@ class MqttClient implements Client {
         }
         const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
         if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
-        const seq = o.slots[O.SLOT_WORDS * slot + O.AT_SEQ];
+        const seq = v[b + O.AT_SEQ];
         O.outboxFree(o, slot);
         if (this.persist_) this.dirty_ = true;
         if (downgraded) {
