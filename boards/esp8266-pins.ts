@@ -36,7 +36,7 @@ export const ESP8266_4MB = {
   chip: "esp8266" as const,
   variables: 1600,
   txBufferSize: 256,
-  maxPacketSize: 256,
+  maxPacketSize: 160,
   inflightWindow: 2,
   sendQueueBytes: 1024,
   tls: false,
