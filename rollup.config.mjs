@@ -103,7 +103,7 @@ const INTERNAL_PROPERTIES = new RegExp(
   "^(?:[a-zA-Z][a-zA-Z0-9]*_|" +
     ["remainingLength", "bodyStart", "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength", "codesStart", "codesCount"].join("|") +
     "|" +
-    ["stored", "consumed", "remaining", "multiplier", "generation", "sink", "nextSeq", "unsent", "entries", "nextAge", "slots"].join("|") +
+    ["framePhase", "stored", "consumed", "frameSize", "remaining", "multiplier", "failCode", "generation", "sink", "topicOf", "payloadOf", "nextSeq", "inFlightCount", "heldCount", "unsent", "idTable", "openCount", "nextAge", "slots", "filterOf", "handlerOf"].join("|") +
     ")$",
 );
 

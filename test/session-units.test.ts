@@ -49,13 +49,13 @@ describe("outbox", () => {
     assert.equal(O.outboxAdd(o, "d", "4", 1, false), E_QUEUE_FULL);
     O.outboxFree(o, 0);
     assert.equal(O.outboxAdd(o, "d", "4", 1, false), 4); // takes slot 0
-    assert.equal(o.topic[O.outboxOldest(o, false)], "b");
+    assert.equal(o.topicOf[O.outboxOldest(o, false)], "b");
     assert.equal(o.slots[3 * 2] & O.F_RETAIN, O.F_RETAIN);
     assert.equal(o.slots[3 * 0] & O.F_RETAIN, 0);
     assert.equal((o.slots[3 * 1] >> O.QOS_SHIFT) & 3, 2, "the QoS is kept with the state");
     o.slots[3 * 1] = (o.slots[3 * 1] & ~O.M_STATE) | O.SLOT_AWAIT_PUBREC;
-    assert.equal(o.topic[O.outboxOldest(o, false)], "c", "a slot in flight is no longer queued");
-    assert.equal(o.topic[O.outboxOldest(o, true)], "b", "in flight and not sent on this connection");
+    assert.equal(o.topicOf[O.outboxOldest(o, false)], "c", "a slot in flight is no longer queued");
+    assert.equal(o.topicOf[O.outboxOldest(o, true)], "b", "in flight and not sent on this connection");
     o.slots[3 * 1] |= O.F_SENT;
     assert.equal(O.outboxOldest(o, true), -1);
   });
@@ -64,7 +64,7 @@ describe("outbox", () => {
     o.nextSeq = 0x7fffffff;
     assert.equal(O.outboxAdd(o, "old", "1", 1, false), 0x7fffffff);
     assert.equal(O.outboxAdd(o, "new", "2", 1, false), 1);
-    assert.equal(o.topic[O.outboxOldest(o, false)], "old");
+    assert.equal(o.topicOf[O.outboxOldest(o, false)], "old");
   });
   it("finds the slots in flight by id and keeps the counters when freed", () => {
     const o = O.createOutbox(4);
@@ -74,15 +74,15 @@ describe("outbox", () => {
     o.slots[1] = 7;
     o.slots[3] = (o.slots[3] & ~O.M_STATE) | O.SLOT_AWAIT_PUBREC;
     o.slots[4] = 8;
-    o.inFlight = 2;
+    o.inFlightCount = 2;
     o.unsent = 2;
     assert.equal(O.outboxFind(o, 8), 1);
     assert.equal(O.outboxFind(o, 9), -1);
     O.outboxFree(o, 1);
-    assert.equal(o.inFlight, 1);
+    assert.equal(o.inFlightCount, 1);
     assert.equal(o.unsent, 1);
-    assert.equal(o.count, 1);
+    assert.equal(o.heldCount, 1);
     assert.equal(O.outboxFind(o, 8), -1);
-    assert.equal(o.topic[1], undefined, "a freed slot keeps no text");
+    assert.equal(o.topicOf[1], undefined, "a freed slot keeps no text");
   });
 });

@@ -38,17 +38,17 @@ export interface FrameSink {
 /** The framer's state; create one with createFramer() and reuse it. */
 export interface Framer {
   buf: Uint8Array;
-  state: number;
+  framePhase: number;
   /** Bytes stored in buf for the current packet. */
   stored: number;
   /** Bytes of the current packet consumed so far (stored + skipped). */
   consumed: number;
   /** Total size of the current packet, known once its length is read. */
-  total: number;
+  frameSize: number;
   /** Remaining-length value being read, and its multiplier. */
   remaining: number;
   multiplier: number;
-  error: number;
+  failCode: number;
   /** Bumped by framerReset(), so a reset from inside a sink call stops the chunk. */
   generation: number;
   sink: FrameSink;
@@ -58,13 +58,13 @@ export interface Framer {
 export function createFramer(maxPacketSize: number, sink: FrameSink): Framer {
   return {
     buf: new Uint8Array(maxPacketSize < 5 ? 5 : maxPacketSize),
-    state: ST_TYPE,
+    framePhase: ST_TYPE,
     stored: 0,
     consumed: 0,
-    total: 0,
+    frameSize: 0,
     remaining: 0,
     multiplier: 1,
-    error: 0,
+    failCode: 0,
     generation: 0,
     sink: sink,
   };
@@ -83,15 +83,15 @@ export function framerReset(f: Framer): void {
  */
 export function framerPush(f: Framer, chunk: Uint8Array | string | null): number {
   if (chunk === null) {
-    f.state = ST_TYPE;
+    f.framePhase = ST_TYPE;
     f.stored = 0;
     f.consumed = 0;
-    f.total = 0;
-    f.error = 0;
+    f.frameSize = 0;
+    f.failCode = 0;
     f.generation++;
     return 0;
   }
-  if (f.state === ST_FAILED) return f.error;
+  if (f.framePhase === ST_FAILED) return f.failCode;
   const isText = typeof chunk === "string";
   const text = chunk as string;
   const bytes = chunk as Uint8Array;
@@ -103,9 +103,9 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
   let code = 0;
   while (i < n) {
     let done = false;
-    if (f.state === ST_BODY) {
+    if (f.framePhase === ST_BODY) {
       // Copy what fits; bytes beyond the buffer (an oversized packet) are skipped.
-      let take = f.total - f.consumed;
+      let take = f.frameSize - f.consumed;
       if (take > n - i) take = n - i;
       let room = cap - f.stored;
       if (room > take) room = take;
@@ -116,11 +116,11 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
       f.stored = pos;
       i += take - room;
       f.consumed += take;
-      done = f.consumed === f.total;
+      done = f.consumed === f.frameSize;
     } else {
       const b = isText ? text.charCodeAt(i) & 0xff : bytes[i];
       i++;
-      if (f.state === ST_TYPE) {
+      if (f.framePhase === ST_TYPE) {
         const type = b >> 4;
         if (type === 0 || type === 15) code = E_UNKNOWN_TYPE;
         buf[0] = b;
@@ -128,7 +128,7 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
         f.consumed = 1;
         f.remaining = 0;
         f.multiplier = 1;
-        f.state = ST_LENGTH;
+        f.framePhase = ST_LENGTH;
       } else {
         buf[f.stored++] = b;
         f.consumed++;
@@ -137,21 +137,21 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
         if (b & 0x80) {
           if (f.consumed === 5) code = E_BAD_REMAINING_LENGTH;
         } else {
-          f.total = f.consumed + f.remaining;
-          f.state = ST_BODY;
+          f.frameSize = f.consumed + f.remaining;
+          f.framePhase = ST_BODY;
           done = f.remaining === 0;
         }
       }
       if (code !== 0) {
-        f.state = ST_FAILED;
-        f.error = code;
+        f.framePhase = ST_FAILED;
+        f.failCode = code;
         return code;
       }
     }
     if (done) {
-      const total = f.total;
+      const total = f.frameSize;
       const kept = f.stored;
-      f.state = ST_TYPE;
+      f.framePhase = ST_TYPE;
       f.stored = 0;
       f.consumed = 0;
       f.sink.onPacket(buf, 0, kept, total);

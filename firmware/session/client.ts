@@ -386,12 +386,12 @@ class MqttClient implements Client {
       // the resend rule); with none left awaiting PUBREL, reconnect for the rest.
       const inb = this.inb_;
       for (let i = 0; i < inb.size; i++) {
-        if (inb.entries[IN_WORDS * i + IN_AT_STATE] === I_UNCONFIRMED) {
-          inb.entries[IN_WORDS * i + IN_AT_STATE] = I_RELEASED;
-          inb.count--;
+        if (inb.idTable[IN_WORDS * i + IN_AT_STATE] === I_UNCONFIRMED) {
+          inb.idTable[IN_WORDS * i + IN_AT_STATE] = I_RELEASED;
+          inb.openCount--;
         }
       }
-      if (inb.count === 0) return this.fail_(E.E_INBOUND_QOS2_FULL);
+      if (inb.openCount === 0) return this.fail_(E.E_INBOUND_QOS2_FULL);
     }
     if (st === ST_WAITING) {
       if (now - this.reconnectAt_ < 0) return;
@@ -467,8 +467,8 @@ class MqttClient implements Client {
     return {
       connects: this.connects_,
       reconnectAttempt: this.attempt_,
-      inFlight: o.inFlight,
-      queued: o.count - o.inFlight,
+      inFlight: o.inFlightCount,
+      queued: o.heldCount - o.inFlightCount,
       lastError: this.lastError_,
       reconnectAt: this.reconnectAt_,
       downgraded: this.downgraded_,
@@ -542,7 +542,7 @@ class MqttClient implements Client {
     }
     if (sub) {
       t.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = id;
-      const n = encodeSubscription(this.tx_, 0, id, [t.filter[slot]], t.slots[S.SUB_WORDS * slot] === S.SUB_LEAVING ? null : [t.slots[S.SUB_WORDS * slot + S.SUB_AT_QOS]], 1);
+      const n = encodeSubscription(this.tx_, 0, id, [t.filterOf[slot]], t.slots[S.SUB_WORDS * slot] === S.SUB_LEAVING ? null : [t.slots[S.SUB_WORDS * slot + S.SUB_AT_QOS]], 1);
       if (this.send_(n, true) !== 0) t.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = 0;
       return;
     }
@@ -550,7 +550,7 @@ class MqttClient implements Client {
     const r =
       (v[b] & O.M_STATE) === O.SLOT_AWAIT_PUBCOMP
         ? this.send_(encodeAck(this.tx_, 0, C.PUBREL, id), true)
-        : this.sendPublish_(o.topic[slot], o.payload[slot], (v[b] >> O.QOS_SHIFT) & 3, (v[b] & O.F_RETAIN) !== 0, (v[b] & O.F_DUP) !== 0, id);
+        : this.sendPublish_(o.topicOf[slot], o.payloadOf[slot], (v[b] >> O.QOS_SHIFT) & 3, (v[b] & O.F_RETAIN) !== 0, (v[b] & O.F_DUP) !== 0, id);
     if (r === 0 && !(v[b] & O.F_SENT)) {
       v[b] |= O.F_SENT | O.F_DUP;
       o.unsent--;
@@ -589,14 +589,14 @@ class MqttClient implements Client {
       this.sendSlot_(slot);
       if (!(o.slots[O.SLOT_WORDS * slot] & O.F_SENT)) return;
     }
-    if (batch && o.inFlight > 0 && this.window_ - o.inFlight < this.refill_) return;
-    while (this.state_ === ST_CONNECTED && o.inFlight < this.window_) {
+    if (batch && o.inFlightCount > 0 && this.window_ - o.inFlightCount < this.refill_) return;
+    while (this.state_ === ST_CONNECTED && o.inFlightCount < this.window_) {
       const slot = O.outboxFind(o, O.OLDEST_QUEUED);
       if (slot < 0) return;
       const m = o.slots[O.SLOT_WORDS * slot];
       o.slots[O.SLOT_WORDS * slot] = (m & ~O.M_STATE) | (((m >> O.QOS_SHIFT) & 3) === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC);
       o.slots[O.SLOT_WORDS * slot + O.AT_ID] = 0;
-      o.inFlight++;
+      o.inFlightCount++;
       o.unsent++;
       this.sendSlot_(slot);
       if (!(o.slots[O.SLOT_WORDS * slot] & O.F_SENT)) return;
@@ -672,15 +672,15 @@ class MqttClient implements Client {
         const inb = this.inb_;
         const keep = this.o_.cleanSession === false;
         for (let i = 0; i < inb.size; i++) {
-          if (!keep) inb.entries[IN_WORDS * i] = 0;
-          inb.entries[IN_WORDS * i + IN_AT_STATE] = keep && inb.entries[IN_WORDS * i] !== 0 ? I_RELEASED : I_AWAITING;
+          if (!keep) inb.idTable[IN_WORDS * i] = 0;
+          inb.idTable[IN_WORDS * i + IN_AT_STATE] = keep && inb.idTable[IN_WORDS * i] !== 0 ? I_RELEASED : I_AWAITING;
         }
-        inb.count = 0;
+        inb.openCount = 0;
         if (this.persist_) this.dirty_ = true;
       } else {
         // Resumed: each id awaiting PUBREL waits for the broker to mention it again.
         const inb = this.inb_;
-        for (let i = 0; i < inb.size; i++) if (inb.entries[IN_WORDS * i + IN_AT_STATE] === I_AWAITING && inb.entries[IN_WORDS * i] !== 0) inb.entries[IN_WORDS * i + IN_AT_STATE] = I_UNCONFIRMED;
+        for (let i = 0; i < inb.size; i++) if (inb.idTable[IN_WORDS * i + IN_AT_STATE] === I_AWAITING && inb.idTable[IN_WORDS * i] !== 0) inb.idTable[IN_WORDS * i + IN_AT_STATE] = I_UNCONFIRMED;
       }
       // Not resumed, the subscriptions are made again; each pending or leaving one
       // (request id 0 since the connection failed) goes out from pump_(), which runs
@@ -690,8 +690,8 @@ class MqttClient implements Client {
         if (st === S.SUB_ACTIVE && !resumed) t.slots[S.SUB_WORDS * i] = S.SUB_PENDING;
         if (st === S.SUB_LEAVING && !resumed) {
           t.slots[S.SUB_WORDS * i] = S.SUB_FREE;
-          delete t.filter[i];
-          delete t.handler[i];
+          delete t.filterOf[i];
+          delete t.handlerOf[i];
         }
       }
       this.subsDue_ = true;
@@ -710,7 +710,7 @@ class MqttClient implements Client {
           let hash = 0;
           for (let i = p.topicStart; i < end; i++) hash = ((hash << 5) - hash + buf[i]) | 0;
           const slot = inboundSlot(inb, id);
-          if (slot < 0 || inb.entries[IN_WORDS * slot + IN_AT_HASH] !== hash || (inb.entries[IN_WORDS * slot + IN_AT_STATE] === I_RELEASED && !p.dup)) {
+          if (slot < 0 || inb.idTable[IN_WORDS * slot + IN_AT_HASH] !== hash || (inb.idTable[IN_WORDS * slot + IN_AT_STATE] === I_RELEASED && !p.dup)) {
             // No room to remember the id until PUBREL: refuse the message (no PUBREC,
             // not delivered); once every id has its PUBREL, reconnect to have it again.
             if (inboundSlot(inb, id, hash) < 0) {
@@ -719,7 +719,7 @@ class MqttClient implements Client {
             }
           } else {
             deliver = false;
-            if (inb.entries[IN_WORDS * slot + IN_AT_STATE] === I_UNCONFIRMED) inb.entries[IN_WORDS * slot + IN_AT_STATE] = I_AWAITING; // the broker still has it
+            if (inb.idTable[IN_WORDS * slot + IN_AT_STATE] === I_UNCONFIRMED) inb.idTable[IN_WORDS * slot + IN_AT_STATE] = I_AWAITING; // the broker still has it
           }
         }
         if (deliver) {
@@ -737,11 +737,11 @@ class MqttClient implements Client {
           m.packetId = id;
           let handled = false;
           for (let i = 0; i <= n; i++) {
-            const h = i < n ? t.handler[i] : handled ? null : this.o_.onMessage;
+            const h = i < n ? t.handlerOf[i] : handled ? null : this.o_.onMessage;
             if (!h) continue;
             if (i < n) {
               const st = t.slots[S.SUB_WORDS * i];
-              if ((st !== S.SUB_ACTIVE && st !== S.SUB_PENDING) || !topicMatches(t.filter[i], topic)) continue;
+              if ((st !== S.SUB_ACTIVE && st !== S.SUB_PENDING) || !topicMatches(t.filterOf[i], topic)) continue;
               handled = true;
             }
             try {
@@ -797,15 +797,15 @@ class MqttClient implements Client {
       case C.PUBREL: {
         const inb = this.inb_;
         const slot = inboundSlot(inb, p.packetId);
-        if (slot >= 0 && inb.entries[IN_WORDS * slot + IN_AT_STATE] !== I_RELEASED) {
-          inb.entries[IN_WORDS * slot + IN_AT_STATE] = I_RELEASED;
-          inb.count--;
+        if (slot >= 0 && inb.idTable[IN_WORDS * slot + IN_AT_STATE] !== I_RELEASED) {
+          inb.idTable[IN_WORDS * slot + IN_AT_STATE] = I_RELEASED;
+          inb.openCount--;
           if (this.persist_) this.dirty_ = true;
         }
         // PUBCOMP even for an id not known (section 4.3.3): the broker resends PUBREL after a reconnect.
         this.send_(encodeAck(this.tx_, 0, C.PUBCOMP, p.packetId), true);
         // Messages were refused for want of room: with every id released, get them again.
-        if (this.refused_ && inb.count === 0) this.fail_(E.E_INBOUND_QOS2_FULL);
+        if (this.refused_ && inb.openCount === 0) this.fail_(E.E_INBOUND_QOS2_FULL);
         return;
       }
       case C.SUBACK:
@@ -821,15 +821,15 @@ class MqttClient implements Client {
         if (type === C.UNSUBACK) {
           if (v[S.SUB_WORDS * slot] === S.SUB_LEAVING) {
             v[S.SUB_WORDS * slot] = S.SUB_FREE;
-            delete t.filter[slot];
-            delete t.handler[slot];
+            delete t.filterOf[slot];
+            delete t.handlerOf[slot];
           }
           return;
         }
         if (v[S.SUB_WORDS * slot] !== S.SUB_PENDING) return;
         const granted = this.framer_.buf[p.codesStart];
         v[S.SUB_WORDS * slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
-        if (this.o_.onSubscribe) this.o_.onSubscribe(t.filter[slot], code === E.E_SUBACK_FAILURE ? code : granted);
+        if (this.o_.onSubscribe) this.o_.onSubscribe(t.filterOf[slot], code === E.E_SUBACK_FAILURE ? code : granted);
         return;
       }
       case C.PINGRESP:

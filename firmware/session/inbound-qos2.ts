@@ -42,19 +42,19 @@ export const IN_AT_AGE = 3;
  * whatever its length.
  */
 export interface InboundQos2 {
-  entries: Int32Array;
+  idTable: Int32Array;
   size: number;
   /** Active entries. */
-  count: number;
+  openCount: number;
   nextAge: number;
 }
 
 /** A memory with room for `capacity` entries. Never fails. */
 export function createInboundQos2(capacity: number): InboundQos2 {
   return {
-    entries: new Int32Array(IN_WORDS * capacity),
+    idTable: new Int32Array(IN_WORDS * capacity),
     size: capacity,
-    count: 0,
+    openCount: 0,
     nextAge: 1,
   };
 }
@@ -66,7 +66,7 @@ export function createInboundQos2(capacity: number): InboundQos2 {
  * awaits PUBREL (nothing changed then).
  */
 export function inboundSlot(s: InboundQos2, id: number, hash?: number): number {
-  const e = s.entries;
+  const e = s.idTable;
   let slot = -1;
   for (let i = 0; i < s.size && slot < 0; i++) if (e[IN_WORDS * i] === id) slot = i;
   if (hash === undefined) return slot;
@@ -83,7 +83,7 @@ export function inboundSlot(s: InboundQos2, id: number, hash?: number): number {
     if (slot < 0) slot = oldestReleased;
     if (slot < 0) return -1;
   }
-  s.count++;
+  s.openCount++;
   e[IN_WORDS * slot] = id;
   e[IN_WORDS * slot + IN_AT_STATE] = I_AWAITING;
   e[IN_WORDS * slot + IN_AT_HASH] = hash;

@@ -47,11 +47,11 @@ export interface Outbox {
   slots: Int32Array;
   /** How many slots. */
   size: number;
-  topic: string[];
-  payload: Payload[];
+  topicOf: string[];
+  payloadOf: Payload[];
   nextSeq: number;
-  inFlight: number;
-  count: number;
+  inFlightCount: number;
+  heldCount: number;
   /** Slots in flight whose current packet has not gone out on this connection. */
   unsent: number;
 }
@@ -61,11 +61,11 @@ export function createOutbox(capacity: number): Outbox {
   return {
     slots: new Int32Array(SLOT_WORDS * capacity),
     size: capacity,
-    topic: [],
-    payload: [],
+    topicOf: [],
+    payloadOf: [],
     nextSeq: 1,
-    inFlight: 0,
-    count: 0,
+    inFlightCount: 0,
+    heldCount: 0,
     unsent: 0,
   };
 }
@@ -78,10 +78,10 @@ export function outboxAdd(o: Outbox, topic: string, payload: Payload, qos: numbe
     v[SLOT_WORDS * i] = SLOT_QUEUED | (qos << QOS_SHIFT) | (retain ? F_RETAIN : 0);
     v[SLOT_WORDS * i + AT_ID] = 0;
     v[SLOT_WORDS * i + AT_SEQ] = o.nextSeq;
-    o.topic[i] = topic;
-    o.payload[i] = payload;
+    o.topicOf[i] = topic;
+    o.payloadOf[i] = payload;
     o.nextSeq = o.nextSeq >= 0x7fffffff ? 1 : o.nextSeq + 1;
-    o.count++;
+    o.heldCount++;
     return v[SLOT_WORDS * i + AT_SEQ];
   }
   return E_QUEUE_FULL;
@@ -123,12 +123,12 @@ export function outboxFree(o: Outbox, slot: number): void {
   const v = o.slots;
   const st = v[SLOT_WORDS * slot] & M_STATE;
   if (st > SLOT_QUEUED) {
-    o.inFlight--;
+    o.inFlightCount--;
     if (!(v[SLOT_WORDS * slot] & (F_SENT | F_HELD))) o.unsent--;
   }
-  if (st !== SLOT_FREE) o.count--;
+  if (st !== SLOT_FREE) o.heldCount--;
   v[SLOT_WORDS * slot] = SLOT_FREE;
   v[SLOT_WORDS * slot + AT_ID] = 0;
-  delete o.topic[slot];
-  delete o.payload[slot];
+  delete o.topicOf[slot];
+  delete o.payloadOf[slot];
 }

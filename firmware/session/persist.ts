@@ -61,21 +61,21 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
       o.slots[O.SLOT_WORDS * k] = state | ((m[1] as number) << O.QOS_SHIFT) | ((m[2] as number) << O.FLAGS_SHIFT);
       o.slots[O.SLOT_WORDS * k + O.AT_ID] = m[3] as number;
       o.slots[O.SLOT_WORDS * k + O.AT_SEQ] = m[4] as number;
-      o.topic[k] = m[5] as string;
-      o.payload[k] = payload;
-      o.count++;
+      o.topicOf[k] = m[5] as string;
+      o.payloadOf[k] = payload;
+      o.heldCount++;
       if (state > O.SLOT_QUEUED) {
-        o.inFlight++;
+        o.inFlightCount++;
         o.unsent++;
       }
     }
     for (let k = 0; k < s.i.length && k < inb.size; k++) {
       const entry = s.i[k];
-      inb.entries[IN_WORDS * k] = entry[0];
-      inb.entries[IN_WORDS * k + IN_AT_STATE] = entry[2];
-      inb.entries[IN_WORDS * k + IN_AT_HASH] = entry[1];
-      inb.entries[IN_WORDS * k + IN_AT_AGE] = entry[3];
-      if (entry[2] !== I_RELEASED) inb.count++;
+      inb.idTable[IN_WORDS * k] = entry[0];
+      inb.idTable[IN_WORDS * k + IN_AT_STATE] = entry[2];
+      inb.idTable[IN_WORDS * k + IN_AT_HASH] = entry[1];
+      inb.idTable[IN_WORDS * k + IN_AT_AGE] = entry[3];
+      if (entry[2] !== I_RELEASED) inb.openCount++;
       if (entry[3] >= inb.nextAge) inb.nextAge = entry[3] + 1;
     }
     o.nextSeq = s.n;
@@ -86,7 +86,7 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
   const v = o.slots;
   for (let i = 0; i < o.size; i++) {
     if ((v[O.SLOT_WORDS * i] & O.M_STATE) === O.SLOT_FREE) continue;
-    const p = o.payload[i];
+    const p = o.payloadOf[i];
     let kind = 0;
     let text = "";
     if (typeof p === "string") text = p;
@@ -95,9 +95,9 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
       kind = 1;
       for (let j = 0; j < p.length; j++) text += String.fromCharCode(p[j]);
     }
-    out.push([v[O.SLOT_WORDS * i] & O.M_STATE, (v[O.SLOT_WORDS * i] >> O.QOS_SHIFT) & 3, (v[O.SLOT_WORDS * i] & (O.F_RETAIN | O.F_DUP)) >> O.FLAGS_SHIFT, v[O.SLOT_WORDS * i + O.AT_ID], v[O.SLOT_WORDS * i + O.AT_SEQ], o.topic[i], kind, text]);
+    out.push([v[O.SLOT_WORDS * i] & O.M_STATE, (v[O.SLOT_WORDS * i] >> O.QOS_SHIFT) & 3, (v[O.SLOT_WORDS * i] & (O.F_RETAIN | O.F_DUP)) >> O.FLAGS_SHIFT, v[O.SLOT_WORDS * i + O.AT_ID], v[O.SLOT_WORDS * i + O.AT_SEQ], o.topicOf[i], kind, text]);
   }
-  const ent = inb.entries;
+  const ent = inb.idTable;
   for (let i = 0; i < inb.size; i++) if (ent[IN_WORDS * i] !== 0) ins.push([ent[IN_WORDS * i], ent[IN_WORDS * i + IN_AT_HASH], ent[IN_WORDS * i + IN_AT_STATE], ent[IN_WORDS * i + IN_AT_AGE]]);
   const json = JSON.stringify({ v: 1, l: from, n: o.nextSeq, o: out, i: ins });
   // ASCII only (\u escapes), so that any Storage keeps it byte for byte.

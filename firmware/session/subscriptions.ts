@@ -44,8 +44,8 @@ export const SUB_AT_REQUEST = 2;
 export interface Subscriptions {
   slots: Int32Array;
   size: number;
-  filter: string[];
-  handler: (MessageHandler | null)[];
+  filterOf: string[];
+  handlerOf: (MessageHandler | null)[];
 }
 
 /** A table with room for `capacity` filters. Never fails. */
@@ -53,8 +53,8 @@ export function createSubscriptions(capacity: number): Subscriptions {
   return {
     slots: new Int32Array(SUB_WORDS * capacity),
     size: capacity,
-    filter: [],
-    handler: [],
+    filterOf: [],
+    handlerOf: [],
   };
 }
 
@@ -66,15 +66,15 @@ export function createSubscriptions(capacity: number): Subscriptions {
 export function subscriptionSlot(t: Subscriptions, filter: string, qos: number, handler: MessageHandler | null): number {
   const v = t.slots;
   let slot = -1;
-  for (let i = 0; i < t.size && slot < 0; i++) if (v[SUB_WORDS * i] !== SUB_FREE && t.filter[i] === filter) slot = i;
+  for (let i = 0; i < t.size && slot < 0; i++) if (v[SUB_WORDS * i] !== SUB_FREE && t.filterOf[i] === filter) slot = i;
   if (qos < 0) return slot;
   if (slot < 0) for (let i = 0; i < t.size && slot < 0; i++) if (v[SUB_WORDS * i] === SUB_FREE) slot = i;
   if (slot < 0) return E_QUEUE_FULL;
   v[SUB_WORDS * slot] = SUB_PENDING;
   v[SUB_WORDS * slot + SUB_AT_QOS] = qos;
   v[SUB_WORDS * slot + SUB_AT_REQUEST] = 0;
-  t.filter[slot] = filter;
-  t.handler[slot] = handler;
+  t.filterOf[slot] = filter;
+  t.handlerOf[slot] = handler;
   return slot;
 }
 
