@@ -137,6 +137,7 @@ export interface ClientOptions {
   maxSubscriptions?: number;
   /** Inbound QoS 2 ids awaiting PUBREL (default 32); more in flight from the broker means a reconnect (see inbound-qos2.ts). */
   inboundQos2?: number;
+  /** The timings (ms; defaults 10,000, 1,000, 60,000 and 30,000) are read from the options when they apply, not kept. */
   connectTimeoutMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -251,8 +252,6 @@ class MqttClient implements Client {
   o_: ClientOptions;
   clock_: Clock;
   kaMs_: number;
-  /** CONNACK timeout, backoff base, backoff cap, stable connection (ms). */
-  timing_: number[];
   window_: number;
   refill_: number;
   tx_: Uint8Array;
@@ -303,7 +302,6 @@ class MqttClient implements Client {
     this.o_ = opts;
     this.clock_ = opts.clock;
     this.kaMs_ = pick(opts.keepalive, 60) * 1000;
-    this.timing_ = [pick(opts.connectTimeoutMs, 10000), pick(opts.backoffBaseMs, 1000), pick(opts.backoffMaxMs, 60000), pick(opts.stableMs, 30000)];
     this.window_ = window;
     this.refill_ = window >= 8 ? Math.floor(window / 4) : 1;
     this.tx_ = new Uint8Array(pick(opts.txBufferSize, 1024));
@@ -408,7 +406,8 @@ class MqttClient implements Client {
       } else if (gen === this.gen_) this.sock_ = result;
       else result.close();
     } else if (st === ST_CONNECTING) {
-      if (now - this.openedAt_ >= this.timing_[0]) this.fail_(E.E_CONNACK_TIMEOUT);
+      const limit = this.o_.connectTimeoutMs;
+      if (now - this.openedAt_ >= (limit === undefined ? 10000 : limit)) this.fail_(E.E_CONNACK_TIMEOUT);
     } else if (st === ST_CONNECTED) {
       if (ka > 0) {
         if (now - this.lastRecv_ >= ka * 1.5) return this.fail_(E.E_KEEPALIVE_TIMEOUT);
@@ -616,8 +615,13 @@ class MqttClient implements Client {
     if (s) s.close();
     // Packets after the failure in the same chunk belong to a dead connection.
     framerPush(this.framer_, null);
-    if (st === ST_CONNECTED && now - this.connectedAt_ >= this.timing_[3]) this.attempt_ = 0;
-    this.reconnectAt_ = now + backoffDelay(this.attempt_, this.timing_[1], this.timing_[2], opts.random ? opts.random() : Math.random());
+    if (st === ST_CONNECTED && now - this.connectedAt_ >= (opts.stableMs === undefined ? 30000 : opts.stableMs)) this.attempt_ = 0;
+    this.reconnectAt_ = now + backoffDelay(
+      this.attempt_,
+      opts.backoffBaseMs === undefined ? 1000 : opts.backoffBaseMs,
+      opts.backoffMaxMs === undefined ? 60000 : opts.backoffMaxMs,
+      opts.random ? opts.random() : Math.random(),
+    );
     this.attempt_++;
     this.state_ = ST_WAITING;
     this.refused_ = false;
