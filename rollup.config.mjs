@@ -130,7 +130,7 @@ const KEEP_PARAMS = [
   "encodePublish",
   "writeText",
   "Conn.prototype.write",
-  "Link.prototype.onData",
+  "MqttClient.prototype.onData",
   "framerPush",
   "MqttClient.prototype.onPacket",
   "decodePacket",

@@ -35,8 +35,11 @@ export interface TlsOptions {
 /**
  * What a socket tells its owner. Order is always: onConnect once (or not at
  * all), any number of onData, then at most one onError, then onClose exactly
- * once. Data may arrive split or merged anyhow. No callback runs inside the
- * call that caused it (Espruino's emit is asynchronous: the HALs behave alike).
+ * once, unless the owner closes it first: after the owner's close() no
+ * callback runs (the owner knows; a client can then be the handler of each
+ * connection it opens in turn, with no check for events of an older one).
+ * Data may arrive split or merged anyhow. No callback runs inside the call
+ * that caused it (Espruino's emit is asynchronous: the HALs behave alike).
  */
 /**
  * A connection's events. The client passes an object whose methods live on
@@ -62,7 +65,7 @@ export interface Socket {
    * then payload is never cut).
    */
   write(data: Uint8Array | string, start: number, end: number): number;
-  /** Closes at once; onClose follows (asynchronously). Safe to call twice. */
+  /** Closes at once (what was written still leaves where the platform allows); no callback runs after it. Safe to call twice. */
   close(): void;
 }
 

@@ -86,8 +86,8 @@ import { topicMatches } from "./topic";
  *
  * Memory (an ESP8266 has ~1,600 JS variables): the client is one object whose
  * methods live on its prototype, so a client costs its fields and buffers,
- * not a closure per method; a connection costs one small Link object for the
- * socket's events. On Espruino every call in progress holds its scope (about
+ * not a closure per method; the client is its connection's socket handler.
+ * On Espruino every call in progress holds its scope (about
  * 20 variables), so PUBLISH, SUBSCRIBE and UNSUBSCRIBE packets never go out
  * from inside the dispatch of an incoming packet (acks do): a publish() or
  * subscribe() from a handler or onConnect, a refill after PUBACK and what a
@@ -193,62 +193,7 @@ export interface ClientStats {
   durableSeq: number;
 }
 
-/** The socket's events for one connection; stale events (an older connection) are ignored. */
-class Link implements SocketHandlers {
-  c_: MqttClient;
-  g_: number;
-  constructor(client: MqttClient, generation: number) {
-    this.c_ = client;
-    this.g_ = generation;
-  }
-  onConnect(): void {
-    const c = this.c_;
-    if (this.g_ !== c.gen_) return;
-    c.lastRecv_ = c.clock_.now();
-    // The CONNECT fields exist while it is written: nothing kept between connections.
-    const o = c.o_;
-    const will = o.will;
-    c.send_(
-      encodeConnect(c.tx_, 0, {
-        clientId: o.clientId,
-        cleanSession: o.cleanSession !== false,
-        keepalive: c.kaMs_ / 1000,
-        username: o.username,
-        password: o.password,
-        willTopic: will ? will.topic : null,
-        willPayload: will ? will.payload : null,
-        willQos: will ? will.qos : 0,
-        willRetain: will ? will.retain : false,
-      }),
-      true,
-    );
-  }
-  onData(chunk: Uint8Array | string): void {
-    const c = this.c_;
-    if (this.g_ !== c.gen_) return;
-    c.lastRecv_ = c.clock_.now();
-    c.busy_ = true;
-    let r = 0;
-    try {
-      r = framerPush(c.framer_, chunk);
-    } finally {
-      c.busy_ = false;
-    }
-    if (r < 0) c.fail_(r);
-    const due = c.pumpDue_;
-    c.pumpDue_ = 0;
-    if (due && c.state_ === ST_CONNECTED) c.pump_(due === 1);
-  }
-  onError(code: number): void {
-    if (this.g_ === this.c_.gen_) this.c_.sockErr_ = code;
-  }
-  onClose(): void {
-    const c = this.c_;
-    if (this.g_ === c.gen_) c.fail_(c.sockErr_ || E.E_SOCKET_CLOSED);
-  }
-}
-
-class MqttClient implements Client {
+class MqttClient implements Client, SocketHandlers {
   o_: ClientOptions;
   clock_: Clock;
   kaMs_: number;
@@ -355,6 +300,55 @@ class MqttClient implements Client {
     this.tick();
   }
 
+  // The socket's events (SocketHandlers): the client is the handler of its
+  // own connection. It closes a connection before it opens the next, and a
+  // socket closed by its owner reports nothing more (hal/types.ts), so every
+  // event is the current connection's.
+  /** The socket is open: CONNECT goes out. */
+  onConnect(): void {
+    this.lastRecv_ = this.clock_.now();
+    // The CONNECT fields exist while it is written: nothing kept between connections.
+    const o = this.o_;
+    const will = o.will;
+    this.send_(
+      encodeConnect(this.tx_, 0, {
+        clientId: o.clientId,
+        cleanSession: o.cleanSession !== false,
+        keepalive: this.kaMs_ / 1000,
+        username: o.username,
+        password: o.password,
+        willTopic: will ? will.topic : null,
+        willPayload: will ? will.payload : null,
+        willQos: will ? will.qos : 0,
+        willRetain: will ? will.retain : false,
+      }),
+      true,
+    );
+  }
+  /** A chunk from the broker: framed, each packet handled (onPacket), then what the handling asked for goes out (pump_). */
+  onData(chunk: Uint8Array | string): void {
+    this.lastRecv_ = this.clock_.now();
+    this.busy_ = true;
+    let r = 0;
+    try {
+      r = framerPush(this.framer_, chunk);
+    } finally {
+      this.busy_ = false;
+    }
+    if (r < 0) this.fail_(r);
+    const due = this.pumpDue_;
+    this.pumpDue_ = 0;
+    if (due && this.state_ === ST_CONNECTED) this.pump_(due === 1);
+  }
+  /** The socket's error, reported with the onClose that follows. */
+  onError(code: number): void {
+    this.sockErr_ = code;
+  }
+  /** The socket closed without the client asking (it closes its own silently): a lost connection. */
+  onClose(): void {
+    this.fail_(this.sockErr_ || E.E_SOCKET_CLOSED);
+  }
+
   stop(): void {
     const was = this.state_;
     if (was === ST_CONNECTED) {
@@ -393,18 +387,17 @@ class MqttClient implements Client {
     }
     if (st === ST_WAITING) {
       if (now - this.reconnectAt_ < 0) return;
-      // Open a connection; its events come through a Link of this generation.
+      // Open a connection; the client is its handler.
       this.state_ = ST_CONNECTING;
       this.openedAt_ = now;
       this.sockErr_ = 0;
       framerPush(this.framer_, null);
-      const gen = ++this.gen_;
-      const result = this.o_.net.connect(this.o_, new Link(this, gen)); // the options hold host, port and tls
+      this.gen_++;
+      const result = this.o_.net.connect(this.o_, this); // the options hold host, port and tls
       if (typeof result === "number") {
         this.sockErr_ = result;
         this.fail_(result);
-      } else if (gen === this.gen_) this.sock_ = result;
-      else result.close();
+      } else this.sock_ = result;
     } else if (st === ST_CONNECTING) {
       const limit = this.o_.connectTimeoutMs;
       if (now - this.openedAt_ >= (limit === undefined ? 10000 : limit)) this.fail_(E.E_CONNACK_TIMEOUT);

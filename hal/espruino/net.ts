@@ -32,7 +32,11 @@ class Conn implements Socket {
   s_: EspSocket & { c_?: Conn };
   h_: SocketHandlers;
   n_: EspruinoNet;
-  /** 0 opening, 1 connected, 2 closing (close() called), 3 closed for the owner. */
+  /**
+   * 0 opening, 1 connected, 2 closed by the owner (silent from then on), 3
+   * ended by the platform (the owner is told a turn later), 4 both: ended and
+   * closed by the owner before it was told (it is not told).
+   */
   st_ = 0;
   /** An error was reported. */
   e_ = false;
@@ -60,7 +64,11 @@ class Conn implements Socket {
     return 0;
   }
   close(): void {
-    if (this.st_ > 1) return;
+    const st = this.st_;
+    if (st > 1) {
+      if (st === 3) this.st_ = 4;
+      return;
+    }
     this.st_ = 2;
     // Offline, Espruino would only print an error and never close.
     const l = this.n_.link_;
@@ -82,15 +90,24 @@ export function cutSockets(n: EspruinoNet, code: number): void {
 type Listener = (this: { c_: Conn }, arg?: any) => void;
 
 function finish(c: Conn, code: number): void {
+  if (c.st_ === 4) return;
   if (!c.e_ && code) c.h_.onError(code);
   c.h_.onClose();
 }
 
-/** Ends the connection for its owner without waiting for Espruino: onError(code) unless one was given, then onClose, a turn later. */
+/**
+ * Ends the connection without waiting for Espruino: a turn later the owner
+ * gets onError(code) unless one was given, then onClose; nothing when the
+ * owner closed it.
+ */
 function cut(c: Conn, code: number): void {
-  if (c.st_ === 3) return;
-  c.st_ = 3;
+  if (c.st_ > 2) return;
   c.n_.open_.splice(c.n_.open_.indexOf(c), 1);
+  if (c.st_ === 2) {
+    c.st_ = 4;
+    return;
+  }
+  c.st_ = 3;
   setTimeout(finish, 0, c, code);
 }
 
@@ -116,7 +133,7 @@ const onDrain: Listener = function () {
 
 const onError: Listener = function (e: { code?: number }) {
   const c = this.c_;
-  if (c.st_ === 3 || c.e_) return;
+  if (c.st_ > 1 || c.e_) return;
   c.e_ = true;
   c.h_.onError(socketCode(e && (e.code as number)));
 };
@@ -139,7 +156,8 @@ const onClose: Listener = function () {
  * - Events keep the contract of hal/types.ts whatever Espruino does: onConnect
  *   once and before any onData (Espruino can deliver data before `connect`),
  *   at most one onError, then one onClose; none inside a call of the owner
- *   (Espruino's emit is asynchronous, and the HAL's own closes wait a turn).
+ *   (Espruino's emit is asynchronous, and the HAL's own closes wait a turn),
+ *   and none after the owner's close().
  * - Espruino's write() has no back-pressure: bytes handed over since the last
  *   `drain` are counted, and once `board.sendQueueBytes` wait, write() returns
  *   E_SOCKET_QUEUE_FULL and takes nothing.

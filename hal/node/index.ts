@@ -46,10 +46,16 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
   const wifi = createSimWifi(timers, options.ssid ?? "fablab", options.password ?? "");
   const wired = view.chip === "linux" ? createWiredLink() : null;
   if (wired) Object.assign(wifi, { join: wired.join, state: wired.state, ip: wired.ip });
-  const open = new Set<Socket>();
+  // The open sockets and their owners' handlers: when the link goes down each
+  // is closed (silent for its owner from then on) and its owner told, a turn later.
+  const open = new Map<Socket, SocketHandlers>();
   wifi.onLink = (up) => {
     if (up) return;
-    for (const s of [...open]) s.close();
+    for (const [s, h] of [...open]) {
+      open.delete(s);
+      s.close();
+      setImmediate(() => h.onClose());
+    }
   };
   const net: Net = {
     connect(target, handlers: SocketHandlers) {
@@ -64,8 +70,16 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
           handlers.onClose();
         },
       });
-      if (typeof sock !== "number") open.add(sock);
-      return sock;
+      if (typeof sock === "number") return sock;
+      const inside = sock;
+      open.set(inside, handlers);
+      return {
+        write: (data, start, end) => inside.write(data, start, end),
+        close: () => {
+          open.delete(inside);
+          inside.close();
+        },
+      };
     },
   };
   const gpio = createVirtualGpio(view, timers);

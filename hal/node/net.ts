@@ -8,7 +8,7 @@ import type { Net, NetTarget, Socket, SocketHandlers } from "../types";
  *
  * - Events follow the contract of hal/types.ts: onConnect once (after the TLS
  *   handshake for TLS), onData, at most one onError, then exactly one onClose;
- *   none runs inside connect(), write() or close().
+ *   none runs inside connect(), write() or close(), and none after close().
  * - TLS verifies the broker's certificate and name by default; `verify: false`
  *   must be asked for.
  * - write() copies the bytes and bounds what waits unsent: once
@@ -90,7 +90,7 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
       sock.setNoDelay(true);
       let closed = false;
       let failed = false;
-      /** close() was called: writes are refused from then on. */
+      /** close() was called: writes are refused and no handler is called from then on. */
       let ending = false;
       // Writes made in one turn of the event loop are copied into one staging
       // buffer and leave as one socket write (one allocation and one stream
@@ -104,27 +104,27 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
         used = 0;
       };
       sock.on(target.tls ? "secureConnect" : "connect", () => {
-        if (!closed) handlers.onConnect();
+        if (!closed && !ending) handlers.onConnect();
       });
       sock.on("data", (data: Buffer) => {
-        if (closed) return;
+        if (closed || ending) return;
         if (!split) return handlers.onData(new Uint8Array(data.buffer, data.byteOffset, data.length));
         let at = 0;
-        while (at < data.length && !closed) {
+        while (at < data.length && !closed && !ending) {
           const size = Math.max(1, split());
           handlers.onData(new Uint8Array(data.buffer, data.byteOffset + at, Math.min(size, data.length - at)));
           at += size;
         }
       });
       sock.on("error", (err: NodeJS.ErrnoException) => {
-        if (failed || closed) return;
+        if (failed || closed || ending) return;
         failed = true;
         handlers.onError(nodeErrorCode(err));
       });
       sock.on("close", () => {
         if (closed) return;
         closed = true;
-        handlers.onClose();
+        if (!ending) handlers.onClose();
       });
       return {
         write(data: Uint8Array | string, start: number, end: number): number {

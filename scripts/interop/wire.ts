@@ -7,7 +7,7 @@
 import mqttPacket from "mqtt-packet";
 import * as E from "../../firmware/errors";
 import { createNodeNet, writtenBytes } from "../../hal/node/net";
-import type { Net, Socket } from "../../hal/types";
+import type { Net, Socket, SocketHandlers } from "../../hal/types";
 
 /** One packet seen on the wire: "out" is client to broker. */
 export interface WirePacket {
@@ -37,7 +37,8 @@ export interface Wire {
 export function createWire(): Wire {
   const inner = createNodeNet();
   const packets: WirePacket[] = [];
-  const open = new Set<Socket>();
+  // Open sockets and their owners' handlers (cut() tells the owners: a socket's own close() is silent).
+  const open = new Map<Socket, SocketHandlers>();
   let severed = false;
   const record = (dir: "out" | "in") => (p: any) =>
     packets.push({
@@ -74,7 +75,7 @@ export function createWire(): Wire {
       });
       if (typeof socket === "number") return socket;
       const s = socket;
-      open.add(s);
+      open.set(s, handlers);
       return {
         write(data, start, end) {
           const r = s.write(data, start, end);
@@ -82,6 +83,7 @@ export function createWire(): Wire {
           return r;
         },
         close() {
+          open.delete(s);
           s.close();
         },
       };
@@ -92,7 +94,11 @@ export function createWire(): Wire {
     packets,
     cut() {
       severed = true;
-      for (const s of open) s.close();
+      for (const [s, h] of [...open]) {
+        open.delete(s);
+        s.close();
+        setImmediate(() => h.onClose());
+      }
     },
     count: (dir, cmd) => packets.filter((p) => p.dir === dir && p.cmd === cmd).length,
     transcript(n = 12) {

@@ -37,7 +37,7 @@ export class FakeConnection {
 
   /** Completes the TCP connect. */
   accept(): void {
-    this.net.queue(() => !this.closed && this.handlers.onConnect());
+    this.net.queue(() => !this.closedByClient && !this.closed && this.handlers.onConnect());
   }
 
   /** Sends raw bytes to the client (split per `split`, held while holding). */
@@ -86,6 +86,7 @@ export class FakeConnection {
     if (this.closed) return;
     this.closed = true;
     this.net.queue(() => {
+      if (this.closedByClient) return;
       this.handlers.onError(E_SOCKET_RESET);
       this.handlers.onClose();
     });
@@ -95,7 +96,7 @@ export class FakeConnection {
   end(): void {
     if (this.closed) return;
     this.closed = true;
-    this.net.queue(() => this.handlers.onClose());
+    this.net.queue(() => !this.closedByClient && this.handlers.onClose());
   }
 
   /** What the client sent, parsed, from index `from`; by command. */
@@ -116,12 +117,9 @@ export class FakeConnection {
         return 0;
       },
       close: () => {
-        if (this.closedByClient) return;
+        // The contract: nothing reaches the client after its own close().
         this.closedByClient = true;
-        if (!this.closed) {
-          this.closed = true;
-          this.net.queue(() => this.handlers.onClose());
-        }
+        this.closed = true;
       },
     };
   }
