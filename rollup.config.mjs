@@ -121,7 +121,7 @@ for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 // a call in progress would hold 2n + 4 variables more for its n parameters;
 // declared, each costs one while the bundle is loaded.
 const KEEP_PARAMS = [
-  "DeviceProgram.prototype.publish_",
+  "DeviceProgram.prototype.send_",
   "MqttClient.prototype.publish",
   "MqttClient.prototype.pump_",
   "MqttClient.prototype.sendSlot_",

@@ -278,7 +278,8 @@ export class DeviceProgram implements Device {
     const now = this.hal_.clock.now();
     for (let i = 0; i < due.length; i++) if (due[i] === -1) due[i] = now + i * 300;
     this.client.publish(this.root_ + "status", "online", this.qos_, true);
-    for (let i = 0; i < this.levels.length; i++) this.state_(i);
+    const actuators = this.c_.actuators || [];
+    for (let i = 0; i < actuators.length; i++) this.send_("state/" + actuators[i].name, stateText(actuators[i], this.levels[i]));
     this.disc_ = this.c_.discovery === "" ? -1 : 0;
   }
 
@@ -318,8 +319,9 @@ export class DeviceProgram implements Device {
     if (level < 0) return this.report_(name, level, true);
     const r = this.drive_(i, level);
     if (r < 0) return this.report_(name, r, true);
-    if (this.ev_) this.ev_("command", name, stateText(actuators[i], level));
-    this.state_(i);
+    const text = stateText(actuators[i], level);
+    if (this.ev_) this.ev_("command", name, text);
+    this.send_("state/" + name, text);
   }
 
   /** WiFi is up: try the broker now rather than when the backoff says. */
@@ -346,18 +348,18 @@ export class DeviceProgram implements Device {
   report_(source: string, code: number, refused: boolean): void {
     this.hal_.log.error(code, source);
     if (refused && this.ev_) this.ev_("refused", source, String(code));
-    this.publish_(this.root_ + "error", '{"source":"' + source + '","code":' + code + "}", 0, false);
+    this.send_("error", '{"source":"' + source + '","code":' + code + "}");
   }
 
-  publish_(topic: string, payload: string, qos: number, retain: boolean): void {
-    const r = this.client.publish(topic, payload, qos, retain);
-    if (r < 0 && r !== E.E_OFFLINE_DROPPED) this.hal_.log.error(r, topic);
-  }
-
-  /** Publishes actuator i's state (retained). */
-  state_(i: number): void {
-    const a = (this.c_.actuators || [])[i];
-    this.publish_(this.root_ + "state/" + a.name, stateText(a, this.levels[i]), this.qos_, true);
+  /**
+   * Publishes `text` on <root><path>: "state/<actuator>" retained at the
+   * device's QoS, "telemetry/<sensor>" at the device's QoS, "error" at QoS 0.
+   * A refusal is logged, except a QoS 0 message dropped while offline.
+   */
+  send_(path: string, text: string): void {
+    const kind = path.charAt(0);
+    const r = this.client.publish(this.root_ + path, text, kind === "e" ? 0 : this.qos_, kind === "s");
+    if (r < 0 && r !== E.E_OFFLINE_DROPPED) this.hal_.log.error(r, path);
   }
 
   /** Drives actuator i's pin to `level` (PWM at 1 kHz); returns 0 (and keeps the level) or the HAL's code. */
@@ -382,7 +384,7 @@ export class DeviceProgram implements Device {
     else {
       const text = readingPayload(s.kind, a as number, b as number);
       if (this.ev_) this.ev_("telemetry", s.name, text);
-      this.publish_(this.root_ + "telemetry/" + s.name, text, this.qos_, false);
+      this.send_("telemetry/" + s.name, text);
     }
   }
 }
