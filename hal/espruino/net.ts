@@ -112,23 +112,23 @@ function cut(c: Conn, code: number): void {
 }
 
 /**
- * Espruino's `connect` (no chunk) and `data` events: onConnect once, before
- * any onData (Espruino can deliver data before `connect`). The `connect`
- * listener goes then: a listener costs a few variables as long as the socket lives.
+ * Espruino's `connect`, `data` and `drain` events, one listener: onConnect
+ * once, before any onData (Espruino can deliver data before `connect`); the
+ * `connect` listener goes then (a listener costs a few variables as long as
+ * the socket lives). `connect` and `drain` carry the socket, not a chunk:
+ * one while opening is the connect (a drain comes first only when bytes
+ * written while opening were all sent: connected too), one once open is a
+ * drain (the bytes handed over are sent).
  */
-const onData: Listener = function (chunk?: string) {
+const onEvent: Listener = function (chunk?: string) {
   const c = this.c_;
   if (c.st_ > 1) return;
   if (c.st_ === 0) {
     c.st_ = 1;
     c.s_.removeAllListeners("connect");
     c.h_.onConnect();
-  }
+  } else if (typeof chunk !== "string") c.q_ = 0;
   if (typeof chunk === "string") c.h_.onData(chunk);
-};
-
-const onDrain: Listener = function () {
-  this.c_.q_ = 0;
 };
 
 const onError: Listener = function (e: { code?: number }) {
@@ -197,9 +197,9 @@ export class EspruinoNet implements Net {
     }
     const c = new Conn(s, h, this);
     this.open_.push(c);
-    s.on("connect", onData);
-    s.on("data", onData);
-    s.on("drain", onDrain);
+    s.on("connect", onEvent);
+    s.on("data", onEvent);
+    s.on("drain", onEvent);
     s.on("error", onError);
     s.on("close", onClose);
     return c;

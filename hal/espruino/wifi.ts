@@ -97,17 +97,6 @@ export class EspruinoWifi implements Wifi {
     this.address_ = "";
     if (code && this.handlers_) this.handlers_.onDown(code);
   }
-  /** The driver, its events listened to from the first use on; throws when the firmware has none. */
-  driver_(): EspWifiModule {
-    let w = this.w_;
-    if (!w) {
-      w = this.w_ = require("Wifi");
-      station = this;
-      w.on("connected", onDriverUp);
-      w.on("disconnected", onDriverDown);
-    }
-    return w;
-  }
   join(ssid: string, password: string, h: WifiHandlers): number {
     if (BOARD_CHIP === "linux") {
       setTimeout(linuxUp, 0, h);
@@ -118,8 +107,16 @@ export class EspruinoWifi implements Wifi {
     const f = this;
     this.handlers_ = h;
     try {
+      // The driver's events are listened to from the first join on (require throws when the firmware has no Wifi).
+      let w = this.w_;
+      if (!w) {
+        w = this.w_ = require("Wifi");
+        station = this;
+        w.on("connected", onDriverUp);
+        w.on("disconnected", onDriverDown);
+      }
       // Success is the `connected` event that follows (it carries the address).
-      this.driver_().connect(ssid, { password: password }, function (err) {
+      w.connect(ssid, { password: password }, function (err) {
         if (err && mine === f.attempt_ && f.st_ === WIFI_JOINING) f.drop_(WIFI_DOWN, wifiCode(err));
       });
     } catch (e) {
@@ -150,7 +147,7 @@ export class EspruinoWifi implements Wifi {
   setHostname(name: string): number {
     if (BOARD_CHIP === "linux") return 0;
     try {
-      this.driver_().setHostname(name);
+      (this.w_ || require("Wifi")).setHostname(name);
       return 0;
     } catch (e) {
       return E_INVALID_ARGUMENT;
