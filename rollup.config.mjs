@@ -107,6 +107,15 @@ const INTERNAL_PROPERTIES = new RegExp(
     ")$",
 );
 
+// A device bundle exports start() and the platform (createEspruinoHal) only:
+// its client, the client's options (the device program), the messages handed
+// to the device and the will are the firmware's own, so their fields are
+// shortened too, except those Espruino or the configuration's JSON names
+// (host, port, password, qos) and those terser keeps whole (flags, keepalive,
+// username: DOM property names).
+const DEVICE_PROPERTIES = ["topic", "payload", "retain", "packetId", "clientId", "willTopic", "willPayload", "willQos", "willRetain"];
+const DEVICE_INTERNAL_PROPERTIES = new RegExp(INTERNAL_PROPERTIES.source.slice(0, -2) + "|" + DEVICE_PROPERTIES.join("|") + ")$");
+
 // Names the minifier must not give a top-level function or variable: a device
 // bundle runs at the global scope (see globalScopeLoad), where Espruino's pins
 // (D0, A0, ...) and E are globals too, and `fabmqtt` is the bundle's exports.
@@ -206,7 +215,7 @@ function minified() {
           ecma: 5,
           toplevel: true,
           compress: { hoist_funs: true, hoist_vars: true, passes: 2, booleans_as_integers: device },
-          mangle: { reserved: GLOBAL_NAMES, properties: { regex: INTERNAL_PROPERTIES } },
+          mangle: { reserved: GLOBAL_NAMES, properties: { regex: device ? DEVICE_INTERNAL_PROPERTIES : INTERNAL_PROPERTIES } },
           format: { max_line_len: 160, ecma: 5 },
           nameCache: cache,
         });
