@@ -4,7 +4,7 @@ import * as E from "../../firmware/errors";
 import type { Clock, Hal, Net, Socket, SocketHandlers, Storage, Timers } from "../types";
 import { systemClock } from "./clock";
 import { createNodeTimers } from "./timers";
-import { createNodeNet } from "./net";
+import { createNodeNet, cuttableNet } from "./net";
 import { createSimWifi, createWiredLink, type SimWifi } from "./wifi";
 import { createVirtualGpio, type VirtualGpio } from "./gpio";
 import { createScriptedSensors, type ScriptedSensors } from "./sensors";
@@ -46,40 +46,15 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
   const wifi = createSimWifi(timers, options.ssid ?? "fablab", options.password ?? "");
   const wired = view.chip === "linux" ? createWiredLink() : null;
   if (wired) Object.assign(wifi, { join: wired.join, state: wired.state, ip: wired.ip });
-  // The open sockets and their owners' handlers: when the link goes down each
-  // is closed (silent for its owner from then on) and its owner told, a turn later.
-  const open = new Map<Socket, SocketHandlers>();
+  // When the link goes down every open socket is cut: its owner is told, a turn later.
+  const sockets = cuttableNet(inner);
   wifi.onLink = (up) => {
-    if (up) return;
-    for (const [s, h] of [...open]) {
-      open.delete(s);
-      s.close();
-      setImmediate(() => h.onClose());
-    }
+    if (!up) sockets.cutAll();
   };
   const net: Net = {
     connect(target, handlers: SocketHandlers) {
       if (wifi.state() !== 2) return E.E_SOCKET_NO_ROUTE;
-      let sock: Socket | number = 0;
-      sock = inner.connect(target, {
-        onConnect: () => handlers.onConnect(),
-        onData: (d) => handlers.onData(d),
-        onError: (c) => handlers.onError(c),
-        onClose: () => {
-          if (typeof sock !== "number") open.delete(sock);
-          handlers.onClose();
-        },
-      });
-      if (typeof sock === "number") return sock;
-      const inside = sock;
-      open.set(inside, handlers);
-      return {
-        write: (data, start, end) => inside.write(data, start, end),
-        close: () => {
-          open.delete(inside);
-          inside.close();
-        },
-      };
+      return sockets.net.connect(target, handlers);
     },
   };
   const gpio = createVirtualGpio(view, timers);

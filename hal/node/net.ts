@@ -88,10 +88,9 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
         return E.E_SOCKET_BAD_ARGUMENT;
       }
       sock.setNoDelay(true);
-      let closed = false;
+      /** Closed (the socket's close event, or the owner's close()): no handler is called and writes are refused from then on. */
+      let quiet = false;
       let failed = false;
-      /** close() was called: writes are refused and no handler is called from then on. */
-      let ending = false;
       // Writes made in one turn of the event loop are copied into one staging
       // buffer and leave as one socket write (one allocation and one stream
       // write per turn, not per packet).
@@ -104,31 +103,31 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
         used = 0;
       };
       sock.on(target.tls ? "secureConnect" : "connect", () => {
-        if (!closed && !ending) handlers.onConnect();
+        if (!quiet) handlers.onConnect();
       });
       sock.on("data", (data: Buffer) => {
-        if (closed || ending) return;
+        if (quiet) return;
         if (!split) return handlers.onData(new Uint8Array(data.buffer, data.byteOffset, data.length));
         let at = 0;
-        while (at < data.length && !closed && !ending) {
+        while (at < data.length && !quiet) {
           const size = Math.max(1, split());
           handlers.onData(new Uint8Array(data.buffer, data.byteOffset + at, Math.min(size, data.length - at)));
           at += size;
         }
       });
       sock.on("error", (err: NodeJS.ErrnoException) => {
-        if (failed || closed || ending) return;
+        if (failed || quiet) return;
         failed = true;
         handlers.onError(nodeErrorCode(err));
       });
       sock.on("close", () => {
-        if (closed) return;
-        closed = true;
-        if (!ending) handlers.onClose();
+        if (quiet) return;
+        quiet = true;
+        handlers.onClose();
       });
       return {
         write(data: Uint8Array | string, start: number, end: number): number {
-          if (closed || failed || ending || sock.destroyed) return E.E_SOCKET_CLOSED;
+          if (quiet || failed || sock.destroyed) return E.E_SOCKET_CLOSED;
           if (sock.writableLength + used >= maxQueued) return E.E_SOCKET_QUEUE_FULL;
           const n = end - start;
           if (!staged) {
@@ -148,14 +147,59 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
           return 0;
         },
         close(): void {
-          ending = true;
-          if (sock.destroyed || closed) return;
+          if (quiet) return;
+          quiet = true;
+          if (sock.destroyed) return;
           flush();
           // What was written (a DISCONNECT, say) still leaves; then the socket goes.
           sock.end();
           setTimeout(() => sock.destroy(), 2000).unref();
         },
       };
+    },
+  };
+}
+
+/**
+ * A Net over `inner` whose open sockets can all be cut at once, as a link
+ * going down cuts them: cutAll() closes each (its owner hears nothing more
+ * from it, as after its own close()) and tells each owner onClose a turn
+ * later. A socket leaves the list at its onClose or its owner's close().
+ * Never fails; connect() fails as `inner` does.
+ */
+export function cuttableNet(inner: Net): { net: Net; cutAll(): void } {
+  const open = new Map<Socket, SocketHandlers>();
+  return {
+    net: {
+      connect(target: NetTarget, handlers: SocketHandlers): Socket | number {
+        let sock: Socket | number = 0;
+        sock = inner.connect(target, {
+          onConnect: () => handlers.onConnect(),
+          onData: (d) => handlers.onData(d),
+          onError: (c) => handlers.onError(c),
+          onClose: () => {
+            if (typeof sock !== "number") open.delete(sock);
+            handlers.onClose();
+          },
+        });
+        if (typeof sock === "number") return sock;
+        const inside = sock;
+        open.set(inside, handlers);
+        return {
+          write: (data, start, end) => inside.write(data, start, end),
+          close: () => {
+            open.delete(inside);
+            inside.close();
+          },
+        };
+      },
+    },
+    cutAll(): void {
+      for (const [s, h] of [...open]) {
+        open.delete(s);
+        s.close();
+        setImmediate(() => h.onClose());
+      }
     },
   };
 }

@@ -6,8 +6,8 @@
  */
 import mqttPacket from "mqtt-packet";
 import * as E from "../../firmware/errors";
-import { createNodeNet, writtenBytes } from "../../hal/node/net";
-import type { Net, Socket, SocketHandlers } from "../../hal/types";
+import { createNodeNet, cuttableNet, writtenBytes } from "../../hal/node/net";
+import type { Net } from "../../hal/types";
 
 /** One packet seen on the wire: "out" is client to broker. */
 export interface WirePacket {
@@ -37,8 +37,8 @@ export interface Wire {
 export function createWire(): Wire {
   const inner = createNodeNet();
   const packets: WirePacket[] = [];
-  // Open sockets and their owners' handlers (cut() tells the owners: a socket's own close() is silent).
-  const open = new Map<Socket, SocketHandlers>();
+  // cut() ends every open socket and tells its owner, as a lost network does.
+  const sockets = cuttableNet(inner);
   let severed = false;
   const record = (dir: "out" | "in") => (p: any) =>
     packets.push({
@@ -60,31 +60,24 @@ export function createWire(): Wire {
       // A parse error only stops the record; the client judges the bytes itself.
       fromBroker.on("error", () => undefined);
       toBroker.on("error", () => undefined);
-      let socket: Socket | number = 0;
-      socket = inner.connect(target, {
+      const socket = sockets.net.connect(target, {
         onConnect: () => handlers.onConnect(),
         onError: (code) => handlers.onError(code),
         onData(chunk) {
           fromBroker.parse(Buffer.from(chunk as Uint8Array));
           handlers.onData(chunk);
         },
-        onClose() {
-          if (typeof socket !== "number") open.delete(socket);
-          handlers.onClose();
-        },
+        onClose: () => handlers.onClose(),
       });
       if (typeof socket === "number") return socket;
-      const s = socket;
-      open.set(s, handlers);
       return {
         write(data, start, end) {
-          const r = s.write(data, start, end);
+          const r = socket.write(data, start, end);
           if (r === 0) toBroker.parse(writtenBytes(data, start, end));
           return r;
         },
         close() {
-          open.delete(s);
-          s.close();
+          socket.close();
         },
       };
     },
@@ -94,11 +87,7 @@ export function createWire(): Wire {
     packets,
     cut() {
       severed = true;
-      for (const [s, h] of [...open]) {
-        open.delete(s);
-        s.close();
-        setImmediate(() => h.onClose());
-      }
+      sockets.cutAll();
     },
     count: (dir, cmd) => packets.filter((p) => p.dir === dir && p.cmd === cmd).length,
     transcript(n = 12) {
