@@ -127,8 +127,13 @@ const onEvent: Listener = function (chunk?: string) {
     c.st_ = 1;
     c.s_.removeAllListeners("connect");
     c.h_.onConnect();
-  } else if (typeof chunk !== "string") c.q_ = 0;
-  if (typeof chunk === "string") c.h_.onData(chunk);
+    // The owner may have closed it in onConnect: then no onData.
+    if (typeof chunk !== "string" || c.st_ > 1) return;
+  } else if (typeof chunk !== "string") {
+    c.q_ = 0;
+    return;
+  }
+  c.h_.onData(chunk);
 };
 
 const onError: Listener = function (e: { code?: number }) {
