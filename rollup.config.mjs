@@ -99,13 +99,14 @@ function sizeReport(board) {
 // fields of the codec's and the session's own records (packet, framer,
 // outbox, subscriptions, inbound QoS 2 ids) that no caller outside a bundle
 // reads. Public names (Message, ClientStats, options, the HAL) stay.
-const INTERNAL_PROPERTIES = new RegExp(
-  "^(?:[a-zA-Z][a-zA-Z0-9]*_|" +
-    ["remainingLength", "bodyStart", "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength", "codesStart", "codesCount"].join("|") +
-    "|" +
-    ["framePhase", "stored", "consumed", "frameSize", "remaining", "multiplier", "failCode", "generation", "sink", "topicOf", "payloadOf", "nextSeq", "inFlightCount", "heldCount", "unsent", "idTable", "openCount", "nextAge", "slots", "filterOf", "handlerOf"].join("|") +
-    ")$",
-);
+const RECORD_FIELDS = [
+  // packet
+  "remainingLength", "bodyStart", "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength", "codesStart", "codesCount",
+  // framer
+  "framePhase", "stored", "consumed", "frameSize", "remaining", "multiplier", "failCode", "generation", "sink",
+  // outbox, inbound QoS 2 ids, subscriptions
+  "topicOf", "payloadOf", "nextSeq", "inFlightCount", "heldCount", "unsent", "idTable", "openCount", "nextAge", "slots", "filterOf", "handlerOf",
+];
 
 // A device bundle exports start() and the platform (createEspruinoHal) only:
 // its client, the client's options (the device program), the messages handed
@@ -113,8 +114,14 @@ const INTERNAL_PROPERTIES = new RegExp(
 // shortened too, except those Espruino or the configuration's JSON names
 // (host, port, password, qos) and those terser keeps whole (flags, keepalive,
 // username: DOM property names).
-const DEVICE_PROPERTIES = ["topic", "payload", "retain", "packetId", "clientId", "willTopic", "willPayload", "willQos", "willRetain"];
-const DEVICE_INTERNAL_PROPERTIES = new RegExp(INTERNAL_PROPERTIES.source.slice(0, -2) + "|" + DEVICE_PROPERTIES.join("|") + ")$");
+const DEVICE_FIELDS = ["topic", "payload", "retain", "packetId", "clientId", "willTopic", "willPayload", "willQos", "willRetain"];
+
+/** The properties a minified bundle shortens: names ending in `_`, and `fields`. */
+function internalProperties(fields) {
+  return new RegExp("^(?:[a-zA-Z][a-zA-Z0-9]*_|" + fields.join("|") + ")$");
+}
+const INTERNAL_PROPERTIES = internalProperties(RECORD_FIELDS);
+const DEVICE_INTERNAL_PROPERTIES = internalProperties(RECORD_FIELDS.concat(DEVICE_FIELDS));
 
 // Names the minifier must not give a top-level function or variable: a device
 // bundle runs at the global scope (see globalScopeLoad), where Espruino's pins
