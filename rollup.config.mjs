@@ -63,6 +63,25 @@ function boardAlias(board) {
   };
 }
 
+// Every bundle here runs on Espruino: the protocol engine's byte layer is the
+// one on 8-bit Strings (firmware/wire/text.ts) instead of the Node one that
+// firmware/wire/index.ts names (see firmware/wire/). A stale path fails the build.
+const WIRE_INDEX = path.join(root, "firmware", "wire", "index.ts");
+const WIRE_ESPRUINO = path.join(root, "firmware", "wire", "text.ts");
+function espruinoWire() {
+  return {
+    name: "espruino-wire",
+    async resolveId(source, importer) {
+      if (!importer || !/wire[\/]index$|wire[\/]index\.ts$/.test(source)) return null;
+      const resolved = await this.resolve(source, importer, { skipSelf: true });
+      return resolved && resolved.id === WIRE_INDEX ? WIRE_ESPRUINO : null;
+    },
+    buildEnd() {
+      if (!this.getModuleIds || ![...this.getModuleIds()].includes(WIRE_ESPRUINO)) this.error("espruino-wire: " + WIRE_ESPRUINO + " was never used: the engine no longer imports " + WIRE_INDEX);
+    },
+  };
+}
+
 // Functions in a bundle: on Espruino a top-level one costs about 5 variables
 // while loaded and one made inside another about 8 (see the README), whatever
 // its length, so this count, not the byte size, predicts memory.
@@ -143,14 +162,22 @@ const KEEP_PARAMS = [
   "MqttClient.prototype.sendSlot_",
   "MqttClient.prototype.sendPublish_",
   "MqttClient.prototype.send_",
-  "encodePublish",
-  "writeText",
   "Conn.prototype.write",
   "MqttClient.prototype.onData",
-  "framerPush",
   "MqttClient.prototype.onPacket",
-  "decodePacket",
 ];
+
+/**
+ * The KEEP_PARAMS names a device bundle does not define: a stale entry, or a
+ * function the minifier inlined into its one caller. Each must be a function there.
+ */
+function staleKeepParams(code, cache) {
+  return KEEP_PARAMS.filter((name) => {
+    const m = minifiedName(name, cache).replace(/\$/g, "\\$");
+    const re = name.includes(".prototype.") ? new RegExp(m.replace(".prototype.", "\\.prototype\\.") + "\\s*=\\s*function") : new RegExp("function " + m + "\\(");
+    return !re.test(code);
+  });
+}
 
 /** A KEEP_PARAMS name as the minifier renamed it (terser's name cache), so that it matches the minified code. */
 function minifiedName(name, cache) {
@@ -230,6 +257,8 @@ function minified() {
         // on Espruino a declared parameter costs a variable for as long as its function lives.
         let code = paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name, cache)));
         if (device) {
+          const stale = staleKeepParams(out.code, cache);
+          if (stale.length) throw new Error("KEEP_PARAMS names no function of " + file.fileName + ": " + stale.join(", "));
           const plain = topLevelNames(out.code).filter((n) => n[0] !== "$" && !GLOBAL_NAMES.includes(n));
           if (plain.length) throw new Error("dollar-names: top-level names without $ in " + file.fileName + ": " + plain.join(", "));
           code = deleteReleasedNames(code, cache);
@@ -374,17 +403,17 @@ export default [
   ...BOARDS.filter((board) => !ONLY_BOARD || board.id === ONLY_BOARD).map((board) => ({
     input: path.join(root, "firmware", "main.ts"),
     output: output(path.join(root, "dist", board.id, "fabmqtt.js")),
-    plugins: [boardAlias(board), tsPlugin(), topLevelClasses(), globalScopeLoad(), releaseBootCode(), minified(), sizeReport(board)],
+    plugins: [boardAlias(board), espruinoWire(), tsPlugin(), topLevelClasses(), globalScopeLoad(), releaseBootCode(), minified(), sizeReport(board)],
   })),
   ...(ONLY_BOARD ? [] : [{
     input: path.join(root, "firmware", "lib", "index.ts"),
     output: output(path.join(root, "dist", "modules", "fabmqtt.js")),
     // The library runs on any board: an ESP32-like view (TLS asked of require("tls") at connect time).
-    plugins: [boardAlias(LIBRARY_BOARD), tsPlugin(), topLevelClasses(), minified(), sizeReport(MODULE_BUDGET)],
+    plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(MODULE_BUDGET)],
   },
   {
     input: path.join(root, "firmware", "core.ts"),
     output: output(path.join(root, "dist", "core", "fabmqtt-core.js")),
-    plugins: [boardAlias(LIBRARY_BOARD), tsPlugin(), topLevelClasses(), minified(), sizeReport(CORE_BUDGET)],
+    plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(CORE_BUDGET)],
   }]),
 ];

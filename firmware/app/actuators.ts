@@ -1,5 +1,6 @@
 import * as E from "../errors";
-import { byteText } from "../mqtt/utf8";
+import type { Payload } from "../mqtt/encode";
+import { payloadText } from "../wire/index";
 import type { ActuatorConfig } from "./config";
 
 /** A level: 0 (off) .. 100 (on or full PWM). */
@@ -10,9 +11,9 @@ export type Level = number;
  * (any case, also 1/0/true/false) for every kind, a whole number 0..100 for
  * pwm. Returns E_COMMAND_BAD_VALUE for anything else.
  */
-export function parseCommand(kind: ActuatorConfig["kind"], payload: Uint8Array, current: Level): Level {
+export function parseCommand(kind: ActuatorConfig["kind"], payload: Payload, current: Level): Level {
   // No valid command is longer than 8 bytes.
-  const t = payload.length > 8 ? "" : byteText(payload, 0, payload.length).toUpperCase();
+  const t = payload.length > 8 ? "" : payloadText(payload).toUpperCase();
   if (t === "ON" || t === "TRUE" || (t === "1" && kind !== "pwm")) return 100;
   if (t === "OFF" || t === "FALSE" || t === "0") return 0;
   if (t === "TOGGLE") return current > 0 ? 0 : 100;

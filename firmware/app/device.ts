@@ -4,7 +4,7 @@ import { WIFI_DOWN, WIFI_UP, type Hal, type Net, type Sensor } from "../../hal/t
 import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientOptions } from "../session/client";
 import type { Message } from "../session/subscriptions";
 import { backoffDelay } from "../session/backoff";
-import { byteText } from "../mqtt/utf8";
+import { payloadText } from "../wire/index";
 import { isName, type ActuatorConfig, type Config } from "./config";
 import { parseCommand, stateText } from "./actuators";
 import { readingPayload } from "./telemetry";
@@ -305,7 +305,7 @@ export class DeviceProgram implements Device {
     const set = this.root_ + "set/";
     if (m.topic.substr(0, set.length) !== set) {
       // Home Assistant came (back) online: it forgets non-retained state, so discovery is sent again.
-      if (c.discovery !== "" && m.topic === (c.discovery || "homeassistant") + "/status" && m.payload.length === 6 && byteText(m.payload, 0, 6) === "online") this.disc_ = 0;
+      if (c.discovery !== "" && m.topic === (c.discovery || "homeassistant") + "/status" && payloadText(m.payload) === "online") this.disc_ = 0;
       return;
     }
     const name = m.topic.substr(set.length);

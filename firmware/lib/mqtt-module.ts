@@ -2,7 +2,8 @@ import * as E from "../errors";
 import type { Clock, Net, Timers } from "../../hal/types";
 import { createClient, type Client, type ClientOptions } from "../session/client";
 import type { Message } from "../session/subscriptions";
-import { byteText } from "../mqtt/utf8";
+import type { Payload } from "../mqtt/encode";
+import { payloadText } from "../wire/index";
 
 /**
  * fabmqtt as a library for people who write their own Espruino code, with the
@@ -72,8 +73,8 @@ export interface ModulePlatform {
   timers: Timers;
 }
 
-function text(bytes: Uint8Array): string {
-  return byteText(bytes, 0, bytes.length);
+function text(payload: Payload): string {
+  return payloadText(payload);
 }
 
 function pubEvent(m: Message): PublishEvent {

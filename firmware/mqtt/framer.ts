@@ -10,11 +10,14 @@ import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../errors";
  * once per complete packet; the bytes are valid until it returns.
  *
  * Oversized packets (policy): a packet larger than `maxPacketSize` is skipped
- * without losing the framing of the packets after it. Its first
- * `maxPacketSize` bytes are kept and handed to the sink as `onPacket(buf, 0,
- * kept, total)` (kept < total tells it apart), so that the client can still
- * read a PUBLISH's topic and packet id (decodeOversizedPublish) and acknowledge
- * it; the rest is discarded as it streams past. Memory never grows.
+ * without losing the framing of the packets after it. Its packet id is read
+ * as it streams past (a PUBLISH at QoS 1/2 carries it after the topic, whose
+ * length starts the body), however long the topic, and the sink's
+ * `onOversized(firstByte, packetId)` runs once the packet has passed
+ * (packetId 0 at QoS 0 and for other types), so that the client can
+ * acknowledge it. A sink without onOversized gets the first `maxPacketSize`
+ * bytes instead, as `onPacket(buf, 0, kept, total)` (kept < total tells it
+ * apart). Memory never grows.
  *
  * A reserved packet type (0 or 15) or a remaining length over 4 bytes makes the
  * stream untrustworthy: framerPush() returns the code and the framer stays
@@ -31,8 +34,10 @@ const ST_FAILED = 3;
  * an owner (the client) can be its own sink without a closure per instance.
  */
 export interface FrameSink {
-  /** A packet of `total` bytes; `length` of them are at buf[start..]: all, or the first ones of an oversized packet. */
+  /** A packet of `total` bytes; `length` of them are at buf[start..]: all, or (for a sink without onOversized) the first ones of an oversized packet. */
   onPacket(buf: Uint8Array, start: number, length: number, total: number): void;
+  /** A packet over the size limit has streamed past: its first byte, and its packet id (0 when it carries none). */
+  onOversized?(firstByte: number, packetId: number): void;
 }
 
 /** The framer's state; create one with createFramer() and reuse it. */
@@ -49,6 +54,9 @@ export interface Framer {
   remaining: number;
   multiplier: number;
   failCode: number;
+  /** The fixed header's size, and the packet id of an oversized PUBLISH read as it passes. */
+  headerSize: number;
+  skippedId: number;
   /** Bumped by framerReset(), so a reset from inside a sink call stops the chunk. */
   generation: number;
   sink: FrameSink;
@@ -57,7 +65,7 @@ export interface Framer {
 /** A framer whose buffer holds `maxPacketSize` bytes (at least 5). Never fails. */
 export function createFramer(maxPacketSize: number, sink: FrameSink): Framer {
   return {
-    buf: new Uint8Array(maxPacketSize < 5 ? 5 : maxPacketSize),
+    buf: new Uint8Array(maxPacketSize < 8 ? 8 : maxPacketSize),
     framePhase: ST_TYPE,
     stored: 0,
     consumed: 0,
@@ -65,6 +73,8 @@ export function createFramer(maxPacketSize: number, sink: FrameSink): Framer {
     remaining: 0,
     multiplier: 1,
     failCode: 0,
+    headerSize: 0,
+    skippedId: 0,
     generation: 0,
     sink: sink,
   };
@@ -73,6 +83,20 @@ export function createFramer(maxPacketSize: number, sink: FrameSink): Framer {
 /** Forgets any partial packet and a failure (a new connection starts clean). Never fails. */
 export function framerReset(f: Framer): void {
   framerPush(f, null);
+}
+
+/**
+ * Reads the packet id of an oversized PUBLISH from the `take` bytes of the
+ * chunk at `i`, which are bytes `from`.. of the packet. The id follows the
+ * topic, whose two length bytes are among the first 8, always stored.
+ */
+function captureId(f: Framer, text: string, bytes: Uint8Array, isText: boolean, i: number, from: number, take: number): void {
+  const h = f.headerSize;
+  if (f.stored < h + 2) return;
+  const at = h + 2 + ((f.buf[h] << 8) | f.buf[h + 1]);
+  for (let pos = at; pos < at + 2; pos++) {
+    if (pos >= from && pos < from + take) f.skippedId = (f.skippedId << 8) | (isText ? text.charCodeAt(i + pos - from) & 0xff : bytes[i + pos - from]);
+  }
 }
 
 /**
@@ -109,6 +133,8 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
       if (take > n - i) take = n - i;
       let room = cap - f.stored;
       if (room > take) room = take;
+      const from = f.consumed;
+      const at = i;
       let pos = f.stored;
       const stop = i + room;
       if (isText) while (i < stop) buf[pos++] = text.charCodeAt(i++);
@@ -116,6 +142,7 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
       f.stored = pos;
       i += take - room;
       f.consumed += take;
+      if (f.frameSize > cap) captureId(f, text, bytes, isText, at, from, take);
       done = f.consumed === f.frameSize;
     } else {
       const b = isText ? text.charCodeAt(i) & 0xff : bytes[i];
@@ -138,6 +165,8 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
           if (f.consumed === 5) code = E_BAD_REMAINING_LENGTH;
         } else {
           f.frameSize = f.consumed + f.remaining;
+          f.headerSize = f.consumed;
+          f.skippedId = 0;
           f.framePhase = ST_BODY;
           done = f.remaining === 0;
         }
@@ -154,7 +183,10 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
       f.framePhase = ST_TYPE;
       f.stored = 0;
       f.consumed = 0;
-      f.sink.onPacket(buf, 0, kept, total);
+      if (kept < total && f.sink.onOversized) {
+        const first = buf[0];
+        f.sink.onOversized(first, first >> 4 === 3 && (first & 6) !== 0 ? f.skippedId : 0);
+      } else f.sink.onPacket(buf, 0, kept, total);
       if (f.generation !== generation) return 0;
     }
   }

@@ -1,11 +1,8 @@
 import * as E from "../errors";
 import * as C from "../mqtt/constants";
-import { decodePacket, OVERSIZED } from "../mqtt/decode";
-import { encodeAck, encodeConnect, encodePublish, encodeSubscription, payloadByteLength, type Payload } from "../mqtt/encode";
-import { createFramer, framerPush, type Framer } from "../mqtt/framer";
+import type { Payload } from "../mqtt/encode";
 import { createPacket, type Packet } from "../mqtt/packet";
-import { checkTopic } from "../mqtt/topic-check";
-import { readText, STRINGS_ARE_BYTES, writeText } from "../mqtt/utf8";
+import * as W from "../wire/index";
 import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
 import { createInboundQos2, I_AWAITING, I_RELEASED, I_UNCONFIRMED, IN_AT_HASH, IN_AT_STATE, IN_WORDS, inboundSlot, type InboundQos2 } from "./inbound-qos2";
@@ -199,9 +196,9 @@ class MqttClient implements Client, SocketHandlers {
   kaMs_: number;
   window_: number;
   refill_: number;
-  tx_: Uint8Array;
+  tx_: Uint8Array | null;
   pk_: Packet;
-  framer_: Framer;
+  framer_: W.Framer;
   out_: O.Outbox;
   subs_: S.Subscriptions;
   inb_: InboundQos2;
@@ -249,13 +246,13 @@ class MqttClient implements Client, SocketHandlers {
     this.kaMs_ = pick(opts.keepalive, 60) * 1000;
     this.window_ = window;
     this.refill_ = window >= 8 ? Math.floor(window / 4) : 1;
-    this.tx_ = new Uint8Array(pick(opts.txBufferSize, 1024));
+    this.tx_ = W.createTx(pick(opts.txBufferSize, 1024));
     this.pk_ = createPacket();
-    this.framer_ = createFramer(pick(opts.maxPacketSize, 4096), this);
+    this.framer_ = W.createFramer(pick(opts.maxPacketSize, 4096), this);
     this.out_ = O.createOutbox(queueSize);
     this.subs_ = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
     this.inb_ = createInboundQos2(pick(opts.inboundQos2, 32));
-    this.msg_ = { topic: "", payload: this.tx_.subarray(0, 0), qos: 0, retain: false, dup: false, packetId: 0 };
+    this.msg_ = { topic: "", payload: "", qos: 0, retain: false, dup: false, packetId: 0 };
     this.persist_ = opts.persistSession || null;
     this.savedAt_ = this.clock_.now();
     if (this.persist_) {
@@ -311,7 +308,7 @@ class MqttClient implements Client, SocketHandlers {
     const o = this.o_;
     const will = o.will;
     this.send_(
-      encodeConnect(this.tx_, 0, {
+      W.connectPacket(this.tx_, {
         clientId: o.clientId,
         cleanSession: o.cleanSession !== false,
         keepalive: this.kaMs_ / 1000,
@@ -331,7 +328,7 @@ class MqttClient implements Client, SocketHandlers {
     this.busy_ = true;
     let r = 0;
     try {
-      r = framerPush(this.framer_, chunk);
+      r = W.pushReceived(this.framer_, chunk);
     } finally {
       this.busy_ = false;
     }
@@ -351,11 +348,7 @@ class MqttClient implements Client, SocketHandlers {
 
   stop(): void {
     const was = this.state_;
-    if (was === ST_CONNECTED) {
-      this.tx_[0] = C.DISCONNECT << 4;
-      this.tx_[1] = 0;
-      this.send_(2, false);
-    }
+    if (was === ST_CONNECTED) this.send_(W.barePacket(this.tx_, C.DISCONNECT), false);
     const s = this.sock_;
     this.gen_++;
     this.sock_ = null;
@@ -391,7 +384,7 @@ class MqttClient implements Client, SocketHandlers {
       this.state_ = ST_CONNECTING;
       this.openedAt_ = now;
       this.sockErr_ = 0;
-      framerPush(this.framer_, null);
+      W.resetReceived(this.framer_);
       this.gen_++;
       const result = this.o_.net.connect(this.o_, this); // the options hold host, port and tls
       if (typeof result === "number") {
@@ -406,9 +399,7 @@ class MqttClient implements Client, SocketHandlers {
         if (now - this.lastRecv_ >= ka * 1.5) return this.fail_(E.E_KEEPALIVE_TIMEOUT);
         const idle = now - this.lastSent_ >= ka * 0.75 || now - this.lastRecv_ >= ka * 0.75;
         if (idle && (this.pingAt_ < 0 || now - this.pingAt_ >= ka)) {
-          this.tx_[0] = C.PINGREQ << 4;
-          this.tx_[1] = 0;
-          if (this.send_(2, true) === 0) this.pingAt_ = now;
+          if (this.send_(W.barePacket(this.tx_, C.PINGREQ), true) === 0) this.pingAt_ = now;
         }
       }
       if (this.state_ === ST_CONNECTED) this.pump_(false);
@@ -419,7 +410,7 @@ class MqttClient implements Client, SocketHandlers {
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
     // Connected, QoS 0 goes out at once: the encoder checks the topic as it copies it.
     if (qos === 0 && this.state_ === ST_CONNECTED) return this.sendPublish_(topic, payload, 0, retain, false, 0);
-    const t = checkTopic(topic, false);
+    const t = W.checkTopicName(topic);
     if (t < 0) return t;
     if (qos === 0) return E.E_OFFLINE_DROPPED;
     const seq = O.outboxAdd(this.out_, topic, typeof payload === "string" ? payload : new Uint8Array(payload), qos, retain);
@@ -431,7 +422,7 @@ class MqttClient implements Client, SocketHandlers {
   }
 
   subscribe(filter: string, qos: number, handler?: S.MessageHandler | null): number {
-    if (checkTopic(filter, true) < 0) return E.E_INVALID_TOPIC;
+    if (W.checkTopicFilter(filter) < 0) return E.E_INVALID_TOPIC;
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
     const slot = S.subscriptionSlot(this.subs_, filter, qos, handler || null);
     if (slot < 0) return slot;
@@ -470,40 +461,23 @@ class MqttClient implements Client, SocketHandlers {
 
 
   /**
-   * Writes tx[0, n) (n < 0 is an encoder's code, returned as it is). A hard
-   * socket error fails the connection; so does a full send queue for a
-   * control packet, which cannot wait. Returns 0 or the code.
+   * Writes a packet from the byte layer (a negative code from its encoder is
+   * returned as it is). A hard socket error fails the connection; so does a
+   * full send queue for a control packet, which cannot wait. Returns 0 or the
+   * code.
    */
-  send_(n: number, control: boolean): number {
-    if (n < 0) return n;
+  send_(packet: W.OutPacket, control: boolean): number {
+    if (typeof packet === "number" && packet < 0) return packet;
     if (!this.sock_) return E.E_NOT_CONNECTED;
-    const r = this.sock_.write(this.tx_, 0, n);
+    const r = W.writePacket(this.sock_, this.tx_, packet);
     if (r === 0) this.lastSent_ = this.clock_.now();
     else if (control || r !== E.E_SOCKET_QUEUE_FULL) this.fail_(r);
     return r;
   }
 
-  /**
-   * A PUBLISH; one larger than tx goes out as its header, then the payload as
-   * it is (an 8-bit string is its bytes: no copy of it is made; a Unicode one
-   * is written as UTF-8 into a buffer of its own). Returns 0 or a code.
-   */
+  /** A PUBLISH, written whole. Returns 0 or a code. */
   sendPublish_(topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): number {
-    const tx = this.tx_;
-    const n = encodePublish(tx, 0, topic, payload, qos, retain, dup, id);
-    if (n !== E.E_BUFFER_TOO_SHORT) return this.send_(n, false);
-    const len = payloadByteLength(payload);
-    let bytes = payload;
-    if (typeof payload === "string" && !STRINGS_ARE_BYTES) {
-      bytes = new Uint8Array(len);
-      writeText(bytes, 0, payload);
-    }
-    const r = this.send_(encodePublish(tx, 0, topic, len, qos, retain, dup, id), false);
-    if (r !== 0 || !this.sock_) return r;
-    const w = this.sock_.write(bytes, 0, len);
-    // Half a packet went out: only a new connection restores the stream.
-    if (w !== 0) this.fail_(w);
-    return w;
+    return this.send_(W.publishPacket(this.tx_, topic, payload, qos, retain, dup, id), false);
   }
 
   /**
@@ -534,14 +508,14 @@ class MqttClient implements Client, SocketHandlers {
     }
     if (sub) {
       t.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = id;
-      const n = encodeSubscription(this.tx_, 0, id, [t.filterOf[slot]], t.slots[S.SUB_WORDS * slot] === S.SUB_LEAVING ? null : [t.slots[S.SUB_WORDS * slot + S.SUB_AT_QOS]], 1);
+      const n = W.subscriptionPacket(this.tx_, id, t.filterOf[slot], t.slots[S.SUB_WORDS * slot] === S.SUB_LEAVING ? -1 : t.slots[S.SUB_WORDS * slot + S.SUB_AT_QOS]);
       if (this.send_(n, true) !== 0) t.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = 0;
       return;
     }
     v[b + O.AT_ID] = id;
     const r =
       (v[b] & O.M_STATE) === O.SLOT_AWAIT_PUBCOMP
-        ? this.send_(encodeAck(this.tx_, 0, C.PUBREL, id), true)
+        ? this.send_(W.ackPacket(this.tx_, C.PUBREL, id), true)
         : this.sendPublish_(o.topicOf[slot], o.payloadOf[slot], (v[b] >> O.QOS_SHIFT) & 3, (v[b] & O.F_RETAIN) !== 0, (v[b] & O.F_DUP) !== 0, id);
     if (r === 0 && !(v[b] & O.F_SENT)) {
       v[b] |= O.F_SENT | O.F_DUP;
@@ -607,7 +581,7 @@ class MqttClient implements Client, SocketHandlers {
     this.sock_ = null;
     if (s) s.close();
     // Packets after the failure in the same chunk belong to a dead connection.
-    framerPush(this.framer_, null);
+    W.resetReceived(this.framer_);
     if (st === ST_CONNECTED && now - this.connectedAt_ >= (opts.stableMs === undefined ? 30000 : opts.stableMs)) this.attempt_ = 0;
     this.reconnectAt_ = now + backoffDelay(
       this.attempt_,
@@ -631,24 +605,30 @@ class MqttClient implements Client, SocketHandlers {
 
 
   /**
-   * The framer's sink: one packet from the broker, handled here whatever its
-   * type (one method, few variables on Espruino). A packet over maxPacketSize
-   * (length < total, its first bytes in buf) is acknowledged, not delivered.
+   * The framer's sink for a packet over maxPacketSize, which has streamed
+   * past: a PUBLISH is not delivered but acknowledged (so that the broker
+   * does not send it again at every connect) and reported with
+   * E_PACKET_TOO_LARGE; the connection stays. Anything else that large breaks
+   * the protocol.
    */
-  onPacket(buf: Uint8Array, start: number, length: number, total: number): void {
-    const p = this.pk_;
-    if (length < total) {
-      const e = decodePacket(p, buf, start, length, OVERSIZED);
-      if (e !== E.E_PACKET_TOO_LARGE || this.state_ !== ST_CONNECTED) return this.fail_(e === E.E_PACKET_TOO_LARGE ? E.E_PROTOCOL : E.E_PACKET_TOO_LARGE);
-      if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
-      if (p.qos === 2 && inboundSlot(this.inb_, p.packetId, 0) < 0) {
-        this.refused_ = true;
-        return;
-      }
-      if (p.qos > 0) this.send_(encodeAck(this.tx_, 0, p.qos === 1 ? C.PUBACK : C.PUBREC, p.packetId), true);
+  onOversized(first: number, id: number): void {
+    const qos = (first >> 1) & 3;
+    if (this.state_ !== ST_CONNECTED || first >> 4 !== C.PUBLISH || qos === 3 || (qos > 0 && id === 0)) return this.fail_(E.E_PACKET_TOO_LARGE);
+    if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
+    if (qos === 2 && inboundSlot(this.inb_, id, 0) < 0) {
+      this.refused_ = true;
       return;
     }
-    const r = decodePacket(p, buf, start, length);
+    if (qos > 0) this.send_(W.ackPacket(this.tx_, qos === 1 ? C.PUBACK : C.PUBREC, id), true);
+  }
+
+  /**
+   * The framer's sink: one whole packet from the broker at data[start..],
+   * handled here whatever its type (one method, few variables on Espruino).
+   */
+  onPacket(data: W.Received, start: number, length: number): void {
+    const p = this.pk_;
+    const r = W.decodeReceived(p, data, start, length);
     if (r < 0 && r !== E.E_SUBACK_FAILURE) return this.fail_(r);
     const type = p.type;
     if (this.state_ === ST_CONNECTING) {
@@ -703,9 +683,7 @@ class MqttClient implements Client, SocketHandlers {
         let deliver = true;
         if (p.qos === 2) {
           const inb = this.inb_;
-          const end = p.payloadStart + p.payloadLength;
-          let hash = 0;
-          for (let i = p.topicStart; i < end; i++) hash = ((hash << 5) - hash + buf[i]) | 0;
+          const hash = W.receivedHash(data, p.topicStart, p.payloadStart + p.payloadLength);
           const slot = inboundSlot(inb, id);
           if (slot < 0 || inb.idTable[IN_WORDS * slot + IN_AT_HASH] !== hash || (inb.idTable[IN_WORDS * slot + IN_AT_STATE] === I_RELEASED && !p.dup)) {
             // No room to remember the id until PUBREL: refuse the message (no PUBREC,
@@ -724,10 +702,9 @@ class MqttClient implements Client, SocketHandlers {
           const m = this.msg_;
           const t = this.subs_;
           const n = t.size;
-          const topic = readText(buf, p.topicStart, p.topicLength);
+          const topic = W.receivedText(data, p.topicStart, p.topicLength);
           m.topic = topic;
-          m.payload = new Uint8Array(p.payloadLength);
-          for (let i = 0; i < p.payloadLength; i++) m.payload[i] = buf[p.payloadStart + i];
+          m.payload = W.receivedPayload(data, p.payloadStart, p.payloadLength);
           m.qos = p.qos;
           m.retain = p.retain;
           m.dup = p.dup;
@@ -752,7 +729,7 @@ class MqttClient implements Client, SocketHandlers {
           // A QoS 2 id is written before PUBREC: after a power cut the broker's resend is known.
           if (p.qos === 2 && this.persist_) this.save_();
         }
-        if (p.qos > 0 && this.state_ === ST_CONNECTED) this.send_(encodeAck(this.tx_, 0, p.qos === 1 ? C.PUBACK : C.PUBREC, id), true);
+        if (p.qos > 0 && this.state_ === ST_CONNECTED) this.send_(W.ackPacket(this.tx_, p.qos === 1 ? C.PUBACK : C.PUBREC, id), true);
         return;
       }
       case C.PUBACK:
@@ -800,7 +777,7 @@ class MqttClient implements Client, SocketHandlers {
           if (this.persist_) this.dirty_ = true;
         }
         // PUBCOMP even for an id not known (section 4.3.3): the broker resends PUBREL after a reconnect.
-        this.send_(encodeAck(this.tx_, 0, C.PUBCOMP, p.packetId), true);
+        this.send_(W.ackPacket(this.tx_, C.PUBCOMP, p.packetId), true);
         // Messages were refused for want of room: with every id released, get them again.
         if (this.refused_ && inb.openCount === 0) this.fail_(E.E_INBOUND_QOS2_FULL);
         return;
@@ -824,7 +801,7 @@ class MqttClient implements Client, SocketHandlers {
           return;
         }
         if (v[S.SUB_WORDS * slot] !== S.SUB_PENDING) return;
-        const granted = this.framer_.buf[p.codesStart];
+        const granted = p.returnCode;
         v[S.SUB_WORDS * slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
         if (this.o_.onSubscribe) this.o_.onSubscribe(t.filterOf[slot], code === E.E_SUBACK_FAILURE ? code : granted);
         return;

@@ -1,3 +1,4 @@
+import type { Payload } from "../mqtt/encode";
 import { E_QUEUE_FULL } from "../errors";
 
 /**
@@ -19,7 +20,8 @@ export const SUB_LEAVING = 4;
 /** What the application is handed for each message. The record is reused. */
 export interface Message {
   topic: string;
-  payload: Uint8Array;
+  /** Its bytes as the byte layer has them: a Uint8Array on Node, an 8-bit String on Espruino (payloadText() reads either). */
+  payload: Payload;
   qos: number;
   retain: boolean;
   dup: boolean;
