@@ -149,6 +149,29 @@ const GLOBAL_NAMES = ["fabmqtt", "E"];
 for (let i = 0; i < 100; i++) GLOBAL_NAMES.push("D" + i);
 for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 
+// Functions the minifier must not inline into their one caller. Terser inlines
+// a function called once as a function expression at the call site, which
+// saves about 5 variables while loaded, but then Espruino parses the whole
+// function text at each call to make it, then runs it: twice the tokens on
+// the paths taken per packet (a chunk's framing, a packet's decoding). Each
+// call site gets terser's /*@__NOINLINE__*/; a name with no call site fails
+// the build.
+const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire"];
+
+function keepCallsOut(code, fileName) {
+  for (const name of NOT_INLINED) {
+    const call = new RegExp("(^|[^\\w$.])(" + name + "\\()", "g");
+    let found = 0;
+    code = code.replace(call, (m, before, rest, at) => {
+      if (/function\s*$/.test(code.slice(Math.max(0, at - 12), at + before.length))) return m;
+      found++;
+      return before + "/*@__NOINLINE__*/" + rest;
+    });
+    if (found === 0) throw new Error("NOT_INLINED names no call in " + fileName + ": " + name);
+  }
+  return code;
+}
+
 // Functions that keep their declared parameters (scripts/params-to-arguments.mjs):
 // the calls in progress where the pool is at its lowest: when the device
 // publishes a reading, from its publish down to the socket, and when a chunk
@@ -159,10 +182,10 @@ const KEEP_PARAMS = [
   "DeviceProgram.prototype.send_",
   "MqttClient.prototype.publish",
   "MqttClient.prototype.pump_",
-  "MqttClient.prototype.sendSlot_",
-  "MqttClient.prototype.sendPublish_",
+  "MqttClient.prototype.sendMessage_",
   "MqttClient.prototype.send_",
   "Conn.prototype.write",
+  "publishPacket",
   "MqttClient.prototype.onData",
   "MqttClient.prototype.onPacket",
 ];
@@ -238,7 +261,7 @@ function minified() {
     async generateBundle(_options, bundle) {
       for (const file of Object.values(bundle)) {
         if (file.type !== "chunk") continue;
-        const source = inlineConstants(file.code);
+        const source = keepCallsOut(inlineConstants(file.code), file.fileName);
         const device = source.startsWith(GLOBAL_SCOPE_BANNER);
         const cache = device ? dollarNameCache(source) : {};
         // In a device bundle the minifier writes true and false as 1 and 0: on Espruino a

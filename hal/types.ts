@@ -54,6 +54,9 @@ export interface SocketHandlers {
   onClose(): void;
 }
 
+/** Bytes a socket takes in writes of up to 4 bytes (16 acks) past its send queue bound; see Socket.write. */
+export const SEND_CONTROL_ROOM = 64;
+
 /** An open or opening connection. */
 export interface Socket {
   /**
@@ -62,7 +65,10 @@ export interface Socket {
    * passes one only where the interpreter's strings are bytes). Returns 0, E_SOCKET_CLOSED after close, or E_SOCKET_QUEUE_FULL
    * when the bounded send queue is already full (nothing was queued then; a
    * write into a queue with room is taken whole, so a packet written as header
-   * then payload is never cut).
+   * then payload is never cut). Writes of up to 4 bytes (acks, PINGREQ,
+   * DISCONNECT), which a client cannot hold back, still go past the bound,
+   * SEND_CONTROL_ROOM bytes of them until the queue is below it again: a
+   * queue full of messages never refuses one.
    */
   write(data: Uint8Array | string, start: number, end: number): number;
   /** Closes at once (what was written still leaves where the platform allows); no callback runs after it. Safe to call twice. */

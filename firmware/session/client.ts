@@ -5,11 +5,19 @@ import { createPacket, type Packet } from "../mqtt/packet";
 import * as W from "../wire/index";
 import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
-import { createInboundQos2, I_AWAITING, I_RELEASED, I_UNCONFIRMED, IN_AT_HASH, IN_AT_STATE, IN_WORDS, inboundSlot, type InboundQos2 } from "./inbound-qos2";
+import {
+  createInboundQos2,
+  inboundAwaitConfirmation,
+  inboundForgetSession,
+  inboundForgetUnconfirmed,
+  inboundRecord,
+  inboundRelease,
+  inboundSeen,
+  type InboundQos2,
+} from "./inbound-qos2";
 import * as O from "./outbox";
 import { persistSession } from "./persist";
 import * as S from "./subscriptions";
-import { topicMatches } from "./topic";
 
 /**
  * The MQTT 3.1.1 client: connection state machine, keepalive, QoS 0/1/2
@@ -215,8 +223,11 @@ class MqttClient implements Client, SocketHandlers {
   reconnectAt_ = 0;
   openedAt_ = 0;
   connectedAt_ = 0;
+  /** When something last went out, and came in; sent_ and received_ say it happened since tick() last looked (no clock read per packet). */
   lastSent_ = 0;
   lastRecv_ = 0;
+  sent_ = false;
+  received_ = false;
   pingAt_ = -1;
   lastId_ = 0;
   /** Persistent session: its settings, whether the state changed since the last write, when that was, PUBRELs held for it. */
@@ -324,7 +335,7 @@ class MqttClient implements Client, SocketHandlers {
   }
   /** A chunk from the broker: framed, each packet handled (onPacket), then what the handling asked for goes out (pump_). */
   onData(chunk: Uint8Array | string): void {
-    this.lastRecv_ = this.clock_.now();
+    this.received_ = true;
     this.busy_ = true;
     let r = 0;
     try {
@@ -362,6 +373,9 @@ class MqttClient implements Client, SocketHandlers {
     const now = this.clock_.now();
     const st = this.state_;
     const ka = this.kaMs_;
+    if (this.sent_) this.lastSent_ = now;
+    if (this.received_) this.lastRecv_ = now;
+    this.sent_ = this.received_ = false;
     if (this.dirty_ && (this.held_ > 0 || now - this.savedAt_ >= ((this.persist_ as { intervalMs?: number }).intervalMs || 5000))) this.save_();
     if (this.refused_ && st === ST_CONNECTED && now - this.connectedAt_ >= Math.max(2 * ka, 10000)) {
       // Messages wait for room, and the connection has been up long enough for the
@@ -369,14 +383,7 @@ class MqttClient implements Client, SocketHandlers {
       // the reconnect that it never mentioned (no PUBREL, no resend) are ones it
       // forgot (killed before it saved). They become released (still known for
       // the resend rule); with none left awaiting PUBREL, reconnect for the rest.
-      const inb = this.inb_;
-      for (let i = 0; i < inb.size; i++) {
-        if (inb.idTable[IN_WORDS * i + IN_AT_STATE] === I_UNCONFIRMED) {
-          inb.idTable[IN_WORDS * i + IN_AT_STATE] = I_RELEASED;
-          inb.openCount--;
-        }
-      }
-      if (inb.openCount === 0) return this.fail_(E.E_INBOUND_QOS2_FULL);
+      if (inboundForgetUnconfirmed(this.inb_) === 0) return this.fail_(E.E_INBOUND_QOS2_FULL);
     }
     if (st === ST_WAITING) {
       if (now - this.reconnectAt_ < 0) return;
@@ -408,8 +415,9 @@ class MqttClient implements Client, SocketHandlers {
 
   publish(topic: string, payload: Payload, qos: number, retain: boolean): number {
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
-    // Connected, QoS 0 goes out at once: the encoder checks the topic as it copies it.
-    if (qos === 0 && this.state_ === ST_CONNECTED) return this.sendPublish_(topic, payload, 0, retain, false, 0);
+    // Connected, QoS 0 goes out at once, after any SUBSCRIBE asked for before it: packets leave in the order of the calls.
+    if (qos === 0 && this.state_ === ST_CONNECTED)
+      return this.subsDue_ && !this.sendDueSubscriptions_() ? E.E_SOCKET_QUEUE_FULL : this.send_(W.publishPacket(this.tx_, topic, payload, 0, retain, false, 0), false);
     const t = W.checkTopicName(topic);
     if (t < 0) return t;
     if (qos === 0) return E.E_OFFLINE_DROPPED;
@@ -467,60 +475,71 @@ class MqttClient implements Client, SocketHandlers {
    * code.
    */
   send_(packet: W.OutPacket, control: boolean): number {
+    const s = this.sock_;
     if (typeof packet === "number" && packet < 0) return packet;
-    if (!this.sock_) return E.E_NOT_CONNECTED;
-    const r = W.writePacket(this.sock_, this.tx_, packet);
-    if (r === 0) this.lastSent_ = this.clock_.now();
+    if (!s) return E.E_NOT_CONNECTED;
+    // A number is the packet's length in tx (Node); otherwise the packet itself.
+    const r = typeof packet === "number" ? s.write(this.tx_ as Uint8Array, 0, packet) : s.write(packet, 0, packet.length);
+    if (r === 0) this.sent_ = true;
     else if (control || r !== E.E_SOCKET_QUEUE_FULL) this.fail_(r);
     return r;
   }
 
-  /** A PUBLISH, written whole. Returns 0 or a code. */
-  sendPublish_(topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): number {
-    return this.send_(W.publishPacket(this.tx_, topic, payload, qos, retain, dup, id), false);
+  /**
+   * The next packet id after the last one (1..65535, wrapping), skipping ids
+   * in use by messages in flight and by subscription requests; 0 when all
+   * are taken.
+   */
+  nextId_(): number {
+    let id = this.lastId_;
+    for (let tries = 0; tries < 65535; tries++) {
+      id = id >= 65535 ? 1 : id + 1;
+      if (O.outboxFindId(this.out_, id) < 0 && S.subscriptionOfRequest(this.subs_, id) < 0) return (this.lastId_ = id);
+    }
+    return 0;
   }
 
-  /**
-   * Sends what outbox slot `slot` needs next (PUBLISH, or PUBREL once PUBREC
-   * came) and marks it sent; a slot without a packet id gets the next one. A
-   * negative `slot` is subscription -1 - slot: its SUBSCRIBE, or UNSUBSCRIBE
-   * for a filter leaving.
-   */
-  sendSlot_(slot: number): void {
+  /** Sends what outbox slot `slot` needs next (PUBLISH, or PUBREL once PUBREC came) and marks it sent; it gets a packet id first if it has none. */
+  sendMessage_(slot: number): void {
     const o = this.out_;
-    const t = this.subs_;
-    const sub = slot < 0;
-    if (sub) slot = -1 - slot;
     const v = o.slots;
     const b = O.SLOT_WORDS * slot;
-    let id = sub ? 0 : v[b + O.AT_ID];
-    if (id === 0) {
-      // The next id after the last one, 1..65535 wrapping, skipping ids in use; 0 when all are taken.
-      let used = true;
-      id = this.lastId_;
-      for (let tries = 0; tries < 65535 && used; tries++) {
-        id = id >= 65535 ? 1 : id + 1;
-        used = O.outboxFind(o, id) >= 0;
-        for (let i = 0; i < t.size && !used; i++) used = t.slots[S.SUB_WORDS * i] !== S.SUB_FREE && t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] === id;
-      }
-      if (used) id = 0;
-      else this.lastId_ = id;
-    }
-    if (sub) {
-      t.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = id;
-      const n = W.subscriptionPacket(this.tx_, id, t.filterOf[slot], t.slots[S.SUB_WORDS * slot] === S.SUB_LEAVING ? -1 : t.slots[S.SUB_WORDS * slot + S.SUB_AT_QOS]);
-      if (this.send_(n, true) !== 0) t.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = 0;
-      return;
-    }
-    v[b + O.AT_ID] = id;
+    if (v[b + O.AT_ID] === 0) v[b + O.AT_ID] = this.nextId_();
+    const id = v[b + O.AT_ID];
     const r =
       (v[b] & O.M_STATE) === O.SLOT_AWAIT_PUBCOMP
         ? this.send_(W.ackPacket(this.tx_, C.PUBREL, id), true)
-        : this.sendPublish_(o.topicOf[slot], o.payloadOf[slot], (v[b] >> O.QOS_SHIFT) & 3, (v[b] & O.F_RETAIN) !== 0, (v[b] & O.F_DUP) !== 0, id);
+        : this.send_(W.publishPacket(this.tx_, o.topicOf[slot], o.payloadOf[slot], (v[b] >> O.QOS_SHIFT) & 3, (v[b] & O.F_RETAIN) !== 0, (v[b] & O.F_DUP) !== 0, id), false);
     if (r === 0 && !(v[b] & O.F_SENT)) {
       v[b] |= O.F_SENT | O.F_DUP;
       o.unsent--;
     }
+  }
+
+  /** Sends subscription `i`'s SUBSCRIBE, or UNSUBSCRIBE when it is leaving, under a new packet id; a full send queue leaves it waiting (request id 0). */
+  sendSubscription_(i: number): void {
+    const v = this.subs_.slots;
+    const id = this.nextId_();
+    v[S.SUB_WORDS * i + S.SUB_AT_REQUEST] = id;
+    const qos = v[S.SUB_WORDS * i] === S.SUB_LEAVING ? -1 : v[S.SUB_WORDS * i + S.SUB_AT_QOS];
+    if (this.send_(W.subscriptionPacket(this.tx_, id, this.subs_.filterOf[i], qos), false) !== 0) v[S.SUB_WORDS * i + S.SUB_AT_REQUEST] = 0;
+  }
+
+  /**
+   * Sends the SUBSCRIBEs and UNSUBSCRIBEs that wait. Returns false when one
+   * could not go (a full send queue, or the connection failed): the next
+   * pump_() tries again.
+   */
+  sendDueSubscriptions_(): boolean {
+    const t = this.subs_;
+    for (let i = 0; i < t.size; i++) {
+      const st = t.slots[S.SUB_WORDS * i];
+      if ((st !== S.SUB_PENDING && st !== S.SUB_LEAVING) || t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] !== 0) continue;
+      this.sendSubscription_(i);
+      if (this.state_ !== ST_CONNECTED || t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] === 0) return false;
+    }
+    this.subsDue_ = false;
+    return true;
   }
 
   /**
@@ -538,33 +557,23 @@ class MqttClient implements Client, SocketHandlers {
       this.pumpDue_ = Math.max(this.pumpDue_, batch ? 1 : 2);
       return;
     }
-    if (this.subsDue_) {
-      const t = this.subs_;
-      for (let i = 0; i < t.size; i++) {
-        const st = t.slots[S.SUB_WORDS * i];
-        if ((st !== S.SUB_PENDING && st !== S.SUB_LEAVING) || t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] !== 0) continue;
-        this.sendSlot_(-1 - i);
-        // A control packet that cannot go out fails the connection: the next CONNACK sends it.
-        if (this.state_ !== ST_CONNECTED) return;
-      }
-      this.subsDue_ = false;
-    }
+    if (this.subsDue_ && !this.sendDueSubscriptions_()) return;
     const o = this.out_;
     while (o.unsent > 0 && this.state_ === ST_CONNECTED) {
-      const slot = O.outboxFind(o, O.OLDEST_UNSENT);
-      this.sendSlot_(slot);
+      const slot = O.outboxOldest(o, true);
+      this.sendMessage_(slot);
       if (!(o.slots[O.SLOT_WORDS * slot] & O.F_SENT)) return;
     }
     if (batch && o.inFlightCount > 0 && this.window_ - o.inFlightCount < this.refill_) return;
     while (this.state_ === ST_CONNECTED && o.inFlightCount < this.window_) {
-      const slot = O.outboxFind(o, O.OLDEST_QUEUED);
+      const slot = O.outboxOldest(o, false);
       if (slot < 0) return;
       const m = o.slots[O.SLOT_WORDS * slot];
       o.slots[O.SLOT_WORDS * slot] = (m & ~O.M_STATE) | (((m >> O.QOS_SHIFT) & 3) === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC);
       o.slots[O.SLOT_WORDS * slot + O.AT_ID] = 0;
       o.inFlightCount++;
       o.unsent++;
-      this.sendSlot_(slot);
+      this.sendMessage_(slot);
       if (!(o.slots[O.SLOT_WORDS * slot] & O.F_SENT)) return;
     }
   }
@@ -615,7 +624,7 @@ class MqttClient implements Client, SocketHandlers {
     const qos = (first >> 1) & 3;
     if (this.state_ !== ST_CONNECTED || first >> 4 !== C.PUBLISH || qos === 3 || (qos > 0 && id === 0)) return this.fail_(E.E_PACKET_TOO_LARGE);
     if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
-    if (qos === 2 && inboundSlot(this.inb_, id, 0) < 0) {
+    if (qos === 2 && inboundRecord(this.inb_, id, 0) < 0) {
       this.refused_ = true;
       return;
     }
@@ -624,196 +633,150 @@ class MqttClient implements Client, SocketHandlers {
 
   /**
    * The framer's sink: one whole packet from the broker at data[start..],
-   * handled here whatever its type (one method, few variables on Espruino).
+   * decoded, then handled by the method for its kind. Acks come first: they
+   * are what a publishing device gets most (Espruino reads every test it
+   * passes).
    */
   onPacket(data: W.Received, start: number, length: number): void {
     const p = this.pk_;
     const r = W.decodeReceived(p, data, start, length);
     if (r < 0 && r !== E.E_SUBACK_FAILURE) return this.fail_(r);
     const type = p.type;
-    if (this.state_ === ST_CONNECTING) {
-      if (type !== C.CONNACK) return this.fail_(E.E_PROTOCOL);
-      // CONNACK: refused codes fail; accepted, the subscriptions and messages in flight go out again.
-      const t = this.subs_;
-      if (p.returnCode !== 0) return this.fail_(E.E_CONNACK_PROTOCOL + 1 - p.returnCode);
-      const resumed = p.sessionPresent;
-      const gen = this.gen_;
-      this.state_ = ST_CONNECTED;
-      this.connects_++;
-      this.connectedAt_ = this.clock_.now();
-      this.pingAt_ = -1;
-      if (!resumed) {
-        // No session on the broker: no PUBREL will come. Without a clean session the
-        // ids stay, as released, for the resend rule (a broker may keep the session
-        // and still say 0, ActiveMQ does); with one they go.
-        const inb = this.inb_;
-        const keep = this.o_.cleanSession === false;
-        for (let i = 0; i < inb.size; i++) {
-          if (!keep) inb.idTable[IN_WORDS * i] = 0;
-          inb.idTable[IN_WORDS * i + IN_AT_STATE] = keep && inb.idTable[IN_WORDS * i] !== 0 ? I_RELEASED : I_AWAITING;
-        }
-        inb.openCount = 0;
-        if (this.persist_) this.dirty_ = true;
-      } else {
-        // Resumed: each id awaiting PUBREL waits for the broker to mention it again.
-        const inb = this.inb_;
-        for (let i = 0; i < inb.size; i++) if (inb.idTable[IN_WORDS * i + IN_AT_STATE] === I_AWAITING && inb.idTable[IN_WORDS * i] !== 0) inb.idTable[IN_WORDS * i + IN_AT_STATE] = I_UNCONFIRMED;
-      }
-      // Not resumed, the subscriptions are made again; each pending or leaving one
-      // (request id 0 since the connection failed) goes out from pump_(), which runs
-      // once this chunk is handled: fewer calls in progress at the deepest point.
-      for (let i = 0; i < t.size; i++) {
-        const st = t.slots[S.SUB_WORDS * i];
-        if (st === S.SUB_ACTIVE && !resumed) t.slots[S.SUB_WORDS * i] = S.SUB_PENDING;
-        if (st === S.SUB_LEAVING && !resumed) {
-          t.slots[S.SUB_WORDS * i] = S.SUB_FREE;
-          delete t.filterOf[i];
-          delete t.handlerOf[i];
-        }
-      }
-      this.subsDue_ = true;
-      this.pump_(false);
-      if (gen === this.gen_ && this.o_.onConnect) this.o_.onConnect(resumed);
-      return;
-    }
-    switch (type) {
-      case C.PUBLISH: {
-        // QoS 1 is acknowledged after the handlers; QoS 2 is delivered once (inbound-qos2.ts).
-        const id = p.packetId;
-        let deliver = true;
-        if (p.qos === 2) {
-          const inb = this.inb_;
-          const hash = W.receivedHash(data, p.topicStart, p.payloadStart + p.payloadLength);
-          const slot = inboundSlot(inb, id);
-          if (slot < 0 || inb.idTable[IN_WORDS * slot + IN_AT_HASH] !== hash || (inb.idTable[IN_WORDS * slot + IN_AT_STATE] === I_RELEASED && !p.dup)) {
-            // No room to remember the id until PUBREL: refuse the message (no PUBREC,
-            // not delivered); once every id has its PUBREL, reconnect to have it again.
-            if (inboundSlot(inb, id, hash) < 0) {
-              this.refused_ = true;
-              return;
-            }
-          } else {
-            deliver = false;
-            if (inb.idTable[IN_WORDS * slot + IN_AT_STATE] === I_UNCONFIRMED) inb.idTable[IN_WORDS * slot + IN_AT_STATE] = I_AWAITING; // the broker still has it
-          }
-        }
-        if (deliver) {
-          // To the filters' handlers, or to the catch-all when none took it.
-          const m = this.msg_;
-          const t = this.subs_;
-          const n = t.size;
-          const topic = W.receivedText(data, p.topicStart, p.topicLength);
-          m.topic = topic;
-          m.payload = W.receivedPayload(data, p.payloadStart, p.payloadLength);
-          m.qos = p.qos;
-          m.retain = p.retain;
-          m.dup = p.dup;
-          m.packetId = id;
-          let handled = false;
-          for (let i = 0; i <= n; i++) {
-            const h = i < n ? t.handlerOf[i] : handled ? null : this.o_.onMessage;
-            if (!h) continue;
-            if (i < n) {
-              const st = t.slots[S.SUB_WORDS * i];
-              if ((st !== S.SUB_ACTIVE && st !== S.SUB_PENDING) || !topicMatches(t.filterOf[i], topic)) continue;
-              handled = true;
-            }
-            try {
-              // The catch-all is called as a method of the options, like every callback.
-              if (i < n) h(m);
-              else (this.o_ as Required<ClientOptions>).onMessage(m);
-            } catch (e) {
-              if (this.o_.onError) this.o_.onError(E.E_HANDLER_FAILED);
-            }
-          }
-          // A QoS 2 id is written before PUBREC: after a power cut the broker's resend is known.
-          if (p.qos === 2 && this.persist_) this.save_();
-        }
-        if (p.qos > 0 && this.state_ === ST_CONNECTED) this.send_(W.ackPacket(this.tx_, p.qos === 1 ? C.PUBACK : C.PUBREC, id), true);
-        return;
-      }
-      case C.PUBACK:
-      case C.PUBREC:
-      case C.PUBCOMP: {
-        // An ack for a message of ours.
-        const o = this.out_;
-        const slot = O.outboxFind(o, p.packetId);
-        if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-        const v = o.slots;
-        const b = O.SLOT_WORDS * slot;
-        const st = v[b] & O.M_STATE;
-        if (type === C.PUBREC) {
-          if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
-          // With a saved session, PUBREL waits until "PUBREC received" is written (see "Power cuts").
-          v[b] = (v[b] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP | (this.persist_ ? O.F_HELD : 0);
-          if (this.persist_) {
-            this.held_++;
-            this.dirty_ = true;
-            return;
-          }
-          o.unsent++;
-          this.sendSlot_(slot);
-          return;
-        }
-        const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
-        if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
-        const seq = v[b + O.AT_SEQ];
-        O.outboxFree(o, slot);
-        if (this.persist_) this.dirty_ = true;
-        if (downgraded) {
-          this.downgraded_++;
-          if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
-        }
-        if (this.o_.onPublished) this.o_.onPublished(seq);
-        this.pump_(true);
-        return;
-      }
-      case C.PUBREL: {
-        const inb = this.inb_;
-        const slot = inboundSlot(inb, p.packetId);
-        if (slot >= 0 && inb.idTable[IN_WORDS * slot + IN_AT_STATE] !== I_RELEASED) {
-          inb.idTable[IN_WORDS * slot + IN_AT_STATE] = I_RELEASED;
-          inb.openCount--;
-          if (this.persist_) this.dirty_ = true;
-        }
-        // PUBCOMP even for an id not known (section 4.3.3): the broker resends PUBREL after a reconnect.
-        this.send_(W.ackPacket(this.tx_, C.PUBCOMP, p.packetId), true);
-        // Messages were refused for want of room: with every id released, get them again.
-        if (this.refused_ && inb.openCount === 0) this.fail_(E.E_INBOUND_QOS2_FULL);
-        return;
-      }
-      case C.SUBACK:
-      case C.UNSUBACK: {
-        // The result of a SUBSCRIBE (in r) or an UNSUBSCRIBE.
-        const code = r;
-        const t = this.subs_;
-        let slot = -1;
-        for (let i = 0; i < t.size && slot < 0; i++) if (t.slots[S.SUB_WORDS * i] !== S.SUB_FREE && t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] === p.packetId) slot = i;
-        if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-        const v = t.slots;
-        v[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = 0;
-        if (type === C.UNSUBACK) {
-          if (v[S.SUB_WORDS * slot] === S.SUB_LEAVING) {
-            v[S.SUB_WORDS * slot] = S.SUB_FREE;
-            delete t.filterOf[slot];
-            delete t.handlerOf[slot];
-          }
-          return;
-        }
-        if (v[S.SUB_WORDS * slot] !== S.SUB_PENDING) return;
-        const granted = p.returnCode;
-        v[S.SUB_WORDS * slot] = code === E.E_SUBACK_FAILURE ? S.SUB_REFUSED : S.SUB_ACTIVE;
-        if (this.o_.onSubscribe) this.o_.onSubscribe(t.filterOf[slot], code === E.E_SUBACK_FAILURE ? code : granted);
-        return;
-      }
-      case C.PINGRESP:
-        this.pingAt_ = -1;
-        return;
-      default:
-        return this.fail_(E.E_PROTOCOL);
-    }
+    if (this.state_ === ST_CONNECTING) return type === C.CONNACK ? this.onConnack_(p) : this.fail_(E.E_PROTOCOL);
+    if (type === C.PUBACK || type === C.PUBREC || type === C.PUBCOMP) return this.onAck_(type, p.packetId);
+    if (type === C.PUBLISH) return this.onPublish_(p, data);
+    if (type === C.PUBREL) return this.onPubrel_(p.packetId);
+    if (type === C.SUBACK || type === C.UNSUBACK) return this.onSuback_(type, p.packetId, r === E.E_SUBACK_FAILURE ? r : p.returnCode);
+    if (type === C.PINGRESP) this.pingAt_ = -1;
+    else this.fail_(E.E_PROTOCOL);
   }
 
+  /** CONNACK: a refusal fails; accepted, the subscriptions and the messages in flight go out again. */
+  onConnack_(p: Packet): void {
+    if (p.returnCode !== 0) return this.fail_(E.E_CONNACK_PROTOCOL + 1 - p.returnCode);
+    const resumed = p.sessionPresent;
+    const gen = this.gen_;
+    this.state_ = ST_CONNECTED;
+    this.connects_++;
+    this.connectedAt_ = this.clock_.now();
+    this.pingAt_ = -1;
+    if (resumed) inboundAwaitConfirmation(this.inb_);
+    else {
+      // No session on the broker: no PUBREL will come. Without a clean session the ids
+      // stay, as released, for the resend rule (a broker may keep the session and still
+      // say 0, ActiveMQ does); with one they go.
+      inboundForgetSession(this.inb_, this.o_.cleanSession === false);
+      if (this.persist_) this.dirty_ = true;
+    }
+    // Not resumed, the subscriptions are made again; each goes out from pump_(), which
+    // runs once this chunk is handled: fewer calls in progress at the deepest point.
+    S.subscriptionsAfterConnect(this.subs_, resumed);
+    this.subsDue_ = true;
+    this.pump_(false);
+    if (gen === this.gen_ && this.o_.onConnect) this.o_.onConnect(resumed);
+  }
+
+  /** PUBLISH: delivered (QoS 2 once, see inbound-qos2.ts), then acknowledged: QoS 1 after the handlers. */
+  onPublish_(p: Packet, data: W.Received): void {
+    const id = p.packetId;
+    if (p.qos === 2) {
+      const seen = inboundSeen(this.inb_, id, W.receivedHash(data, p.topicStart, p.payloadStart + p.payloadLength), p.dup);
+      // No room to remember the id until PUBREL: refused (no PUBREC, not delivered); once
+      // every id has its PUBREL, a reconnect has it sent again.
+      if (seen < 0) {
+        this.refused_ = true;
+        return;
+      }
+      if (seen === 0) this.deliver_(p, data);
+    } else this.deliver_(p, data);
+    if (p.qos > 0 && this.state_ === ST_CONNECTED) this.send_(W.ackPacket(this.tx_, p.qos === 1 ? C.PUBACK : C.PUBREC, id), true);
+  }
+
+  /** Hands a message to its filters' handlers, or to onMessage when none took it; a handler that throws is reported. */
+  deliver_(p: Packet, data: W.Received): void {
+    const m = this.msg_;
+    const t = this.subs_;
+    const n = t.size;
+    const topic = W.receivedText(data, p.topicStart, p.topicLength);
+    m.topic = topic;
+    m.payload = W.receivedPayload(data, p.payloadStart, p.payloadLength);
+    m.qos = p.qos;
+    m.retain = p.retain;
+    m.dup = p.dup;
+    m.packetId = p.packetId;
+    let handled = false;
+    for (let i = 0; i <= n; i++) {
+      const h = i < n ? t.handlerOf[i] : handled ? null : this.o_.onMessage;
+      if (!h) continue;
+      if (i < n) {
+        if (!S.subscriptionTakes(t, i, topic)) continue;
+        handled = true;
+      }
+      try {
+        // The catch-all is called as a method of the options, like every callback.
+        if (i < n) h(m);
+        else (this.o_ as Required<ClientOptions>).onMessage(m);
+      } catch (e) {
+        if (this.o_.onError) this.o_.onError(E.E_HANDLER_FAILED);
+      }
+    }
+    // A QoS 2 id is written before PUBREC: after a power cut the broker's resend is known.
+    if (p.qos === 2 && this.persist_) this.save_();
+  }
+
+  /** PUBACK, PUBREC or PUBCOMP for a message of ours. */
+  onAck_(type: number, id: number): void {
+    const o = this.out_;
+    const slot = O.outboxFindId(o, id);
+    if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
+    const v = o.slots;
+    const b = O.SLOT_WORDS * slot;
+    const st = v[b] & O.M_STATE;
+    if (type === C.PUBREC) {
+      if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
+      // With a saved session, PUBREL waits until "PUBREC received" is written (see "Power cuts").
+      v[b] = (v[b] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP | (this.persist_ ? O.F_HELD : 0);
+      if (this.persist_) {
+        this.held_++;
+        this.dirty_ = true;
+        return;
+      }
+      o.unsent++;
+      this.sendMessage_(slot);
+      return;
+    }
+    const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
+    if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
+    const seq = v[b + O.AT_SEQ];
+    O.outboxFree(o, slot);
+    if (this.persist_) this.dirty_ = true;
+    if (downgraded) {
+      this.downgraded_++;
+      if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
+    }
+    if (this.o_.onPublished) this.o_.onPublished(seq);
+    this.pump_(true);
+  }
+
+  /** PUBREL: the id is released and PUBCOMP goes out, even for an id not known (section 4.3.3). */
+  onPubrel_(id: number): void {
+    const inb = this.inb_;
+    if (inboundRelease(inb, id) && this.persist_) this.dirty_ = true;
+    this.send_(W.ackPacket(this.tx_, C.PUBCOMP, id), true);
+    // Messages were refused for want of room: with every id released, get them again.
+    if (this.refused_ && inb.openCount === 0) this.fail_(E.E_INBOUND_QOS2_FULL);
+  }
+
+  /** SUBACK (`result`: the granted QoS or E_SUBACK_FAILURE) or UNSUBACK for one of our requests. */
+  onSuback_(type: number, id: number, result: number): void {
+    const t = this.subs_;
+    const slot = S.subscriptionOfRequest(t, id);
+    if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
+    const state = S.subscriptionAnswered(t, slot, type === C.UNSUBACK, result);
+    if (state === S.SUB_ACTIVE || state === S.SUB_REFUSED) {
+      if (this.o_.onSubscribe) this.o_.onSubscribe(t.filterOf[slot], result);
+    }
+  }
 }
 
 /** A client; throws only for a configuration a program must fix (no net, no clock, bad sizes). */

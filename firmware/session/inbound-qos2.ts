@@ -20,8 +20,9 @@
  * keepalive (at least 10 s), long after the broker's resends, they are taken
  * as released (client.ts), so they cannot fill the table for good.
  *
- * The client applies these rules with inboundFind() (a duplicate check and
- * PUBREL are a look-up and a flag), and records new ids with inboundAdd().
+ * The client applies these rules through the functions below: inboundSeen()
+ * for each QoS 2 PUBLISH, inboundRelease() for each PUBREL, and the three
+ * that follow a CONNACK or a long wait.
  */
 /** An entry's state: awaiting PUBREL; PUBREL came; awaiting PUBREL, carried over a reconnect and not mentioned by the broker since. */
 export const I_AWAITING = 0;
@@ -59,17 +60,21 @@ export function createInboundQos2(capacity: number): InboundQos2 {
   };
 }
 
+/** The entry for packet id `id` (active or released), or -1. Never fails. */
+export function inboundFind(s: InboundQos2, id: number): number {
+  const e = s.idTable;
+  for (let i = 0; i < s.size; i++) if (e[IN_WORDS * i] === id) return i;
+  return -1;
+}
+
 /**
- * The entry for packet id `id` (active or released), or -1. With a `hash` it
- * records a new message awaiting PUBREL (in the id's own entry, a free one or
- * over the oldest released one) and returns its entry, or -1 when every entry
+ * Records a new message awaiting PUBREL: in the id's own entry, a free one or
+ * over the oldest released one. Returns its entry, or -1 when every entry
  * awaits PUBREL (nothing changed then).
  */
-export function inboundSlot(s: InboundQos2, id: number, hash?: number): number {
+export function inboundRecord(s: InboundQos2, id: number, hash: number): number {
   const e = s.idTable;
-  let slot = -1;
-  for (let i = 0; i < s.size && slot < 0; i++) if (e[IN_WORDS * i] === id) slot = i;
-  if (hash === undefined) return slot;
+  let slot = inboundFind(s, id);
   if (slot >= 0 && e[IN_WORDS * slot + IN_AT_STATE] !== I_RELEASED) {
     e[IN_WORDS * slot + IN_AT_HASH] = hash;
     return slot;
@@ -91,12 +96,59 @@ export function inboundSlot(s: InboundQos2, id: number, hash?: number): number {
   return slot;
 }
 
-/** The entry for packet id `id` (active or released), or -1. */
-export function inboundFind(s: InboundQos2, id: number): number {
-  return inboundSlot(s, id);
+/**
+ * A QoS 2 PUBLISH with packet id `id` and content hash `hash`: 1 for a resend
+ * of a message already delivered (acknowledged, not delivered again; an
+ * unconfirmed id becomes awaiting: the broker still has it), 0 for a new
+ * message (recorded: deliver it), -1 for a new one with no room to remember
+ * it until PUBREL (refuse it).
+ */
+export function inboundSeen(s: InboundQos2, id: number, hash: number, dup: boolean): number {
+  const e = s.idTable;
+  const slot = inboundFind(s, id);
+  const state = slot < 0 ? -1 : e[IN_WORDS * slot + IN_AT_STATE];
+  if (slot < 0 || e[IN_WORDS * slot + IN_AT_HASH] !== hash || (state === I_RELEASED && !dup)) return inboundRecord(s, id, hash) < 0 ? -1 : 0;
+  if (state === I_UNCONFIRMED) e[IN_WORDS * slot + IN_AT_STATE] = I_AWAITING;
+  return 1;
 }
 
-/** Records a new message awaiting PUBREL (see inboundSlot). Returns false when every entry awaits PUBREL. */
-export function inboundAdd(s: InboundQos2, id: number, hash: number): boolean {
-  return inboundSlot(s, id, hash) >= 0;
+/** PUBREL for `id`: true when an entry awaiting it is now released (false for an unknown or released id). */
+export function inboundRelease(s: InboundQos2, id: number): boolean {
+  const slot = inboundFind(s, id);
+  if (slot < 0 || s.idTable[IN_WORDS * slot + IN_AT_STATE] === I_RELEASED) return false;
+  s.idTable[IN_WORDS * slot + IN_AT_STATE] = I_RELEASED;
+  s.openCount--;
+  return true;
+}
+
+/** After a CONNACK that resumed the session: each id awaiting PUBREL waits for the broker to mention it again (unconfirmed). Never fails. */
+export function inboundAwaitConfirmation(s: InboundQos2): void {
+  const e = s.idTable;
+  for (let i = 0; i < s.size; i++) if (e[IN_WORDS * i + IN_AT_STATE] === I_AWAITING && e[IN_WORDS * i] !== 0) e[IN_WORDS * i + IN_AT_STATE] = I_UNCONFIRMED;
+}
+
+/**
+ * After a CONNACK without a session: no PUBREL will come. With `keep` (no
+ * clean session) the ids stay, as released, for the resend rule; otherwise
+ * they go. Never fails.
+ */
+export function inboundForgetSession(s: InboundQos2, keep: boolean): void {
+  const e = s.idTable;
+  for (let i = 0; i < s.size; i++) {
+    if (!keep) e[IN_WORDS * i] = 0;
+    e[IN_WORDS * i + IN_AT_STATE] = keep && e[IN_WORDS * i] !== 0 ? I_RELEASED : I_AWAITING;
+  }
+  s.openCount = 0;
+}
+
+/** Ids carried over a reconnect that the broker never mentioned become released (see above). Returns how many still await PUBREL. */
+export function inboundForgetUnconfirmed(s: InboundQos2): number {
+  const e = s.idTable;
+  for (let i = 0; i < s.size; i++) {
+    if (e[IN_WORDS * i + IN_AT_STATE] === I_UNCONFIRMED) {
+      e[IN_WORDS * i + IN_AT_STATE] = I_RELEASED;
+      s.openCount--;
+    }
+  }
+  return s.openCount;
 }

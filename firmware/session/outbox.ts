@@ -87,35 +87,30 @@ export function outboxAdd(o: Outbox, topic: string, payload: Payload, qos: numbe
   return E_QUEUE_FULL;
 }
 
-/** outboxFind()'s `id` for the oldest queued slot. */
-export const OLDEST_QUEUED = 0;
-/** outboxFind()'s `id` for the oldest slot in flight whose packet has not gone out on this connection. */
-export const OLDEST_UNSENT = -1;
+/** The slot in flight (awaiting an ack) with packet id `id`, or -1. Never fails. */
+export function outboxFindId(o: Outbox, id: number): number {
+  const v = o.slots;
+  for (let i = 0; i < o.size; i++) if (v[SLOT_WORDS * i + AT_ID] === id && (v[SLOT_WORDS * i] & M_STATE) > SLOT_QUEUED) return i;
+  return -1;
+}
 
 /**
- * The slot in flight with packet id `id` (1..65535), or the oldest slot that
- * OLDEST_QUEUED / OLDEST_UNSENT asks for; -1 when there is none. Sequence
- * numbers wrap: order is decided on the difference.
+ * The oldest (lowest sequence number, wrap-safe) queued slot, or with
+ * `unsent` the oldest slot in flight whose packet has not gone out on this
+ * connection; -1 when there is none. Never fails.
  */
-export function outboxFind(o: Outbox, id: number): number {
+export function outboxOldest(o: Outbox, unsent: boolean): number {
+  // Nothing to look for: no scan (this runs after every publish and ack).
+  if (unsent ? o.unsent === 0 : o.heldCount === o.inFlightCount) return -1;
   const v = o.slots;
   let best = -1;
   for (let i = 0; i < o.size; i++) {
     const st = v[SLOT_WORDS * i] & M_STATE;
-    if (id > 0) {
-      if (st > SLOT_QUEUED && v[SLOT_WORDS * i + AT_ID] === id) return i;
-      continue;
-    }
-    if (id === OLDEST_UNSENT ? st <= SLOT_QUEUED || v[SLOT_WORDS * i] & F_SENT : st !== SLOT_QUEUED) continue;
+    if (unsent ? st <= SLOT_QUEUED || v[SLOT_WORDS * i] & F_SENT : st !== SLOT_QUEUED) continue;
     const d = best < 0 ? -1 : v[SLOT_WORDS * i + AT_SEQ] - v[SLOT_WORDS * best + AT_SEQ];
     if (d < 0 ? d > -0x40000000 : d > 0x40000000) best = i;
   }
   return best;
-}
-
-/** The oldest queued slot, or with `unsent` the oldest unsent slot in flight (see outboxFind); -1 when there is none. */
-export function outboxOldest(o: Outbox, unsent: boolean): number {
-  return outboxFind(o, unsent ? OLDEST_UNSENT : OLDEST_QUEUED);
 }
 
 /** Empties a slot, keeping the counters right. Never fails. */

@@ -1,5 +1,6 @@
 import type { Payload } from "../mqtt/encode";
-import { E_QUEUE_FULL } from "../errors";
+import { E_QUEUE_FULL, E_SUBACK_FAILURE } from "../errors";
+import { topicMatches } from "./topic";
 
 /**
  * The client's subscriptions: filter, requested QoS, handler and where the
@@ -88,4 +89,55 @@ export function subscriptionFind(t: Subscriptions, filter: string): number {
 /** Adds a filter (or replaces its QoS and handler), pending; returns its slot, or E_QUEUE_FULL. */
 export function subscriptionAdd(t: Subscriptions, filter: string, qos: number, handler: MessageHandler | null): number {
   return subscriptionSlot(t, filter, qos, handler);
+}
+
+/** Whether subscription `i` (active, or pending its SUBACK) takes a message on `topic`. Never fails. */
+export function subscriptionTakes(t: Subscriptions, i: number, topic: string): boolean {
+  const st = t.slots[SUB_WORDS * i];
+  return (st === SUB_ACTIVE || st === SUB_PENDING) && topicMatches(t.filterOf[i], topic);
+}
+
+/** The subscription whose SUBSCRIBE or UNSUBSCRIBE has packet id `id` awaiting its ack, or -1. */
+export function subscriptionOfRequest(t: Subscriptions, id: number): number {
+  for (let i = 0; i < t.size; i++) if (t.slots[SUB_WORDS * i] !== SUB_FREE && t.slots[SUB_WORDS * i + SUB_AT_REQUEST] === id) return i;
+  return -1;
+}
+
+/**
+ * The ack of subscription `slot`'s request: an UNSUBACK frees a leaving
+ * filter; a SUBACK (`result`: the granted QoS or E_SUBACK_FAILURE) makes a
+ * pending one active or refused. Returns the state it settled in, or -1 when
+ * the ack changed nothing but the request (an UNSUBACK, or a filter no longer
+ * pending).
+ */
+export function subscriptionAnswered(t: Subscriptions, slot: number, unsubscribed: boolean, result: number): number {
+  const v = t.slots;
+  v[SUB_WORDS * slot + SUB_AT_REQUEST] = 0;
+  if (unsubscribed) {
+    if (v[SUB_WORDS * slot] === SUB_LEAVING) subscriptionFree(t, slot);
+    return -1;
+  }
+  if (v[SUB_WORDS * slot] !== SUB_PENDING) return -1;
+  v[SUB_WORDS * slot] = result === E_SUBACK_FAILURE ? SUB_REFUSED : SUB_ACTIVE;
+  return v[SUB_WORDS * slot];
+}
+
+/** Frees slot `slot`. Never fails. */
+function subscriptionFree(t: Subscriptions, slot: number): void {
+  t.slots[SUB_WORDS * slot] = SUB_FREE;
+  delete t.filterOf[slot];
+  delete t.handlerOf[slot];
+}
+
+/**
+ * After a CONNACK: unless the session was resumed, active filters are pending
+ * again (their SUBSCRIBE goes out again) and leaving ones are gone. Never fails.
+ */
+export function subscriptionsAfterConnect(t: Subscriptions, resumed: boolean): void {
+  if (resumed) return;
+  for (let i = 0; i < t.size; i++) {
+    const st = t.slots[SUB_WORDS * i];
+    if (st === SUB_ACTIVE) t.slots[SUB_WORDS * i] = SUB_PENDING;
+    if (st === SUB_LEAVING) subscriptionFree(t, i);
+  }
 }

@@ -13,7 +13,6 @@ import * as C from "../mqtt/constants";
 import type { Packet } from "../mqtt/packet";
 import { readText } from "../mqtt/utf8";
 import { checkTopic } from "../mqtt/topic-check";
-import type { Socket } from "../../hal/types";
 
 /** A packet ready to write: its length in tx, a buffer of its own, or a negative code. */
 export type OutPacket = string | number | Uint8Array;
@@ -58,12 +57,6 @@ export function barePacket(tx: Uint8Array | null, type: number): OutPacket {
   (tx as Uint8Array)[0] = type << 4;
   (tx as Uint8Array)[1] = 0;
   return 2;
-}
-
-/** Writes a packet to the socket: 0, the socket's code, or the packet's own negative code. */
-export function writePacket(sock: Socket, tx: Uint8Array | null, packet: OutPacket): number {
-  if (typeof packet === "number") return packet < 0 ? packet : sock.write(tx as Uint8Array, 0, packet);
-  return sock.write(packet, 0, packet.length);
 }
 
 /** A framer whose buffer holds `maxPacketSize` bytes. Never fails. */

@@ -13,6 +13,7 @@ import type { ConnectFields, Payload } from "../mqtt/encode";
 import type { Packet } from "../mqtt/packet";
 import { checkTopic } from "../mqtt/topic-check";
 import { STRINGS_ARE_BYTES } from "../mqtt/utf8";
+import { decodeUtf8, encodeUtf8 } from "./utf8-strings";
 
 declare const E: { toString(data: Uint8Array): string | undefined; CRC32(data: string): number };
 
@@ -31,44 +32,22 @@ declare const E: { toString(data: Uint8Array): string | undefined; CRC32(data: s
  * bytes both ways. On one with Unicode strings, text is written as UTF-8 and
  * read back from it (toWire/fromWire), so that sending and receiving are
  * symmetric on every interpreter.
+ *
+ * Speed: Espruino lexes every token it passes, the ones it skips included (a
+ * branch not taken, the rest of a function after `return`). So the functions
+ * on the publish and receive paths are short, and what is rare (long headers,
+ * a new topic, Unicode, bad arguments) lives in a function of its own that
+ * the common case never enters.
  */
 
 /** `text` as wire bytes (UTF-8 where strings are Unicode). */
 export function toWire(text: string): string {
-  if (STRINGS_ARE_BYTES) return text;
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-    if (c < 0x80) out += String.fromCharCode(c);
-    else if (c < 0x800) out += String.fromCharCode(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
-    else if (c < 0x10000) out += String.fromCharCode(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-    else out += String.fromCharCode(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-  }
-  return out;
+  return STRINGS_ARE_BYTES ? text : encodeUtf8(text);
 }
 
-/** Wire bytes as text (decoded from UTF-8 where strings are Unicode; a malformed sequence is kept byte for byte). */
+/** Wire bytes as text (decoded from UTF-8 where strings are Unicode). */
 export function fromWire(bytes: string): string {
-  if (STRINGS_ARE_BYTES) return bytes;
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes.charCodeAt(i);
-    const n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-    let v = n === 3 ? c & 7 : n === 2 ? c & 15 : c & 31;
-    let ok = n > 0 && i + n < bytes.length;
-    for (let k = 1; ok && k <= n; k++) {
-      const d = bytes.charCodeAt(i + k);
-      ok = (d & 0xc0) === 0x80;
-      v = (v << 6) | (d & 0x3f);
-    }
-    if (!ok) out += String.fromCharCode(c);
-    else {
-      out += v >= 0x10000 ? String.fromCharCode(0xd800 + ((v - 0x10000) >> 10), 0xdc00 + ((v - 0x10000) & 0x3ff)) : String.fromCharCode(v);
-      i += n;
-    }
-  }
-  return out;
+  return STRINGS_ARE_BYTES ? bytes : decodeUtf8(bytes);
 }
 
 /** A payload (text, or bytes) as wire bytes. */
@@ -90,7 +69,11 @@ function topicWire(topic: string): string | number {
 
 /** The fixed header: first byte and remaining length (section 2.2.3). */
 function fixedHeader(first: number, remaining: number): string {
-  if (remaining < 0x80) return String.fromCharCode(first, remaining);
+  return remaining < 0x80 ? String.fromCharCode(first, remaining) : longFixedHeader(first, remaining);
+}
+
+/** The fixed header of a packet with a remaining length of 128 or more. */
+function longFixedHeader(first: number, remaining: number): string {
   if (remaining < 0x4000) return String.fromCharCode(first, (remaining & 0x7f) | 0x80, remaining >> 7);
   if (remaining < 0x200000) return String.fromCharCode(first, (remaining & 0x7f) | 0x80, ((remaining >> 7) & 0x7f) | 0x80, remaining >> 14);
   return String.fromCharCode(first, (remaining & 0x7f) | 0x80, ((remaining >> 7) & 0x7f) | 0x80, ((remaining >> 14) & 0x7f) | 0x80, remaining >> 21);
@@ -138,21 +121,39 @@ export function connectPacket(_tx: Uint8Array | null, f: ConnectFields): string 
   return fixedHeader(C.CONNECT << 4, body.length + 10) + variable + body;
 }
 
+/** The last topic published and its wire field (length prefix and bytes): devices publish to a few topics over and over. */
+let lastTopic = "";
+let lastTopicField = "";
+
+/** A topic's wire field (checked as topicWire), kept as the last one; or its code. */
+function topicField(topic: string): string | number {
+  const t = topicWire(topic);
+  if (typeof t === "number") return t;
+  lastTopic = topic;
+  lastTopicField = field(t);
+  return lastTopicField;
+}
+
+/** Why a PUBLISH's QoS, packet id or DUP flag is refused: E_INVALID_QOS or E_INVALID_ARGUMENT (id not 1..65535 at QoS 1/2, DUP at QoS 0 [MQTT-3.3.1-2]). */
+function publishFlagsError(qos: number, dup: boolean, id: number): number {
+  if (qos !== 0 && qos !== 1 && qos !== 2) return E_INVALID_QOS;
+  return (qos > 0 ? validId(id) : !dup) ? 0 : E_INVALID_ARGUMENT;
+}
+
 /**
  * PUBLISH (section 3.3) as a String. Fails with E_INVALID_TOPIC,
  * E_INVALID_QOS, E_INVALID_ARGUMENT (packet id not 1..65535 at QoS 1/2, DUP
  * at QoS 0 [MQTT-3.3.1-2]), E_FIELD_TOO_LONG.
  */
 export function publishPacket(_tx: Uint8Array | null, topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): string | number {
-  if (qos !== 0 && qos !== 1 && qos !== 2) return E_INVALID_QOS;
-  if (qos > 0 ? !validId(id) : dup) return E_INVALID_ARGUMENT;
-  const t = topicWire(topic);
-  if (typeof t === "number") return t;
-  const p = payloadWire(payload);
-  const remaining = 2 + t.length + (qos > 0 ? 2 : 0) + p.length;
+  // QoS 0 without DUP, and QoS 1 with an id, need no call (ids come from the client: whole numbers).
+  const bad = (qos === 0 && !dup) || (qos === 1 && id > 0 && id <= C.MAX_PACKET_ID) ? 0 : publishFlagsError(qos, dup, id);
+  const t = topic === lastTopic ? lastTopicField : topicField(topic);
+  if (bad !== 0 || typeof t === "number") return bad || (t as number);
+  const p = typeof payload === "string" ? toWire(payload) : (E.toString(payload) as string);
+  const remaining = t.length + (qos > 0 ? 2 : 0) + p.length;
   if (remaining > C.MAX_REMAINING_LENGTH) return E_FIELD_TOO_LONG;
-  const first = (C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
-  return fixedHeader(first, remaining) + field(t) + (qos > 0 ? String.fromCharCode(id >> 8, id & 0xff) : "") + p;
+  return fixedHeader((C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), remaining) + t + (qos > 0 ? String.fromCharCode(id >> 8, id & 0xff) : "") + p;
 }
 
 /** PUBACK, PUBREC, PUBREL or PUBCOMP (sections 3.4-3.7) as a String; E_INVALID_ARGUMENT for another type or a bad id. */
@@ -182,6 +183,35 @@ export function barePacket(_tx: Uint8Array | null, type: number): string {
 }
 
 /**
+ * Decodes a PUBLISH at text[start, start + length) whose fixed header takes
+ * `header` bytes (see decodeReceived).
+ */
+function decodePublish(p: Packet, text: string, start: number, length: number, header: number): number {
+  const first = text.charCodeAt(start);
+  const qos = (first >> 1) & 3;
+  if (qos === 3) return E_INVALID_QOS;
+  const i = start + header;
+  const remaining = length - header;
+  p.qos = qos;
+  p.dup = (first & 8) !== 0;
+  p.retain = (first & 1) !== 0;
+  const topicLength = remaining < 2 ? 0 : (text.charCodeAt(i) << 8) | text.charCodeAt(i + 1);
+  const idLength = qos > 0 ? 2 : 0;
+  if (remaining < 2 + idLength || topicLength > remaining - 2 - idLength) return E_MALFORMED;
+  p.topicStart = i + 2;
+  p.topicLength = topicLength;
+  // No wildcard in a topic name [MQTT-3.3.2-2]; "#" and "+" never occur inside a multi-byte UTF-8 sequence.
+  const topic = text.substr(i + 2, topicLength);
+  if (topicLength === 0 || topic.indexOf("#") >= 0 || topic.indexOf("+") >= 0) return E_INVALID_TOPIC;
+  const at = i + 2 + topicLength;
+  p.packetId = qos > 0 ? (text.charCodeAt(at) << 8) | text.charCodeAt(at + 1) : 0;
+  if (qos > 0 && p.packetId === 0) return E_MALFORMED;
+  p.payloadStart = at + idLength;
+  p.payloadLength = start + length - p.payloadStart;
+  return 0;
+}
+
+/**
  * Decodes a packet a client receives (CONNACK, PUBLISH, the acks, SUBACK,
  * UNSUBACK, PINGRESP) that the framer found whole at text[start, start +
  * length) into `p`, with offsets into `text`. A SUBACK's first return code is
@@ -195,33 +225,17 @@ export function decodeReceived(p: Packet, data: string | Uint8Array, start: numb
   const type = first >> 4;
   let header = 2;
   while (text.charCodeAt(start + header - 1) & 0x80) header++;
-  const i = start + header;
-  const remaining = length - header;
   p.type = type;
   p.flags = first & 0x0f;
-  p.remainingLength = remaining;
-  p.bodyStart = i;
-  if (type === C.PUBLISH) {
-    const qos = (first >> 1) & 3;
-    if (qos === 3) return E_INVALID_QOS;
-    p.qos = qos;
-    p.dup = (first & 8) !== 0;
-    p.retain = (first & 1) !== 0;
-    const topicLength = remaining < 2 ? 0 : (text.charCodeAt(i) << 8) | text.charCodeAt(i + 1);
-    const idLength = qos > 0 ? 2 : 0;
-    if (remaining < 2 + idLength || topicLength > remaining - 2 - idLength) return E_MALFORMED;
-    p.topicStart = i + 2;
-    p.topicLength = topicLength;
-    // No wildcard in a topic name [MQTT-3.3.2-2]; "#" and "+" never occur inside a multi-byte UTF-8 sequence.
-    const topic = text.substr(i + 2, topicLength);
-    if (topicLength === 0 || topic.indexOf("#") >= 0 || topic.indexOf("+") >= 0) return E_INVALID_TOPIC;
-    const at = i + 2 + topicLength;
-    p.packetId = qos > 0 ? (text.charCodeAt(at) << 8) | text.charCodeAt(at + 1) : 0;
-    if (qos > 0 && p.packetId === 0) return E_MALFORMED;
-    p.payloadStart = at + idLength;
-    p.payloadLength = start + length - p.payloadStart;
-    return 0;
-  }
+  p.remainingLength = length - header;
+  p.bodyStart = start + header;
+  if (type === C.PUBLISH) return decodePublish(p, text, start, length, header);
+  return decodeAck(p, text, start + header, length - header);
+}
+
+/** The rest of decodeReceived: a packet other than PUBLISH, whose body of `remaining` bytes starts at text[i]. */
+function decodeAck(p: Packet, text: string, i: number, remaining: number): number {
+  const type = p.type;
   if (type === C.PINGRESP) return p.flags !== 0 ? E_RESERVED_FLAGS : remaining !== 0 ? E_MALFORMED : 0;
   if (type !== C.CONNACK && type !== C.PUBACK && type !== C.PUBREC && type !== C.PUBREL && type !== C.PUBCOMP && type !== C.SUBACK && type !== C.UNSUBACK)
     return E_UNEXPECTED_TYPE;

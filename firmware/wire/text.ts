@@ -9,7 +9,6 @@
  * null and the encoders ignore it.
  */
 import type { Payload } from "../mqtt/encode";
-import type { Socket } from "../../hal/types";
 import { checkTopic } from "../mqtt/topic-check";
 import { fromWire } from "./text-codec";
 
@@ -35,11 +34,6 @@ export type Received = string | Uint8Array;
 /** No transmit buffer on this target: null. */
 export function createTx(_size: number): Uint8Array | null {
   return null;
-}
-
-/** Writes a packet to the socket: 0, the socket's code, or the packet's own negative code. */
-export function writePacket(sock: Socket, _tx: Uint8Array | null, packet: OutPacket): number {
-  return typeof packet === "number" ? packet : sock.write(packet, 0, packet.length);
 }
 
 /** A received topic as text. Never fails. */

@@ -1,6 +1,6 @@
 import { BOARD_TLS } from "board";
 import { E_SOCKET_BAD_ARGUMENT, E_SOCKET_CLOSED, E_SOCKET_DNS, E_SOCKET_NO_MEMORY, E_SOCKET_NO_ROUTE, E_SOCKET_QUEUE_FULL, E_SOCKET_RESET, E_SOCKET_UNKNOWN } from "../../firmware/errors";
-import { WIFI_UP, type Net, type NetTarget, type Socket, type SocketHandlers } from "../types";
+import { SEND_CONTROL_ROOM, WIFI_UP, type Net, type NetTarget, type Socket, type SocketHandlers } from "../types";
 import type { EspNetModule, EspSocket } from "./api";
 import { toEspruinoTls } from "./tls-options";
 
@@ -19,6 +19,11 @@ export function socketCode(code: number): number {
   if (code === -8) return E_SOCKET_CLOSED;
   if (code === -11) return E_SOCKET_RESET;
   return code < 0 && code > -15 && code !== -5 ? -300 + code : E_SOCKET_UNKNOWN;
+}
+
+/** Bytes [start, end) as an 8-bit String (E.toString); undefined when Espruino is out of memory. */
+function sliceText(data: Uint8Array | string, start: number, end: number): string | undefined {
+  return typeof data === "string" ? data.substring(start, end) : E.toString(data.subarray(start, end));
 }
 
 /**
@@ -40,8 +45,9 @@ class Conn implements Socket {
   st_ = 0;
   /** An error was reported. */
   e_ = false;
-  /** Bytes handed to Espruino since its last `drain`. */
+  /** Bytes handed to Espruino since its last `drain`: all, and those of packets of up to 4 bytes taken past the bound. */
   q_ = 0;
+  k_ = 0;
   constructor(s: EspSocket & { c_?: Conn }, h: SocketHandlers, n: EspruinoNet) {
     this.s_ = s;
     this.h_ = h;
@@ -50,9 +56,10 @@ class Conn implements Socket {
   }
   write(data: Uint8Array | string, start: number, end: number): number {
     if (this.st_ > 1 || this.e_) return E_SOCKET_CLOSED;
-    if (this.q_ >= this.n_.limit_) return E_SOCKET_QUEUE_FULL;
-    // An 8-bit string goes as it is (a large payload is not copied again).
-    const text = typeof data === "string" ? (start === 0 && end === data.length ? data : data.substring(start, end)) : E.toString(data.subarray(start, end));
+    // Packets of up to 4 bytes (acks, PINGREQ) cannot wait: past the bound they have a budget of their own.
+    const beyond = this.q_ >= this.n_.limit_;
+    if (beyond && (end - start > 4 || this.k_ >= SEND_CONTROL_ROOM)) return E_SOCKET_QUEUE_FULL;
+    const text = typeof data === "string" && start === 0 && end === data.length ? data : sliceText(data, start, end);
     if (typeof text !== "string") return E_SOCKET_NO_MEMORY;
     try {
       this.s_.write(text);
@@ -60,6 +67,7 @@ class Conn implements Socket {
       // Espruino dropped the connection; its close event is on the way.
       return E_SOCKET_CLOSED;
     }
+    if (beyond) this.k_ += end - start;
     this.q_ += end - start;
     return 0;
   }
@@ -130,7 +138,7 @@ const onEvent: Listener = function (chunk?: string) {
     // The owner may have closed it in onConnect: then no onData.
     if (typeof chunk !== "string" || c.st_ > 1) return;
   } else if (typeof chunk !== "string") {
-    c.q_ = 0;
+    c.q_ = c.k_ = 0;
     return;
   }
   c.h_.onData(chunk);
@@ -165,7 +173,9 @@ const onClose: Listener = function () {
  *   and none after the owner's close().
  * - Espruino's write() has no back-pressure: bytes handed over since the last
  *   `drain` are counted, and once `board.sendQueueBytes` wait, write() returns
- *   E_SOCKET_QUEUE_FULL and takes nothing.
+ *   E_SOCKET_QUEUE_FULL and takes nothing. Packets of up to 4 bytes (acks,
+ *   PINGREQ, DISCONNECT), which a client cannot hold back, still go past the
+ *   bound, SEND_CONTROL_ROOM bytes of them until the drain.
  * - `link` down (WiFi): connect() gives E_SOCKET_NO_ROUTE at once;
  *   cutSockets() ends open sockets with onError(code), onClose.
  * - TLS: see tls-options.ts (DER material, no certificate verification). A

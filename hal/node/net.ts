@@ -1,7 +1,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import * as E from "../../firmware/errors";
-import type { Net, NetTarget, Socket, SocketHandlers } from "../types";
+import { SEND_CONTROL_ROOM, type Net, type NetTarget, type Socket, type SocketHandlers } from "../types";
 
 /**
  * TCP and TLS sockets on Node behind the HAL's Net interface.
@@ -125,11 +125,16 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
         quiet = true;
         handlers.onClose();
       });
+      let controlBeyond = 0;
       return {
         write(data: Uint8Array | string, start: number, end: number): number {
           if (quiet || failed || sock.destroyed) return E.E_SOCKET_CLOSED;
-          if (sock.writableLength + used >= maxQueued) return E.E_SOCKET_QUEUE_FULL;
           const n = end - start;
+          // Writes of up to 4 bytes (acks) still go past the bound: SEND_CONTROL_ROOM bytes of them until it is not reached.
+          const beyond = sock.writableLength + used >= maxQueued;
+          if (!beyond) controlBeyond = 0;
+          else if (n > 4 || controlBeyond >= SEND_CONTROL_ROOM) return E.E_SOCKET_QUEUE_FULL;
+          else controlBeyond += n;
           if (!staged) {
             staged = Buffer.allocUnsafe(Math.max(16384, n));
             process.nextTick(flush);
