@@ -61,6 +61,11 @@ describe("scripts/ensure-packages.sh (npm test's Debian packages)", function () 
     for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
 
+  it("is the first step of npm test (a pretest script would not run: .npmrc sets ignore-scripts)", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
+    assert.match(pkg.scripts.test, /^bash scripts\/ensure-packages\.sh test && /);
+  });
+
   it("exits 0 at once and prints nothing when mosquitto, its clients and openssl are installed", async () => {
     const r = await run([SCRIPT, "test"], process.env);
     assert.equal(r.code, 0, r.out);
