@@ -60,7 +60,7 @@ export function mosquittoBinary(): string {
   for (const p of ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"]) if (fs.existsSync(p)) return p;
   throw new Error(
     "mosquitto is not installed. Install it with `apt-get install mosquitto mosquitto-clients openssl` " +
-      "(.ci/run does this in CI); the broker tests need a real broker and do not skip.",
+      "(npm test does this first when it can); the broker tests need a real broker and do not skip.",
   );
 }
 
