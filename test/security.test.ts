@@ -28,6 +28,18 @@ describe("security", () => {
     assert.equal(plainPasswordWarning(target("mqtt://192.168.1.10:1883")), "", "no password, nothing to warn about");
   });
 
+  it("counts only real loopback addresses as this machine, not names that merely start with 127.", () => {
+    const warns = (host: string) => plainPasswordWarning({ host, port: 1883, tls: false, password: "secret" }) !== "";
+    for (const host of ["127.evil.example", "127.0.0.1.evil.example", "127.0.0.256", "127.1", "0127.0.0.1", "localhost.evil.example", "::2", "[::2]"]) {
+      assert.equal(warns(host), true, host + " is not this machine");
+    }
+    for (const host of ["127.0.0.1", "127.255.255.254", "127.1.2.3", "localhost", "LOCALHOST", "::1", "[::1]"]) {
+      assert.equal(warns(host), false, host + " is this machine");
+    }
+    assert.equal(plainPasswordWarning(parseBrokerUrl("mqtt://u:p@127.evil.example") as BrokerTarget) !== "", true, "through the URL parser too");
+    assert.equal(plainPasswordWarning(parseBrokerUrl("mqtt://u:p@[::1]:1883") as BrokerTarget), "");
+  });
+
   it("verifies the server certificate by default on the host; only verify: false turns it off", async function () {
     this.timeout(20000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-sec-"));
