@@ -10,6 +10,7 @@ import { MASK, maskSecrets, secretForms } from "../scripts/flash/mask";
 import { compareStored, parseStoredReports, storedCheckExpression } from "../scripts/flash/stored-check";
 import { brokerSummary, buildConfig } from "../scripts/flash/provision-config";
 import { readTarget } from "../scripts/flash/target";
+import { argvSecrets, argvSecretsWarning } from "../scripts/flash/argv-secrets";
 import { CLI_CHUNK_BYTES } from "../scripts/flash/storage-upload";
 
 const fixedId = () => "fabmqtt-abc123";
@@ -131,6 +132,28 @@ describe("provision: assembling the configuration", () => {
     assert.match(String(buildConfig({ broker: "http://h" }, fixedId)), /^--broker: /);
     assert.match(String(buildConfig({ brokerPassword: "x" }, fixedId)), /^--broker: needed/);
     assert.match(String(buildConfig({ keepalive: "10" }, fixedId)), /^--keepalive: needs --broker/);
+  });
+});
+
+describe("provision: passwords on the command line", () => {
+  it("finds --password and the password of any URL, whatever its flag, as written and decoded", () => {
+    const found = argvSecrets(["--ssid", "lab", "--password", "w pw", "--broker=mqtt://u:p%40ss word@h:1883", "--port", "tcp://admin:a@b/c@10.0.0.9:23", "--device", "d"]);
+    assert.deepEqual(found, [
+      { flag: "--password", texts: ["w pw"] },
+      { flag: "--broker", texts: ["p%40ss word", "p@ss word"] },
+      { flag: "--port", texts: ["a@b/c"] },
+    ]);
+    assert.deepEqual(argvSecrets(["--broker", "mqtt://u@h", "--port", "/dev/ttyUSB0"]), []);
+  });
+
+  it("warns naming the flags and the variables to use, never the passwords", () => {
+    const w = argvSecretsWarning(argvSecrets(["--password=w-pw", "--broker", "mqtts://u:b-pw@h"]), false);
+    assert.match(w, /^warning: a password is on the command line \(--password, --broker\): other users .* process list/);
+    assert.match(w, /FABMQTT_WIFI_PASSWORD;.*FABMQTT_BROKER_PASSWORD/);
+    assert.equal(/w-pw|b-pw/.test(w), false);
+    assert.match(argvSecretsWarning(argvSecrets(["--broker", "mqtt://u:b@h"]), true), /npm printed the command line above/);
+    assert.match(argvSecretsWarning(argvSecrets(["--port", "tcp://u:b@h:23"]), false), /\(--port\): .*leave the password out of --port instead$/);
+    assert.equal(argvSecretsWarning([], true), "");
   });
 });
 

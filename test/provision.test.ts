@@ -102,7 +102,31 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     ]);
     assert.equal(r.code, 2, r.all);
     assert.match(r.stderr, /provision: bad configuration for esp8266-nodemcu: actuators\[0\]\.pin: D6 is not a usable pin on esp8266-nodemcu/);
-    assert.match(r.stderr, /warning: npm printed the command line above, with the WiFi password; use `npm run -s provision`/);
+    assert.match(r.stderr, /warning: a password is on the command line \(--password\): npm printed the command line above/);
+    assert.match(r.stderr, /FABMQTT_WIFI_PASSWORD/);
     assert.equal(board.connections(), 0, "nothing was sent");
+  });
+
+  it("warns about a broker URL's password on the command line, which npm prints when it has a space, and names the variable to use", async () => {
+    const r = await npmRun([
+      "run", "provision", "--", "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:9",
+      "--ssid", "fablab", "--broker", "mqtt://board1:pass word@192.168.1.10", "--config", path.join(dir, "missing.json"),
+    ], { FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD });
+    assert.equal(r.code, 2, r.all);
+    assert.match(r.stdout, /--broker mqtt:\/\/board1:pass word@/, "npm printed the password: the reason for the warning");
+    assert.match(r.stderr, /warning: a password is on the command line \(--broker\): npm printed the command line above/);
+    assert.match(r.stderr, /FABMQTT_BROKER_PASSWORD/);
+    assert.equal(r.stderr.includes("pass word"), false, "the warning does not repeat it");
+  });
+
+  it("warns about a password on the command line also when npm printed nothing (process list, shell history)", async () => {
+    const r = await npmRun([
+      "run", "-s", "provision", "--", "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:9",
+      "--ssid", "fablab", "--password=" + WIFI_PASSWORD, "--broker=mqtt://board1:" + encodeURIComponent(BROKER_PASSWORD) + "@192.168.1.10", "--config", path.join(dir, "missing.json"),
+    ]);
+    assert.equal(r.code, 2, r.all);
+    assert.match(r.stderr, /warning: a password is on the command line \(--password, --broker\): other users of this machine can see it/);
+    assert.match(r.stderr, /FABMQTT_WIFI_PASSWORD.*FABMQTT_BROKER_PASSWORD/);
+    for (const secret of [WIFI_PASSWORD, BROKER_PASSWORD, encodeURIComponent(BROKER_PASSWORD)]) assert.equal(r.all.includes(secret), false, "printed: " + secret);
   });
 });
