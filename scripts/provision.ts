@@ -17,7 +17,7 @@ import { toDeviceBoard } from "../boards/device-view";
 import { plainPasswordWarning } from "./simulator/broker-url";
 import { argvSecrets, argvSecretsWarning } from "./flash/argv-secrets";
 import { maskSecrets } from "./flash/mask";
-import { brokerSummary, buildConfig, type ProvisionInput } from "./flash/provision-config";
+import { brokerSummary, buildConfig, espruinoTlsWarning, type ProvisionInput } from "./flash/provision-config";
 import { defaultTimeoutMs, uploadToStorage } from "./flash/storage-upload";
 import { readTarget, TARGET_OPTIONS } from "./flash/target";
 
@@ -105,6 +105,8 @@ async function main(): Promise<number> {
   }
   const warning = plainPasswordWarning({ host: config.broker.host, port: config.broker.port, tls: !!config.broker.tls, password: config.broker.password });
   if (warning) console.error("provision: " + warning);
+  const tlsWarning = espruinoTlsWarning(config);
+  if (tlsWarning) console.error("provision: " + mask(tlsWarning));
   const data = Buffer.from(JSON.stringify(config), "utf8");
   const timeoutMs = target.timeoutMs ?? defaultTimeoutMs(data.length, target.fast);
   console.log(

@@ -75,6 +75,7 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     assert.ok(sent.length > 0, "the CLI sent the file as base64");
     for (const run of sent) assert.equal(r.all.includes(run), false, "printed what the CLI sent: " + run);
     assert.match(r.stdout, /broker mqtt:\/\/board1:\*\*\*@192\.168\.1\.10:1883/);
+    assert.doesNotMatch(r.stderr, /certificate/, "no TLS, no word about certificates");
   });
 
   it("takes the passwords from the environment with a plain `npm run` (whose banner shows the command line)", async () => {
@@ -90,6 +91,20 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     assert.deepEqual(c.broker, { host: "broker.lab", port: 8883, tls: true, username: "board1", password: BROKER_PASSWORD });
     assert.match(c.device, /^fabmqtt-[0-9a-f]{6}$/, "a device id was made up");
     for (const secret of [WIFI_PASSWORD, BROKER_PASSWORD, JSON.stringify(WIFI_PASSWORD).slice(1, -1)]) assert.equal(r.all.includes(secret), false);
+  });
+
+  it("warns, for mqtts://, that Espruino encrypts but never verifies the broker's certificate, even with a CA", async () => {
+    board = await startFakeEspruino({ chip: "esp32" });
+    const file = path.join(dir, "ca.json");
+    fs.writeFileSync(file, JSON.stringify({ broker: { host: "x", port: 1, ca: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" } }));
+    const r = await npmRun(
+      ["run", "-s", "provision", "--", "--board", "esp32-devkitc", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--config", file, "--broker", "mqtts://board1@broker.lab:8883", "--fast"],
+      { FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD },
+    );
+    assert.equal(r.code, 0, r.all);
+    assert.match(r.stderr, /warning: Espruino never verifies the broker's certificate \(not even with broker\.ca\): the link to broker\.lab:8883 is encrypted/);
+    assert.match(r.stderr, /TLS 1\.2 only, RSA or DHE-RSA key exchange only, no SNI/);
+    assert.equal(r.all.includes(BROKER_PASSWORD), false);
   });
 
   it("refuses a bad configuration with exit code 2 and the field named, before connecting, and warns when npm showed --password", async () => {
