@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CONFIG_FILE } from "../firmware/app/config";
+import { crc32 } from "../scripts/flash/crc32";
 import { startFakeEspruino, type FakeEspruino } from "./support/fake-espruino";
 import { npmRun } from "./support/npm-run";
 
@@ -76,6 +77,20 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     for (const run of sent) assert.equal(r.all.includes(run), false, "printed what the CLI sent: " + run);
     assert.match(r.stdout, /broker mqtt:\/\/board1:\*\*\*@192\.168\.1\.10:1883/);
     assert.doesNotMatch(r.stderr, /certificate/, "no TLS, no word about certificates");
+  });
+
+  it("never prints the configuration's CRC-32 (with the WiFi password it gives the broker's away), not even from an echoing board", async () => {
+    board = await startFakeEspruino({ chip: "esp8266", echoAll: true });
+    const r = await npmRun(
+      ["run", "-s", "provision", "--", "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtt://board1@192.168.1.10", "--fast"],
+      { FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: "1234567" },
+    );
+    assert.equal(r.code, 0, r.all);
+    assert.match(r.stdout, /the board confirmed fabmqtt\.json/);
+    const crc = crc32(board.storage.files.get(CONFIG_FILE)!);
+    const forms = [String(crc), String(crc | 0), crc.toString(16), crc.toString(16).toUpperCase(), ("0000000" + crc.toString(16)).slice(-8)];
+    for (const form of forms) assert.equal(r.all.toLowerCase().includes(form.toLowerCase()), false, "printed the CRC-32 as " + form);
+    assert.ok(board.output().length > 0 && /FABMQTT-STORED/.test(r.stdout), "the board's report went by");
   });
 
   it("takes the passwords from the environment with a plain `npm run` (whose banner shows the command line)", async () => {
