@@ -5,6 +5,7 @@
  * printed, not even when the board echoes everything it receives.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -159,4 +160,34 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     assert.match(r.stderr, /FABMQTT_WIFI_PASSWORD.*FABMQTT_BROKER_PASSWORD/);
     for (const secret of [WIFI_PASSWORD, BROKER_PASSWORD, encodeURIComponent(BROKER_PASSWORD)]) assert.equal(r.all.includes(secret), false, "printed: " + secret);
   });
+
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    it(`removes the temporary copy of the configuration on ${signal} and exits with ${code}`, async () => {
+      // A board that never answers keeps the upload waiting while its files are on disk.
+      board = await startFakeEspruino({ chip: "esp8266", deaf: true });
+      const tmp = path.join(dir, "tmp");
+      fs.mkdirSync(tmp);
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "..", "scripts", "provision.ts"), "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtt://board1@192.168.1.10", "--timeout", "30"],
+        { env: { ...process.env, TMPDIR: tmp, FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      const copies = () => fs.readdirSync(tmp).filter((n) => n.startsWith("fabmqtt-flash-"));
+      const started = Date.now();
+      while (!(copies().length === 1 && fs.existsSync(path.join(tmp, copies()[0], "file0.bin")) && board.connections() > 0)) {
+        assert.ok(Date.now() - started < 15000, "the upload never started: " + out);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const copy = fs.readFileSync(path.join(tmp, copies()[0], "file0.bin"), "utf8");
+      assert.ok(copy.includes(BROKER_PASSWORD.replace(/\//g, "\\/")) || copy.includes(BROKER_PASSWORD), "the copy holds the passwords");
+      child.kill(signal);
+      const exitCode = await exited;
+      assert.deepEqual(copies(), [], "no copy left in the temporary directory");
+      assert.equal(exitCode, code, out);
+    });
+  }
 });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { boardJsonPath } from "./board-json";
 import { runEspruinoCli } from "./espruino-cli";
 import { MASK, maskSecrets } from "./mask";
+import { onInterrupt } from "./on-interrupt";
 import { crc32 } from "./crc32";
 import { compareStored, expectedCrcTexts, parseStoredReports, storedCheckExpression } from "./stored-check";
 
@@ -70,6 +71,9 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
   const crcs = expectedCrcTexts(expect);
   const mask = (s: string) => crcs.reduce((t, c) => t.split(c).join(MASK), maskSecrets(s, secrets));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-flash-"));
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  // The files hold the configuration, passwords included: gone also after Ctrl-C.
+  const dropOnInterrupt = onInterrupt(remove);
   try {
     const args = ["--no-ble", "--board", boardJsonPath(o.chip), "-p", o.port, "--config", "MODULE_URL="];
     if (o.fast) args.push("--config", "STORAGE_UPLOAD_METHOD=1");
@@ -104,6 +108,7 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
     }
     return { ok: true, problem: "", crcChecked: reports.every((r) => r.same !== null), output, ms: run.ms };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    dropOnInterrupt();
+    remove();
   }
 }
