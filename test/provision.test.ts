@@ -161,33 +161,56 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     for (const secret of [WIFI_PASSWORD, BROKER_PASSWORD, encodeURIComponent(BROKER_PASSWORD)]) assert.equal(r.all.includes(secret), false, "printed: " + secret);
   });
 
+  /** provision in a process of its own, held in its upload by a board that never answers; resolves once the temporary copy is on disk. */
+  async function stuckProvision() {
+    board = await startFakeEspruino({ chip: "esp8266", deaf: true });
+    const tmp = path.join(dir, "tmp");
+    fs.mkdirSync(tmp);
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(__dirname, "..", "scripts", "provision.ts"), "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtt://board1@192.168.1.10", "--timeout", "30"],
+      { env: { ...process.env, TMPDIR: tmp, FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const run = { child, out: "", exited: new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c))), copies: () => fs.readdirSync(tmp).filter((n) => n.startsWith("fabmqtt-flash-")), copy: Buffer.alloc(0) };
+    child.stdout!.on("data", (d) => (run.out += d));
+    child.stderr!.on("data", (d) => (run.out += d));
+    const started = Date.now();
+    while (!(run.copies().length === 1 && fs.existsSync(path.join(tmp, run.copies()[0], "file0.bin")) && board!.connections() > 0)) {
+      assert.ok(Date.now() - started < 15000, "the upload never started: " + run.out);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    run.copy = fs.readFileSync(path.join(tmp, run.copies()[0], "file0.bin"));
+    return run;
+  }
+
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     it(`removes the temporary copy of the configuration on ${signal} and exits with ${code}`, async () => {
-      // A board that never answers keeps the upload waiting while its files are on disk.
-      board = await startFakeEspruino({ chip: "esp8266", deaf: true });
-      const tmp = path.join(dir, "tmp");
-      fs.mkdirSync(tmp);
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", path.join(__dirname, "..", "scripts", "provision.ts"), "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtt://board1@192.168.1.10", "--timeout", "30"],
-        { env: { ...process.env, TMPDIR: tmp, FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD }, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let out = "";
-      child.stdout!.on("data", (d) => (out += d));
-      child.stderr!.on("data", (d) => (out += d));
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-      const copies = () => fs.readdirSync(tmp).filter((n) => n.startsWith("fabmqtt-flash-"));
-      const started = Date.now();
-      while (!(copies().length === 1 && fs.existsSync(path.join(tmp, copies()[0], "file0.bin")) && board.connections() > 0)) {
-        assert.ok(Date.now() - started < 15000, "the upload never started: " + out);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const copy = fs.readFileSync(path.join(tmp, copies()[0], "file0.bin"), "utf8");
-      assert.ok(copy.includes(BROKER_PASSWORD.replace(/\//g, "\\/")) || copy.includes(BROKER_PASSWORD), "the copy holds the passwords");
-      child.kill(signal);
-      const exitCode = await exited;
-      assert.deepEqual(copies(), [], "no copy left in the temporary directory");
-      assert.equal(exitCode, code, out);
+      const run = await stuckProvision();
+      assert.ok(run.copy.toString("utf8").includes(JSON.stringify(BROKER_PASSWORD).slice(1, -1)), "the copy holds the passwords");
+      run.child.kill(signal);
+      const exitCode = await run.exited;
+      assert.deepEqual(run.copies(), [], "no copy left in the temporary directory");
+      assert.equal(exitCode, code, run.out);
     });
   }
+
+  it("keeps the expected CRC-32 off the espruino CLI's command line, which other users see in the process list", async function () {
+    if (!fs.existsSync("/proc/self/cmdline")) this.skip();
+    const run = await stuckProvision();
+    const port = "tcp://127.0.0.1:" + board!.port;
+    const lines: string[] = [];
+    for (const pid of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+      try {
+        const line = fs.readFileSync("/proc/" + pid + "/cmdline", "latin1").split("\0").join(" ");
+        if (line.includes("espruino-cli.js") && line.includes(port)) lines.push(line);
+      } catch {
+        // a process that ended meanwhile
+      }
+    }
+    run.child.kill("SIGINT");
+    await run.exited;
+    assert.equal(lines.length, 1, "the espruino CLI runs: " + run.out);
+    const crc = crc32(run.copy);
+    for (const form of [String(crc), String(crc | 0), crc.toString(16)]) assert.equal(lines[0].includes(form), false, "the CLI's command line holds the CRC-32: " + lines[0]);
+  });
 });

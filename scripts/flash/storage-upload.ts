@@ -82,7 +82,10 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
       fs.writeFileSync(file, f.data, { mode: 0o600 });
       args.push("--storage", f.name + ":" + file);
     });
-    args.push("-e", storedCheckExpression(expect, o.erase));
+    // The check holds the expected CRC-32s: sent as a file's code (as -e would be, without a reset first), not on the CLI's command line.
+    const check = path.join(dir, "check.js");
+    fs.writeFileSync(check, storedCheckExpression(expect, o.erase) + "\n", { mode: 0o600 });
+    args.push("--config", "RESET_BEFORE_SEND=false", check);
     // A board that keeps printing would keep the CLI waiting: it is stopped once every report is in.
     const names = o.files.map((f) => f.name);
     const answered = (out: string) => {
@@ -92,8 +95,8 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
     let run = await runEspruinoCli(args, o.timeoutMs, o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
     if (!run.timedOut && run.code !== null && parseStoredReports(run.output).length === 0 && /Upload Complete/.test(run.output)) {
       // The CLI may quit before a slow board has answered: ask for the report alone, in the time left.
-      const check = ["--no-ble", "--board", boardJsonPath(o.chip), "-p", o.port, "--config", "MODULE_URL=", "-e", storedCheckExpression(expect, o.erase || [])];
-      const again = await runEspruinoCli(check, Math.max(5000, o.timeoutMs - run.ms), o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
+      const alone = ["--no-ble", "--board", boardJsonPath(o.chip), "-p", o.port, "--config", "MODULE_URL=", "--config", "RESET_BEFORE_SEND=false", check];
+      const again = await runEspruinoCli(alone, Math.max(5000, o.timeoutMs - run.ms), o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
       run = { ...again, output: run.output + again.output, ms: run.ms + again.ms };
     }
     const output = mask(run.output);

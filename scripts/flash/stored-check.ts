@@ -23,11 +23,12 @@ export interface StoredExpectation {
 }
 
 /**
- * The expression for `-e`: erases the files in `erase`, then reports each
- * file of `expect`. Uses only the built-in Storage module (the CLI looks any
- * other require() up online) and ES5. It holds the expected CRC-32s: the
- * CLI sends it with echo off, and whatever passes it on masks them
- * (expectedCrcTexts).
+ * The expression the CLI sends after the writes: erases the files in
+ * `erase`, then reports each file of `expect`. Uses only the built-in
+ * Storage module (the CLI looks any other require() up online) and ES5. It
+ * holds the expected CRC-32s: it goes to the CLI in a private file (not on
+ * its command line), the CLI sends it with echo off, and whatever passes the
+ * CLI's output on masks them (expectedCrcTexts).
  */
 export function storedCheckExpression(expect: StoredExpectation[], erase: string[] = []): string {
   const erases = erase.map((n) => "S.erase(" + JSON.stringify(n) + ");").join("");
