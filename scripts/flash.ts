@@ -3,7 +3,8 @@
  * writes the board's bundle (built first when missing or stale) to its
  * Storage as the module file "fabmqtt", and the boot code that starts it as
  * ".bootcde", with the espruino CLI run offline and under a time limit; then
- * the board reports each file's size and CRC-32, and only a match is success.
+ * the board reports each file's size and whether its CRC-32 matches, and only
+ * a match is success.
  * Exit codes: 0 flashed and checked, 1 the upload failed, 2 bad arguments or build.
  */
 import fs from "node:fs";

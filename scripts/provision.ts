@@ -15,8 +15,9 @@ import { parseArgs } from "node:util";
 import { checkConfig, CONFIG_FILE } from "../firmware/app/config";
 import { toDeviceBoard } from "../boards/device-view";
 import { plainPasswordWarning } from "./simulator/broker-url";
+import { argvSecrets, argvSecretsWarning } from "./flash/argv-secrets";
 import { maskSecrets } from "./flash/mask";
-import { brokerSummary, buildConfig, type ProvisionInput } from "./flash/provision-config";
+import { brokerSummary, buildConfig, espruinoTlsWarning, type ProvisionInput } from "./flash/provision-config";
 import { defaultTimeoutMs, uploadToStorage } from "./flash/storage-upload";
 import { readTarget, TARGET_OPTIONS } from "./flash/target";
 
@@ -26,8 +27,8 @@ const USAGE = `npm run -s provision -- --board <id> --port <port> --ssid <wifi> 
 
   --config   a JSON configuration (sensors, actuators, ...); the flags override its fields
   --device   client id and topic level (default: fabmqtt-<6 random hex digits>)
-  Passwords can come from FABMQTT_WIFI_PASSWORD and FABMQTT_BROKER_PASSWORD instead.
-  "npm run -s" keeps npm from printing the command line, passwords included.`;
+  Passwords can come from FABMQTT_WIFI_PASSWORD and FABMQTT_BROKER_PASSWORD instead, and
+  should: on the command line other users see them in the process list, and npm run prints them.`;
 
 const OPTIONS = {
   ...TARGET_OPTIONS,
@@ -42,33 +43,14 @@ const OPTIONS = {
   discovery: { type: "string" },
 } as const;
 
-/** Passwords on the command line, found before parsing so that no parse error can show them. */
-function argvSecrets(argv: string[]): string[] {
-  const found: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--password" && i + 1 < argv.length) found.push(argv[i + 1]);
-    else if (a.startsWith("--password=")) found.push(a.slice("--password=".length));
-    const url = /^(?:--broker=)?mqtts?:\/\/[^:@/]*:([^@/]*)@/.exec(a);
-    if (url && url[1]) {
-      found.push(url[1]);
-      try {
-        found.push(decodeURIComponent(url[1]));
-      } catch {
-        // kept as written
-      }
-    }
-  }
-  return found.filter((s) => s.length > 0);
-}
-
 /** Whether npm printed this command line (with its arguments) before running it: `npm run` without -s. */
 function npmPrintedCommandLine(): boolean {
   return process.env.npm_lifecycle_event === "provision" && process.env.npm_config_loglevel !== "silent";
 }
 
 async function main(): Promise<number> {
-  const onArgv = argvSecrets(process.argv.slice(2));
+  const onCommandLine = argvSecrets(process.argv.slice(2));
+  const onArgv = ([] as string[]).concat(...onCommandLine.map((f) => f.texts));
   let values;
   try {
     values = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false }).values;
@@ -80,6 +62,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const onArgvWarning = argvSecretsWarning(onCommandLine, npmPrintedCommandLine());
+  if (onArgvWarning) console.error("provision: " + onArgvWarning);
   const target = readTarget(values);
   if (typeof target === "string") {
     console.error("provision: " + target + "\n\n" + USAGE);
@@ -113,10 +97,6 @@ async function main(): Promise<number> {
   }
   const secrets = [...early, ...built.secrets];
   const mask = (s: string) => maskSecrets(s, secrets);
-  // npm shows a URL's password as *** in that line, but not --password.
-  if (values.password !== undefined && npmPrintedCommandLine()) {
-    console.error("provision: warning: npm printed the command line above, with the WiFi password; use `npm run -s provision`, or FABMQTT_WIFI_PASSWORD");
-  }
   const config = built.config;
   const problem = checkConfig(config, toDeviceBoard(target.board));
   if (problem) {
@@ -125,6 +105,8 @@ async function main(): Promise<number> {
   }
   const warning = plainPasswordWarning({ host: config.broker.host, port: config.broker.port, tls: !!config.broker.tls, password: config.broker.password });
   if (warning) console.error("provision: " + warning);
+  const tlsWarning = espruinoTlsWarning(config);
+  if (tlsWarning) console.error("provision: " + mask(tlsWarning));
   const data = Buffer.from(JSON.stringify(config), "utf8");
   const timeoutMs = target.timeoutMs ?? defaultTimeoutMs(data.length, target.fast);
   console.log(

@@ -10,6 +10,7 @@ import { MASK, maskSecrets, secretForms } from "../scripts/flash/mask";
 import { compareStored, parseStoredReports, storedCheckExpression } from "../scripts/flash/stored-check";
 import { brokerSummary, buildConfig } from "../scripts/flash/provision-config";
 import { readTarget } from "../scripts/flash/target";
+import { argvSecrets, argvSecretsWarning } from "../scripts/flash/argv-secrets";
 import { CLI_CHUNK_BYTES } from "../scripts/flash/storage-upload";
 
 const fixedId = () => "fabmqtt-abc123";
@@ -64,36 +65,49 @@ describe("flash: masking secrets", () => {
 });
 
 describe("flash: the board's report after an upload", () => {
-  it("is an ES5 expression that reports each file and erases the ones asked", () => {
-    const expr = storedCheckExpression(["fabmqtt", ".bootcde"], [".bootrst"]);
-    const files: Record<string, string> = { fabmqtt: "abc", ".bootrst": "x" };
-    let printed = "";
-    vm.runInNewContext(expr, {
-      print: (s: string) => (printed += s + "\n"),
-      E: { CRC32: (s: string) => crc32(s) },
-      JSON,
-      require: () => ({ read: (n: string) => files[n], erase: (n: string) => delete files[n] }),
-    });
-    assert.deepEqual(parseStoredReports(printed), [
+  it("is an ES5 expression that compares each file on the board, erases the ones asked, and prints no CRC-32", () => {
+    const expect = [
       { name: "fabmqtt", size: 3, crc: crc32("abc") },
-      { name: ".bootcde", size: -1, crc: -1 },
+      { name: "other", size: 3, crc: crc32("abd") },
+      { name: ".bootcde", size: 5, crc: 7 },
+    ];
+    const files: Record<string, string> = { fabmqtt: "abc", other: "abc", ".bootrst": "x" };
+    const run = (crc: boolean) => {
+      let printed = "";
+      vm.runInNewContext(storedCheckExpression(expect, [".bootrst"]), {
+        print: (s: string) => (printed += s + "\n"),
+        E: crc ? { CRC32: (s: string) => crc32(s) } : {},
+        JSON,
+        require: () => ({ read: (n: string) => files[n], erase: (n: string) => delete files[n] }),
+      });
+      return printed;
+    };
+    const printed = run(true);
+    assert.deepEqual(parseStoredReports(printed), [
+      { name: "fabmqtt", size: 3, same: true },
+      { name: "other", size: 3, same: false },
+      { name: ".bootcde", size: -1, same: null },
     ]);
     assert.equal(".bootrst" in files, false);
+    for (const c of [crc32("abc"), crc32("abd")]) {
+      assert.equal(printed.includes(String(c)) || printed.toLowerCase().includes(c.toString(16)), false, "printed a CRC-32: " + printed);
+    }
+    assert.deepEqual(parseStoredReports(run(false)).map((r) => r.same), [null, null, null], "firmware without E.CRC32 compares sizes only");
   });
 
-  it("compares sizes and CRCs, naming the first file that is missing or differs", () => {
+  it("compares sizes and the board's verdict, naming the first file that is missing or differs, with no CRC-32 in the words", () => {
     const files = [{ name: "a", data: Buffer.from("hello") }];
-    assert.equal(compareStored(files, [{ name: "a", size: 5, crc: crc32("hello") }]), "");
-    assert.equal(compareStored(files, [{ name: "a", size: 5, crc: -1 }]), "", "size only without E.CRC32");
+    assert.equal(compareStored(files, [{ name: "a", size: 5, same: true }]), "");
+    assert.equal(compareStored(files, [{ name: "a", size: 5, same: null }]), "", "size only without E.CRC32");
     assert.match(compareStored(files, []), /did not report a/);
-    assert.match(compareStored(files, [{ name: "a", size: -1, crc: -1 }]), /a is not in the board's Storage/);
-    assert.match(compareStored(files, [{ name: "a", size: 4, crc: 1 }]), /a has 4 bytes .* 5 were sent/);
-    assert.match(compareStored(files, [{ name: "a", size: 5, crc: 1 }]), /a differs from what was sent/);
+    assert.match(compareStored(files, [{ name: "a", size: -1, same: null }]), /a is not in the board's Storage/);
+    assert.match(compareStored(files, [{ name: "a", size: 4, same: false }]), /a has 4 bytes .* 5 were sent/);
+    assert.equal(compareStored(files, [{ name: "a", size: 5, same: false }]), "a differs from what was sent (CRC-32 compared on the board)");
   });
 
   it("reads reports from the CLI's prefixed lines and skips cut ones", () => {
-    const out = '--] >FABMQTT-STORED {"name":"a","size":1,"crc":2}\r\n--] FABMQTT-STORED {"name":"b","si\r\n';
-    assert.deepEqual(parseStoredReports(out), [{ name: "a", size: 1, crc: 2 }]);
+    const out = '--] >FABMQTT-STORED {"name":"a","size":1,"same":true}\r\n--] FABMQTT-STORED {"name":"b","si\r\n--] FABMQTT-STORED {"name":"c","size":1,"crc":2}\r\n';
+    assert.deepEqual(parseStoredReports(out), [{ name: "a", size: 1, same: true }]);
   });
 });
 
@@ -131,6 +145,28 @@ describe("provision: assembling the configuration", () => {
     assert.match(String(buildConfig({ broker: "http://h" }, fixedId)), /^--broker: /);
     assert.match(String(buildConfig({ brokerPassword: "x" }, fixedId)), /^--broker: needed/);
     assert.match(String(buildConfig({ keepalive: "10" }, fixedId)), /^--keepalive: needs --broker/);
+  });
+});
+
+describe("provision: passwords on the command line", () => {
+  it("finds --password and the password of any URL, whatever its flag, as written and decoded", () => {
+    const found = argvSecrets(["--ssid", "lab", "--password", "w pw", "--broker=mqtt://u:p%40ss word@h:1883", "--port", "tcp://admin:a@b/c@10.0.0.9:23", "--device", "d"]);
+    assert.deepEqual(found, [
+      { flag: "--password", texts: ["w pw"] },
+      { flag: "--broker", texts: ["p%40ss word", "p@ss word"] },
+      { flag: "--port", texts: ["a@b/c"] },
+    ]);
+    assert.deepEqual(argvSecrets(["--broker", "mqtt://u@h", "--port", "/dev/ttyUSB0"]), []);
+  });
+
+  it("warns naming the flags and the variables to use, never the passwords", () => {
+    const w = argvSecretsWarning(argvSecrets(["--password=w-pw", "--broker", "mqtts://u:b-pw@h"]), false);
+    assert.match(w, /^warning: a password is on the command line \(--password, --broker\): other users .* process list/);
+    assert.match(w, /FABMQTT_WIFI_PASSWORD;.*FABMQTT_BROKER_PASSWORD/);
+    assert.equal(/w-pw|b-pw/.test(w), false);
+    assert.match(argvSecretsWarning(argvSecrets(["--broker", "mqtt://u:b@h"]), true), /npm printed the command line above/);
+    assert.match(argvSecretsWarning(argvSecrets(["--port", "tcp://u:b@h:23"]), false), /\(--port\): .*leave the password out of --port instead$/);
+    assert.equal(argvSecretsWarning([], true), "");
   });
 });
 

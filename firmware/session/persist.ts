@@ -1,5 +1,6 @@
 import { E_STORAGE_FAILED } from "../errors";
-import { I_RELEASED, IN_AT_AGE, IN_AT_HASH, IN_AT_STATE, IN_WORDS, type InboundQos2 } from "./inbound-qos2";
+import { checkTopic } from "../mqtt/topic-check";
+import { I_AWAITING, I_RELEASED, I_UNCONFIRMED, IN_AT_AGE, IN_AT_HASH, IN_AT_STATE, IN_WORDS, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
 
 /**
@@ -16,6 +17,52 @@ import * as O from "./outbox";
  * Characters from 0x7f up are written as \\u escapes: the text is ASCII.
  * When and how often the client writes it is the client's policy (client.ts).
  */
+
+/** A saved session as parsed (see the format above). */
+interface Saved {
+  v: number;
+  l: number;
+  n: number;
+  o: (number | string)[][];
+  i: number[][];
+}
+
+/**
+ * Parses saved text, checking each entry: numbers in range (packet ids
+ * 1..65535, 0 when queued; QoS 1/2 as the state says; known states, flags),
+ * topics publish() takes, text payloads. Returns the session, or what is
+ * wrong: "JSON", "header", "o[k]" or "i[k]".
+ */
+export function readSession(text: string): Saved | string {
+  let s: Saved;
+  try {
+    s = JSON.parse(text);
+  } catch (e) {
+    return "JSON";
+  }
+  // x is a whole number lo..hi
+  const w = function (x: unknown, lo: number, hi: number): boolean {
+    return typeof x === "number" && x % 1 === 0 && x >= lo && x <= hi;
+  };
+  const big = 2147483647;
+  if (!s || s.v !== 1 || !w(s.l, 0, 65535) || !w(s.n, 1, 2e15) || !(s.o instanceof Array) || !(s.i instanceof Array)) return "header";
+  for (let k = 0; k < s.o.length; k++) {
+    const m = s.o[k];
+    if (
+      !(m instanceof Array) || m.length !== 8 || !w(m[0], 1, O.SLOT_AWAIT_PUBCOMP) || !w(m[1], 1, 2) ||
+      // In flight: PUBACK awaited for QoS 1, PUBREC or PUBCOMP for QoS 2.
+      (m[0] !== O.SLOT_QUEUED && (m[0] === O.SLOT_AWAIT_PUBACK) !== (m[1] === 1)) || !w(m[3], m[0] === O.SLOT_QUEUED ? 0 : 1, 65535) ||
+      !w(m[2], 0, 5) || (m[2] as number) & 2 || !w(m[4], -big - 1, big) ||
+      typeof m[5] !== "string" || checkTopic(m[5] as string, false) < 0 || !w(m[6], 0, 1) || typeof m[7] !== "string"
+    )
+      return "o[" + k + "]";
+  }
+  for (let k = 0; k < s.i.length; k++) {
+    const q = s.i[k];
+    if (!(q instanceof Array) || q.length !== 4 || !w(q[0], 1, 65535) || !w(q[1], -big - 1, big) || !w(q[2], I_AWAITING, I_UNCONFIRMED) || !w(q[3], 0, big)) return "i[" + k + "]";
+  }
+  return s;
+}
 
 /** The text to write for the state. Never fails. */
 export function saveSession(o: O.Outbox, inb: InboundQos2, lastId: number): string {
@@ -36,18 +83,13 @@ export function loadSession(text: string, o: O.Outbox, inb: InboundQos2): number
 /**
  * Both directions in one function (each function costs variables on
  * Espruino): with the last packet id, the text to write (saveSession); with
- * saved text, loads it and returns the last id or E_STORAGE_FAILED
- * (loadSession).
+ * saved text, loads it and returns the last id or E_STORAGE_FAILED for
+ * text readSession refuses, changing nothing then (loadSession).
  */
 export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | string): string | number {
   if (typeof from === "string") {
-    let s: { v: number; l: number; n: number; o: (number | string)[][]; i: number[][] };
-    try {
-      s = JSON.parse(from);
-    } catch (e) {
-      return E_STORAGE_FAILED;
-    }
-    if (!s || s.v !== 1 || !(s.o instanceof Array) || !(s.i instanceof Array)) return E_STORAGE_FAILED;
+    const s = readSession(from);
+    if (typeof s === "string") return E_STORAGE_FAILED;
     for (let k = 0; k < s.o.length && k < o.size; k++) {
       const m = s.o[k];
       const state = m[0] as number;

@@ -2,6 +2,7 @@ import * as E from "../../firmware/errors";
 import type { DeviceBoard } from "../../boards/types";
 import type { Gpio, PinMode, Timers } from "../types";
 import { pinIn } from "../../firmware/pin-set";
+import { pushCapped } from "./capped";
 
 /** One entry of the virtual pins' event log. */
 export interface PinEvent {
@@ -12,6 +13,7 @@ export interface PinEvent {
 
 /** Virtual pins with an event log and a way to drive inputs. */
 export interface VirtualGpio extends Gpio {
+  /** The newest events, at most LOG_KEEP (capped.ts), oldest first. */
   log: PinEvent[];
   /** The level an output was last driven to (0/1), or the PWM duty; undefined when never driven. */
   level(pin: string): number | undefined;
@@ -50,14 +52,14 @@ export function createVirtualGpio(board: DeviceBoard, timers: Timers): VirtualGp
       if (!has(pin)) return E.E_PIN_INVALID;
       if ((mode === "output" || mode === "opendrain") && inputOnly(pin)) return E.E_PIN_UNSUPPORTED;
       modes.set(pin, mode);
-      log.push({ pin, kind: "mode", value: mode });
+      pushCapped(log, { pin, kind: "mode", value: mode });
       return 0;
     },
     write(pin, high) {
       const code = output(pin);
       if (code) return code;
       levels.set(pin, high ? 1 : 0);
-      log.push({ pin, kind: "write", value: high ? 1 : 0 });
+      pushCapped(log, { pin, kind: "write", value: high ? 1 : 0 });
       return 0;
     },
     read(pin) {
@@ -75,7 +77,7 @@ export function createVirtualGpio(board: DeviceBoard, timers: Timers): VirtualGp
       if (code) return code;
       if (!(duty >= 0 && duty <= 1)) return E.E_INVALID_ARGUMENT;
       levels.set(pin, duty);
-      log.push({ pin, kind: "pwm", value: duty });
+      pushCapped(log, { pin, kind: "pwm", value: duty });
       return 0;
     },
     watch(pin, debounceMs, fn) {
@@ -92,7 +94,7 @@ export function createVirtualGpio(board: DeviceBoard, timers: Timers): VirtualGp
     },
     setInput(pin, high) {
       inputs.set(pin, high);
-      log.push({ pin, kind: "input", value: high ? 1 : 0 });
+      pushCapped(log, { pin, kind: "input", value: high ? 1 : 0 });
       for (const w of watches.values()) {
         if (w.pin !== pin) continue;
         timers.cancel(w.timer);

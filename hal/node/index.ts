@@ -42,7 +42,8 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
   const view: DeviceBoard = "labels" in board ? toDeviceBoard(board) : board;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? createNodeTimers();
-  const inner = options.net ?? createNodeNet({ maxQueuedBytes: Math.max(64 * 1024, view.sendQueueBytes) });
+  const log = createNodeLog(options.echo ?? null);
+  const inner = options.net ?? createNodeNet({ maxQueuedBytes: Math.max(64 * 1024, view.sendQueueBytes), warn: (text) => log.info(text) });
   const wifi = createSimWifi(timers, options.ssid ?? "fablab", options.password ?? "");
   const wired = view.chip === "linux" ? createWiredLink() : null;
   if (wired) Object.assign(wifi, { join: wired.join, state: wired.state, ip: wired.ip });
@@ -67,6 +68,6 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
     gpio,
     sensors: createScriptedSensors(timers, gpio, () => clock.now()),
     storage: options.storage ?? createMemoryStorage(),
-    log: createNodeLog(options.echo ?? null),
+    log,
   };
 }

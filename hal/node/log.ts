@@ -1,5 +1,6 @@
 import { errorMessage, errorName } from "../../firmware/error-text";
 import type { Log } from "../types";
+import { LOG_KEEP, pushCapped } from "./capped";
 
 /** A Log that keeps its lines (for tests and the simulator's view) and may echo them. */
 export interface NodeLog extends Log {
@@ -7,11 +8,10 @@ export interface NodeLog extends Log {
 }
 
 /** A host log: errors are written with the code's name and message ("E-301 E_SOCKET_CLOSED: the socket is closed (mqtt)"). Never fails. */
-export function createNodeLog(echo: ((line: string) => void) | null = null, keep = 1000): NodeLog {
+export function createNodeLog(echo: ((line: string) => void) | null = null, keep = LOG_KEEP): NodeLog {
   const lines: string[] = [];
   const put = (line: string) => {
-    lines.push(line);
-    if (lines.length > keep) lines.splice(0, lines.length - keep);
+    pushCapped(lines, line, keep);
     if (echo) echo(line);
   };
   return {

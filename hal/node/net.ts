@@ -10,7 +10,8 @@ import { SEND_CONTROL_ROOM, type Net, type NetTarget, type Socket, type SocketHa
  *   handshake for TLS), onData, at most one onError, then exactly one onClose;
  *   none runs inside connect(), write() or close(), and none after close().
  * - TLS verifies the broker's certificate and name by default; `verify: false`
- *   must be asked for.
+ *   (broker.insecure) must be asked for, and `warn` is told, once per host
+ *   and port, that the connection is then not authenticated.
  * - write() copies the bytes and bounds what waits unsent: once
  *   `maxQueuedBytes` wait, E_SOCKET_QUEUE_FULL and nothing is queued (so the
  *   queue never holds more than that plus one write).
@@ -20,6 +21,8 @@ import { SEND_CONTROL_ROOM, type Net, type NetTarget, type Socket, type SocketHa
 export interface NodeNetOptions {
   maxQueuedBytes?: number;
   splitReads?: (() => number) | null;
+  /** Where warnings go (a TLS connection without verification); default stderr. */
+  warn?: (text: string) => void;
 }
 
 /** Bytes [start, end) of what a Socket.write was given, as a Buffer of their own (a string is 8-bit). Never fails. */
@@ -66,6 +69,8 @@ export function nodeErrorCode(err: { code?: string } | null | undefined): number
 export function createNodeNet(options: NodeNetOptions = {}): Net {
   const maxQueued = options.maxQueuedBytes ?? 64 * 1024;
   const split = options.splitReads || null;
+  const warn = options.warn ?? ((text: string) => process.stderr.write(text + "\n"));
+  const unverified = new Set<string>();
   return {
     connect(target: NetTarget, handlers: SocketHandlers): Socket | number {
       let sock: net.Socket;
@@ -73,6 +78,11 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
         if (target.tls) {
           const t = target.tls;
           const servername = t.servername ?? (net.isIP(target.host) ? undefined : target.host);
+          const where = target.host + ":" + target.port;
+          if (t.verify === false && !unverified.has(where)) {
+            unverified.add(where);
+            warn("warning: TLS to " + where + " without verifying the certificate (broker.insecure): anyone on the path can pose as the broker and read what is sent, passwords included");
+          }
           sock = tls.connect({
             host: target.host,
             port: target.port,

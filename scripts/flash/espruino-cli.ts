@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { onInterrupt } from "./on-interrupt";
 
 /**
  * How one run of the espruino CLI ended: its exit code (null when it was
@@ -54,6 +55,8 @@ export function runEspruinoCli(args: string[], timeoutMs: number, onLine?: (line
       resolve({ code: null, output: "could not start the espruino CLI: " + (e as Error).message, timedOut: false, finished: false, ms: 0 });
       return;
     }
+    // Stopped with this program, also when a signal stops it.
+    const dropOnInterrupt = onInterrupt(() => child.kill("SIGKILL"));
     child.stdout!.on("data", take);
     child.stderr!.on("data", take);
     const timer = setTimeout(() => {
@@ -66,6 +69,7 @@ export function runEspruinoCli(args: string[], timeoutMs: number, onLine?: (line
     });
     child.on("close", (code) => {
       clearTimeout(timer);
+      dropOnInterrupt();
       if (pending && onLine) onLine(pending);
       resolve({ code, output, timedOut, finished, ms: Date.now() - started });
     });

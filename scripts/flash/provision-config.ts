@@ -87,3 +87,17 @@ export function brokerSummary(config: Config): string {
   const user = b.username !== undefined ? encodeURIComponent(b.username) + (b.password !== undefined ? ":***" : "") + "@" : "";
   return (b.tls ? "mqtts://" : "mqtt://") + user + b.host + ":" + b.port;
 }
+
+/**
+ * The warning for a TLS broker on an Espruino board, "" without TLS: the
+ * link is encrypted but not authenticated, since Espruino never verifies the
+ * certificate (with or without broker.ca), and its TLS is narrow.
+ */
+export function espruinoTlsWarning(config: Config): string {
+  const b = config.broker;
+  if (!b.tls) return "";
+  return (
+    "warning: Espruino never verifies the broker's certificate (not even with broker.ca): the link to " + b.host + ":" + b.port +
+    " is encrypted, but anyone on the path can pose as the broker and take the password. The broker must also offer what Espruino's TLS has: TLS 1.2 only, RSA or DHE-RSA key exchange only, no SNI"
+  );
+}

@@ -3,8 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { boardJsonPath } from "./board-json";
 import { runEspruinoCli } from "./espruino-cli";
-import { maskSecrets } from "./mask";
-import { compareStored, parseStoredReports, storedCheckExpression } from "./stored-check";
+import { MASK, maskSecrets } from "./mask";
+import { onInterrupt } from "./on-interrupt";
+import { crc32 } from "./crc32";
+import { compareStored, expectedCrcTexts, parseStoredReports, storedCheckExpression } from "./stored-check";
 
 /** One file for the board's Storage. */
 export interface StorageFile {
@@ -58,14 +60,20 @@ function cliWords(output: string): string {
 /**
  * Writes `files` to the board's Storage with the espruino CLI (offline: a
  * local board description, no module look-ups, no BLE), then has the board
- * report each file's size and CRC-32 and compares them with what was sent.
+ * report each file's size and whether its CRC-32 is the one sent (stored-check.ts).
  * Resolves ok only on that proof; a failed connection, a time-out or a
  * difference resolves with ok false and the CLI's own words. Never rejects.
  */
 export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
   const secrets = o.secrets || [];
-  const mask = (s: string) => maskSecrets(s, secrets);
+  const expect = o.files.map((f) => ({ name: f.name, crc: crc32(f.data) }));
+  // The check sends the expected CRC-32s; a board that echoes it must not have them printed.
+  const crcs = expectedCrcTexts(expect);
+  const mask = (s: string) => crcs.reduce((t, c) => t.split(c).join(MASK), maskSecrets(s, secrets));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-flash-"));
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  // The files hold the configuration, passwords included: gone also after Ctrl-C.
+  const dropOnInterrupt = onInterrupt(remove);
   try {
     const args = ["--no-ble", "--board", boardJsonPath(o.chip), "-p", o.port, "--config", "MODULE_URL="];
     if (o.fast) args.push("--config", "STORAGE_UPLOAD_METHOD=1");
@@ -74,7 +82,10 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
       fs.writeFileSync(file, f.data, { mode: 0o600 });
       args.push("--storage", f.name + ":" + file);
     });
-    args.push("-e", storedCheckExpression(o.files.map((f) => f.name), o.erase));
+    // The check holds the expected CRC-32s: sent as a file's code (as -e would be, without a reset first), not on the CLI's command line.
+    const check = path.join(dir, "check.js");
+    fs.writeFileSync(check, storedCheckExpression(expect, o.erase) + "\n", { mode: 0o600 });
+    args.push("--config", "RESET_BEFORE_SEND=false", check);
     // A board that keeps printing would keep the CLI waiting: it is stopped once every report is in.
     const names = o.files.map((f) => f.name);
     const answered = (out: string) => {
@@ -84,8 +95,8 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
     let run = await runEspruinoCli(args, o.timeoutMs, o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
     if (!run.timedOut && run.code !== null && parseStoredReports(run.output).length === 0 && /Upload Complete/.test(run.output)) {
       // The CLI may quit before a slow board has answered: ask for the report alone, in the time left.
-      const check = ["--no-ble", "--board", boardJsonPath(o.chip), "-p", o.port, "--config", "MODULE_URL=", "-e", storedCheckExpression(names, o.erase || [])];
-      const again = await runEspruinoCli(check, Math.max(5000, o.timeoutMs - run.ms), o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
+      const alone = ["--no-ble", "--board", boardJsonPath(o.chip), "-p", o.port, "--config", "MODULE_URL=", "--config", "RESET_BEFORE_SEND=false", check];
+      const again = await runEspruinoCli(alone, Math.max(5000, o.timeoutMs - run.ms), o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
       run = { ...again, output: run.output + again.output, ms: run.ms + again.ms };
     }
     const output = mask(run.output);
@@ -98,8 +109,9 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
       const why = reports.length ? differs : "the board never confirmed the upload";
       return { ok: false, problem: why + "; the espruino CLI said:\n" + cliWords(output), crcChecked: false, output, ms: run.ms };
     }
-    return { ok: true, problem: "", crcChecked: reports.every((r) => r.crc >= 0), output, ms: run.ms };
+    return { ok: true, problem: "", crcChecked: reports.every((r) => r.same !== null), output, ms: run.ms };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    dropOnInterrupt();
+    remove();
   }
 }

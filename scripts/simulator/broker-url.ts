@@ -1,3 +1,5 @@
+import net from "node:net";
+
 /** Where the virtual board connects, from `--broker mqtt://user:pass@host:port` (or mqtts://). */
 export interface BrokerTarget {
   host: string;
@@ -25,9 +27,15 @@ export function parseBrokerUrl(text: string): BrokerTarget | string {
   return target;
 }
 
-/** Whether `host` is this machine (127.0.0.0/8, ::1, localhost). */
+/**
+ * Whether `host` is this machine: a dotted-quad IPv4 address in 127.0.0.0/8,
+ * `localhost`, or `::1` (bracketed or not). Anything else, a name such as
+ * 127.evil.example included, is another machine: false.
+ */
 export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
+  const h = host.toLowerCase();
+  if (h === "localhost" || h === "::1" || h === "[::1]") return true;
+  return net.isIPv4(h) && h.startsWith("127.");
 }
 
 /** A warning when a password would cross the network unencrypted, else "". */
