@@ -11,6 +11,7 @@ import { simple as walkSimple } from "acorn-walk";
 import { minify } from "terser";
 import { inlineConstants } from "./scripts/inline-constants.mjs";
 import { unwrapClasses } from "./scripts/unwrap-classes.mjs";
+import { inlineSingleUseMethods } from "./scripts/inline-methods.mjs";
 import { paramsToArguments } from "./scripts/params-to-arguments.mjs";
 import { topLevelNames } from "./scripts/top-level-names.mjs";
 import { CORE_BUDGET, MODULE_BUDGET } from "./scripts/bundle-budgets.mjs";
@@ -119,10 +120,10 @@ function sizeReport(board) {
 // outbox, subscriptions, inbound QoS 2 ids) that no caller outside a bundle
 // reads. Public names (Message, ClientStats, options, the HAL) stay.
 const RECORD_FIELDS = [
-  // packet
-  "remainingLength", "bodyStart", "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength", "codesStart", "codesCount",
-  // framer
-  "framePhase", "stored", "consumed", "frameSize", "remaining", "multiplier", "failCode", "generation", "sink",
+  // the received packet (firmware/mqtt/packet.ts ReceivedPacket)
+  "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength",
+  // the framer (firmware/wire/text-framer.ts)
+  "pending", "maxPacketSize", "failCode", "generation", "sink", "skipping",
   // outbox, inbound QoS 2 ids, subscriptions
   "topicOf", "payloadOf", "nextSeq", "inFlightCount", "heldCount", "unsent", "idTable", "openCount", "nextAge", "slots", "filterOf", "handlerOf",
 ];
@@ -185,7 +186,6 @@ const KEEP_PARAMS = [
   "MqttClient.prototype.sendMessage_",
   "MqttClient.prototype.send_",
   "Conn.prototype.write",
-  "publishPacket",
   "MqttClient.prototype.onData",
   "MqttClient.prototype.onPacket",
 ];
@@ -295,11 +295,18 @@ function minified() {
 // Top-level functions, classes included (see scripts/unwrap-classes.mjs): on
 // Espruino a function made inside another function costs about three variables
 // more than one at the top level of a module.
+// Internal methods called from one place are inlined there (scripts/inline-methods.mjs):
+// the source keeps a method per job, the bundle does not pay ~8 variables for each.
+// These stay methods: they run for every packet (onAck_: each ack of a QoS 1/2
+// publish), and an inlined function is parsed again at each call. A name that is no method of the bundle fails the build.
+const HOT_METHODS = ["MqttClient.onAck_"];
+
 function topLevelClasses() {
   return {
     name: "top-level-classes",
     renderChunk(code) {
-      return { code: unwrapClasses(code), map: null };
+      const keep = HOT_METHODS.map((m) => m.split(".")[1]);
+      return { code: inlineSingleUseMethods(unwrapClasses(code), keep), map: null };
     },
   };
 }

@@ -5,18 +5,13 @@
  * firmware/mqtt/fields.ts turns them into a string or copies them out, and that
  * is the one place where the application is handed new memory.
  */
-export interface Packet {
+/** The fields a client's protocol engine reads of a received packet (firmware/session/client.ts); every byte layer fills them. */
+export interface ReceivedPacket {
   /** Packet type (constants.ts), 0 before the first decode. */
   type: number;
-  /** Low nibble of the first byte. */
-  flags: number;
-  /** Remaining length declared by the fixed header. */
-  remainingLength: number;
-  /** Offset of the byte after the fixed header. */
-  bodyStart: number;
   /** CONNACK: session present flag. */
   sessionPresent: boolean;
-  /** CONNACK: return code 0-5. */
+  /** CONNACK: return code 0-5. From a byte layer's decodeReceived, a SUBACK's first return code too. */
   returnCode: number;
   /** PUBLISH: QoS 0-2. */
   qos: number;
@@ -32,6 +27,16 @@ export interface Packet {
   /** PUBLISH: offset and byte length of the payload. */
   payloadStart: number;
   payloadLength: number;
+}
+
+/** Everything the codec's decoders say of a packet. */
+export interface Packet extends ReceivedPacket {
+  /** Low nibble of the first byte. */
+  flags: number;
+  /** Remaining length declared by the fixed header. */
+  remainingLength: number;
+  /** Offset of the byte after the fixed header. */
+  bodyStart: number;
   /** SUBACK: offset and number of the return codes (one byte each). */
   codesStart: number;
   codesCount: number;

@@ -1,7 +1,7 @@
 import * as E from "../errors";
 import * as C from "../mqtt/constants";
 import type { Payload } from "../mqtt/encode";
-import { createPacket, type Packet } from "../mqtt/packet";
+import type { ReceivedPacket } from "../mqtt/packet";
 import * as W from "../wire/index";
 import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
@@ -205,7 +205,7 @@ class MqttClient implements Client, SocketHandlers {
   window_: number;
   refill_: number;
   tx_: Uint8Array | null;
-  pk_: Packet;
+  pk_: ReceivedPacket;
   framer_: W.Framer;
   out_: O.Outbox;
   subs_: S.Subscriptions;
@@ -258,7 +258,7 @@ class MqttClient implements Client, SocketHandlers {
     this.window_ = window;
     this.refill_ = window >= 8 ? Math.floor(window / 4) : 1;
     this.tx_ = W.createTx(pick(opts.txBufferSize, 1024));
-    this.pk_ = createPacket();
+    this.pk_ = W.createReceived();
     this.framer_ = W.createFramer(pick(opts.maxPacketSize, 4096), this);
     this.out_ = O.createOutbox(queueSize);
     this.subs_ = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
@@ -652,7 +652,7 @@ class MqttClient implements Client, SocketHandlers {
   }
 
   /** CONNACK: a refusal fails; accepted, the subscriptions and the messages in flight go out again. */
-  onConnack_(p: Packet): void {
+  onConnack_(p: ReceivedPacket): void {
     if (p.returnCode !== 0) return this.fail_(E.E_CONNACK_PROTOCOL + 1 - p.returnCode);
     const resumed = p.sessionPresent;
     const gen = this.gen_;
@@ -677,23 +677,21 @@ class MqttClient implements Client, SocketHandlers {
   }
 
   /** PUBLISH: delivered (QoS 2 once, see inbound-qos2.ts), then acknowledged: QoS 1 after the handlers. */
-  onPublish_(p: Packet, data: W.Received): void {
+  onPublish_(p: ReceivedPacket, data: W.Received): void {
     const id = p.packetId;
-    if (p.qos === 2) {
-      const seen = inboundSeen(this.inb_, id, W.receivedHash(data, p.topicStart, p.payloadStart + p.payloadLength), p.dup);
-      // No room to remember the id until PUBREL: refused (no PUBREC, not delivered); once
-      // every id has its PUBREL, a reconnect has it sent again.
-      if (seen < 0) {
-        this.refused_ = true;
-        return;
-      }
-      if (seen === 0) this.deliver_(p, data);
-    } else this.deliver_(p, data);
+    // QoS 2: 1 for a resend already delivered, -1 for no room to remember the id until PUBREL.
+    const seen = p.qos === 2 ? inboundSeen(this.inb_, id, W.receivedHash(data, p.topicStart, p.payloadStart + p.payloadLength), p.dup) : 0;
+    if (seen < 0) {
+      // Refused (no PUBREC, not delivered); once every id has its PUBREL, a reconnect has it sent again.
+      this.refused_ = true;
+      return;
+    }
+    if (seen === 0) this.deliver_(p, data);
     if (p.qos > 0 && this.state_ === ST_CONNECTED) this.send_(W.ackPacket(this.tx_, p.qos === 1 ? C.PUBACK : C.PUBREC, id), true);
   }
 
   /** Hands a message to its filters' handlers, or to onMessage when none took it; a handler that throws is reported. */
-  deliver_(p: Packet, data: W.Received): void {
+  deliver_(p: ReceivedPacket, data: W.Received): void {
     const m = this.msg_;
     const t = this.subs_;
     const n = t.size;

@@ -10,7 +10,7 @@ import { decodePacket } from "../mqtt/decode";
 import { encodeAck, encodeConnect, encodePublish, encodeSubscription, payloadByteLength, type ConnectFields, type Payload } from "../mqtt/encode";
 import { createFramer as createByteFramer, framerPush, framerReset, type FrameSink, type Framer as ByteFramer } from "../mqtt/framer";
 import * as C from "../mqtt/constants";
-import type { Packet } from "../mqtt/packet";
+import { createPacket, type Packet, type ReceivedPacket } from "../mqtt/packet";
 import { readText } from "../mqtt/utf8";
 import { checkTopic } from "../mqtt/topic-check";
 
@@ -19,6 +19,11 @@ export type OutPacket = string | number | Uint8Array;
 /** What the framer hands the engine: its buffer. */
 export type Received = string | Uint8Array;
 export type Framer = ByteFramer;
+
+/** The record decodeReceived fills: the codec's whole Packet (made by createPacket). Never fails. */
+export function createReceived(): ReceivedPacket {
+  return createPacket();
+}
 
 /** The transmit buffer packets are encoded into. Never fails. */
 export function createTx(size: number): Uint8Array | null {
@@ -75,8 +80,9 @@ export function resetReceived(f: Framer): void {
 }
 
 /** Decodes a packet the framer handed over; a SUBACK's first return code is p.returnCode. Codes as decodePacket. */
-export function decodeReceived(p: Packet, data: Received, start: number, length: number): number {
+export function decodeReceived(received: ReceivedPacket, data: Received, start: number, length: number): number {
   const buf = data as Uint8Array;
+  const p = received as Packet;
   const r = decodePacket(p, buf, start, length);
   if (p.type === C.SUBACK && (r === 0 || r < 0)) p.returnCode = buf[p.codesStart];
   return r;

@@ -10,7 +10,7 @@ import {
 } from "../errors";
 import * as C from "../mqtt/constants";
 import type { ConnectFields, Payload } from "../mqtt/encode";
-import type { Packet } from "../mqtt/packet";
+import type { ReceivedPacket } from "../mqtt/packet";
 import { checkTopic } from "../mqtt/topic-check";
 import { STRINGS_ARE_BYTES } from "../mqtt/utf8";
 import { decodeUtf8, encodeUtf8 } from "./utf8-strings";
@@ -186,7 +186,7 @@ export function barePacket(_tx: Uint8Array | null, type: number): string {
  * Decodes a PUBLISH at text[start, start + length) whose fixed header takes
  * `header` bytes (see decodeReceived).
  */
-function decodePublish(p: Packet, text: string, start: number, length: number, header: number): number {
+function decodePublish(p: ReceivedPacket, text: string, start: number, length: number, header: number): number {
   const first = text.charCodeAt(start);
   const qos = (first >> 1) & 3;
   if (qos === 3) return E_INVALID_QOS;
@@ -214,32 +214,29 @@ function decodePublish(p: Packet, text: string, start: number, length: number, h
 /**
  * Decodes a packet a client receives (CONNACK, PUBLISH, the acks, SUBACK,
  * UNSUBACK, PINGRESP) that the framer found whole at text[start, start +
- * length) into `p`, with offsets into `text`. A SUBACK's first return code is
+ * length) into `p` (the fields the client reads), with offsets into `text`. A SUBACK's return code is
  * p.returnCode. Returns 0, E_SUBACK_FAILURE (a refused filter, still decoded),
  * or E_UNEXPECTED_TYPE / E_RESERVED_FLAGS / E_MALFORMED / E_INVALID_QOS /
  * E_INVALID_TOPIC.
  */
-export function decodeReceived(p: Packet, data: string | Uint8Array, start: number, length: number): number {
+export function decodeReceived(p: ReceivedPacket, data: string | Uint8Array, start: number, length: number): number {
   const text = data as string;
   const first = text.charCodeAt(start);
   const type = first >> 4;
   let header = 2;
   while (text.charCodeAt(start + header - 1) & 0x80) header++;
   p.type = type;
-  p.flags = first & 0x0f;
-  p.remainingLength = length - header;
-  p.bodyStart = start + header;
   if (type === C.PUBLISH) return decodePublish(p, text, start, length, header);
-  return decodeAck(p, text, start + header, length - header);
+  return decodeAck(p, first & 0x0f, text, start + header, length - header);
 }
 
-/** The rest of decodeReceived: a packet other than PUBLISH, whose body of `remaining` bytes starts at text[i]. */
-function decodeAck(p: Packet, text: string, i: number, remaining: number): number {
+/** The rest of decodeReceived: a packet other than PUBLISH, with the low nibble `flags`, whose body of `remaining` bytes starts at text[i]. */
+function decodeAck(p: ReceivedPacket, flags: number, text: string, i: number, remaining: number): number {
   const type = p.type;
-  if (type === C.PINGRESP) return p.flags !== 0 ? E_RESERVED_FLAGS : remaining !== 0 ? E_MALFORMED : 0;
+  if (type === C.PINGRESP) return flags !== 0 ? E_RESERVED_FLAGS : remaining !== 0 ? E_MALFORMED : 0;
   if (type !== C.CONNACK && type !== C.PUBACK && type !== C.PUBREC && type !== C.PUBREL && type !== C.PUBCOMP && type !== C.SUBACK && type !== C.UNSUBACK)
     return E_UNEXPECTED_TYPE;
-  if (p.flags !== (type === C.PUBREL ? 2 : 0)) return E_RESERVED_FLAGS;
+  if (flags !== (type === C.PUBREL ? 2 : 0)) return E_RESERVED_FLAGS;
   if (type === C.SUBACK ? remaining !== 3 : remaining !== 2) return E_MALFORMED;
   const a = text.charCodeAt(i);
   const b = text.charCodeAt(i + 1);
@@ -254,8 +251,6 @@ function decodeAck(p: Packet, text: string, i: number, remaining: number): numbe
   if (type !== C.SUBACK) return 0;
   // One filter per SUBSCRIBE (the client's rule), so one return code.
   const code = text.charCodeAt(i + 2);
-  p.codesStart = i + 2;
-  p.codesCount = 1;
   p.returnCode = code;
   return code === C.SUBACK_FAILURE ? E_SUBACK_FAILURE : code > 2 ? E_MALFORMED : 0;
 }

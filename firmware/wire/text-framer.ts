@@ -27,6 +27,20 @@ export interface TextSink {
   onOversized(firstByte: number, packetId: number): void;
 }
 
+/** An oversized packet being skipped: what is left of it, and the bytes of it read as they pass. */
+interface Skipping {
+  /** Bytes still to skip, and skipped so far. */
+  left: number;
+  done: number;
+  /** Its first byte, and its fixed header's length. */
+  first: number;
+  header: number;
+  /** Whether it carries a packet id (a PUBLISH at QoS 1/2); its topic's length and the id, read as they pass. */
+  hasId: boolean;
+  topicLength: number;
+  id: number;
+}
+
 export interface TextFramer {
   /** Bytes received and not yet framed: the start of a packet. */
   pending: string;
@@ -35,39 +49,19 @@ export interface TextFramer {
   /** Bumped by framerReset(), so a reset from inside a sink call stops the chunk. */
   generation: number;
   sink: TextSink;
-  /** An oversized packet being skipped: bytes still to skip (0: none), bytes skipped so far, its first byte and fixed header's length. */
-  skipLeft: number;
-  skipDone: number;
-  skipFirst: number;
-  skipHeader: number;
-  /** Whether it carries a packet id (a PUBLISH at QoS 1/2); its topic's length and the id, read as they pass. */
-  skipHasId: boolean;
-  skipTopicLength: number;
-  skipId: number;
+  /** The oversized packet being skipped, or null (the record exists only meanwhile). */
+  skipping: Skipping | null;
 }
 
 /** A framer for packets of up to `maxPacketSize` bytes, fixed header included. Never fails. */
 export function createFramer(maxPacketSize: number, sink: TextSink): TextFramer {
-  return {
-    pending: "",
-    maxPacketSize: maxPacketSize,
-    failCode: 0,
-    generation: 0,
-    sink: sink,
-    skipLeft: 0,
-    skipDone: 0,
-    skipFirst: 0,
-    skipHeader: 0,
-    skipHasId: false,
-    skipTopicLength: 0,
-    skipId: 0,
-  };
+  return { pending: "", maxPacketSize: maxPacketSize, failCode: 0, generation: 0, sink: sink, skipping: null };
 }
 
 /** Forgets any partial packet and a failure (a new connection starts clean). Never fails. */
 export function framerReset(f: TextFramer): void {
   f.pending = "";
-  f.skipLeft = 0;
+  f.skipping = null;
   f.failCode = 0;
   f.generation++;
 }
@@ -77,19 +71,19 @@ export function framerReset(f: TextFramer): void {
  * bytes it needs (the topic's length, then the packet id) when they pass by.
  * Returns how many characters it used.
  */
-function skipOversized(f: TextFramer, text: string, at: number): number {
-  const used = text.length - at < f.skipLeft ? text.length - at : f.skipLeft;
-  const from = f.skipDone;
-  for (let k = 0; k < 4 && (k < 2 || f.skipHasId); k++) {
+function skipOversized(k: Skipping, text: string, at: number): number {
+  const used = text.length - at < k.left ? text.length - at : k.left;
+  const from = k.done;
+  for (let n = 0; n < 4 && (n < 2 || k.hasId); n++) {
     // Positions within the packet, in stream order; the id's depend on the topic's length read before them.
-    const pos = k < 2 ? f.skipHeader + k : f.skipHeader + 2 + f.skipTopicLength + k - 2;
+    const pos = n < 2 ? k.header + n : k.header + 2 + k.topicLength + n - 2;
     if (pos < from || pos >= from + used) continue;
     const b = text.charCodeAt(at + pos - from);
-    if (k < 2) f.skipTopicLength = (f.skipTopicLength << 8) | b;
-    else f.skipId = (f.skipId << 8) | b;
+    if (n < 2) k.topicLength = (k.topicLength << 8) | b;
+    else k.id = (k.id << 8) | b;
   }
-  f.skipDone += used;
-  f.skipLeft -= used;
+  k.done += used;
+  k.left -= used;
   return used;
 }
 
@@ -108,10 +102,12 @@ export function framerPush(f: TextFramer, chunk: string): number {
   let at = 0;
   let waiting = false;
   while (!waiting && at < n) {
-    if (f.skipLeft > 0) {
-      at += skipOversized(f, text, at);
-      if (f.skipLeft > 0) return 0;
-      f.sink.onOversized(f.skipFirst, f.skipHasId ? f.skipId : 0);
+    const k = f.skipping;
+    if (k) {
+      at += skipOversized(k, text, at);
+      if (k.left > 0) return 0;
+      f.skipping = null;
+      f.sink.onOversized(k.first, k.hasId ? k.id : 0);
       if (f.generation !== generation) return 0;
       continue;
     }
@@ -143,13 +139,7 @@ export function framerPush(f: TextFramer, chunk: string): number {
     if (waiting) break;
     const size = header + remaining;
     if (size > f.maxPacketSize) {
-      f.skipLeft = size;
-      f.skipDone = 0;
-      f.skipFirst = first;
-      f.skipHeader = header;
-      f.skipHasId = type === 3 && (first & 6) !== 0;
-      f.skipTopicLength = 0;
-      f.skipId = 0;
+      f.skipping = { left: size, done: 0, first: first, header: header, hasId: type === 3 && (first & 6) !== 0, topicLength: 0, id: 0 };
       continue;
     }
     if (at + size > n) break;

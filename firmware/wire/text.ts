@@ -9,6 +9,7 @@
  * null and the encoders ignore it.
  */
 import type { Payload } from "../mqtt/encode";
+import type { ReceivedPacket } from "../mqtt/packet";
 import { checkTopic } from "../mqtt/topic-check";
 import { fromWire } from "./text-codec";
 
@@ -30,6 +31,11 @@ export { createFramer, framerPush as pushReceived, framerReset as resetReceived,
 export type OutPacket = string | number | Uint8Array;
 /** What the framer hands the engine: the received String holding the packet. */
 export type Received = string | Uint8Array;
+
+/** The record decodeReceived fills: only the fields the client reads. Never fails. */
+export function createReceived(): ReceivedPacket {
+  return { type: 0, sessionPresent: false, returnCode: 0, qos: 0, retain: false, dup: false, packetId: 0, topicStart: 0, topicLength: 0, payloadStart: 0, payloadLength: 0 };
+}
 
 /** No transmit buffer on this target: null. */
 export function createTx(_size: number): Uint8Array | null {
