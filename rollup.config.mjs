@@ -84,7 +84,7 @@ function espruinoWire() {
 }
 
 // Functions in a bundle: on Espruino a top-level one costs about 5 variables
-// while loaded and one made inside another about 8 (see the README), whatever
+// while loaded and one made inside another about 8 (see docs/memory.md), whatever
 // its length, so this count, not the byte size, predicts memory.
 function countFunctions(code) {
   let n = 0;

@@ -39,7 +39,7 @@ describe("simulator: npm start", function () {
     assert.ok(watcher.messages.some((m) => m.topic === "fabmqtt/sim-test/status" && m.payload.toString() === "offline"), "offline published on Ctrl-C");
   });
 
-  it("runs against a mosquitto with a password file, as the README's walkthrough does", async () => {
+  it("runs against a mosquitto with a password file, as the walkthrough in docs/device.md does", async () => {
     const broker = await startMosquitto({ passwords: { board1: "b-secret", maker: "m-secret" } });
     try {
       child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", `mqtt://board1:b-secret@127.0.0.1:${broker.port}`, "--device", "walk"], { stdio: ["ignore", "pipe", "pipe"] });
@@ -47,7 +47,7 @@ describe("simulator: npm start", function () {
       child.stdout!.on("data", (d) => (out += d));
       child.stderr!.on("data", (d) => (out += d));
       const sub = await new Promise<string>((resolve, reject) => {
-        // mosquitto_sub as the README shows it, for the retained status.
+        // mosquitto_sub as the walkthrough shows it, for the retained status.
         execFile("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(broker.port), "-u", "maker", "-P", "m-secret", "-t", "fabmqtt/walk/status", "-C", "1", "-W", "15", "-v"], (err, stdout) => (err ? reject(err) : resolve(stdout)));
       });
       assert.equal(sub.trim(), "fabmqtt/walk/status online");

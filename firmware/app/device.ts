@@ -13,7 +13,7 @@ import { discoveryMessage } from "./discovery";
 
 /**
  * The device program: WiFi, the MQTT client, telemetry on a schedule,
- * commands to actuators, availability. Policies (README, "The device"):
+ * commands to actuators, availability. Policies (docs/device.md):
  * - Availability: the will is "offline" (retained) on <root>status; "online"
  *   (retained) follows every connect, with every actuator's state.
  * - Telemetry: each sensor is read every `period` seconds. While offline,

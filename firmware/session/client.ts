@@ -99,10 +99,9 @@ import * as S from "./subscriptions";
  * CONNACK sends again go out once the whole chunk has been handled, from
  * pump_() in the socket's data event (measured on a 4,000-variable pool:
  * connecting and publishing needed about 335 free variables with PUBLISH sent
- * from inside, about 290 after; see the README's memory section for the
- * figures since). Members ending in `_` are internal: the minified bundles
- * shorten their names (a long property name costs extra variables on
- * Espruino).
+ * from inside, about 290 after; see docs/memory.md for the figures since).
+ * Members ending in `_` are internal: the minified bundles shorten their
+ * names (a long property name costs extra variables on Espruino).
  */
 
 export const ST_IDLE = 0;
