@@ -6,8 +6,10 @@ import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../errors";
  * Chunks arrive split and merged arbitrarily: Uint8Array on Node, 8-bit Strings
  * from Espruino's socket (read with charCodeAt, never converted). The framer
  * keeps one preallocated buffer of `maxPacketSize` bytes (whole packet, fixed
- * header included) and calls its sink's `onPacket(buf, 0, length, length)`
- * once per complete packet; the bytes are valid until it returns.
+ * header included) and calls its sink's `onPacket(buf, start, length, length)`
+ * once per complete packet; the bytes are valid until it returns. A packet that
+ * lies whole in one Uint8Array chunk is handed over from the chunk itself
+ * (`buf` is then the chunk), without a copy.
  *
  * Oversized packets (policy): a packet larger than `maxPacketSize` is skipped
  * without losing the framing of the packets after it. Its packet id is read
@@ -86,6 +88,28 @@ export function framerReset(f: Framer): void {
 }
 
 /**
+ * The size of the packet at bytes[i] when all of it is in bytes[i, n), its
+ * type is not reserved and it fits in `cap` bytes; otherwise 0 (the byte by
+ * byte path then frames it, and reports what is wrong with it).
+ */
+function wholePacketAt(bytes: Uint8Array, i: number, n: number, cap: number): number {
+  const type = bytes[i] >> 4;
+  if (type === 0 || type === 15) return 0;
+  let remaining = 0;
+  let multiplier = 1;
+  for (let h = 1; h <= 4 && i + h < n; h++) {
+    const b = bytes[i + h];
+    remaining += (b & 0x7f) * multiplier;
+    multiplier *= 128;
+    if ((b & 0x80) === 0) {
+      const size = h + 1 + remaining;
+      return size <= cap && i + size <= n ? size : 0;
+    }
+  }
+  return 0;
+}
+
+/**
  * Reads the packet id of an oversized PUBLISH from the `take` bytes of the
  * chunk at `i`, which are bytes `from`.. of the packet. The id follows the
  * topic, whose two length bytes are among the first 8, always stored.
@@ -126,6 +150,16 @@ export function framerPush(f: Framer, chunk: Uint8Array | string | null): number
   let i = 0;
   let code = 0;
   while (i < n) {
+    // A packet that lies whole in the chunk goes to the sink from the chunk itself, not copied.
+    if (!isText && f.framePhase === ST_TYPE) {
+      const size = wholePacketAt(bytes, i, n, cap);
+      if (size > 0) {
+        f.sink.onPacket(bytes, i, size, size);
+        if (f.generation !== generation) return 0;
+        i += size;
+        continue;
+      }
+    }
     let done = false;
     if (f.framePhase === ST_BODY) {
       // Copy what fits; bytes beyond the buffer (an oversized packet) are skipped.

@@ -62,12 +62,14 @@ import * as S from "./subscriptions";
  *   on the next one: each reconnect then takes at least `inboundQos2` new
  *   messages, so it never loops. A handler that throws is
  *   reported with E_HANDLER_FAILED and the message still counts as delivered.
- * - An incoming PUBLISH larger than maxPacketSize is not delivered: it is
- *   acknowledged (so the broker does not resend it forever) and reported with
- *   E_PACKET_TOO_LARGE; the framing of what follows is kept.
+ * - An incoming PUBLISH larger than maxPacketSize is not delivered: it streams
+ *   past, is acknowledged (so the broker does not resend it at every connect)
+ *   and reported with E_PACKET_TOO_LARGE; the connection stays.
  * - Subscriptions are kept by the client and sent again after a reconnect that
  *   did not resume the session. Each filter has its own SUBSCRIBE; the SUBACK
- *   result (granted QoS or E_SUBACK_FAILURE) goes to onSubscribe.
+ *   result (granted QoS or E_SUBACK_FAILURE) goes to onSubscribe. One that
+ *   meets a full send queue waits for the next pump_().
+ * - Packets leave in the order of the calls that made them.
  * - A broker that answers a QoS 2 PUBLISH with PUBACK (RabbitMQ does: it
  *   supports QoS 0 and 1 only) has taken the message at QoS 1: the client
  *   completes it, counts it in stats().downgraded and reports
@@ -89,19 +91,17 @@ import * as S from "./subscriptions";
  *   out (one write per inbound QoS 2 message; a cut during that write can
  *   deliver the message once more after the restart).
  *
- * Memory (an ESP8266 has ~1,600 JS variables): the client is one object whose
- * methods live on its prototype, so a client costs its fields and buffers,
- * not a closure per method; the client is its connection's socket handler.
- * On Espruino every call in progress holds its scope (about
- * 20 variables), so PUBLISH, SUBSCRIBE and UNSUBSCRIBE packets never go out
- * from inside the dispatch of an incoming packet (acks do): a publish() or
- * subscribe() from a handler or onConnect, a refill after PUBACK and what a
- * CONNACK sends again go out once the whole chunk has been handled, from
- * pump_() in the socket's data event (measured on a 4,000-variable pool:
- * connecting and publishing needed about 335 free variables with PUBLISH sent
- * from inside, about 290 after; see docs/memory.md for the figures since).
- * Members ending in `_` are internal: the minified bundles shorten their
- * names (a long property name costs extra variables on Espruino).
+ * Bytes: every packet is built, framed and read through firmware/wire (the
+ * Uint8Array codec on Node, 8-bit Strings on Espruino; docs/design.md).
+ *
+ * Memory (an ESP8266 has ~1,600 JS variables): the client is its
+ * connection's socket handler and the framer's sink, with methods on its
+ * prototype. On Espruino every call in progress holds its scope, so PUBLISH,
+ * SUBSCRIBE and UNSUBSCRIBE packets go out once a received chunk has been
+ * handled (pump_() from onData), not from inside the dispatch of a packet;
+ * acks do, and so does a QoS 0 publish, after the SUBSCRIBEs asked for before
+ * it. Members ending in `_` are internal: the bundles shorten their names and
+ * inline those called from one place (docs/memory.md has the figures).
  */
 
 export const ST_IDLE = 0;
