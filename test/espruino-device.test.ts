@@ -13,7 +13,7 @@ import path from "node:path";
 import { BOOT_CODE } from "../scripts/flash/boot-code";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
 import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
+import { mosquittoPub, startMosquitto, type Mosquitto } from "./support/mosquitto";
 
 const SSID = "fablab";
 const PASSWORD = "pw-5678";
@@ -103,6 +103,24 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
       assert.ok(!esp.console.some((l) => l.indexOf("Uncaught") >= 0), esp.console.join("\n"));
     });
   }
+
+  it("esp8266-nodemcu/fabmqtt.min.js: a retained command on a 200-byte topic under set/ (over the board's packet limit) gives one connect and no reconnect", async function () {
+    const device = "standin-big";
+    const base = "sb" + process.pid;
+    const topic = (t: string) => base + "/" + device + "/" + t;
+    watcher = await watch("watch-big", base + "/" + device + "/status");
+    const statuses = () => watcher.messages.map((m) => m.payload.toString("latin1"));
+    const big = topic("set/" + "r".repeat(200));
+    await mosquittoPub(["-p", String(broker.port), "-t", big, "-m", "ON", "-q", "1", "-r"]);
+    const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    esp = startBundle("esp8266", bundle, deviceConfig(broker.port, device, base, { actuators: [{ name: "relay", kind: "relay", pin: "D5" }] }), 21);
+    await waitFor(() => statuses().includes("online"), "online");
+    // Before, the client dropped the connection at every connect while the message was retained.
+    await new Promise((r) => setTimeout(r, 6000));
+    assert.deepEqual(statuses(), ["online"], "one connect, no will, no reconnect");
+    assert.deepEqual(esp.uncaught.map(String), []);
+    await mosquittoPub(["-p", String(broker.port), "-t", big, "-n", "-r"]);
+  });
 
   it("esp8266-nodemcu/fabmqtt.min.js with persist: readings queued offline are saved, and sent after a power cut and a restart", async function () {
     const device = "standin-persist";

@@ -70,6 +70,38 @@ describe("outbox", () => {
     assert.equal(O.outboxAdd(o, "new", "2", 1, false), 1);
     assert.equal(o.topicOf[O.outboxOldest(o, false)], "old");
   });
+  it("starts messages in publish order however slots free up, and after a restore", () => {
+    const o = O.createOutbox(4);
+    const started: string[] = [];
+    const startOldest = () => {
+      const slot = O.outboxOldest(o, false);
+      started.push(o.topicOf[slot]);
+      O.outboxStart(o, slot);
+      return slot;
+    };
+    for (const t of ["a", "b", "c"]) O.outboxAdd(o, t, "x", 1, false);
+    const a = startOldest();
+    const b = startOldest();
+    O.outboxFree(o, b); // acked out of order: a free slot before the queued "c"
+    O.outboxAdd(o, "d", "x", 1, false); // takes b's slot, a lower index than c's
+    startOldest();
+    O.outboxFree(o, a);
+    O.outboxAdd(o, "e", "x", 1, false);
+    startOldest();
+    startOldest();
+    assert.deepEqual(started, ["a", "b", "c", "d", "e"]);
+    // Slots written directly, as a saved session is read back: the oldest queued starts first.
+    const r = O.createOutbox(3);
+    for (const [i, seq] of [[0, 9], [1, 7], [2, 8]]) {
+      r.slots[3 * i] = O.SLOT_QUEUED | (1 << O.QOS_SHIFT);
+      r.slots[3 * i + 2] = seq;
+      r.topicOf[i] = "s" + seq;
+    }
+    r.heldCount = 3;
+    r.nextSeq = 10;
+    O.outboxRestored(r);
+    assert.equal(r.topicOf[O.outboxOldest(r, false)], "s7");
+  });
   it("finds the slots in flight by id and keeps the counters when freed", () => {
     const o = O.createOutbox(4);
     O.outboxAdd(o, "a", "1", 1, false);

@@ -271,6 +271,7 @@ class MqttClient implements Client, SocketHandlers {
       if (last > 0) this.lastId_ = last;
       if (last < 0 && opts.onError) opts.onError(last);
       this.durableSeq_ = this.out_.nextSeq - 1;
+      O.outboxRestored(this.out_);
     }
   }
 
@@ -567,11 +568,7 @@ class MqttClient implements Client, SocketHandlers {
     while (this.state_ === ST_CONNECTED && o.inFlightCount < this.window_) {
       const slot = O.outboxOldest(o, false);
       if (slot < 0) return;
-      const m = o.slots[O.SLOT_WORDS * slot];
-      o.slots[O.SLOT_WORDS * slot] = (m & ~O.M_STATE) | (((m >> O.QOS_SHIFT) & 3) === 1 ? O.SLOT_AWAIT_PUBACK : O.SLOT_AWAIT_PUBREC);
-      o.slots[O.SLOT_WORDS * slot + O.AT_ID] = 0;
-      o.inFlightCount++;
-      o.unsent++;
+      O.outboxStart(o, slot);
       this.sendMessage_(slot);
       if (!(o.slots[O.SLOT_WORDS * slot] & O.F_SENT)) return;
     }

@@ -50,6 +50,8 @@ export interface Outbox {
   topicOf: string[];
   payloadOf: Payload[];
   nextSeq: number;
+  /** The sequence number of the next message to start (messages start in publish order): found without a scan. */
+  startSeq: number;
   inFlightCount: number;
   heldCount: number;
   /** Slots in flight whose current packet has not gone out on this connection. */
@@ -64,33 +66,64 @@ export function createOutbox(capacity: number): Outbox {
     topicOf: [],
     payloadOf: [],
     nextSeq: 1,
+    startSeq: 1,
     inFlightCount: 0,
     heldCount: 0,
     unsent: 0,
   };
 }
 
+/**
+ * The first slot from `from` whose word `word` (0 the state, AT_ID, AT_SEQ)
+ * holds `value`, or -1. The search is the typed array's own indexOf (native
+ * code on Espruino, where a JavaScript loop over the slots costs what it
+ * reads), checked for the word's place in its slot.
+ */
+function slotWith(v: Int32Array, value: number, word: number, from: number): number {
+  for (let i = v.indexOf(value, SLOT_WORDS * from + word); i >= 0; i = v.indexOf(value, i + 1)) if (i % SLOT_WORDS === word) return (i - word) / SLOT_WORDS;
+  return -1;
+}
+
 /** Queues a message; returns its sequence number (> 0), or E_QUEUE_FULL. */
 export function outboxAdd(o: Outbox, topic: string, payload: Payload, qos: number, retain: boolean): number {
   const v = o.slots;
-  for (let i = 0; i < o.size; i++) {
-    if ((v[SLOT_WORDS * i] & M_STATE) !== SLOT_FREE) continue;
-    v[SLOT_WORDS * i] = SLOT_QUEUED | (qos << QOS_SHIFT) | (retain ? F_RETAIN : 0);
-    v[SLOT_WORDS * i + AT_ID] = 0;
-    v[SLOT_WORDS * i + AT_SEQ] = o.nextSeq;
-    o.topicOf[i] = topic;
-    o.payloadOf[i] = payload;
-    o.nextSeq = o.nextSeq >= 0x7fffffff ? 1 : o.nextSeq + 1;
-    o.heldCount++;
-    return v[SLOT_WORDS * i + AT_SEQ];
-  }
-  return E_QUEUE_FULL;
+  // A free slot's state word is 0.
+  const i = slotWith(v, SLOT_FREE, 0, 0);
+  if (i < 0) return E_QUEUE_FULL;
+  v[SLOT_WORDS * i] = SLOT_QUEUED | (qos << QOS_SHIFT) | (retain ? F_RETAIN : 0);
+  v[SLOT_WORDS * i + AT_ID] = 0;
+  v[SLOT_WORDS * i + AT_SEQ] = o.nextSeq;
+  // The first message queued behind none is the next to start.
+  if (o.heldCount === o.inFlightCount) o.startSeq = o.nextSeq;
+  o.topicOf[i] = topic;
+  o.payloadOf[i] = payload;
+  o.nextSeq = o.nextSeq >= 0x7fffffff ? 1 : o.nextSeq + 1;
+  o.heldCount++;
+  return v[SLOT_WORDS * i + AT_SEQ];
+}
+
+/** After slots were written other than through outboxAdd (a saved session read back): the next message to start is the oldest queued. Never fails. */
+export function outboxRestored(o: Outbox): void {
+  o.startSeq = o.nextSeq;
+  const oldest = outboxOldest(o, false);
+  if (oldest >= 0) o.startSeq = o.slots[SLOT_WORDS * oldest + AT_SEQ];
+}
+
+/** Puts queued slot `slot` in flight, awaiting PUBACK (QoS 1) or PUBREC (QoS 2), with no packet id yet and not sent. Never fails. */
+export function outboxStart(o: Outbox, slot: number): void {
+  const v = o.slots;
+  const m = v[SLOT_WORDS * slot];
+  v[SLOT_WORDS * slot] = (m & ~M_STATE) | (((m >> QOS_SHIFT) & 3) === 1 ? SLOT_AWAIT_PUBACK : SLOT_AWAIT_PUBREC);
+  v[SLOT_WORDS * slot + AT_ID] = 0;
+  o.inFlightCount++;
+  o.unsent++;
+  const seq = v[SLOT_WORDS * slot + AT_SEQ];
+  o.startSeq = seq >= 0x7fffffff ? 1 : seq + 1;
 }
 
 /** The slot in flight (awaiting an ack) with packet id `id`, or -1. Never fails. */
 export function outboxFindId(o: Outbox, id: number): number {
-  const v = o.slots;
-  for (let i = 0; i < o.size; i++) if (v[SLOT_WORDS * i + AT_ID] === id && (v[SLOT_WORDS * i] & M_STATE) > SLOT_QUEUED) return i;
+  for (let i = slotWith(o.slots, id, AT_ID, 0); i >= 0; i = slotWith(o.slots, id, AT_ID, i + 1)) if ((o.slots[SLOT_WORDS * i] & M_STATE) > SLOT_QUEUED) return i;
   return -1;
 }
 
@@ -103,6 +136,9 @@ export function outboxOldest(o: Outbox, unsent: boolean): number {
   // Nothing to look for: no scan (this runs after every publish and ack).
   if (unsent ? o.unsent === 0 : o.heldCount === o.inFlightCount) return -1;
   const v = o.slots;
+  // Messages start in publish order: the next one is usually startSeq's.
+  const next = unsent ? -1 : slotWith(v, o.startSeq, AT_SEQ, 0);
+  if (next >= 0 && (v[SLOT_WORDS * next] & M_STATE) === SLOT_QUEUED) return next;
   let best = -1;
   for (let i = 0; i < o.size; i++) {
     const st = v[SLOT_WORDS * i] & M_STATE;

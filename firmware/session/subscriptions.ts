@@ -99,7 +99,11 @@ export function subscriptionTakes(t: Subscriptions, i: number, topic: string): b
 
 /** The subscription whose SUBSCRIBE or UNSUBSCRIBE has packet id `id` awaiting its ack, or -1. */
 export function subscriptionOfRequest(t: Subscriptions, id: number): number {
-  for (let i = 0; i < t.size; i++) if (t.slots[SUB_WORDS * i] !== SUB_FREE && t.slots[SUB_WORDS * i + SUB_AT_REQUEST] === id) return i;
+  // The typed array's own indexOf (native on Espruino), checked for the word's place.
+  const v = t.slots;
+  for (let i = v.indexOf(id, SUB_AT_REQUEST); i >= 0; i = v.indexOf(id, i + 1)) {
+    if (i % SUB_WORDS === SUB_AT_REQUEST && v[i - SUB_AT_REQUEST] !== SUB_FREE) return (i - SUB_AT_REQUEST) / SUB_WORDS;
+  }
   return -1;
 }
 
