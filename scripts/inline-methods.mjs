@@ -10,13 +10,28 @@
 // and called once, as `this.m_(x, y)`, becomes
 //   (function (a, b) { body }).call(this, x, y)
 // at that call, and its assignment goes. A method named anywhere else (another
-// call, a reference, `other.m_`) stays. Methods in `keep` stay too: they run
-// for every packet, and an inlined function is parsed again at each call.
+// call, a reference, `other.m_`) stays. Methods in `keep` stay too, and so do
+// those called from a method in `keep`: Espruino reads every character of a
+// function it runs, the branches it skips and the rest after `return`
+// included (2 KB of code after an early return cost 1.1 ms a call from
+// Storage on the Linux build), so a method run for every packet must stay
+// short, with its rare branches in methods of their own.
 import { parse } from "acorn";
 import { simple as walkSimple } from "acorn-walk";
 
-/** Method definitions `X.prototype.name = function` at the top level, by name. */
-function methodDefinitions(ast) {
+/** The name of the method `X.prototype.name = function` whose definition holds position `at`, or null. */
+function enclosingMethod(ast, at) {
+  for (const st of ast.body) {
+    if (st.start > at || st.end <= at) continue;
+    if (st.type !== "ExpressionStatement" || st.expression.type !== "AssignmentExpression") return null;
+    const left = st.expression.left;
+    return left.type === "MemberExpression" && !left.computed ? left.property.name : null;
+  }
+  return null;
+}
+
+/** Method definitions `X.prototype.name = function` at the top level, by name; with `all`, also those whose name does not end in `_`. */
+function methodDefinitions(ast, all) {
   const defs = new Map();
   for (const st of ast.body) {
     if (st.type !== "ExpressionStatement" || st.expression.type !== "AssignmentExpression") continue;
@@ -25,7 +40,7 @@ function methodDefinitions(ast) {
     const proto = left.object;
     if (proto.type !== "MemberExpression" || proto.computed || proto.property.name !== "prototype") continue;
     const name = left.property.name;
-    if (!name.endsWith("_")) continue;
+    if (!all && !name.endsWith("_")) continue;
     defs.set(name, defs.has(name) ? null : { statement: st, fn: right, key: left.property });
   }
   return defs;
@@ -58,6 +73,7 @@ function inlineOne(code, keep) {
     const list = uses.get(name) || [];
     if (list.length !== 1 || !calls.has(list[0])) continue;
     const call = calls.get(list[0]);
+    if (keep.includes(enclosingMethod(ast, call.start))) continue;
     const fnText = code.slice(def.fn.start, def.fn.end);
     const args = call.arguments.length ? ", " + code.slice(call.arguments[0].start, call.arguments[call.arguments.length - 1].end) : "";
     const replacement = "(" + fnText + ").call(this" + args + ")";
@@ -85,7 +101,7 @@ export function inlineSingleUseMethods(code, keep = []) {
   } catch (e) {
     return code;
   }
-  const defined = methodDefinitions(parse(code, { ecmaVersion: 5 }));
+  const defined = methodDefinitions(parse(code, { ecmaVersion: 5 }), true);
   const stale = keep.filter((name) => !defined.has(name));
   if (stale.length) throw new Error("inline-methods: kept methods not in the bundle: " + stale.join(", "));
   for (let i = 0; i < 500; i++) {
