@@ -104,6 +104,46 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     });
   }
 
+  describe("esp8266-nodemcu/fabmqtt.min.js under bursts of commands", () => {
+    const base = "sb" + process.pid;
+    // Each test has a device of its own: no retained state of one reaches another.
+    let device = "";
+    let runs = 0;
+    const topic = (t: string) => base + "/" + device + "/" + t;
+    let got: (t: string) => string[];
+    /** The ESP8266 bundle with a relay on D5 (`relay` adds to it), online with its first state published. */
+    async function startRelay(relay: object): Promise<EspruinoContext> {
+      device = "standin-burst" + ++runs;
+      watcher = await watch("watch-burst", base);
+      got = (t) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
+      const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+      const config = deviceConfig(broker.port, device, base, { sensors: [], actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off", ...relay }] });
+      const e = startBundle("esp8266", bundle, config, 20);
+      await waitFor(() => got("status").includes("online") && got("state/relay").length === 1, "online with the relay's state");
+      return e;
+    }
+    /** The retained state/relay, as a late subscriber gets it. */
+    async function retainedState(): Promise<string> {
+      const late = startLiveClient(broker.port, { clientId: "late-burst" });
+      late.client.subscribe(topic("state/relay"), 1);
+      await waitFor(() => late.messages.length === 1, "the retained state");
+      return late.messages[0].payload.toString("latin1");
+    }
+
+    it("stays connected through 60 bad commands followed by ON: the relay is ON and so is the retained state", async () => {
+      esp = await startRelay({});
+      for (let i = 0; i < 60; i++) watcher.client.publish(topic("set/relay"), "maybe", 1, false);
+      watcher.client.publish(topic("set/relay"), "ON", 1, false);
+      await waitFor(() => got("state/relay").includes("ON") || got("status").includes("offline"), "the relay's new state");
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(got("status"), ["online"], "never offline:\n" + esp.console.join("\n"));
+      assert.equal(esp.pins.level("D5"), 1);
+      assert.equal(await retainedState(), "ON");
+      assert.ok(got("error").length >= 1 && got("error").length < 10, "error replies limited: " + got("error").length);
+      assert.deepEqual(esp.uncaught.map(String), []);
+    });
+  });
+
   it("esp8266-nodemcu/fabmqtt.min.js with persist: readings queued offline are saved, and sent after a power cut and a restart", async function () {
     const device = "standin-persist";
     const base = "sp" + process.pid;

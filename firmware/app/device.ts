@@ -25,6 +25,10 @@ import { discoveryMessage } from "./discovery";
  *   unknown actuator gets an error reply and leaves the pin alone; a retained
  *   command is ignored unless `retainedCommands` is on. After a change the
  *   state is published (retained).
+ * - Error replies (QoS 0 on <root>error) go out at most one a tick; the next
+ *   one says how many were left out ("dropped"), and every error is logged.
+ *   (Sixty replies at once filled an ESP8266's 1,024-byte send queue, and the
+ *   acknowledgement that found it full dropped the connection.)
  * - Home Assistant discovery (discovery.ts): after every connect, and when
  *   Home Assistant publishes "online" on <prefix>/status, one retained
  *   message per entity, sent one at a time when nothing else is in flight.
@@ -107,6 +111,9 @@ export class DeviceProgram implements Device {
   attempt_ = 0;
   waiting_ = false;
   joinAt_ = 0;
+  /** Whether an error reply went out this tick, and how many were left out since the last one that did. */
+  errorSent_ = false;
+  dropped_ = 0;
 
   /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
   constructor(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions) {
@@ -243,6 +250,7 @@ export class DeviceProgram implements Device {
     }
     if (hal.wifi.state() === WIFI_UP) client.tick();
     const online = client.state() === ST_CONNECTED;
+    this.errorSent_ = false;
     // The stats are read inside the condition: an object kept in a variable here
     // would stay allocated through the publish below, the deepest point of sending.
     // Discovery goes at QoS 0: a message of a few hundred bytes kept in the
@@ -344,22 +352,35 @@ export class DeviceProgram implements Device {
     if (this.client.state() !== ST_CONNECTED) this.client.stop();
   }
 
-  /** Logs the error, tells the view when a command was refused, publishes {"source":"<name>","code":<code>} on <root>error. */
+  /**
+   * Logs the error and tells the view when a command was refused; publishes
+   * {"source":"<name>","code":<code>} on <root>error, with "dropped":<n> when
+   * n replies were left out since the last one: at most one reply a tick.
+   */
   report_(source: string, code: number, refused: boolean): void {
     this.hal_.log.error(code, source);
     if (refused && this.ev_) this.ev_("refused", source, String(code));
-    this.send_("error", '{"source":"' + source + '","code":' + code + "}");
+    if (this.errorSent_) {
+      this.dropped_++;
+      return;
+    }
+    this.errorSent_ = true;
+    const dropped = this.dropped_;
+    this.dropped_ = 0;
+    if (this.send_("error", '{"source":"' + source + '","code":' + code + (dropped ? ',"dropped":' + dropped : "") + "}") < 0) this.dropped_ = dropped + 1;
   }
 
   /**
    * Publishes `text` on <root><path>: "state/<actuator>" retained at the
    * device's QoS, "telemetry/<sensor>" at the device's QoS, "error" at QoS 0.
-   * A refusal is logged, except a QoS 0 message dropped while offline.
+   * Returns what publish() did (>= 0 taken, or the code); a refusal is
+   * logged, except a QoS 0 message dropped while offline.
    */
-  send_(path: string, text: string): void {
+  send_(path: string, text: string): number {
     const kind = path.charAt(0);
     const r = this.client.publish(this.root_ + path, text, kind === "e" ? 0 : this.qos_, kind === "s");
     if (r < 0 && r !== E.E_OFFLINE_DROPPED) this.hal_.log.error(r, path);
+    return r;
   }
 
   /** Drives actuator i's pin to `level` (PWM at 1 kHz); returns 0 (and keeps the level) or the HAL's code. */
