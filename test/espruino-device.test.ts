@@ -142,6 +142,41 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
       assert.ok(got("error").length >= 1 && got("error").length < 10, "error replies limited: " + got("error").length);
       assert.deepEqual(esp.uncaught.map(String), []);
     });
+
+    it("leaves the retained state ON, as the pin, after 11 alternating QoS 1 commands ending in ON", async () => {
+      // No switching interval: each command is applied, and the client's queue (8 messages) refuses some states.
+      esp = await startRelay({ minSwitchMs: 0 });
+      for (let i = 0; i < 11; i++) watcher.client.publish(topic("set/relay"), i % 2 === 0 ? "ON" : "OFF", 1, false);
+      await waitFor(() => watcher.published.length >= 11, "the commands at the broker");
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(esp.pins.level("D5"), 1);
+      assert.equal(await retainedState(), "ON");
+      assert.deepEqual(got("status"), ["online"]);
+    });
+
+    it("switches the relay at most once per 500 ms through a burst of TOGGLEs, and ends as they ask", async () => {
+      esp = await startRelay({});
+      const writes = () => esp!.pins.log.filter((e) => e.pin === "D5" && e.kind === "write");
+      const before = writes().length;
+      // 1,001 TOGGLEs in 11 bursts of 91, one every 100 ms.
+      const sender = startLiveClient(broker.port, { clientId: "toggler", inflightWindow: 64, queueSize: 1200 });
+      await waitFor(() => sender.client.state() === 3, "the sender connected");
+      for (let k = 0; k < 11; k++) {
+        for (let i = 0; i < 91; i++) sender.client.publish(topic("set/relay"), "TOGGLE", 1, false);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await waitFor(() => sender.published.length === 1001, "the TOGGLEs at the broker", 20000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const switches = writes().slice(before);
+      assert.ok(switches.length >= 1, "switched at all");
+      for (let i = 1; i < switches.length; i++) {
+        const gap = (switches[i].at as number) - (switches[i - 1].at as number);
+        assert.ok(gap >= 0.5, "switched " + Math.round(gap * 1000) + " ms after the switch before (" + switches.length + " switches)");
+      }
+      assert.equal(esp.pins.level("D5"), 1, "an odd number of TOGGLEs from OFF");
+      assert.equal(await retainedState(), "ON");
+      assert.deepEqual(got("status"), ["online"]);
+    });
   });
 
   it("esp8266-nodemcu/fabmqtt.min.js with persist: readings queued offline are saved, and sent after a power cut and a restart", async function () {

@@ -29,6 +29,14 @@ export interface ActuatorConfig {
   safe?: "keep" | "off" | "on" | number;
   /** The level at boot: "off" (default), "on" or a PWM level. */
   initial?: "off" | "on" | number;
+  /**
+   * Milliseconds the output stays as it is after a change, 0..3600000: a
+   * mechanical relay chatters (and wears) when switched as fast as commands
+   * come. Commands inside the interval are coalesced: the level they ask for
+   * together is applied once it has passed. Default 500 for a relay, 0 for
+   * led and pwm.
+   */
+  minSwitchMs?: number;
 }
 
 export interface Config {
@@ -143,6 +151,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
     if (a.safe !== undefined && a.safe !== "keep" && !isLevel(a.safe)) return where + ".safe: keep, off, on or 0..100";
     if (a.initial !== undefined && !isLevel(a.initial)) return where + ".initial: off, on or 0..100";
     if (a.kind !== "pwm" && (typeof a.safe === "number" || typeof a.initial === "number")) return where + ": levels 0..100 are for pwm";
+    if (a.minSwitchMs !== undefined && !isInt(a.minSwitchMs, 0, 3600000)) return where + ".minSwitchMs: milliseconds 0..3600000";
     return "";
   }
 
