@@ -65,6 +65,7 @@ describe("app: configuration checked at boot", () => {
     ["an unknown offline policy", (c) => (c.offline = "buffer"), 'offline: "skip" or "queue"'],
     ["a persist flag that is not a boolean", (c) => ((c as { persist?: unknown }).persist = "yes"), "persist: true or false"],
     ["a switching interval that is not a whole number", (c) => (c.actuators[0].minSwitchMs = 0.5), "actuators[0].minSwitchMs: milliseconds 0..3600000"],
+    ["an unknown console", (c) => (c.console = "ssh"), 'console: "off" or "telnet"'],
     ["a negative switching interval", (c) => (c.actuators[1].minSwitchMs = -1), "actuators[1].minSwitchMs: milliseconds 0..3600000"],
     ["a switching interval over an hour", (c) => (c.actuators[0].minSwitchMs = 3600001), "actuators[0].minSwitchMs: milliseconds 0..3600000"],
   ];
@@ -73,6 +74,10 @@ describe("app: configuration checked at boot", () => {
       assert.equal(checkConfig(withChange(change), nodemcu), message);
     });
   }
+
+  it('accepts console: "off" and "telnet"', () => {
+    for (const console of ["off", "telnet"] as const) assert.equal(checkConfig(withChange((c) => (c.console = console)), nodemcu), "");
+  });
 
   it("accepts a switching interval per actuator", () => {
     const c = withChange((c) => {

@@ -104,6 +104,23 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     });
   }
 
+  for (const [boardId, file, mode] of [
+    ["esp8266-nodemcu", "fabmqtt.min.js", "esp8266"],
+    ["esp32-devkitc", "fabmqtt.min.js", "esp32"],
+  ] as const) {
+    it(`${boardId}/${file}: start() closes the telnet console, unless the configuration says console: "telnet"`, () => {
+      const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", boardId, file), "utf8");
+      for (const [console, expected] of [[undefined, "off"], ["telnet", "on"]] as const) {
+        const config = deviceConfig(broker.port, "standin-console", "sc" + process.pid, { sensors: [], console });
+        esp = startBundle(mode, bundle, config, 20);
+        assert.equal(esp.telnet.mode(), expected, JSON.stringify(esp.telnet.calls));
+        assert.deepEqual(esp.uncaught.map(String), []);
+        esp.dispose();
+        esp = null;
+      }
+    });
+  }
+
   describe("esp8266-nodemcu/fabmqtt.min.js under bursts of commands", () => {
     const base = "sb" + process.pid;
     // Each test has a device of its own: no retained state of one reaches another.

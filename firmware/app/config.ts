@@ -70,6 +70,12 @@ export interface Config {
   persist?: boolean;
   /** Home Assistant discovery prefix; "" turns discovery off. Default "homeassistant". */
   discovery?: string;
+  /**
+   * Espruino's remote console: "off" (default) closes the telnet console on
+   * port 23 when the device starts, since anyone on the WiFi could use it to
+   * read this file; "telnet" keeps it, for development (docs/console.md).
+   */
+  console?: "off" | "telnet";
 }
 
 /** Whether `s` is 1 to 32 letters, digits, '_' or '-' (a device, sensor or actuator name). */
@@ -178,6 +184,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (c.offline !== undefined && c.offline !== "skip" && c.offline !== "queue") return "offline: \"skip\" or \"queue\"";
   if (c.persist !== undefined && typeof c.persist !== "boolean") return "persist: true or false";
   if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return "discovery: a topic prefix or \"\"";
+  if (c.console !== undefined && c.console !== "off" && c.console !== "telnet") return "console: \"off\" or \"telnet\"";
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];
   if (!(sensors instanceof Array)) return "sensors: a list";

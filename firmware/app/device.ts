@@ -52,9 +52,11 @@ import { discoveryMessage } from "./discovery";
  */
 export interface Device {
   /**
-   * Checks pins and sensors, then starts WiFi and MQTT. Returns 0, or a
-   * negative code (logged with the field) and nothing started. Once per device
-   * bundle load: fabmqtt.start() runs it, then removes it (firmware/main.ts).
+   * Closes the remote console unless the configuration keeps it (console:
+   * "telnet"), checks pins and sensors, then starts WiFi and MQTT. Returns 0,
+   * or a negative code (logged with the field) and nothing started (the
+   * console stays closed). Once per device bundle load: fabmqtt.start() runs
+   * it, then removes it (firmware/main.ts).
    */
   start(): number;
   /** Publishes "offline" and disconnects cleanly. */
@@ -204,6 +206,9 @@ export class DeviceProgram implements Device {
     const sensors = c.sensors || [];
     const actuators = c.actuators || [];
     const client = this.client;
+    // First of all, whatever follows: the remote console would give the configuration, passwords included, to the whole WiFi.
+    if (c.console !== "telnet" && hal.closeConsole) hal.closeConsole();
+    delete c.console;
     // Everything that can be refused is checked before WiFi and MQTT start.
     for (let i = 0; i < sensors.length; i++) {
       const s = sensors[i];
