@@ -33,11 +33,12 @@ export function start(): Device | number {
   }
   const hal: Partial<Hal> = createEspruinoHal(board);
   const device = boot(hal as Hal, board);
-  // The device opens its sensors while starting, and hands Storage to the
-  // client then (which keeps it when it saves the session): neither is used
-  // through the platform again.
+  // The device opens its sensors and closes the remote console while
+  // starting, and hands Storage to the client then (which keeps it when it
+  // saves the session): none is used through the platform again.
   delete hal.sensors;
   delete hal.storage;
+  delete hal.closeConsole;
   // Of the board, only starting reads the chip, TLS and the sizes (the
   // configuration check, the client's buffers, the socket queue); the pins
   // are checked at every use, and the id names the device in discovery.

@@ -216,4 +216,11 @@ export interface Hal {
   sensors: Sensors;
   storage: Storage;
   log: Log;
+  /**
+   * Closes the board's remote console until the next reset (Espruino's telnet
+   * console on port 23 of an ESP8266 or ESP32 has no password: anyone on the
+   * network could read Storage through it). A platform without one leaves
+   * this out. Never fails: where the console cannot be closed, nothing happens.
+   */
+  closeConsole?(): void;
 }

@@ -64,12 +64,28 @@ describe("app: configuration checked at boot", () => {
     ["a bad safe state", (c) => (c.actuators[1].safe = 101), "actuators[1].safe: keep, off, on or 0..100"],
     ["an unknown offline policy", (c) => (c.offline = "buffer"), 'offline: "skip" or "queue"'],
     ["a persist flag that is not a boolean", (c) => ((c as { persist?: unknown }).persist = "yes"), "persist: true or false"],
+    ["a switching interval that is not a whole number", (c) => (c.actuators[0].minSwitchMs = 0.5), "actuators[0].minSwitchMs: milliseconds 0..3600000"],
+    ["an unknown console", (c) => (c.console = "ssh"), 'console: "off" or "telnet"'],
+    ["a negative switching interval", (c) => (c.actuators[1].minSwitchMs = -1), "actuators[1].minSwitchMs: milliseconds 0..3600000"],
+    ["a switching interval over an hour", (c) => (c.actuators[0].minSwitchMs = 3600001), "actuators[0].minSwitchMs: milliseconds 0..3600000"],
   ];
   for (const [what, change, message] of cases) {
     it(`names the field for ${what}`, () => {
       assert.equal(checkConfig(withChange(change), nodemcu), message);
     });
   }
+
+  it('accepts console: "off" and "telnet"', () => {
+    for (const console of ["off", "telnet"] as const) assert.equal(checkConfig(withChange((c) => (c.console = console)), nodemcu), "");
+  });
+
+  it("accepts a switching interval per actuator", () => {
+    const c = withChange((c) => {
+      c.actuators[0].minSwitchMs = 0;
+      c.actuators[1].minSwitchMs = 3600000;
+    });
+    assert.equal(checkConfig(c, nodemcu), "");
+  });
 
   it("refuses an output on an ESP32 input-only pin and accepts its ADC1 pins", () => {
     const c = withChange((c) => {

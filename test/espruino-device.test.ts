@@ -122,6 +122,98 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     await mosquittoPub(["-p", String(broker.port), "-t", big, "-n", "-r"]);
   });
 
+  for (const [boardId, file, mode] of [
+    ["esp8266-nodemcu", "fabmqtt.min.js", "esp8266"],
+    ["esp32-devkitc", "fabmqtt.min.js", "esp32"],
+  ] as const) {
+    it(`${boardId}/${file}: start() closes the telnet console, unless the configuration says console: "telnet"`, () => {
+      const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", boardId, file), "utf8");
+      for (const [console, expected] of [[undefined, "off"], ["telnet", "on"]] as const) {
+        const config = deviceConfig(broker.port, "standin-console", "sc" + process.pid, { sensors: [], console });
+        esp = startBundle(mode, bundle, config, 20);
+        assert.equal(esp.telnet.mode(), expected, JSON.stringify(esp.telnet.calls));
+        assert.deepEqual(esp.uncaught.map(String), []);
+        esp.dispose();
+        esp = null;
+      }
+    });
+  }
+
+  describe("esp8266-nodemcu/fabmqtt.min.js under bursts of commands", () => {
+    const base = "sb" + process.pid;
+    // Each test has a device of its own: no retained state of one reaches another.
+    let device = "";
+    let runs = 0;
+    const topic = (t: string) => base + "/" + device + "/" + t;
+    let got: (t: string) => string[];
+    /** The ESP8266 bundle with a relay on D5 (`relay` adds to it), online with its first state published. */
+    async function startRelay(relay: object): Promise<EspruinoContext> {
+      device = "standin-burst" + ++runs;
+      watcher = await watch("watch-burst", base);
+      got = (t) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
+      const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+      const config = deviceConfig(broker.port, device, base, { sensors: [], actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off", ...relay }] });
+      const e = startBundle("esp8266", bundle, config, 20);
+      await waitFor(() => got("status").includes("online") && got("state/relay").length === 1, "online with the relay's state");
+      return e;
+    }
+    /** The retained state/relay, as a late subscriber gets it. */
+    async function retainedState(): Promise<string> {
+      const late = startLiveClient(broker.port, { clientId: "late-burst" });
+      late.client.subscribe(topic("state/relay"), 1);
+      await waitFor(() => late.messages.length === 1, "the retained state");
+      return late.messages[0].payload.toString("latin1");
+    }
+
+    it("stays connected through 60 bad commands followed by ON: the relay is ON and so is the retained state", async () => {
+      esp = await startRelay({});
+      for (let i = 0; i < 60; i++) watcher.client.publish(topic("set/relay"), "maybe", 1, false);
+      watcher.client.publish(topic("set/relay"), "ON", 1, false);
+      await waitFor(() => got("state/relay").includes("ON") || got("status").includes("offline"), "the relay's new state");
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(got("status"), ["online"], "never offline:\n" + esp.console.join("\n"));
+      assert.equal(esp.pins.level("D5"), 1);
+      assert.equal(await retainedState(), "ON");
+      assert.ok(got("error").length >= 1 && got("error").length < 10, "error replies limited: " + got("error").length);
+      assert.deepEqual(esp.uncaught.map(String), []);
+    });
+
+    it("leaves the retained state ON, as the pin, after 11 alternating QoS 1 commands ending in ON", async () => {
+      // No switching interval: each command is applied, and the client's queue (8 messages) refuses some states.
+      esp = await startRelay({ minSwitchMs: 0 });
+      for (let i = 0; i < 11; i++) watcher.client.publish(topic("set/relay"), i % 2 === 0 ? "ON" : "OFF", 1, false);
+      await waitFor(() => watcher.published.length >= 11, "the commands at the broker");
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(esp.pins.level("D5"), 1);
+      assert.equal(await retainedState(), "ON");
+      assert.deepEqual(got("status"), ["online"]);
+    });
+
+    it("switches the relay at most once per 500 ms through a burst of TOGGLEs, and ends as they ask", async () => {
+      esp = await startRelay({});
+      const writes = () => esp!.pins.log.filter((e) => e.pin === "D5" && e.kind === "write");
+      const before = writes().length;
+      // 1,001 TOGGLEs in 11 bursts of 91, one every 100 ms.
+      const sender = startLiveClient(broker.port, { clientId: "toggler", inflightWindow: 64, queueSize: 1200 });
+      await waitFor(() => sender.client.state() === 3, "the sender connected");
+      for (let k = 0; k < 11; k++) {
+        for (let i = 0; i < 91; i++) sender.client.publish(topic("set/relay"), "TOGGLE", 1, false);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await waitFor(() => sender.published.length === 1001, "the TOGGLEs at the broker", 20000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const switches = writes().slice(before);
+      assert.ok(switches.length >= 1, "switched at all");
+      for (let i = 1; i < switches.length; i++) {
+        const gap = (switches[i].at as number) - (switches[i - 1].at as number);
+        assert.ok(gap >= 0.5, "switched " + Math.round(gap * 1000) + " ms after the switch before (" + switches.length + " switches)");
+      }
+      assert.equal(esp.pins.level("D5"), 1, "an odd number of TOGGLEs from OFF");
+      assert.equal(await retainedState(), "ON");
+      assert.deepEqual(got("status"), ["online"]);
+    });
+  });
+
   it("esp8266-nodemcu/fabmqtt.min.js with persist: readings queued offline are saved, and sent after a power cut and a restart", async function () {
     const device = "standin-persist";
     const base = "sp" + process.pid;

@@ -29,6 +29,14 @@ export interface ActuatorConfig {
   safe?: "keep" | "off" | "on" | number;
   /** The level at boot: "off" (default), "on" or a PWM level. */
   initial?: "off" | "on" | number;
+  /**
+   * Milliseconds the output stays as it is after a change, 0..3600000: a
+   * mechanical relay chatters (and wears) when switched as fast as commands
+   * come. Commands inside the interval are coalesced: the level they ask for
+   * together is applied once it has passed. Default 500 for a relay, 0 for
+   * led and pwm.
+   */
+  minSwitchMs?: number;
 }
 
 export interface Config {
@@ -62,6 +70,12 @@ export interface Config {
   persist?: boolean;
   /** Home Assistant discovery prefix; "" turns discovery off. Default "homeassistant". */
   discovery?: string;
+  /**
+   * Espruino's remote console: "off" (default) closes the telnet console on
+   * port 23 when the device starts, since anyone on the WiFi could use it to
+   * read this file; "telnet" keeps it, for development (docs/console.md).
+   */
+  console?: "off" | "telnet";
 }
 
 /** Whether `s` is 1 to 32 letters, digits, '_' or '-' (a device, sensor or actuator name). */
@@ -143,6 +157,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
     if (a.safe !== undefined && a.safe !== "keep" && !isLevel(a.safe)) return where + ".safe: keep, off, on or 0..100";
     if (a.initial !== undefined && !isLevel(a.initial)) return where + ".initial: off, on or 0..100";
     if (a.kind !== "pwm" && (typeof a.safe === "number" || typeof a.initial === "number")) return where + ": levels 0..100 are for pwm";
+    if (a.minSwitchMs !== undefined && !isInt(a.minSwitchMs, 0, 3600000)) return where + ".minSwitchMs: milliseconds 0..3600000";
     return "";
   }
 
@@ -169,6 +184,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (c.offline !== undefined && c.offline !== "skip" && c.offline !== "queue") return "offline: \"skip\" or \"queue\"";
   if (c.persist !== undefined && typeof c.persist !== "boolean") return "persist: true or false";
   if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return "discovery: a topic prefix or \"\"";
+  if (c.console !== undefined && c.console !== "off" && c.console !== "telnet") return "console: \"off\" or \"telnet\"";
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];
   if (!(sensors instanceof Array)) return "sensors: a list";

@@ -25,11 +25,25 @@ import { discoveryMessage } from "./discovery";
  *   unknown actuator gets an error reply and leaves the pin alone; a retained
  *   command is ignored unless `retainedCommands` is on. After a change the
  *   state is published (retained).
+ * - Error replies (QoS 0 on <root>error) go out at most one a tick; the next
+ *   one says how many were left out ("dropped"), and every error is logged.
+ *   (Sixty replies at once filled an ESP8266's 1,024-byte send queue, and the
+ *   acknowledgement that found it full dropped the connection.)
+ * - State: an actuator's state is published until the client takes it: one
+ *   the client refused (its queue full) is sent again from the tick, so the
+ *   retained state ends equal to the pin. After the connect the states go
+ *   from the next tick.
+ * - Switching: an output stays as it is for `minSwitchMs` after a change
+ *   (default 500 ms for a relay, 0 for led and pwm). Commands inside the
+ *   interval are coalesced: each is taken against the level asked before it
+ *   (TOGGLEs add up), and the level they ask for together is applied from the
+ *   tick once the interval has passed.
  * - Home Assistant discovery (discovery.ts): after every connect, and when
  *   Home Assistant publishes "online" on <prefix>/status, one retained
  *   message per entity, sent one at a time when nothing else is in flight.
  * - Broker lost (a connection that was up goes down): each actuator goes to its
- *   `safe` level unless that is "keep".
+ *   `safe` level unless that is "keep": at once (whatever its interval), and
+ *   in place of a command still waiting for the interval.
  * - WiFi: the firmware runs its own reconnect loop (the ESP32 driver gives up
  *   after three tries): every failed join or dropped link is followed by
  *   another join after a capped exponential backoff with jitter (1 s doubling
@@ -38,9 +52,11 @@ import { discoveryMessage } from "./discovery";
  */
 export interface Device {
   /**
-   * Checks pins and sensors, then starts WiFi and MQTT. Returns 0, or a
-   * negative code (logged with the field) and nothing started. Once per device
-   * bundle load: fabmqtt.start() runs it, then removes it (firmware/main.ts).
+   * Closes the remote console unless the configuration keeps it (console:
+   * "telnet"), checks pins and sensors, then starts WiFi and MQTT. Returns 0,
+   * or a negative code (logged with the field) and nothing started (the
+   * console stays closed). Once per device bundle load: fabmqtt.start() runs
+   * it, then removes it (firmware/main.ts).
    */
   start(): number;
   /** Publishes "offline" and disconnects cleanly. */
@@ -60,6 +76,9 @@ export interface DeviceOptions {
 
 /** How often the device's one repeating timer runs. */
 export const TICK_MS = 250;
+
+/** A relay's `minSwitchMs` unless configured (led and pwm: 0). */
+export const RELAY_MIN_SWITCH_MS = 500;
 
 /** The Storage file of the MQTT session when `persist` is on. */
 export const SESSION_FILE = "fabmqtt.ses";
@@ -107,6 +126,14 @@ export class DeviceProgram implements Device {
   attempt_ = 0;
   waiting_ = false;
   joinAt_ = 0;
+  /** Per actuator: the level its commands ask for, and from when it may switch again (its `minSwitchMs` after the last drive). */
+  wanted_: number[] = [];
+  nextSwitch_: number[] = [];
+  /** Bit i set: actuator i's state waits to be published (after a connect, or the client refused it). At most 24 actuators: one a usable pin. */
+  stateDue_ = 0;
+  /** Whether an error reply went out this tick, and how many were left out since the last one that did. */
+  errorSent_ = false;
+  dropped_ = 0;
 
   /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
   constructor(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions) {
@@ -179,6 +206,9 @@ export class DeviceProgram implements Device {
     const sensors = c.sensors || [];
     const actuators = c.actuators || [];
     const client = this.client;
+    // First of all, whatever follows: the remote console would give the configuration, passwords included, to the whole WiFi.
+    if (c.console !== "telnet" && hal.closeConsole) hal.closeConsole();
+    delete c.console;
     // Everything that can be refused is checked before WiFi and MQTT start.
     for (let i = 0; i < sensors.length; i++) {
       const s = sensors[i];
@@ -243,6 +273,16 @@ export class DeviceProgram implements Device {
     }
     if (hal.wifi.state() === WIFI_UP) client.tick();
     const online = client.state() === ST_CONNECTED;
+    this.errorSent_ = false;
+    // Per actuator: a command that waited for the interval, then a state due
+    // since the connect or refused by the client (its queue was full).
+    const levels = this.levels;
+    const actuators = c.actuators || [];
+    for (let i = 0; i < levels.length; i++) {
+      const a = actuators[i];
+      if (this.wanted_[i] !== levels[i] && now - this.nextSwitch_[i] >= 0) this.switch_(i, this.wanted_[i]);
+      if (online && this.stateDue_ & (1 << i) && this.send_("state/" + a.name, stateText(a, levels[i])) >= 0) this.stateDue_ &= ~(1 << i);
+    }
     // The stats are read inside the condition: an object kept in a variable here
     // would stay allocated through the publish below, the deepest point of sending.
     // Discovery goes at QoS 0: a message of a few hundred bytes kept in the
@@ -269,7 +309,7 @@ export class DeviceProgram implements Device {
     }
   }
 
-  /** The client is connected: "online", every actuator's state, then discovery. */
+  /** The client is connected: "online", then every actuator's state (from the next tick), then discovery. */
   onConnect(): void {
     const due = this.due_;
     this.up_ = true;
@@ -278,8 +318,7 @@ export class DeviceProgram implements Device {
     const now = this.hal_.clock.now();
     for (let i = 0; i < due.length; i++) if (due[i] === -1) due[i] = now + i * 300;
     this.client.publish(this.root_ + "status", "online", this.qos_, true);
-    const actuators = this.c_.actuators || [];
-    for (let i = 0; i < actuators.length; i++) this.send_("state/" + actuators[i].name, stateText(actuators[i], this.levels[i]));
+    this.stateDue_ = (1 << this.levels.length) - 1;
     this.disc_ = this.c_.discovery === "" ? -1 : 0;
   }
 
@@ -291,7 +330,9 @@ export class DeviceProgram implements Device {
     this.up_ = false;
     for (let i = 0; i < this.levels.length; i++) {
       const safe = this.safe_[i];
-      if (safe >= 0 && safe !== this.levels[i]) this.drive_(i, safe);
+      if (safe < 0) continue;
+      this.wanted_[i] = safe;
+      if (safe !== this.levels[i]) this.drive_(i, safe);
     }
   }
 
@@ -315,13 +356,11 @@ export class DeviceProgram implements Device {
     // A name from the broker goes back into JSON only when it is a configured one.
     if (i < 0) return this.report_(isName(name) ? name : "?", E.E_COMMAND_UNKNOWN_ACTUATOR, true);
     if (m.retain && !c.retainedCommands) return this.hal_.log.error(E.E_COMMAND_RETAINED, name);
-    const level = parseCommand(actuators[i].kind, m.payload, this.levels[i]);
+    // Taken against the level asked last, so that commands coalesced inside the interval add up.
+    const level = parseCommand(actuators[i].kind, m.payload, this.wanted_[i]);
     if (level < 0) return this.report_(name, level, true);
-    const r = this.drive_(i, level);
-    if (r < 0) return this.report_(name, r, true);
-    const text = stateText(actuators[i], level);
-    if (this.ev_) this.ev_("command", name, text);
-    this.send_("state/" + name, text);
+    this.wanted_[i] = level;
+    if (this.hal_.clock.now() - this.nextSwitch_[i] >= 0) this.switch_(i, level);
   }
 
   /** WiFi is up: try the broker now rather than when the backoff says. */
@@ -344,30 +383,73 @@ export class DeviceProgram implements Device {
     if (this.client.state() !== ST_CONNECTED) this.client.stop();
   }
 
-  /** Logs the error, tells the view when a command was refused, publishes {"source":"<name>","code":<code>} on <root>error. */
+  /**
+   * Logs the error and tells the view when a command was refused; publishes
+   * {"source":"<name>","code":<code>} on <root>error, with "dropped":<n> when
+   * n replies were left out since the last one: at most one reply a tick.
+   */
   report_(source: string, code: number, refused: boolean): void {
     this.hal_.log.error(code, source);
     if (refused && this.ev_) this.ev_("refused", source, String(code));
-    this.send_("error", '{"source":"' + source + '","code":' + code + "}");
+    if (this.errorSent_) {
+      this.dropped_++;
+      return;
+    }
+    this.errorSent_ = true;
+    const dropped = this.dropped_;
+    this.dropped_ = 0;
+    if (this.send_("error", '{"source":"' + source + '","code":' + code + (dropped ? ',"dropped":' + dropped : "") + "}") < 0) this.dropped_ = dropped + 1;
   }
 
   /**
    * Publishes `text` on <root><path>: "state/<actuator>" retained at the
    * device's QoS, "telemetry/<sensor>" at the device's QoS, "error" at QoS 0.
-   * A refusal is logged, except a QoS 0 message dropped while offline.
+   * Returns what publish() did (>= 0 taken, or the code); a refusal is
+   * logged, except a QoS 0 message dropped while offline.
    */
-  send_(path: string, text: string): void {
+  send_(path: string, text: string): number {
     const kind = path.charAt(0);
     const r = this.client.publish(this.root_ + path, text, kind === "e" ? 0 : this.qos_, kind === "s");
     if (r < 0 && r !== E.E_OFFLINE_DROPPED) this.hal_.log.error(r, path);
+    return r;
   }
 
-  /** Drives actuator i's pin to `level` (PWM at 1 kHz); returns 0 (and keeps the level) or the HAL's code. */
+  /**
+   * Applies a command's `level` to actuator i (at once, or from the tick once
+   * its interval passed): drives the pin, tells the view, publishes the
+   * state. A refused drive is reported, and the command dropped. A state the
+   * client refused stays due (stateDue_): the tick publishes it until the
+   * client takes it (QoS 1/2: queued, and the client resends it until
+   * acknowledged), so the retained state ends equal to the pin.
+   */
+  switch_(i: number, level: number): void {
+    const a = (this.c_.actuators || [])[i];
+    const r = this.drive_(i, level);
+    if (r < 0) {
+      this.wanted_[i] = this.levels[i];
+      return this.report_(a.name, r, true);
+    }
+    const text = stateText(a, level);
+    if (this.ev_) this.ev_("command", a.name, text);
+    const bit = 1 << i;
+    this.stateDue_ = this.send_("state/" + a.name, text) < 0 ? this.stateDue_ | bit : this.stateDue_ & ~bit;
+  }
+
+  /**
+   * Drives actuator i's pin to `level` (PWM at 1 kHz); returns 0 (and keeps
+   * the level, as the one asked for too, and when the actuator may switch
+   * again) or the HAL's code.
+   */
   drive_(i: number, level: number): number {
     const a = (this.c_.actuators || [])[i];
     const gpio = this.hal_.gpio;
     const r = a.kind === "pwm" ? gpio.pwm(a.pin, a.activeLow ? 1 - level / 100 : level / 100, 1000) : gpio.write(a.pin, level > 0 !== !!a.activeLow);
-    if (r === 0) this.levels[i] = level;
+    if (r === 0) {
+      this.levels[i] = level;
+      this.wanted_[i] = level;
+      const min = a.minSwitchMs;
+      this.nextSwitch_[i] = this.hal_.clock.now() + (min === undefined ? (a.kind === "relay" ? RELAY_MIN_SWITCH_MS : 0) : min);
+    }
     return r;
   }
 

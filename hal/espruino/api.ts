@@ -33,6 +33,12 @@ export interface EspWifiModule extends EspEmitter {
   setHostname(name: string, cb?: () => void): void;
 }
 
+/** `require("TelnetServer")`: the telnet console of the ESP8266, ESP32 and Linux builds (libs/network/telnet). */
+export interface EspTelnetModule {
+  /** Turns the console on or off (until the next reset); throws for a mode other than "on" or "off". */
+  setOptions(options: { mode: "on" | "off" }): void;
+}
+
 /** Espruino's built-in `OneWire` class. */
 export interface EspOneWire {
   /** True when a device answered with a presence pulse. */

@@ -18,6 +18,10 @@ export interface NodeHal extends Hal {
   gpio: VirtualGpio;
   sensors: ScriptedSensors;
   log: NodeLog;
+  /** The host has no remote console: closing it is only counted. */
+  closeConsole(): void;
+  /** How many times closeConsole() was called. */
+  consoleCloses(): number;
 }
 
 export interface NodeHalOptions {
@@ -59,6 +63,7 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
     },
   };
   const gpio = createVirtualGpio(view, timers);
+  let consoleCloses = 0;
   return {
     board: view,
     clock,
@@ -69,5 +74,9 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
     sensors: createScriptedSensors(timers, gpio, () => clock.now()),
     storage: options.storage ?? createMemoryStorage(),
     log,
+    closeConsole() {
+      consoleCloses++;
+    },
+    consoleCloses: () => consoleCloses,
   };
 }

@@ -21,6 +21,7 @@ import { createOneWireClass, type Ds18b20 } from "./standin/onewire";
 import { createStandinPins, type PinControl } from "./standin/pins";
 import { createStandinStorage } from "./standin/storage";
 import { createStandinTimers, type StandinTimers } from "./standin/timers";
+import { createStandinTelnet, type TelnetControl } from "./standin/telnet";
 import { createStandinWifi, type WifiControl } from "./standin/wifi";
 
 export type { StandinMode } from "./standin/net";
@@ -62,6 +63,8 @@ export interface EspruinoContext {
   uncaught: unknown[];
   net: StandinNet;
   wifi: WifiControl;
+  /** require("TelnetServer"): the board's remote console. */
+  telnet: TelnetControl;
   pins: PinControl;
   /** Puts a DS18B20 on a pin (or changes it). */
   ds18b20(pin: string, device: Ds18b20): void;
@@ -105,6 +108,7 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     connectLate: !!options.connectLate,
   });
   const pins = createStandinPins(loop, mode, getTime);
+  const telnet = createStandinTelnet(mode);
   const storage = createStandinStorage(options.storageFile ?? null, options.storageBytes ?? 192 * 1024);
   const devices = new Map<string, Ds18b20>();
   let toStringFails = false;
@@ -163,6 +167,7 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     if (name === "net") return net.net;
     if (name === "tls" && net.tls) return net.tls;
     if (name === "Wifi" && mode !== "linux") return wifi.module;
+    if (name === "TelnetServer") return telnet.module;
     if (name === "Storage") return storage.module;
     const key = String(name);
     if (modules.has(key)) return modules.get(key);
@@ -192,6 +197,7 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     uncaught: loop.uncaught,
     net,
     wifi: wifi.control,
+    telnet: telnet.control,
     pins: pins.control,
     ds18b20(pin, device) {
       devices.set(pin, device);

@@ -7,7 +7,7 @@
  * as the HAL contract says.
  */
 import mqtt from "mqtt-packet";
-import { E_SOCKET_CLOSED, E_SOCKET_RESET } from "../../firmware/errors";
+import { E_SOCKET_CLOSED, E_SOCKET_QUEUE_FULL, E_SOCKET_RESET } from "../../firmware/errors";
 import { writtenBytes } from "../../hal/node/net";
 import type { Net, NetTarget, Socket, SocketHandlers } from "../../hal/types";
 
@@ -110,6 +110,11 @@ export class FakeConnection {
         if (this.closed || this.closedByClient) return E_SOCKET_CLOSED;
         const copy = writtenBytes(data, start, end);
         if (this.net.writeLimit !== null && copy.length > this.net.writeLimit) return -305;
+        const bound = this.net.sendQueueBytes;
+        if (bound !== null) {
+          if (this.net.queuedBytes >= bound) return E_SOCKET_QUEUE_FULL;
+          this.net.queuedBytes += copy.length;
+        }
         if (!this.blackHole) {
           for (const b of copy) this.rawReceived.push(b);
           this.parser.parse(copy);
@@ -131,6 +136,15 @@ export class FakeNet implements Net {
   refuseWith: number | null = null;
   /** When set, write() of more bytes than this answers E_SOCKET_QUEUE_FULL. */
   writeLimit: number | null = null;
+  /**
+   * When set, a send queue like Espruino's (hal/espruino/net.ts): once this
+   * many bytes were written since the network last took them, write() answers
+   * E_SOCKET_QUEUE_FULL and takes nothing. The network takes them (the
+   * queue's `drain`) before each event it delivers.
+   */
+  sendQueueBytes: number | null = null;
+  /** Bytes written since the last drain. */
+  queuedBytes = 0;
   /** Called for each new connection (e.g. to accept it and play a broker). */
   onConnection: ((c: FakeConnection) => void) | null = null;
   private events: (() => unknown)[] = [];
@@ -152,6 +166,7 @@ export class FakeNet implements Net {
     for (let guard = 0; this.events.length > 0; guard++) {
       if (guard > 100000) throw new Error("FakeNet.flush: events keep coming");
       const e = this.events.shift()!;
+      this.queuedBytes = 0;
       e();
     }
   }

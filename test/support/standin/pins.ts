@@ -6,6 +6,8 @@ export interface PinEvent {
   pin: string;
   kind: "mode" | "write" | "pwm" | "input" | "pulse" | "watch" | "unwatch";
   value: number | string;
+  /** getTime() when a write happened (seconds, the firmware's clock). */
+  at?: number;
 }
 
 /** What a DHT22 on a pin answers to the start pulse. */
@@ -173,7 +175,7 @@ export function createStandinPins(loop: Loop, mode: StandinMode, getTime: () => 
     digitalWrite(pin: unknown, value: unknown) {
       const p = resolve(pin);
       if (!modes.has(p)) modes.set(p, "output");
-      log.push({ pin: p, kind: "write", value: value ? 1 : 0 });
+      log.push({ pin: p, kind: "write", value: value ? 1 : 0, at: getTime() });
       drive(p, value ? 1 : 0);
     },
     digitalRead(pin: unknown) {
