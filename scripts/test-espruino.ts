@@ -22,7 +22,9 @@
  * the board: a script given as text keeps its source in variables.
  *
  * Then the library side by side with Espruino's own MQTT and tinyMQTT modules,
- * from the folder in ESPRUINO_MODULES_DIR (scripts/espruino-anchors.ts).
+ * from the folder in ESPRUINO_MODULES_DIR (scripts/espruino-anchors.ts), and
+ * the firmware against hostile traffic (scripts/espruino-hostile.ts: a
+ * retained command on a 200-byte topic, a burst of bad commands).
  */
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -30,6 +32,7 @@ import os from "node:os";
 import path from "node:path";
 import { putEspruinoStorage, reportChecks, runEspruinoOnce, runMain } from "./espruino-run";
 import { compareWithAnchors } from "./espruino-anchors";
+import { hostileChecks } from "./espruino-hostile";
 import { BUNDLE_FILE, LOAD_CODE } from "./flash/boot-code";
 import { startMosquitto } from "../test/support/mosquitto";
 import { startLiveClient, closeLiveClients, waitFor } from "../test/support/live-client";
@@ -228,6 +231,12 @@ async function main(): Promise<number> {
     await broker.restart();
     await step("reconnects after the broker restarts", () => got("status").filter((s) => s === "online").length > onlineBefore, 40000);
     child.kill("SIGKILL");
+    // What a stranger on the broker can send a board (scripts/espruino-hostile.ts).
+    for (const check of await hostileChecks(BIN!, broker.port, async () => {
+      await broker.terminate();
+      await broker.restart();
+    }))
+      checks.push(check);
   } catch (e) {
     checks.push([String((e as Error).message), false]);
   } finally {
