@@ -3,7 +3,7 @@
  * module, on the Node HAL against a real mosquitto.
  */
 import assert from "node:assert/strict";
-import { createMqttModule, type PublishEvent } from "../firmware/lib/mqtt-module";
+import { createMqttModule, type MqttConnection, type ModuleOptions, type PublishEvent } from "../firmware/lib/mqtt-module";
 import { createNodeNet } from "../hal/node/net";
 import { systemClock } from "../hal/node/clock";
 import { createNodeTimers } from "../hal/node/timers";
@@ -23,6 +23,17 @@ describe("library: the MQTT-module API", function () {
     for (const c of open) c.disconnect();
     await broker.stop();
   });
+
+  /** A connection to the test broker as the user "maker", connected. */
+  async function connected(clientId: string, options: ModuleOptions = {}): Promise<MqttConnection> {
+    const mqtt = mqttModule.create("127.0.0.1", { port: broker.port, username: "maker", password: "pw", client_id: clientId, ...options });
+    open.push(mqtt);
+    mqtt.connect();
+    await waitFor(() => mqtt.connected, clientId + " connected");
+    return mqtt;
+  }
+
+  const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
 
   it("connects, subscribes, publishes at QoS 0/1/2 and emits publish and message events", async () => {
     const mqtt = mqttModule.create("127.0.0.1", { port: broker.port, username: "maker", password: "pw", client_id: "lib-a" });
@@ -79,5 +90,59 @@ describe("library: the MQTT-module API", function () {
     bad.disconnect();
     assert.equal(downs[0], E.E_CONNACK_NOT_AUTHORIZED);
     assert.equal(bad.connected, false, "a refused login is never connected");
+  });
+
+  it("subscribes to an array of filters at one QoS and to an object of filter: QoS, each as its own subscription", async () => {
+    const mqtt = await connected("lib-many");
+    const errors: number[] = [];
+    const pubs: PublishEvent[] = [];
+    mqtt.on("error", (code: number) => errors.push(code));
+    mqtt.on("publish", (p: PublishEvent) => pubs.push(p));
+    assert.equal(mqtt.subscribe(["many/a", "many/b"], { qos: 1 }), 0);
+    assert.equal(mqtt.subscribe({ "many/c": 0, "many/d": 2 }), 0);
+    await settle();
+    for (const t of ["many/a", "many/b", "many/c", "many/d"]) mqtt.publish(t, "to " + t, { qos: 2 });
+    await waitFor(() => pubs.length === 4, "four messages");
+    await settle(100);
+    // Each arrives once, at the QoS its own filter was granted.
+    assert.deepEqual(pubs.map((p) => [p.topic, p.message, p.qos]).sort(), [
+      ["many/a", "to many/a", 1],
+      ["many/b", "to many/b", 1],
+      ["many/c", "to many/c", 0],
+      ["many/d", "to many/d", 2],
+    ]);
+    assert.deepEqual(errors, []);
+  });
+
+  it("answers invalid subscriptions with a negative code and an error event, and keeps no broken entry across a reconnect", async () => {
+    const mqtt = await connected("lib-bad-subs");
+    const errors: number[] = [];
+    const ups: string[] = [];
+    const pubs: string[] = [];
+    mqtt.on("error", (code: number) => errors.push(code));
+    mqtt.on("connected", () => ups.push("connected"));
+    mqtt.on("message", (t: string, m: string) => pubs.push(t + "=" + m));
+    const codes: number[] = [];
+    // The last two hold valid filters after invalid ones: those are still made.
+    for (const bad of [[42], { "bad/qos": 3 }, { "bad/qos": "1" }, null, 7, ["bad/#/x", "good/1"], { "bad/+x": 1, "good/2": 1 }]) {
+      assert.doesNotThrow(() => codes.push(mqtt.subscribe(bad as any, { qos: 1 })));
+    }
+    assert.deepEqual(codes, [E.E_INVALID_TOPIC, E.E_INVALID_QOS, E.E_INVALID_QOS, E.E_INVALID_ARGUMENT, E.E_INVALID_ARGUMENT, E.E_INVALID_TOPIC, E.E_INVALID_TOPIC]);
+    assert.deepEqual(errors, codes, "each failure is also an error event");
+    await settle();
+    // Another connection with the same client id takes the session over: the
+    // library reconnects and subscribes again from its table.
+    const intruder = mqttModule.create("127.0.0.1", { port: broker.port, username: "maker", password: "pw", client_id: "lib-bad-subs", reconnect: false });
+    open.push(intruder);
+    intruder.connect();
+    await waitFor(() => !mqtt.connected, "taken over");
+    intruder.disconnect();
+    await waitFor(() => ups.length === 1 && mqtt.connected, "reconnected", 15000);
+    await settle();
+    mqtt.publish("good/1", "still there", { qos: 1 });
+    mqtt.publish("good/2", "here too", { qos: 1 });
+    await waitFor(() => pubs.length === 2, "the valid filters' messages");
+    assert.deepEqual(pubs.sort(), ["good/1=still there", "good/2=here too"]);
+    assert.deepEqual(errors, codes, "no error after the reconnect");
   });
 });

@@ -1,7 +1,7 @@
 import * as E from "../errors";
 import type { Clock, Net, Timers } from "../../hal/types";
 import { createClient, type Client, type ClientOptions } from "../session/client";
-import type { Message } from "../session/subscriptions";
+import type { Message, MessageHandler } from "../session/subscriptions";
 import type { Payload } from "../mqtt/encode";
 import { payloadText } from "../wire/index";
 
@@ -48,6 +48,9 @@ export interface PublishEvent {
   dup: boolean;
 }
 
+/** What subscribe() takes, as Espruino's MQTT module does. */
+export type Filters = string | string[] | { [filter: string]: number };
+
 export interface MqttConnection {
   on(event: string, fn: (a?: any, b?: any) => void): MqttConnection;
   removeAllListeners(event?: string): void;
@@ -57,8 +60,13 @@ export interface MqttConnection {
   disconnect(): void;
   /** 0 (QoS 0 sent), a sequence number > 0 (QoS 1/2 accepted), or a negative code (also emitted as "error"). */
   publish(topic: string, message: string, options?: { qos?: number; retain?: boolean }): number;
-  /** 0 or a negative code. A handler, when given, takes this filter's messages instead of the events. */
-  subscribe(filter: string, options?: { qos?: number }, handler?: (pub: PublishEvent) => void): number;
+  /**
+   * A filter, an array of filters (each at options.qos) or an object of
+   * filter: QoS, each its own subscription. 0, or the code of the first that
+   * failed (each failure is also an "error"; the others are made). A handler,
+   * when given, takes these filters' messages instead of the events.
+   */
+  subscribe(filters: Filters, options?: { qos?: number }, handler?: (pub: PublishEvent) => void): number;
   /** 0 or a negative code. */
   unsubscribe(filter: string): number;
   /** Whether the broker accepted the connection and it is still up. */
@@ -107,6 +115,34 @@ function message(this: LinkedOptions, m: Message): void {
 
 function fault(this: LinkedOptions, code: number): void {
   this.conn_.emit_("error", code);
+}
+
+/**
+ * The filters of an array (each at `qos`) or of an object (filter: QoS),
+ * each subscribed on its own; E_INVALID_ARGUMENT for anything else. 0, or the
+ * first failure's code.
+ */
+function subscribeEach(c: Connection, filters: unknown, qos: number, handler: MessageHandler | null): number {
+  // Each subscribeOne_() gives 0 or a negative code: `first || r` keeps the first code.
+  let first = 0;
+  let r = 0;
+  if (Array.isArray(filters))
+    for (let i = 0; i < filters.length; i++) {
+      r = c.subscribeOne_(filters[i], qos, handler);
+      first = first || r;
+    }
+  else if (filters !== null && typeof filters === "object") {
+    const qosOf = filters as { [filter: string]: number };
+    const keys = Object.keys(qosOf);
+    for (let i = 0; i < keys.length; i++) {
+      r = c.subscribeOne_(keys[i], qosOf[keys[i]], handler);
+      first = first || r;
+    }
+  } else {
+    c.emit_("error", E.E_INVALID_ARGUMENT);
+    return E.E_INVALID_ARGUMENT;
+  }
+  return first;
 }
 
 class Connection implements MqttConnection {
@@ -183,16 +219,19 @@ class Connection implements MqttConnection {
     return r;
   }
 
-  subscribe(filter: string, so?: { qos?: number }, handler?: (pub: PublishEvent) => void): number {
-    const r = this.client.subscribe(
-      filter,
-      (so && so.qos) || 0,
-      handler
-        ? function (m: Message) {
-            handler(pubEvent(m));
-          }
-        : null,
-    );
+  subscribe(filters: Filters, so?: { qos?: number }, handler?: (pub: PublishEvent) => void): number {
+    const qos = (so && so.qos) || 0;
+    const h = handler
+      ? function (m: Message) {
+          handler(pubEvent(m));
+        }
+      : null;
+    return typeof filters === "string" ? this.subscribeOne_(filters, qos, h) : subscribeEach(this, filters, qos, h);
+  }
+
+  /** One filter (anything but a string is E_INVALID_TOPIC): 0 or the code, also emitted as "error". */
+  subscribeOne_(filter: unknown, qos: number, handler: MessageHandler | null): number {
+    const r = typeof filter === "string" ? this.client.subscribe(filter, qos, handler) : E.E_INVALID_TOPIC;
     if (r < 0) this.emit_("error", r);
     return r;
   }
