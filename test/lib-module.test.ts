@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createMqttModule, type MqttConnection, type ModuleOptions, type PublishEvent } from "../firmware/lib/mqtt-module";
+import { addEventMethods } from "../firmware/lib/events";
 import { createNodeNet } from "../hal/node/net";
 import { systemClock } from "../hal/node/clock";
 import { createNodeTimers } from "../hal/node/timers";
@@ -14,7 +15,7 @@ import * as E from "../firmware/errors";
 describe("library: the MQTT-module API", function () {
   this.timeout(20000);
   let broker: Mosquitto;
-  const mqttModule = createMqttModule({ net: createNodeNet(), clock: systemClock, timers: createNodeTimers() });
+  const mqttModule = createMqttModule({ net: createNodeNet(), clock: systemClock, timers: createNodeTimers(), events: addEventMethods });
   const open: { disconnect(): void }[] = [];
   before(async () => {
     broker = await startMosquitto({ passwords: { maker: "pw" } });
@@ -144,5 +145,28 @@ describe("library: the MQTT-module API", function () {
     await waitFor(() => pubs.length === 2, "the valid filters' messages");
     assert.deepEqual(pubs.sort(), ["good/1=still there", "good/2=here too"]);
     assert.deepEqual(errors, codes, "no error after the reconnect");
+  });
+
+  it("stops calling a listener removeListener took, and removeAllListeners(event) takes that event's", async () => {
+    const mqtt = await connected("lib-remove");
+    const seen: string[] = [];
+    const first = (_t: string, m: string) => seen.push("first " + m);
+    const second = (_t: string, m: string) => seen.push("second " + m);
+    mqtt.on("message", first);
+    mqtt.on("message", second);
+    mqtt.subscribe("remove/#", { qos: 1 });
+    await settle();
+    mqtt.publish("remove/x", "a", { qos: 1 });
+    await waitFor(() => seen.length === 2, "a to both");
+    mqtt.removeListener("message", first);
+    mqtt.publish("remove/x", "b", { qos: 1 });
+    await waitFor(() => seen.length === 3, "b to the second");
+    mqtt.removeAllListeners("message");
+    const pubs: string[] = [];
+    mqtt.on("publish", (p: PublishEvent) => pubs.push(p.message));
+    mqtt.publish("remove/x", "c", { qos: 1 });
+    await waitFor(() => pubs.length === 1, "c as a publish event");
+    await settle(100);
+    assert.deepEqual(seen, ["first a", "second a", "second b"]);
   });
 });

@@ -2,8 +2,8 @@ import * as E from "../errors";
 import type { Clock, Net, Timers } from "../../hal/types";
 import { createClient, type Client, type ClientOptions } from "../session/client";
 import type { Message, MessageHandler } from "../session/subscriptions";
-import type { Payload } from "../mqtt/encode";
 import { payloadText } from "../wire/index";
+import type { EventMethods, Listener } from "./events";
 
 /**
  * fabmqtt as a library for people who write their own Espruino code, with the
@@ -18,8 +18,10 @@ import { payloadText } from "../wire/index";
  * plus what that module lacks: real QoS 1/2 with resend, reconnect with
  * backoff, a will, per-filter handlers (`subscribe(filter, {qos}, handler)`).
  * Events: connected, disconnected (code), publish ({topic, message, qos,
- * retain, dup}), message (topic, message), error (code). Listeners run
- * synchronously, in the order they were added.
+ * retain, dup}), message (topic, message), error (code). The event methods
+ * (on, emit, removeListener, removeAllListeners) are the platform's: on
+ * Espruino every object's own, whose listeners run after the current code
+ * returns; on Node those of events.ts, whose listeners run at once.
  */
 export interface ModuleOptions {
   client_id?: string;
@@ -51,9 +53,7 @@ export interface PublishEvent {
 /** What subscribe() takes, as Espruino's MQTT module does. */
 export type Filters = string | string[] | { [filter: string]: number };
 
-export interface MqttConnection {
-  on(event: string, fn: (a?: any, b?: any) => void): MqttConnection;
-  removeAllListeners(event?: string): void;
+export interface MqttConnection extends EventMethods {
   /** Starts connecting (and reconnecting). */
   connect(): void;
   /** Sends DISCONNECT and stops reconnecting. */
@@ -74,47 +74,48 @@ export interface MqttConnection {
   client: Client;
 }
 
-/** The module's platform: a socket factory, a clock and timers. */
+/** The module's platform: a socket factory, a clock, timers, and where a connection's event methods come from. */
 export interface ModulePlatform {
   net: Net;
   clock: Clock;
   timers: Timers;
-}
-
-function text(payload: Payload): string {
-  return payloadText(payload);
+  /**
+   * Gives a new connection on, emit, removeListener and removeAllListeners:
+   * addEventMethods (events.ts) where objects lack them (Node); on Espruino,
+   * where every object has them built in, a function that adds nothing.
+   */
+  events: (connection: Partial<EventMethods>) => void;
 }
 
 function pubEvent(m: Message): PublishEvent {
-  return { topic: m.topic, message: text(m.payload), qos: m.qos, retain: m.retain, dup: m.dup };
+  return { topic: m.topic, message: payloadText(m.payload), qos: m.qos, retain: m.retain, dup: m.dup };
 }
-
-type Listener = (a?: any, b?: any) => void;
 
 /** The client's callbacks, called as methods of its options object, which carries the connection. */
 type LinkedOptions = ClientOptions & { conn_: Connection };
 
 function connected(this: LinkedOptions): void {
   this.conn_.connected = true;
-  this.conn_.emit_("connected");
+  this.conn_.emit("connected");
 }
 
 function disconnected(this: LinkedOptions, code: number): void {
   const c = this.conn_;
   const was = c.connected;
   c.connected = false;
-  if (was || code !== E.E_STOPPED) c.emit_("disconnected", code);
+  if (was || code !== E.E_STOPPED) c.emit("disconnected", code);
   if (!c.reconnect_ && code !== E.E_STOPPED) c.disconnect();
 }
 
 function message(this: LinkedOptions, m: Message): void {
   const c = this.conn_;
-  if (c.l_.publish) c.emit_("publish", pubEvent(m));
-  if (c.l_.message) c.emit_("message", m.topic, text(m.payload));
+  const p = pubEvent(m);
+  c.emit("publish", p);
+  c.emit("message", p.topic, p.message);
 }
 
 function fault(this: LinkedOptions, code: number): void {
-  this.conn_.emit_("error", code);
+  this.conn_.emit("error", code);
 }
 
 /**
@@ -139,17 +140,21 @@ function subscribeEach(c: Connection, filters: unknown, qos: number, handler: Me
       first = first || r;
     }
   } else {
-    c.emit_("error", E.E_INVALID_ARGUMENT);
+    c.emit("error", E.E_INVALID_ARGUMENT);
     return E.E_INVALID_ARGUMENT;
   }
   return first;
 }
 
 class Connection implements MqttConnection {
+  // Given by the platform (ModulePlatform.events), not by this class: on Espruino they are every object's own.
+  declare on: (event: string, listener: Listener) => void;
+  declare emit: (event: string, a?: unknown, b?: unknown) => void;
+  declare removeListener: (event: string, listener: Listener) => void;
+  declare removeAllListeners: (event?: string) => void;
   connected = false;
   client: Client;
   p_: ModulePlatform;
-  l_: { [event: string]: Listener[] } = {};
   timer_ = 0;
   reconnect_: boolean;
 
@@ -178,24 +183,10 @@ class Connection implements MqttConnection {
       onMessage: message,
       onError: fault,
     };
+    platform.events(this);
     this.p_ = platform;
     this.reconnect_ = o.reconnect !== false;
     this.client = createClient(opts);
-  }
-
-  emit_(event: string, a?: any, b?: any): void {
-    const list = this.l_[event];
-    if (list) for (let i = 0; i < list.length; i++) list[i](a, b);
-  }
-
-  on(event: string, fn: Listener): MqttConnection {
-    (this.l_[event] = this.l_[event] || []).push(fn);
-    return this;
-  }
-
-  removeAllListeners(event?: string): void {
-    if (event === undefined) this.l_ = {};
-    else delete this.l_[event];
   }
 
   connect(): void {
@@ -215,7 +206,7 @@ class Connection implements MqttConnection {
 
   publish(topic: string, message: string, po?: { qos?: number; retain?: boolean }): number {
     const r = this.client.publish(topic, String(message), (po && po.qos) || 0, !!(po && po.retain));
-    if (r < 0) this.emit_("error", r);
+    if (r < 0) this.emit("error", r);
     return r;
   }
 
@@ -232,7 +223,7 @@ class Connection implements MqttConnection {
   /** One filter (anything but a string is E_INVALID_TOPIC): 0 or the code, also emitted as "error". */
   subscribeOne_(filter: unknown, qos: number, handler: MessageHandler | null): number {
     const r = typeof filter === "string" ? this.client.subscribe(filter, qos, handler) : E.E_INVALID_TOPIC;
-    if (r < 0) this.emit_("error", r);
+    if (r < 0) this.emit("error", r);
     return r;
   }
 
