@@ -8,6 +8,11 @@ import { addEventMethods } from "../firmware/lib/events";
 import { createNodeNet } from "../hal/node/net";
 import { systemClock } from "../hal/node/clock";
 import { createNodeTimers } from "../hal/node/timers";
+import net from "node:net";
+import { Aedes } from "aedes";
+import { createManualTime } from "../hal/node/timers";
+import { FakeNet } from "./support/fake-net";
+import { ScriptedBroker } from "./support/scripted-broker";
 import { startMosquitto, type Mosquitto } from "./support/mosquitto";
 import { waitFor } from "./support/live-client";
 import * as E from "../firmware/errors";
@@ -168,5 +173,66 @@ describe("library: the MQTT-module API", function () {
     await waitFor(() => pubs.length === 1, "c as a publish event");
     await settle(100);
     assert.deepEqual(seen, ["first a", "second a", "second b"]);
+  });
+
+  /** Records each of `events` as "name arg1 arg2" (arguments given only). */
+  function record(mqtt: MqttConnection, events: string[]): string[] {
+    const seen: string[] = [];
+    for (const ev of events) mqtt.on(ev, (...args: unknown[]) => seen.push([ev, ...args.filter((a) => a !== undefined)].join(" ")));
+    return seen;
+  }
+
+  it("emits connect with connected, subscribed per filter, puback and pubcomp with publish()'s number, close with disconnected", async () => {
+    const mqtt = mqttModule.create("127.0.0.1", { port: broker.port, username: "maker", password: "pw", client_id: "lib-events" });
+    open.push(mqtt);
+    const seen = record(mqtt, ["connect", "connected", "subscribed", "subscribed_fail", "puback", "pubcomp", "disconnected", "close", "error"]);
+    mqtt.connect();
+    await waitFor(() => mqtt.connected, "connected");
+    mqtt.subscribe({ "events/a": 1, "events/b": 2 });
+    await waitFor(() => seen.length === 4, "two SUBACKs");
+    const one = mqtt.publish("events/a", "1", { qos: 1 });
+    const two = mqtt.publish("events/b", "2", { qos: 2 });
+    await waitFor(() => seen.length === 6, "PUBACK and PUBCOMP");
+    mqtt.disconnect();
+    assert.deepEqual(seen, ["connected", "connect", "subscribed events/a 1", "subscribed events/b 2", "puback " + one, "pubcomp " + two, "disconnected " + E.E_STOPPED, "close " + E.E_STOPPED]);
+  });
+
+  it("emits subscribed_fail for a filter the broker refuses (SUBACK 0x80)", async () => {
+    const aedes = await Aedes.createBroker();
+    aedes.authorizeSubscribe = (_client, sub, done) => done(null, sub.topic.startsWith("denied/") ? null : sub);
+    const server = net.createServer(aedes.handle);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const mqtt = mqttModule.create("127.0.0.1", { port: (server.address() as net.AddressInfo).port, client_id: "lib-refused" });
+      open.push(mqtt);
+      const seen = record(mqtt, ["subscribed", "subscribed_fail", "error"]);
+      mqtt.connect();
+      await waitFor(() => mqtt.connected, "connected to aedes");
+      assert.equal(mqtt.subscribe(["denied/x", "allowed/x"], { qos: 1 }), 0);
+      await waitFor(() => seen.length === 2, "two SUBACKs");
+      mqtt.disconnect();
+      assert.deepEqual(seen, ["subscribed_fail denied/x", "subscribed allowed/x 1"]);
+    } finally {
+      await new Promise<void>((r) => aedes.close(() => server.close(() => r())));
+    }
+  });
+
+  it("emits puback, not pubcomp, for a QoS 2 message the broker completed with PUBACK (a broker without QoS 2)", () => {
+    const time = createManualTime(1000);
+    const fake = new FakeNet();
+    const scripted = new ScriptedBroker(fake);
+    const mqtt = createMqttModule({ net: fake, clock: time.clock, timers: time.timers, events: addEventMethods }).create("broker", { client_id: "lib-downgraded" });
+    const seen = record(mqtt, ["puback", "pubcomp", "error"]);
+    mqtt.connect();
+    scripted.run();
+    assert.equal(mqtt.connected, true);
+    scripted.script.ackPublishes = false;
+    const seq = mqtt.publish("t/2", "two", { qos: 2 });
+    fake.flush();
+    const c = fake.last;
+    c.send({ cmd: "puback", messageId: c.packets("publish")[0].messageId });
+    scripted.run();
+    mqtt.disconnect();
+    assert.deepEqual(seen, ["error " + E.E_QOS_DOWNGRADED, "puback " + seq]);
   });
 });

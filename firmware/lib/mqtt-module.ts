@@ -17,8 +17,11 @@ import type { EventMethods, Listener } from "./events";
  *
  * plus what that module lacks: real QoS 1/2 with resend, reconnect with
  * backoff, a will, per-filter handlers (`subscribe(filter, {qos}, handler)`).
- * Events: connected, disconnected (code), publish ({topic, message, qos,
- * retain, dup}), message (topic, message), error (code). The event methods
+ * Events: connected and connect, disconnected and close (code), publish
+ * ({topic, message, qos, retain, dup}), message (topic, message),
+ * subscribed (filter, qos), subscribed_fail (filter), puback and pubcomp
+ * (publish()'s number), error (code). Not emitted, for want of a client
+ * callback: unsubscribed, ping_reply (docs/library.md). The event methods
  * (on, emit, removeListener, removeAllListeners) are the platform's: on
  * Espruino every object's own, whose listeners run after the current code
  * returns; on Node those of events.ts, whose listeners run at once.
@@ -95,15 +98,20 @@ function pubEvent(m: Message): PublishEvent {
 type LinkedOptions = ClientOptions & { conn_: Connection };
 
 function connected(this: LinkedOptions): void {
-  this.conn_.connected = true;
-  this.conn_.emit("connected");
+  const c = this.conn_;
+  c.connected = true;
+  c.emit("connected");
+  c.emit("connect");
 }
 
 function disconnected(this: LinkedOptions, code: number): void {
   const c = this.conn_;
   const was = c.connected;
   c.connected = false;
-  if (was || code !== E.E_STOPPED) c.emit("disconnected", code);
+  if (was || code !== E.E_STOPPED) {
+    c.emit("disconnected", code);
+    c.emit("close", code);
+  }
   if (!c.reconnect_ && code !== E.E_STOPPED) c.disconnect();
 }
 
@@ -114,8 +122,25 @@ function message(this: LinkedOptions, m: Message): void {
   c.emit("message", p.topic, p.message);
 }
 
+/** A QoS 1/2 message of ours completed: puback for QoS 1, and for a QoS 2 message the broker took at QoS 1 (it said E_QOS_DOWNGRADED just before); pubcomp for QoS 2. */
+function published(this: LinkedOptions, seq: number): void {
+  const c = this.conn_;
+  const i = c.qos2_.indexOf(seq);
+  if (i >= 0) c.qos2_.splice(i, 1);
+  c.emit(i < 0 || c.downgraded_ ? "puback" : "pubcomp", seq);
+  c.downgraded_ = false;
+}
+
+/** SUBACK for one filter: its granted QoS, or E_SUBACK_FAILURE. */
+function subscribed(this: LinkedOptions, filter: string, result: number): void {
+  if (result < 0) this.conn_.emit("subscribed_fail", filter);
+  else this.conn_.emit("subscribed", filter, result);
+}
+
 function fault(this: LinkedOptions, code: number): void {
-  this.conn_.emit("error", code);
+  const c = this.conn_;
+  if (code === E.E_QOS_DOWNGRADED) c.downgraded_ = true;
+  c.emit("error", code);
 }
 
 /**
@@ -157,6 +182,10 @@ class Connection implements MqttConnection {
   p_: ModulePlatform;
   timer_ = 0;
   reconnect_: boolean;
+  /** Sequence numbers of our QoS 2 messages not completed yet (at most `queue`): their completion is pubcomp, the others' puback. */
+  qos2_: number[] = [];
+  /** The client reported E_QOS_DOWNGRADED: the message it completes next was taken at QoS 1. */
+  downgraded_ = false;
 
   constructor(platform: ModulePlatform, server: string, options?: ModuleOptions) {
     const o = options || {};
@@ -181,6 +210,8 @@ class Connection implements MqttConnection {
       onConnect: connected,
       onDisconnect: disconnected,
       onMessage: message,
+      onPublished: published,
+      onSubscribe: subscribed,
       onError: fault,
     };
     platform.events(this);
@@ -205,8 +236,10 @@ class Connection implements MqttConnection {
   }
 
   publish(topic: string, message: string, po?: { qos?: number; retain?: boolean }): number {
-    const r = this.client.publish(topic, String(message), (po && po.qos) || 0, !!(po && po.retain));
+    const qos = (po && po.qos) || 0;
+    const r = this.client.publish(topic, String(message), qos, !!(po && po.retain));
     if (r < 0) this.emit("error", r);
+    else if (qos === 2) this.qos2_.push(r);
     return r;
   }
 
