@@ -235,4 +235,20 @@ describe("library: the MQTT-module API", function () {
     mqtt.disconnect();
     assert.deepEqual(seen, ["error " + E.E_QOS_DOWNGRADED, "puback " + seq]);
   });
+
+  it("gives publish events the MQTT module's fields, retain and dup as 0 or 1", async () => {
+    const mqtt = await connected("lib-fields");
+    const pubs: PublishEvent[] = [];
+    mqtt.on("publish", (p: PublishEvent) => pubs.push(p));
+    mqtt.publish("fields/kept", "r", { qos: 1, retain: true });
+    await settle();
+    mqtt.subscribe("fields/#", { qos: 1 });
+    await waitFor(() => pubs.length === 1, "the retained message");
+    mqtt.publish("fields/live", "l", { qos: 1 });
+    await waitFor(() => pubs.length === 2, "the live message");
+    assert.deepEqual(pubs, [
+      { topic: "fields/kept", message: "r", dup: 0, qos: 1, retain: 1 },
+      { topic: "fields/live", message: "l", dup: 0, qos: 1, retain: 0 },
+    ]);
+  });
 });

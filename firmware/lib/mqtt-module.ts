@@ -18,7 +18,7 @@ import type { EventMethods, Listener } from "./events";
  * plus what that module lacks: real QoS 1/2 with resend, reconnect with
  * backoff, a will, per-filter handlers (`subscribe(filter, {qos}, handler)`).
  * Events: connected and connect, disconnected and close (code), publish
- * ({topic, message, qos, retain, dup}), message (topic, message),
+ * ({topic, message, dup, qos, retain}, dup and retain 0 or 1), message (topic, message),
  * subscribed (filter, qos), subscribed_fail (filter), puback and pubcomp
  * (publish()'s number), error (code). Not emitted, for want of a client
  * callback: unsubscribed, ping_reply (docs/library.md). The event methods
@@ -45,12 +45,13 @@ export interface ModuleOptions {
   reconnect?: boolean;
 }
 
+/** A message as the MQTT module's publish event has it: retain and dup are 0 or 1. */
 export interface PublishEvent {
   topic: string;
   message: string;
+  dup: number;
   qos: number;
-  retain: boolean;
-  dup: boolean;
+  retain: number;
 }
 
 /** What subscribe() takes, as Espruino's MQTT module does. */
@@ -91,7 +92,7 @@ export interface ModulePlatform {
 }
 
 function pubEvent(m: Message): PublishEvent {
-  return { topic: m.topic, message: payloadText(m.payload), qos: m.qos, retain: m.retain, dup: m.dup };
+  return { topic: m.topic, message: payloadText(m.payload), dup: m.dup ? 1 : 0, qos: m.qos, retain: m.retain ? 1 : 0 };
 }
 
 /** The client's callbacks, called as methods of its options object, which carries the connection. */
