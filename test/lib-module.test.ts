@@ -10,6 +10,7 @@ import { systemClock } from "../hal/node/clock";
 import { createNodeTimers } from "../hal/node/timers";
 import net from "node:net";
 import { Aedes } from "aedes";
+import mqttjs from "mqtt";
 import { createManualTime } from "../hal/node/timers";
 import { FakeNet } from "./support/fake-net";
 import { ScriptedBroker } from "./support/scripted-broker";
@@ -250,5 +251,39 @@ describe("library: the MQTT-module API", function () {
       { topic: "fields/kept", message: "r", dup: 0, qos: 1, retain: 1 },
       { topic: "fields/live", message: "l", dup: 0, qos: 1, retain: 0 },
     ]);
+  });
+
+  /** An mqtt.js client (an independent peer) as "maker", connected. */
+  async function peer(clientId: string): Promise<mqttjs.MqttClient> {
+    const c = mqttjs.connect("mqtt://127.0.0.1:" + broker.port, { clientId, username: "maker", password: "pw", reconnectPeriod: 0 });
+    await new Promise<void>((resolve, reject) => {
+      c.once("connect", () => resolve());
+      c.once("error", reject);
+    });
+    return c;
+  }
+
+  it("takes a 1,500-byte message with the default max_packet; a larger one is an E_PACKET_TOO_LARGE error and the connection stays", async () => {
+    const mqtt = await connected("lib-big");
+    const pubs: PublishEvent[] = [];
+    const seen = record(mqtt, ["error", "disconnected"]);
+    mqtt.on("publish", (p: PublishEvent) => pubs.push(p));
+    mqtt.subscribe("big/#", { qos: 1 });
+    await settle();
+    const big = "0123456789".repeat(150);
+    assert.ok(mqtt.publish("big/mine", big, { qos: 1 }) > 0, "sent by the library");
+    await waitFor(() => pubs.length === 1, "the 1,500-byte message back");
+    assert.equal(pubs[0].message, big);
+    const other = await peer("lib-big-peer");
+    try {
+      other.publish("big/theirs", "x".repeat(3000), { qos: 1 });
+      other.publish("big/after", "small", { qos: 1 });
+      await waitFor(() => pubs.length === 2, "the message after the oversized one");
+    } finally {
+      other.end();
+    }
+    assert.equal(pubs[1].topic, "big/after");
+    assert.deepEqual(seen, ["error " + E.E_PACKET_TOO_LARGE]);
+    assert.equal(mqtt.connected, true);
   });
 });

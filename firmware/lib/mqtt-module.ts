@@ -39,7 +39,12 @@ export interface ModuleOptions {
   /** Outgoing QoS 1/2 messages in flight at once (default 2) and held in all (default 8). */
   inflight?: number;
   queue?: number;
-  /** Largest incoming packet, bytes (default 1024). */
+  /**
+   * Largest packet taken, bytes (default 2048: a 1,500-byte message with its
+   * topic). A larger incoming PUBLISH is acknowledged, not delivered, and is
+   * an E_PACKET_TOO_LARGE error. On Node it also bounds what publish() sends
+   * (Espruino sends Strings of any size).
+   */
   max_packet?: number;
   /** Reconnect automatically after a loss (default true). */
   reconnect?: boolean;
@@ -191,6 +196,7 @@ class Connection implements MqttConnection {
   constructor(platform: ModulePlatform, server: string, options?: ModuleOptions) {
     const o = options || {};
     const inflight = o.inflight || 2;
+    const maxPacket = o.max_packet || 2048;
     const opts: LinkedOptions = {
       conn_: this,
       net: platform.net,
@@ -204,8 +210,8 @@ class Connection implements MqttConnection {
       cleanSession: o.clean_session !== false,
       keepalive: o.keep_alive === undefined ? 60 : o.keep_alive,
       will: o.will ? { topic: o.will.topic, payload: o.will.message, qos: o.will.qos || 0, retain: !!o.will.retain } : null,
-      txBufferSize: 512,
-      maxPacketSize: o.max_packet || 1024,
+      txBufferSize: maxPacket,
+      maxPacketSize: maxPacket,
       inflightWindow: inflight,
       queueSize: Math.max(inflight, o.queue || 8),
       onConnect: connected,
