@@ -286,4 +286,38 @@ describe("library: the MQTT-module API", function () {
     assert.deepEqual(seen, ["error " + E.E_PACKET_TOO_LARGE]);
     assert.equal(mqtt.connected, true);
   });
+
+  /** mqtt.js subscribed to `filter`; the payloads it got, as text, in order. */
+  async function listen(clientId: string, filter: string): Promise<{ client: mqttjs.MqttClient; got: string[] }> {
+    const client = await peer(clientId);
+    const got: string[] = [];
+    client.on("message", (_t, payload) => got.push(payload.toString("utf8")));
+    await client.subscribeAsync(filter, { qos: 1 });
+    return { client, got };
+  }
+
+  for (const qos of [0, 1]) {
+    it("loses no message of a tight loop of 200 QoS " + qos + " publishes silently: each one arrives or is an error event", async () => {
+      const mqtt = await connected("lib-burst-" + qos);
+      const errors: number[] = [];
+      mqtt.on("error", (code: number) => errors.push(code));
+      const sub = await listen("lib-burst-listener-" + qos, "burst/" + qos);
+      try {
+        // As code written for the MQTT module does: return codes ignored.
+        for (let i = 0; i < 200; i++) mqtt.publish("burst/" + qos, "m" + i, { qos });
+        await waitFor(() => sub.got.length + errors.length === 200, "200 messages accounted for");
+        await settle();
+        assert.equal(sub.got.length + errors.length, 200, "nothing more came");
+        // Those that arrived are the first ones, in order; the rest were refused at publish().
+        assert.deepEqual(sub.got, Array.from({ length: sub.got.length }, (_, i) => "m" + i));
+        if (qos === 0) assert.deepEqual(errors, [], "QoS 0 goes out at once while connected");
+        else {
+          assert.equal(sub.got.length, 16, "the default queue (16) takes the head of the burst");
+          assert.deepEqual(new Set(errors), new Set([E.E_QUEUE_FULL]));
+        }
+      } finally {
+        sub.client.end();
+      }
+    });
+  }
 });

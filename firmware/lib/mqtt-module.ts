@@ -36,7 +36,10 @@ export interface ModuleOptions {
   /** { ca } on Espruino is accepted but never verified by Espruino's TLS. */
   tls?: boolean;
   will?: { topic: string; message: string; qos?: number; retain?: boolean };
-  /** Outgoing QoS 1/2 messages in flight at once (default 2) and held in all (default 8). */
+  /**
+   * Outgoing QoS 1/2 messages in flight at once (default 8) and held in all
+   * (default 16): a publish() beyond the queue is E_QUEUE_FULL.
+   */
   inflight?: number;
   queue?: number;
   /**
@@ -195,7 +198,7 @@ class Connection implements MqttConnection {
 
   constructor(platform: ModulePlatform, server: string, options?: ModuleOptions) {
     const o = options || {};
-    const inflight = o.inflight || 2;
+    const inflight = o.inflight || 8;
     const maxPacket = o.max_packet || 2048;
     const opts: LinkedOptions = {
       conn_: this,
@@ -213,7 +216,7 @@ class Connection implements MqttConnection {
       txBufferSize: maxPacket,
       maxPacketSize: maxPacket,
       inflightWindow: inflight,
-      queueSize: Math.max(inflight, o.queue || 8),
+      queueSize: Math.max(inflight, o.queue || 16),
       onConnect: connected,
       onDisconnect: disconnected,
       onMessage: message,
