@@ -320,4 +320,30 @@ describe("library: the MQTT-module API", function () {
       }
     });
   }
+
+  it("sends and receives non-ASCII text as UTF-8: 21.5 °C ✓ comes back as it went", async () => {
+    const text = "21.5 °C ✓";
+    const mqtt = await connected("lib-utf8");
+    const pubs: string[] = [];
+    const messages: string[] = [];
+    mqtt.on("publish", (p: PublishEvent) => pubs.push(p.message));
+    mqtt.on("message", (_t: string, m: string) => messages.push(m));
+    mqtt.subscribe("utf8/#", { qos: 1 });
+    const other = await peer("lib-utf8-peer");
+    const wire: Buffer[] = [];
+    other.on("message", (_t, payload) => wire.push(payload));
+    await other.subscribeAsync("utf8/#", { qos: 1 });
+    try {
+      await settle();
+      mqtt.publish("utf8/mine", text, { qos: 1 });
+      await waitFor(() => pubs.length === 1 && wire.length === 1, "the library's message");
+      other.publish("utf8/theirs", Buffer.from(text, "utf8"), { qos: 1 });
+      await waitFor(() => pubs.length === 2, "the peer's message");
+    } finally {
+      other.end();
+    }
+    assert.deepEqual(wire[0], Buffer.from(text, "utf8"), "UTF-8 on the wire");
+    assert.deepEqual(pubs, [text, text]);
+    assert.deepEqual(messages, [text, text]);
+  });
 });
