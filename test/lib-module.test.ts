@@ -297,29 +297,46 @@ describe("library: the MQTT-module API", function () {
   }
 
   for (const qos of [0, 1]) {
-    it("loses no message of a tight loop of 200 QoS " + qos + " publishes silently: each one arrives or is an error event", async () => {
+    it("loses no message of a tight loop of 200 QoS " + qos + " publishes silently: each one arrives or is counted in an error event", async () => {
       const mqtt = await connected("lib-burst-" + qos);
-      const errors: number[] = [];
-      mqtt.on("error", (code: number) => errors.push(code));
+      const errors: [number, number][] = [];
+      mqtt.on("error", (code: number, count: number) => errors.push([code, count]));
       const sub = await listen("lib-burst-listener-" + qos, "burst/" + qos);
+      const refused = () => errors.reduce((n, e) => n + e[1], 0);
       try {
         // As code written for the MQTT module does: return codes ignored.
         for (let i = 0; i < 200; i++) mqtt.publish("burst/" + qos, "m" + i, { qos });
-        await waitFor(() => sub.got.length + errors.length === 200, "200 messages accounted for");
+        await waitFor(() => sub.got.length + refused() === 200, "200 messages accounted for");
         await settle();
-        assert.equal(sub.got.length + errors.length, 200, "nothing more came");
+        assert.equal(sub.got.length + refused(), 200, "nothing more came");
         // Those that arrived are the first ones, in order; the rest were refused at publish().
         assert.deepEqual(sub.got, Array.from({ length: sub.got.length }, (_, i) => "m" + i));
         if (qos === 0) assert.deepEqual(errors, [], "QoS 0 goes out at once while connected");
         else {
           assert.equal(sub.got.length, 16, "the default queue (16) takes the head of the burst");
-          assert.deepEqual(new Set(errors), new Set([E.E_QUEUE_FULL]));
+          assert.deepEqual(errors, [[E.E_QUEUE_FULL, 184]], "one event for the loop's refusals");
         }
       } finally {
         sub.client.end();
       }
     });
   }
+
+  it("reports the publish() calls refused before the calling code returns as one error (code, count) per code", async () => {
+    const mqtt = await connected("lib-refusals", { queue: 2, inflight: 1 });
+    const errors: [number, number][] = [];
+    mqtt.on("error", (code: number, count: number) => errors.push([code, count]));
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) codes.push(mqtt.publish("refusals/x", "m" + i, { qos: 1 }));
+    codes.push(mqtt.publish("refusals/+", "bad topic", { qos: 1 }));
+    assert.deepEqual(codes.slice(2), [E.E_QUEUE_FULL, E.E_QUEUE_FULL, E.E_QUEUE_FULL, E.E_INVALID_TOPIC], "each call still returns its code");
+    assert.deepEqual(errors, [], "not while the loop runs");
+    await settle(50);
+    assert.deepEqual(errors.sort(), [[E.E_QUEUE_FULL, 3], [E.E_INVALID_TOPIC, 1]].sort());
+    mqtt.publish("refusals/+", "bad again", { qos: 1 });
+    await settle(50);
+    assert.deepEqual(errors.slice(2), [[E.E_INVALID_TOPIC, 1]], "a later call, a new event");
+  });
 
   it("sends and receives non-ASCII text as UTF-8: 21.5 °C ✓ comes back as it went", async () => {
     const text = "21.5 °C ✓";

@@ -20,7 +20,8 @@ import type { EventMethods, Listener } from "./events";
  * Events: connected and connect, disconnected and close (code), publish
  * ({topic, message, dup, qos, retain}, dup and retain 0 or 1), message (topic, message),
  * subscribed (filter, qos), subscribed_fail (filter), puback and pubcomp
- * (publish()'s number), error (code). Not emitted, for want of a client
+ * (publish()'s number), error (code; the publish() calls refused before the
+ * calling code returned: code and count, once per code). Not emitted, for want of a client
  * callback: unsubscribed, ping_reply (docs/library.md). The event methods
  * (on, emit, removeListener, removeAllListeners) are the platform's: on
  * Espruino every object's own, whose listeners run after the current code
@@ -70,7 +71,11 @@ export interface MqttConnection extends EventMethods {
   connect(): void;
   /** Sends DISCONNECT and stops reconnecting. */
   disconnect(): void;
-  /** 0 (QoS 0 sent), a sequence number > 0 (QoS 1/2 accepted), or a negative code (also emitted as "error"). */
+  /**
+   * 0 (QoS 0 sent), a sequence number > 0 (QoS 1/2 accepted), or a negative
+   * code; the calls refused before the calling code returns are then one
+   * "error" (code, count) per code.
+   */
   publish(topic: string, message: string, options?: { qos?: number; retain?: boolean }): number;
   /**
    * A filter, an array of filters (each at options.qos) or an object of
@@ -180,6 +185,25 @@ function subscribeEach(c: Connection, filters: unknown, qos: number, handler: Me
   return first;
 }
 
+/**
+ * A publish() refused with `code`: counted, and reported once the calling
+ * code returns as one error (code, count) per code. On Espruino every event
+ * waits as about 7 variables until it runs: one per refusal of a loop of 200
+ * QoS 1 publishes exhausted a 1,600-variable pool.
+ */
+function refused(c: Connection, code: number): void {
+  if (!c.refused_) {
+    c.refused_ = {};
+    c.p_.timers.after(0, function () {
+      const counts = c.refused_ as { [code: string]: number };
+      c.refused_ = null;
+      const codes = Object.keys(counts);
+      for (let i = 0; i < codes.length; i++) c.emit("error", Number(codes[i]), counts[codes[i]]);
+    });
+  }
+  c.refused_[code] = (c.refused_[code] || 0) + 1;
+}
+
 class Connection implements MqttConnection {
   // Given by the platform (ModulePlatform.events), not by this class: on Espruino they are every object's own.
   declare on: (event: string, listener: Listener) => void;
@@ -195,6 +219,8 @@ class Connection implements MqttConnection {
   qos2_: number[] = [];
   /** The client reported E_QOS_DOWNGRADED: the message it completes next was taken at QoS 1. */
   downgraded_ = false;
+  /** publish() refusals not reported yet, counted by code (see refused()). */
+  refused_: { [code: string]: number } | null = null;
 
   constructor(platform: ModulePlatform, server: string, options?: ModuleOptions) {
     const o = options || {};
@@ -248,7 +274,7 @@ class Connection implements MqttConnection {
   publish(topic: string, message: string, po?: { qos?: number; retain?: boolean }): number {
     const qos = (po && po.qos) || 0;
     const r = this.client.publish(topic, String(message), qos, !!(po && po.retain));
-    if (r < 0) this.emit("error", r);
+    if (r < 0) refused(this, r);
     else if (qos === 2) this.qos2_.push(r);
     return r;
   }
