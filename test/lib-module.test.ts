@@ -363,4 +363,15 @@ describe("library: the MQTT-module API", function () {
     assert.deepEqual(pubs, [text, text]);
     assert.deepEqual(messages, [text, text]);
   });
+
+  it("takes 8 filters at once; a ninth is E_QUEUE_FULL and an error event", async () => {
+    const mqtt = await connected("lib-table");
+    const errors: number[] = [];
+    mqtt.on("error", (code: number) => errors.push(code));
+    const filters = Array.from({ length: 9 }, (_, i) => "table/" + i);
+    assert.equal(mqtt.subscribe(filters), E.E_QUEUE_FULL);
+    assert.deepEqual(errors, [E.E_QUEUE_FULL]);
+    assert.equal(mqtt.unsubscribe("table/0"), 0);
+    assert.equal(mqtt.unsubscribe("table/8"), E.E_INVALID_ARGUMENT, "the ninth was never taken");
+  });
 });
