@@ -18,14 +18,15 @@ import type { EventMethods, Listener } from "./events";
  * plus what that module lacks: real QoS 1/2 with resend, reconnect with
  * backoff, a will, per-filter handlers (`subscribe(filter, {qos}, handler)`).
  * Events: connected and connect, disconnected and close (code), publish
- * ({topic, message, dup, qos, retain}, dup and retain 0 or 1), message (topic, message),
- * subscribed (filter, qos), subscribed_fail (filter), puback and pubcomp
- * (publish()'s number), error (code; the publish() calls refused before the
- * calling code returned: code and count, once per code). Not emitted, for want of a client
- * callback: unsubscribed, ping_reply (docs/library.md). The event methods
- * (on, emit, removeListener, removeAllListeners) are the platform's: on
- * Espruino every object's own, whose listeners run after the current code
- * returns; on Node those of events.ts, whose listeners run at once.
+ * ({topic, message, dup, qos, retain}; dup and retain 0 or 1), message
+ * (topic, message), subscribed (filter, qos), subscribed_fail (filter),
+ * puback and pubcomp (publish()'s number), error (code; for the publish()
+ * calls refused before the calling code returned, code and count, once per
+ * code). Not emitted, for want of a client callback: unsubscribed,
+ * ping_reply (docs/library.md). The event methods (on, emit, removeListener,
+ * removeAllListeners) are the platform's: on Espruino every object's own,
+ * whose listeners run after the current code returns; on Node those of
+ * events.ts, whose listeners run at once.
  */
 export interface ModuleOptions {
   client_id?: string;
