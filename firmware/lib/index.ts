@@ -4,11 +4,15 @@ import { EspruinoNet } from "../../hal/espruino/net";
 import { EspruinoTimers } from "../../hal/espruino/timers";
 import { createMqttModule, type ModuleOptions, type MqttConnection } from "./mqtt-module";
 
+/** Every object on Espruino has on, emit, removeListener and removeAllListeners built in: a connection keeps those. */
+function builtInEvents(): void {}
+
 const mod = createMqttModule({
   // The library does not manage WiFi: no link is given, so sockets are always allowed.
   net: new EspruinoNet(board),
   clock: espruinoClock,
   timers: new EspruinoTimers(),
+  events: builtInEvents,
 });
 
 /**

@@ -1,9 +1,9 @@
 import * as E from "../errors";
 import type { Clock, Net, Timers } from "../../hal/types";
 import { createClient, type Client, type ClientOptions } from "../session/client";
-import type { Message } from "../session/subscriptions";
-import type { Payload } from "../mqtt/encode";
+import type { Message, MessageHandler } from "../session/subscriptions";
 import { payloadText } from "../wire/index";
+import type { EventMethods, Listener } from "./events";
 
 /**
  * fabmqtt as a library for people who write their own Espruino code, with the
@@ -17,9 +17,16 @@ import { payloadText } from "../wire/index";
  *
  * plus what that module lacks: real QoS 1/2 with resend, reconnect with
  * backoff, a will, per-filter handlers (`subscribe(filter, {qos}, handler)`).
- * Events: connected, disconnected (code), publish ({topic, message, qos,
- * retain, dup}), message (topic, message), error (code). Listeners run
- * synchronously, in the order they were added.
+ * Events: connected and connect, disconnected and close (code), publish
+ * ({topic, message, dup, qos, retain}; dup and retain 0 or 1), message
+ * (topic, message), subscribed (filter, qos), subscribed_fail (filter),
+ * puback and pubcomp (publish()'s number), error (code; for the publish()
+ * calls refused before the calling code returned, code and count, once per
+ * code). Not emitted, for want of a client callback: unsubscribed,
+ * ping_reply (docs/library.md). The event methods (on, emit, removeListener,
+ * removeAllListeners) are the platform's: on Espruino every object's own,
+ * whose listeners run after the current code returns; on Node those of
+ * events.ts, whose listeners run at once.
  */
 export interface ModuleOptions {
   client_id?: string;
@@ -31,34 +38,53 @@ export interface ModuleOptions {
   /** { ca } on Espruino is accepted but never verified by Espruino's TLS. */
   tls?: boolean;
   will?: { topic: string; message: string; qos?: number; retain?: boolean };
-  /** Outgoing QoS 1/2 messages in flight at once (default 2) and held in all (default 8). */
+  /**
+   * Outgoing QoS 1/2 messages in flight at once (default 8) and held in all
+   * (default 16): a publish() beyond the queue is E_QUEUE_FULL.
+   */
   inflight?: number;
   queue?: number;
-  /** Largest incoming packet, bytes (default 1024). */
+  /**
+   * Largest packet taken, bytes (default 2048: a 1,500-byte message with its
+   * topic). A larger incoming PUBLISH is acknowledged, not delivered, and is
+   * an E_PACKET_TOO_LARGE error. On Node it also bounds what publish() sends
+   * (Espruino sends Strings of any size).
+   */
   max_packet?: number;
   /** Reconnect automatically after a loss (default true). */
   reconnect?: boolean;
 }
 
+/** A message as the MQTT module's publish event has it: retain and dup are 0 or 1. */
 export interface PublishEvent {
   topic: string;
   message: string;
+  dup: number;
   qos: number;
-  retain: boolean;
-  dup: boolean;
+  retain: number;
 }
 
-export interface MqttConnection {
-  on(event: string, fn: (a?: any, b?: any) => void): MqttConnection;
-  removeAllListeners(event?: string): void;
+/** What subscribe() takes, as Espruino's MQTT module does. */
+export type Filters = string | string[] | { [filter: string]: number };
+
+export interface MqttConnection extends EventMethods {
   /** Starts connecting (and reconnecting). */
   connect(): void;
   /** Sends DISCONNECT and stops reconnecting. */
   disconnect(): void;
-  /** 0 (QoS 0 sent), a sequence number > 0 (QoS 1/2 accepted), or a negative code (also emitted as "error"). */
+  /**
+   * 0 (QoS 0 sent), a sequence number > 0 (QoS 1/2 accepted), or a negative
+   * code; the calls refused before the calling code returns are then one
+   * "error" (code, count) per code.
+   */
   publish(topic: string, message: string, options?: { qos?: number; retain?: boolean }): number;
-  /** 0 or a negative code. A handler, when given, takes this filter's messages instead of the events. */
-  subscribe(filter: string, options?: { qos?: number }, handler?: (pub: PublishEvent) => void): number;
+  /**
+   * A filter, an array of filters (each at options.qos) or an object of
+   * filter: QoS, each its own subscription. 0, or the code of the first that
+   * failed (each failure is also an "error"; the others are made). A handler,
+   * when given, takes these filters' messages instead of the events.
+   */
+  subscribe(filters: Filters, options?: { qos?: number }, handler?: (pub: PublishEvent) => void): number;
   /** 0 or a negative code. */
   unsubscribe(filter: string): number;
   /** Whether the broker accepted the connection and it is still up. */
@@ -66,60 +92,141 @@ export interface MqttConnection {
   client: Client;
 }
 
-/** The module's platform: a socket factory, a clock and timers. */
+/** The module's platform: a socket factory, a clock, timers, and where a connection's event methods come from. */
 export interface ModulePlatform {
   net: Net;
   clock: Clock;
   timers: Timers;
-}
-
-function text(payload: Payload): string {
-  return payloadText(payload);
+  /**
+   * Gives a new connection on, emit, removeListener and removeAllListeners:
+   * addEventMethods (events.ts) where objects lack them (Node); on Espruino,
+   * where every object has them built in, a function that adds nothing.
+   */
+  events: (connection: Partial<EventMethods>) => void;
 }
 
 function pubEvent(m: Message): PublishEvent {
-  return { topic: m.topic, message: text(m.payload), qos: m.qos, retain: m.retain, dup: m.dup };
+  return { topic: m.topic, message: payloadText(m.payload), dup: m.dup ? 1 : 0, qos: m.qos, retain: m.retain ? 1 : 0 };
 }
-
-type Listener = (a?: any, b?: any) => void;
 
 /** The client's callbacks, called as methods of its options object, which carries the connection. */
 type LinkedOptions = ClientOptions & { conn_: Connection };
 
 function connected(this: LinkedOptions): void {
-  this.conn_.connected = true;
-  this.conn_.emit_("connected");
+  const c = this.conn_;
+  c.connected = true;
+  c.emit("connected");
+  c.emit("connect");
 }
 
 function disconnected(this: LinkedOptions, code: number): void {
   const c = this.conn_;
   const was = c.connected;
   c.connected = false;
-  if (was || code !== E.E_STOPPED) c.emit_("disconnected", code);
+  if (was || code !== E.E_STOPPED) {
+    c.emit("disconnected", code);
+    c.emit("close", code);
+  }
   if (!c.reconnect_ && code !== E.E_STOPPED) c.disconnect();
 }
 
 function message(this: LinkedOptions, m: Message): void {
   const c = this.conn_;
-  if (c.l_.publish) c.emit_("publish", pubEvent(m));
-  if (c.l_.message) c.emit_("message", m.topic, text(m.payload));
+  const p = pubEvent(m);
+  c.emit("publish", p);
+  c.emit("message", p.topic, p.message);
+}
+
+/** A QoS 1/2 message of ours completed: puback for QoS 1, and for a QoS 2 message the broker took at QoS 1 (it said E_QOS_DOWNGRADED just before); pubcomp for QoS 2. */
+function published(this: LinkedOptions, seq: number): void {
+  const c = this.conn_;
+  const i = c.qos2_.indexOf(seq);
+  if (i >= 0) c.qos2_.splice(i, 1);
+  c.emit(i < 0 || c.downgraded_ ? "puback" : "pubcomp", seq);
+  c.downgraded_ = false;
+}
+
+/** SUBACK for one filter: its granted QoS, or E_SUBACK_FAILURE. */
+function subscribed(this: LinkedOptions, filter: string, result: number): void {
+  if (result < 0) this.conn_.emit("subscribed_fail", filter);
+  else this.conn_.emit("subscribed", filter, result);
 }
 
 function fault(this: LinkedOptions, code: number): void {
-  this.conn_.emit_("error", code);
+  const c = this.conn_;
+  if (code === E.E_QOS_DOWNGRADED) c.downgraded_ = true;
+  c.emit("error", code);
+}
+
+/**
+ * The filters of an array (each at `qos`) or of an object (filter: QoS),
+ * each subscribed on its own; E_INVALID_ARGUMENT for anything else. 0, or the
+ * first failure's code.
+ */
+function subscribeEach(c: Connection, filters: unknown, qos: number, handler: MessageHandler | null): number {
+  // Each subscribeOne_() gives 0 or a negative code: `first || r` keeps the first code.
+  let first = 0;
+  let r = 0;
+  if (Array.isArray(filters))
+    for (let i = 0; i < filters.length; i++) {
+      r = c.subscribeOne_(filters[i], qos, handler);
+      first = first || r;
+    }
+  else if (filters !== null && typeof filters === "object") {
+    const qosOf = filters as { [filter: string]: number };
+    const keys = Object.keys(qosOf);
+    for (let i = 0; i < keys.length; i++) {
+      r = c.subscribeOne_(keys[i], qosOf[keys[i]], handler);
+      first = first || r;
+    }
+  } else {
+    c.emit("error", E.E_INVALID_ARGUMENT);
+    return E.E_INVALID_ARGUMENT;
+  }
+  return first;
+}
+
+/**
+ * A publish() refused with `code`: counted, and reported once the calling
+ * code returns as one error (code, count) per code. On Espruino every event
+ * waits as about 7 variables until it runs: one per refusal of a loop of 200
+ * QoS 1 publishes exhausted a 1,600-variable pool.
+ */
+function refused(c: Connection, code: number): void {
+  if (!c.refused_) {
+    c.refused_ = {};
+    c.p_.timers.after(0, function () {
+      const counts = c.refused_ as { [code: string]: number };
+      c.refused_ = null;
+      const codes = Object.keys(counts);
+      for (let i = 0; i < codes.length; i++) c.emit("error", Number(codes[i]), counts[codes[i]]);
+    });
+  }
+  c.refused_[code] = (c.refused_[code] || 0) + 1;
 }
 
 class Connection implements MqttConnection {
+  // Given by the platform (ModulePlatform.events), not by this class: on Espruino they are every object's own.
+  declare on: (event: string, listener: Listener) => void;
+  declare emit: (event: string, a?: unknown, b?: unknown) => void;
+  declare removeListener: (event: string, listener: Listener) => void;
+  declare removeAllListeners: (event?: string) => void;
   connected = false;
   client: Client;
   p_: ModulePlatform;
-  l_: { [event: string]: Listener[] } = {};
   timer_ = 0;
   reconnect_: boolean;
+  /** Sequence numbers of our QoS 2 messages not completed yet (at most `queue`): their completion is pubcomp, the others' puback. */
+  qos2_: number[] = [];
+  /** The client reported E_QOS_DOWNGRADED: the message it completes next was taken at QoS 1. */
+  downgraded_ = false;
+  /** publish() refusals not reported yet, counted by code (see refused()). */
+  refused_: { [code: string]: number } | null = null;
 
   constructor(platform: ModulePlatform, server: string, options?: ModuleOptions) {
     const o = options || {};
-    const inflight = o.inflight || 2;
+    const inflight = o.inflight || 8;
+    const maxPacket = o.max_packet || 2048;
     const opts: LinkedOptions = {
       conn_: this,
       net: platform.net,
@@ -133,33 +240,21 @@ class Connection implements MqttConnection {
       cleanSession: o.clean_session !== false,
       keepalive: o.keep_alive === undefined ? 60 : o.keep_alive,
       will: o.will ? { topic: o.will.topic, payload: o.will.message, qos: o.will.qos || 0, retain: !!o.will.retain } : null,
-      txBufferSize: 512,
-      maxPacketSize: o.max_packet || 1024,
+      txBufferSize: maxPacket,
+      maxPacketSize: maxPacket,
       inflightWindow: inflight,
-      queueSize: Math.max(inflight, o.queue || 8),
+      queueSize: Math.max(inflight, o.queue || 16),
       onConnect: connected,
       onDisconnect: disconnected,
       onMessage: message,
+      onPublished: published,
+      onSubscribe: subscribed,
       onError: fault,
     };
+    platform.events(this);
     this.p_ = platform;
     this.reconnect_ = o.reconnect !== false;
     this.client = createClient(opts);
-  }
-
-  emit_(event: string, a?: any, b?: any): void {
-    const list = this.l_[event];
-    if (list) for (let i = 0; i < list.length; i++) list[i](a, b);
-  }
-
-  on(event: string, fn: Listener): MqttConnection {
-    (this.l_[event] = this.l_[event] || []).push(fn);
-    return this;
-  }
-
-  removeAllListeners(event?: string): void {
-    if (event === undefined) this.l_ = {};
-    else delete this.l_[event];
   }
 
   connect(): void {
@@ -178,22 +273,27 @@ class Connection implements MqttConnection {
   }
 
   publish(topic: string, message: string, po?: { qos?: number; retain?: boolean }): number {
-    const r = this.client.publish(topic, String(message), (po && po.qos) || 0, !!(po && po.retain));
-    if (r < 0) this.emit_("error", r);
+    const qos = (po && po.qos) || 0;
+    const r = this.client.publish(topic, String(message), qos, !!(po && po.retain));
+    if (r < 0) refused(this, r);
+    else if (qos === 2) this.qos2_.push(r);
     return r;
   }
 
-  subscribe(filter: string, so?: { qos?: number }, handler?: (pub: PublishEvent) => void): number {
-    const r = this.client.subscribe(
-      filter,
-      (so && so.qos) || 0,
-      handler
-        ? function (m: Message) {
-            handler(pubEvent(m));
-          }
-        : null,
-    );
-    if (r < 0) this.emit_("error", r);
+  subscribe(filters: Filters, so?: { qos?: number }, handler?: (pub: PublishEvent) => void): number {
+    const qos = (so && so.qos) || 0;
+    const h = handler
+      ? function (m: Message) {
+          handler(pubEvent(m));
+        }
+      : null;
+    return typeof filters === "string" ? this.subscribeOne_(filters, qos, h) : subscribeEach(this, filters, qos, h);
+  }
+
+  /** One filter (anything but a string is E_INVALID_TOPIC): 0 or the code, also emitted as "error". */
+  subscribeOne_(filter: unknown, qos: number, handler: MessageHandler | null): number {
+    const r = typeof filter === "string" ? this.client.subscribe(filter, qos, handler) : E.E_INVALID_TOPIC;
+    if (r < 0) this.emit("error", r);
     return r;
   }
 
