@@ -244,6 +244,9 @@ class Connection implements MqttConnection {
       maxPacketSize: maxPacket,
       inflightWindow: inflight,
       queueSize: Math.max(inflight, o.queue || 16),
+      // Inbound QoS 2 messages awaiting PUBREL at once (the client's default is 32): each costs
+      // about 1.5 variables on Espruino, and more from the broker only means a reconnect.
+      inboundQos2: 8,
       onConnect: connected,
       onDisconnect: disconnected,
       onMessage: message,
