@@ -106,7 +106,8 @@ export interface ModulePlatform {
 }
 
 function pubEvent(m: Message): PublishEvent {
-  return { topic: m.topic, message: payloadText(m.payload), dup: m.dup ? 1 : 0, qos: m.qos, retain: m.retain ? 1 : 0 };
+  const text = payloadText(m.payload);
+  return { topic: m.topic, message: text, dup: m.dup ? 1 : 0, qos: m.qos, retain: m.retain ? 1 : 0 };
 }
 
 /** The client's callbacks, called as methods of its options object, which carries the connection. */
