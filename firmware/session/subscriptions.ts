@@ -62,14 +62,16 @@ export function createSubscriptions(capacity: number): Subscriptions {
 }
 
 /**
- * The slot of `filter` (in any state but free), or -1. With `qos` 0..2 it adds
+ * The slot of `filter` (in any state but free or leaving), or -1. With `qos` 0..2 it adds
  * the filter (or replaces its QoS and handler), pending, and returns its slot,
  * or E_QUEUE_FULL.
  */
 export function subscriptionSlot(t: Subscriptions, filter: string, qos: number, handler: MessageHandler | null): number {
   const v = t.slots;
   let slot = -1;
-  for (let i = 0; i < t.size && slot < 0; i++) if (v[SUB_WORDS * i] !== SUB_FREE && t.filterOf[i] === filter) slot = i;
+  // A filter leaving (its UNSUBSCRIBE sent or due) is not found: subscribing to it again takes a slot of its own,
+  // so that the UNSUBACK still finds the request it answers.
+  for (let i = 0; i < t.size && slot < 0; i++) if (v[SUB_WORDS * i] !== SUB_FREE && v[SUB_WORDS * i] !== SUB_LEAVING && t.filterOf[i] === filter) slot = i;
   if (qos < 0) return slot;
   if (slot < 0) for (let i = 0; i < t.size && slot < 0; i++) if (v[SUB_WORDS * i] === SUB_FREE) slot = i;
   if (slot < 0) return E_QUEUE_FULL;
@@ -81,7 +83,7 @@ export function subscriptionSlot(t: Subscriptions, filter: string, qos: number, 
   return slot;
 }
 
-/** The slot of `filter` (in any state but free), or -1. */
+/** The slot of `filter` (in any state but free or leaving), or -1. */
 export function subscriptionFind(t: Subscriptions, filter: string): number {
   return subscriptionSlot(t, filter, -1, null);
 }
