@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
+import net from "node:net";
 import { startLiveClient, closeLiveClients, waitFor } from "./support/live-client";
 import { mosquittoBinary, startMosquitto } from "./support/mosquitto";
 
@@ -37,6 +38,44 @@ describe("simulator: npm start", function () {
     child.kill("SIGINT");
     assert.equal(await exited, 0, out);
     assert.ok(watcher.messages.some((m) => m.topic === "fabmqtt/sim-test/status" && m.payload.toString() === "offline"), "offline published on Ctrl-C");
+  });
+
+  it("on Ctrl-C before any connection, says no offline status was published", async () => {
+    const server = net.createServer();
+    const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Nothing listens on that port: the board never connects.
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", `mqtt://127.0.0.1:${port}`, "--device", "sim-nobroker"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    await waitFor(() => /command: mosquitto_pub/.test(out), "the header:\n" + out, 20000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    assert.equal(await exited, 0, out);
+    assert.doesNotMatch(out, /offline status published, disconnecting/);
+    assert.match(out, /not connected, no offline status published/);
+  });
+
+  it("says so when the --port asked for is taken, and which port the embedded broker took", async () => {
+    const server = net.createServer();
+    const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+    try {
+      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", String(port), "--device", "sim-taken"], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (out += d));
+      await waitFor(() => /command: mosquitto_pub/.test(out), "the header:\n" + out, 20000);
+      const used = Number(/broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      assert.notEqual(used, port);
+      assert.match(out, new RegExp("port " + port + " was taken .*listens on " + used));
+      const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+      child.kill("SIGINT");
+      await exited;
+    } finally {
+      server.close();
+    }
   });
 
   it("runs against a mosquitto with a password file, as the walkthrough in docs/device.md does", async () => {

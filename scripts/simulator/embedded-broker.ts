@@ -4,6 +4,8 @@ import { Aedes } from "aedes";
 /** An in-process aedes broker on 127.0.0.1. */
 export interface EmbeddedBroker {
   port: number;
+  /** The port asked for was taken: `port` is another, free one. */
+  portTaken: boolean;
   close(): Promise<void>;
 }
 
@@ -27,13 +29,16 @@ export async function startEmbeddedBroker(port = 1883): Promise<EmbeddedBroker> 
   const aedes = await Aedes.createBroker();
   const server = net.createServer(aedes.handle);
   let bound: number;
+  let taken = false;
   try {
     bound = await listen(server, port);
   } catch {
+    taken = true;
     bound = await listen(server, 0);
   }
   return {
     port: bound,
+    portTaken: taken,
     close: () =>
       new Promise<void>((resolve) => {
         // aedes.close() ends the connected clients, which would otherwise hold server.close().

@@ -12,6 +12,7 @@ import { toDeviceBoard } from "../../boards/device-view";
 import { boot } from "../../firmware/app/boot";
 import { CONFIG_FILE } from "../../firmware/app/config";
 import type { Device } from "../../firmware/app/device";
+import { ST_CONNECTED } from "../../firmware/session/client";
 import { createNodeHal } from "../../hal/node/index";
 import { createMemoryStorage } from "../../hal/node/storage";
 import { parseBrokerUrl, plainPasswordWarning, type BrokerTarget } from "./broker-url";
@@ -81,6 +82,7 @@ async function main() {
   ];
   const warning = plainPasswordWarning(target);
   if (warning) header.push(warning);
+  if (embedded && embedded.portTaken) header.push(`note:    port ${args.port} was taken (another broker?): the embedded broker listens on ${embedded.port}`);
 
   let device: Device | null = null;
   const storage = createMemoryStorage();
@@ -116,7 +118,8 @@ async function main() {
     if (stopping) return;
     stopping = true;
     clearInterval(world);
-    view!.event("stopping: offline status published, disconnecting");
+    // The offline status goes out only over a connection: say what happened.
+    view!.event(device!.client.state() === ST_CONNECTED ? "stopping: offline status published, disconnecting" : "stopping: not connected, no offline status published");
     device!.stop();
     await new Promise((r) => setTimeout(r, 300));
     view!.close();
