@@ -78,6 +78,17 @@ describe("simulator: npm start", function () {
     }
   });
 
+  it("refuses a bad --device before it prints command lines to copy", async () => {
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "bad name!"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => child!.on("exit", (c) => resolve(c)));
+    assert.notEqual(code, 0, out);
+    assert.match(out, /device/);
+    assert.doesNotMatch(out, /mosquitto_pub|mosquitto_sub/, "no command line to copy");
+  });
+
   it("runs against a mosquitto with a password file, as the walkthrough in docs/device.md does", async () => {
     const broker = await startMosquitto({ passwords: { board1: "b-secret", maker: "m-secret" } });
     try {

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { findBoard } from "../../boards/index";
 import { toDeviceBoard } from "../../boards/device-view";
 import { boot } from "../../firmware/app/boot";
-import { CONFIG_FILE } from "../../firmware/app/config";
+import { checkConfig, CONFIG_FILE } from "../../firmware/app/config";
 import type { Device } from "../../firmware/app/device";
 import { ST_CONNECTED } from "../../firmware/session/client";
 import { createNodeHal } from "../../hal/node/index";
@@ -71,6 +71,12 @@ async function main() {
     }
   }
   const config = simulatorConfig(target, args.device!, args.base!, ca);
+  // Refused before the header prints command lines for a device that will not start.
+  const problem = checkConfig(config, toDeviceBoard(board));
+  if (problem) {
+    if (embedded) await embedded.close();
+    fail("bad configuration: " + problem);
+  }
   const root = config.base + "/" + config.device;
   const auth = target.username !== undefined ? ` -u ${target.username}` + (target.password !== undefined ? " -P <password>" : "") : "";
   const tlsArgs = target.tls ? " --cafile <ca.pem>" : "";
