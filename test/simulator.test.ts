@@ -78,6 +78,17 @@ describe("simulator: npm start", function () {
     }
   });
 
+  it("--help lists the boards whose pins take the simulated sensors and relay", async () => {
+    const help = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--help"], (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    const line = /Boards the virtual board runs as: (.+)$/m.exec(help);
+    assert.ok(line, help);
+    const ids = line![1].split(", ");
+    assert.ok(ids.includes("esp8266-nodemcu"), help);
+    for (const id of ids) assert.match(id, /^[a-z0-9-]+$/);
+  });
+
   it("refuses a bad --device before it prints command lines to copy", async () => {
     child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "bad name!"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";

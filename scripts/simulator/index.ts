@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { findBoard } from "../../boards/index";
+import { BOARDS, findBoard } from "../../boards/index";
 import { toDeviceBoard } from "../../boards/device-view";
 import { boot } from "../../firmware/app/boot";
 import { checkConfig, CONFIG_FILE } from "../../firmware/app/config";
@@ -47,7 +47,10 @@ async function main() {
     fail((e as Error).message + "\n" + USAGE);
   }
   if (args.help) {
-    process.stdout.write(USAGE + "\n");
+    // The boards whose pins take the simulated sensors and relay (the configuration check says which).
+    const target: BrokerTarget = { host: "127.0.0.1", port: 1883, tls: false };
+    const fit = BOARDS.filter((b) => checkConfig(simulatorConfig(target, "sim-1", "fabmqtt"), toDeviceBoard(b)) === "").map((b) => b.id);
+    process.stdout.write(USAGE + "\nBoards the virtual board runs as: " + fit.join(", ") + "\n");
     return;
   }
   const board = findBoard(args.board!);
