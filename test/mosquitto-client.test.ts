@@ -102,6 +102,21 @@ describe("client against mosquitto", function () {
       await waitFor(() => c.client.state() === ST_CONNECTED, "connected");
     });
 
+    it("subscribes again before the UNSUBACK without dropping the connection, and the filter takes messages again", async () => {
+      // The subscription used to take back the leaving slot, whose UNSUBACK then named an unknown id.
+      assert.equal(c.client.subscribe("re/#", 1), 0);
+      await waitFor(() => c.subacks.length === 1, "the SUBACK");
+      assert.equal(c.client.unsubscribe("re/#"), 0);
+      assert.equal(c.client.subscribe("re/#", 1), 0, "subscribed again at once");
+      await waitFor(() => c.subacks.length === 2, "the second SUBACK");
+      const p = startLiveClient(broker.port, { ...auth, clientId: "resub-pub" });
+      await waitFor(() => p.client.state() === ST_CONNECTED, "the publisher's connect");
+      p.client.publish("re/x", "again", 1, false);
+      await waitFor(() => c.messages.some((m) => m.topic === "re/x"), "a message on the filter");
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(c.events.filter((e) => e.startsWith("disconnect")), [], "no disconnect");
+    });
+
     for (const qos of [0, 1, 2]) {
       it(`round trips QoS ${qos} byte-exact: binary and 64 KB payloads`, async () => {
         const topic = `rt/${qos}/${Date.now()}`;
@@ -265,6 +280,32 @@ describe("client against mosquitto", function () {
   });
 
   describe("with the broker's own tools", () => {
+    // A retained message larger than the client takes in, on a topic longer than anything it
+    // keeps: skipped, acknowledged, reported, and the connection stays (it used to drop the
+    // connection with E_TRUNCATED at every connect, for as long as the message was retained).
+    for (const qos of [0, 1, 2]) {
+      it(`skips a retained QoS ${qos} message on a 2,000-byte topic (mosquitto_pub -r), acknowledges it and stays connected`, async () => {
+        const topic = `big/q${qos}/` + "t".repeat(2000);
+        const pub = ["-p", String(broker.port), "-u", "maker", "-P", USERS.maker, "-t", topic];
+        await mosquittoPub([...pub, "-m", "ON", "-q", String(qos), "-r"]);
+        const errors: number[] = [];
+        const small = startLiveClient(broker.port, { ...auth, clientId: `big-sub-${qos}`, maxPacketSize: 160, onError: (code) => errors.push(code) });
+        small.client.subscribe(`big/q${qos}/#`, 2);
+        small.client.subscribe("after/#", 1);
+        await waitFor(() => errors.includes(E.E_PACKET_TOO_LARGE), "E_PACKET_TOO_LARGE");
+        // A message after it still arrives, on the same connection.
+        const publisher = startLiveClient(broker.port, { ...auth, clientId: `big-pub-${qos}` });
+        await waitFor(() => publisher.client.state() === ST_CONNECTED, "the publisher's connect");
+        publisher.client.publish("after/x", "next", 1, false);
+        await waitFor(() => small.messages.some((m) => m.topic === "after/x"), "the message after the oversized one");
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.deepEqual(small.events.filter((e) => e.startsWith("disconnect")), [], "no disconnect");
+        assert.equal(small.events.filter((e) => e.startsWith("connect")).length, 1, "one connect");
+        assert.ok(!small.messages.some((m) => m.topic.startsWith(`big/q${qos}/`)), "the oversized message is not delivered");
+        await mosquittoPub([...pub, "-n", "-r"]);
+      });
+    }
+
     it("hands a message sent with mosquitto_pub to the client's handler", async () => {
       const topic = `tools/in/${Date.now()}`;
       const seen: string[] = [];
