@@ -3,6 +3,7 @@ import * as C from "../mqtt/constants";
 import type { Payload } from "../mqtt/encode";
 import type { ReceivedPacket } from "../mqtt/packet";
 import * as W from "../wire/index";
+import { checkTopic } from "../mqtt/topic-check";
 import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
 import {
@@ -430,7 +431,7 @@ class MqttClient implements Client, SocketHandlers {
   }
 
   subscribe(filter: string, qos: number, handler?: S.MessageHandler | null): number {
-    if (W.checkTopicFilter(filter) < 0) return E.E_INVALID_TOPIC;
+    if (checkTopic(filter, true) < 0) return E.E_INVALID_TOPIC;
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
     const slot = S.subscriptionSlot(this.subs_, filter, qos, handler || null);
     if (slot < 0) return slot;

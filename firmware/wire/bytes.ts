@@ -115,8 +115,3 @@ export function payloadText(payload: Payload): string {
 export function checkTopicName(topic: string): number {
   return checkTopic(topic, false);
 }
-
-/** A topic filter's wire length, or E_INVALID_TOPIC / E_INVALID_UTF8 (see checkTopic). */
-export function checkTopicFilter(filter: string): number {
-  return checkTopic(filter, true);
-}

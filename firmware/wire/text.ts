@@ -1,7 +1,7 @@
 /**
  * The byte layer on Espruino: packets are 8-bit Strings both ways. The
  * device, library and core bundles use this module in place of bytes.ts
- * (rollup.config.js maps firmware/wire/index.ts here); both export the same
+ * (rollup.config.mjs maps firmware/wire/index.ts here); both export the same
  * functions, which the protocol engine (firmware/session/client.ts) calls
  * without knowing which target it runs on. The functions are the codec's
  * and the framer's own (re-exported, no wrappers: each function costs
@@ -10,7 +10,6 @@
  */
 import type { Payload } from "../mqtt/encode";
 import type { ReceivedPacket } from "../mqtt/packet";
-import { checkTopic } from "../mqtt/topic-check";
 import { fromWire } from "./text-codec";
 
 declare const E: { toString(data: Uint8Array): string | undefined };
@@ -55,9 +54,4 @@ export function receivedPayload(data: Received, start: number, length: number): 
 /** A message's payload as text (UTF-8 decoded where strings are Unicode). Never fails. */
 export function payloadText(payload: Payload): string {
   return fromWire(typeof payload === "string" ? payload : (E.toString(payload) as string));
-}
-
-/** A topic filter's length, or E_INVALID_TOPIC (see checkTopic; filters are checked when subscribing, rarely). */
-export function checkTopicFilter(filter: string): number {
-  return checkTopic(filter, true);
 }
