@@ -158,11 +158,18 @@ for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 // call site gets terser's /*@__NOINLINE__*/; a name with no call site in a
 // device bundle fails the build. (payloadText: inlined into the library's
 // publish event, terser left its `var` after the use, which Espruino does not
-// hoist; the Espruino gate caught it.)
-const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire", "payloadText"];
+// hoist; the Espruino gate caught it.) The rare halves of the publish path
+// (checkedPublishPacket, UTF-8 decoding on a Unicode interpreter, a socket write of a
+// slice, a refused publish() in the library) stay out of the functions every
+// publish runs: inlined, they were read at each call (QoS 0 publish from the
+// library: 1.45 ms before, see docs/performance.md). An entry "name@library"
+// is looked for in the library bundle only.
+const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire", "payloadText", "checkedPublishPacket", "decodeUtf8", "sliceText", "refused@library"];
 
 function keepCallsOut(code, fileName, device) {
-  for (const name of NOT_INLINED) {
+  const library = !device && fileName === "fabmqtt.js";
+  for (const entry of NOT_INLINED) {
+    const [name, only] = entry.split("@");
     const call = new RegExp("(^|[^\\w$.])(" + name + "\\()", "g");
     let found = 0;
     code = code.replace(call, (m, before, rest, at) => {
@@ -170,7 +177,7 @@ function keepCallsOut(code, fileName, device) {
       found++;
       return before + "/*@__NOINLINE__*/" + rest;
     });
-    if (found === 0 && device) throw new Error("NOT_INLINED names no call in " + fileName + ": " + name);
+    if (found === 0 && (only === "library" ? library : device && !only)) throw new Error("NOT_INLINED names no call in " + fileName + ": " + name);
   }
   return code;
 }
@@ -190,6 +197,8 @@ const KEEP_PARAMS = [
   "Conn.prototype.write",
   "MqttClient.prototype.onData",
   "MqttClient.prototype.onPacket",
+  "publishPacket",
+  "Connection.prototype.publish@library",
 ];
 
 /**
@@ -197,7 +206,7 @@ const KEEP_PARAMS = [
  * function the minifier inlined into its one caller. Each must be a function there.
  */
 function staleKeepParams(code, cache) {
-  return KEEP_PARAMS.filter((name) => {
+  return KEEP_PARAMS.filter((name) => !name.includes("@")).filter((name) => {
     const m = minifiedName(name, cache).replace(/\$/g, "\\$");
     const re = name.includes(".prototype.") ? new RegExp(m.replace(".prototype.", "\\.prototype\\.") + "\\s*=\\s*function") : new RegExp("function " + m + "\\(");
     return !re.test(code);
@@ -280,7 +289,7 @@ function minified() {
         });
         // Parameters become `var`s read from `arguments` (scripts/params-to-arguments.mjs):
         // on Espruino a declared parameter costs a variable for as long as its function lives.
-        let code = paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name, cache)));
+        let code = paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name.split("@")[0], cache)));
         if (device) {
           const stale = staleKeepParams(out.code, cache);
           if (stale.length) throw new Error("KEEP_PARAMS names no function of " + file.fileName + ": " + stale.join(", "));
@@ -307,7 +316,7 @@ function minified() {
 // (the QoS 1 queueing, CONNACK, SUBACK, PUBREL) out of them, but cost 35
 // variables on the core loaded (313 -> 348) for a speed-up lost in the noise of
 // a busy machine: not kept. A name that is no method of the bundle fails the build.
-const HOT_METHODS = ["MqttClient.onAck_"];
+const HOT_METHODS = ["MqttClient.onAck_", "MqttClient.publish"];
 
 function topLevelClasses() {
   return {

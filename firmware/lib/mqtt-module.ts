@@ -221,7 +221,7 @@ class Connection implements MqttConnection {
   qos2_: number[] = [];
   /** The client reported E_QOS_DOWNGRADED: the message it completes next was taken at QoS 1. */
   downgraded_ = false;
-  /** publish() refusals not reported yet, counted by code (see refused()). */
+  /** publish() refusals not reported yet, counted by code (see refused). */
   refused_: { [code: string]: number } | null = null;
 
   constructor(platform: ModulePlatform, server: string, options?: ModuleOptions) {

@@ -415,10 +415,19 @@ class MqttClient implements Client, SocketHandlers {
   }
 
   publish(topic: string, payload: Payload, qos: number, retain: boolean): number {
+    // Connected with no SUBSCRIBE waiting, QoS 0 goes out at once; the rest is publishQueued_().
+    if (qos === 0 && this.state_ === ST_CONNECTED && !this.subsDue_) return this.send_(W.publishPacket(this.tx_, topic, payload, 0, retain, false, 0), false);
+    return this.publishQueued_(topic, payload, qos, retain);
+  }
+
+  /**
+   * publish() for QoS 1/2, and for QoS 0 offline or behind a SUBSCRIBE asked
+   * for before it (packets leave in the order of the calls).
+   */
+  publishQueued_(topic: string, payload: Payload, qos: number, retain: boolean): number {
     if (qos !== 0 && qos !== 1 && qos !== 2) return E.E_INVALID_QOS;
-    // Connected, QoS 0 goes out at once, after any SUBSCRIBE asked for before it: packets leave in the order of the calls.
     if (qos === 0 && this.state_ === ST_CONNECTED)
-      return this.subsDue_ && !this.sendDueSubscriptions_() ? E.E_SOCKET_QUEUE_FULL : this.send_(W.publishPacket(this.tx_, topic, payload, 0, retain, false, 0), false);
+      return !this.sendDueSubscriptions_() ? E.E_SOCKET_QUEUE_FULL : this.send_(W.publishPacket(this.tx_, topic, payload, 0, retain, false, 0), false);
     const t = W.checkTopicName(topic);
     if (t < 0) return t;
     if (qos === 0) return E.E_OFFLINE_DROPPED;

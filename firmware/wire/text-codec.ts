@@ -122,7 +122,7 @@ export function connectPacket(_tx: Uint8Array | null, f: ConnectFields): string 
 }
 
 /** The last topic published and its wire field (length prefix and bytes): devices publish to a few topics over and over. */
-let lastTopic = "";
+let lastTopic: string | null = null;
 let lastTopicField = "";
 
 /** A topic's wire field (checked as topicWire), kept as the last one; or its code. */
@@ -143,12 +143,21 @@ function publishFlagsError(qos: number, dup: boolean, id: number): number {
 /**
  * PUBLISH (section 3.3) as a String. Fails with E_INVALID_TOPIC,
  * E_INVALID_QOS, E_INVALID_ARGUMENT (packet id not 1..65535 at QoS 1/2, DUP
- * at QoS 0 [MQTT-3.3.1-2]), E_FIELD_TOO_LONG.
+ * at QoS 0 [MQTT-3.3.1-2]), E_FIELD_TOO_LONG. The common case (a text
+ * payload on an 8-bit interpreter, the last topic again, a short packet,
+ * flags a client gives) is this function alone; the rest is
+ * checkedPublishPacket, which does every check.
  */
 export function publishPacket(_tx: Uint8Array | null, topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): string | number {
-  // QoS 0 without DUP, and QoS 1 with an id, need no call (ids come from the client: whole numbers).
-  const bad = (qos === 0 && !dup) || (qos === 1 && id > 0 && id <= C.MAX_PACKET_ID) ? 0 : publishFlagsError(qos, dup, id);
-  const t = topic === lastTopic ? lastTopicField : topicField(topic);
+  const n = topic === lastTopic && typeof payload === "string" && STRINGS_ARE_BYTES ? lastTopicField.length + payload.length + (qos ? 2 : 0) : 128;
+  if (n > 127 || (qos === 0 ? dup : (qos !== 1 && qos !== 2) || !(id > 0 && id <= C.MAX_PACKET_ID))) return checkedPublishPacket(topic, payload, qos, retain, dup, id);
+  return String.fromCharCode((C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), n) + lastTopicField + (qos ? String.fromCharCode(id >> 8, id & 0xff) : "") + payload;
+}
+
+/** publishPacket() with every check: a new topic, a Uint8Array or Unicode payload, a long packet, bad flags. */
+function checkedPublishPacket(topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): string | number {
+  const bad = publishFlagsError(qos, dup, id);
+  const t = topicField(topic);
   if (bad !== 0 || typeof t === "number") return bad || (t as number);
   const p = typeof payload === "string" ? toWire(payload) : (E.toString(payload) as string);
   const remaining = t.length + (qos > 0 ? 2 : 0) + p.length;
