@@ -136,12 +136,25 @@ const RECORD_FIELDS = [
 // username: DOM property names).
 const DEVICE_FIELDS = ["topic", "payload", "retain", "packetId", "clientId", "willTopic", "willPayload", "willQos", "willRetain"];
 
+// The library bundle's API is the MQTT module's (create(server, options) with
+// client_id, keep_alive, ...): the client's own options, which the library
+// makes, and the messages it hands to the library are its own, so their fields
+// are shortened too. On Espruino a property name over 4 characters costs one
+// or two variables more: the client's options took 50 variables, now XX.
+const LIBRARY_FIELDS = [
+  "clientId", "cleanSession", "txBufferSize", "maxPacketSize", "inflightWindow", "queueSize", "inboundQos2", "maxSubscriptions",
+  "connectTimeoutMs", "backoffBaseMs", "backoffMaxMs", "stableMs", "persistSession",
+  "onConnect", "onDisconnect", "onMessage", "onPublished", "onSubscribe", "onError",
+  "willTopic", "willPayload", "willQos", "willRetain", "packetId", "payload",
+];
+
 /** The properties a minified bundle shortens: names ending in `_`, and `fields`. */
 function internalProperties(fields) {
   return new RegExp("^(?:[a-zA-Z][a-zA-Z0-9]*_|" + fields.join("|") + ")$");
 }
 const INTERNAL_PROPERTIES = internalProperties(RECORD_FIELDS);
 const DEVICE_INTERNAL_PROPERTIES = internalProperties(RECORD_FIELDS.concat(DEVICE_FIELDS));
+const LIBRARY_INTERNAL_PROPERTIES = internalProperties(RECORD_FIELDS.concat(LIBRARY_FIELDS));
 
 // Names the minifier must not give a top-level function or variable: a device
 // bundle runs at the global scope (see globalScopeLoad), where Espruino's pins
@@ -164,16 +177,20 @@ for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 // publish runs: inlined, they were read at each call (QoS 0 publish from the
 // library: 1.45 ms before, see docs/performance.md). An entry "name@library"
 // is looked for in the library bundle only.
-const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire", "payloadText", "checkedPublishPacket", "decodeUtf8", "sliceText", "refused@library"];
+const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire", "payloadText", "checkedPublishPacket", "decodeUtf8", "sliceText", "decodePublish", "decodeAck", "framerStep", "refused@library"];
 
 function keepCallsOut(code, fileName, device) {
   const library = !device && fileName === "fabmqtt.js";
   for (const entry of NOT_INLINED) {
     const [name, only] = entry.split("@");
+    // Calls named in comments are left alone: the marker would end the comment.
+    const comments = [];
+    parse(code, { ecmaVersion: 5, onComment: (_block, _text, start, end) => comments.push([start, end]) });
+    const inComment = (at) => comments.some(([start, end]) => at >= start && at < end);
     const call = new RegExp("(^|[^\\w$.])(" + name + "\\()", "g");
     let found = 0;
     code = code.replace(call, (m, before, rest, at) => {
-      if (/function\s*$/.test(code.slice(Math.max(0, at - 12), at + before.length))) return m;
+      if (/function\s*$/.test(code.slice(Math.max(0, at - 12), at + before.length)) || inComment(at)) return m;
       found++;
       return before + "/*@__NOINLINE__*/" + rest;
     });
@@ -273,6 +290,7 @@ function minified() {
       for (const file of Object.values(bundle)) {
         if (file.type !== "chunk") continue;
         const device = file.code.startsWith(GLOBAL_SCOPE_BANNER);
+        const library = !device && file.fileName === "fabmqtt.js";
         const source = keepCallsOut(inlineConstants(file.code), file.fileName, device);
         const cache = device ? dollarNameCache(source) : {};
         // In a device bundle the minifier writes true and false as 1 and 0: on Espruino a
@@ -283,7 +301,7 @@ function minified() {
           ecma: 5,
           toplevel: true,
           compress: { hoist_funs: true, hoist_vars: true, passes: 2, booleans_as_integers: device },
-          mangle: { reserved: GLOBAL_NAMES, properties: { regex: device ? DEVICE_INTERNAL_PROPERTIES : INTERNAL_PROPERTIES } },
+          mangle: { reserved: GLOBAL_NAMES, properties: { regex: device ? DEVICE_INTERNAL_PROPERTIES : library ? LIBRARY_INTERNAL_PROPERTIES : INTERNAL_PROPERTIES } },
           format: { max_line_len: 160, ecma: 5 },
           nameCache: cache,
         });
@@ -316,7 +334,7 @@ function minified() {
 // (the QoS 1 queueing, CONNACK, SUBACK, PUBREL) out of them, but cost 35
 // variables on the core loaded (313 -> 348) for a speed-up lost in the noise of
 // a busy machine: not kept. A name that is no method of the bundle fails the build.
-const HOT_METHODS = ["MqttClient.onAck_", "MqttClient.publish"];
+const HOT_METHODS = ["MqttClient.onAck_", "MqttClient.publish", "MqttClient.onPacket"];
 
 function topLevelClasses() {
   return {

@@ -138,13 +138,9 @@ function message(this: LinkedOptions, m: Message): void {
   c.emit("message", p.topic, p.message);
 }
 
-/** A QoS 1/2 message of ours completed: puback for QoS 1, and for a QoS 2 message the broker took at QoS 1 (it said E_QOS_DOWNGRADED just before); pubcomp for QoS 2. */
-function published(this: LinkedOptions, seq: number): void {
-  const c = this.conn_;
-  const i = c.qos2_.indexOf(seq);
-  if (i >= 0) c.qos2_.splice(i, 1);
-  c.emit(i < 0 || c.downgraded_ ? "puback" : "pubcomp", seq);
-  c.downgraded_ = false;
+/** A QoS 1/2 message of ours completed: puback when completed at QoS 1 (also a QoS 2 message the broker took at QoS 1), pubcomp at QoS 2. */
+function published(this: LinkedOptions, seq: number, qos: number): void {
+  this.conn_.emit(qos === 2 ? "pubcomp" : "puback", seq);
 }
 
 /** SUBACK for one filter: its granted QoS, or E_SUBACK_FAILURE. */
@@ -154,9 +150,7 @@ function subscribed(this: LinkedOptions, filter: string, result: number): void {
 }
 
 function fault(this: LinkedOptions, code: number): void {
-  const c = this.conn_;
-  if (code === E.E_QOS_DOWNGRADED) c.downgraded_ = true;
-  c.emit("error", code);
+  this.conn_.emit("error", code);
 }
 
 /**
@@ -217,10 +211,6 @@ class Connection implements MqttConnection {
   p_: ModulePlatform;
   timer_ = 0;
   reconnect_: boolean;
-  /** Sequence numbers of our QoS 2 messages not completed yet (at most `queue`): their completion is pubcomp, the others' puback. */
-  qos2_: number[] = [];
-  /** The client reported E_QOS_DOWNGRADED: the message it completes next was taken at QoS 1. */
-  downgraded_ = false;
   /** publish() refusals not reported yet, counted by code (see refused). */
   refused_: { [code: string]: number } | null = null;
 
@@ -280,7 +270,6 @@ class Connection implements MqttConnection {
     const qos = (po && po.qos) || 0;
     const r = this.client.publish(topic, String(message), qos, !!(po && po.retain));
     if (r < 0) refused(this, r);
-    else if (qos === 2) this.qos2_.push(r);
     return r;
   }
 

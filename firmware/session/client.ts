@@ -151,8 +151,12 @@ export interface ClientOptions {
   onDisconnect?: (code: number) => void;
   /** Messages no filter handler took. */
   onMessage?: S.MessageHandler;
-  /** A QoS 1/2 message was acknowledged: its sequence number from publish(). */
-  onPublished?: (seq: number) => void;
+  /**
+   * A QoS 1/2 message was acknowledged: its sequence number from publish(),
+   * and the QoS it was completed at (2 after PUBCOMP; 1 after PUBACK, also for
+   * a QoS 2 message the broker took at QoS 1, see E_QOS_DOWNGRADED).
+   */
+  onPublished?: (seq: number, qos: number) => void;
   /** SUBACK for a filter: the granted QoS, or E_SUBACK_FAILURE. */
   onSubscribe?: (filter: string, result: number) => void;
   /**
@@ -639,18 +643,31 @@ class MqttClient implements Client, SocketHandlers {
 
   /**
    * The framer's sink: one whole packet from the broker at data[start..],
-   * decoded, then handled by the method for its kind. Acks come first: they
-   * are what a publishing device gets most (Espruino reads every test it
-   * passes).
+   * decoded, then handled by the method for its kind. Acks come first, then
+   * PUBLISH: they are what a device gets most (Espruino reads every test it
+   * passes, and every character of the function, so the rest is in
+   * onRarePacket_).
    */
   onPacket(data: W.Received, start: number, length: number): void {
     const p = this.pk_;
     const r = W.decodeReceived(p, data, start, length);
-    if (r < 0 && r !== E.E_SUBACK_FAILURE) return this.fail_(r);
     const type = p.type;
-    if (this.state_ === ST_CONNECTING) return type === C.CONNACK ? this.onConnack_(p) : this.fail_(E.E_PROTOCOL);
+    if (r < 0 || this.state_ !== ST_CONNECTED) return this.onRarePacket_(r, type);
     if (type === C.PUBACK || type === C.PUBREC || type === C.PUBCOMP) return this.onAck_(type, p.packetId);
     if (type === C.PUBLISH) return this.onPublish_(p, data);
+    this.onRarePacket_(0, type);
+  }
+
+  /**
+   * onPacket() for what a publishing device gets seldom: CONNACK, PUBREL,
+   * SUBACK, UNSUBACK, PINGRESP, a packet not allowed while connecting, and
+   * decoding failures (`r`, the decoder's code; a refused filter's SUBACK
+   * still has its packet).
+   */
+  onRarePacket_(r: number, type: number): void {
+    const p = this.pk_;
+    if (r < 0 && r !== E.E_SUBACK_FAILURE) return this.fail_(r);
+    if (this.state_ === ST_CONNECTING) return type === C.CONNACK ? this.onConnack_(p) : this.fail_(E.E_PROTOCOL);
     if (type === C.PUBREL) return this.onPubrel_(p.packetId);
     if (type === C.SUBACK || type === C.UNSUBACK) return this.onSuback_(type, p.packetId, r === E.E_SUBACK_FAILURE ? r : p.returnCode);
     if (type === C.PINGRESP) this.pingAt_ = -1;
@@ -758,7 +775,7 @@ class MqttClient implements Client, SocketHandlers {
       this.downgraded_++;
       if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
     }
-    if (this.o_.onPublished) this.o_.onPublished(seq);
+    if (this.o_.onPublished) this.o_.onPublished(seq, type === C.PUBCOMP ? 2 : 1);
     this.pump_(true);
   }
 

@@ -232,9 +232,14 @@ export function decodeReceived(p: ReceivedPacket, data: string | Uint8Array, sta
   const text = data as string;
   const first = text.charCodeAt(start);
   const type = first >> 4;
+  p.type = type;
+  // PUBACK, PUBREC, PUBCOMP well formed: what a publishing device gets most, decoded here alone.
+  if (length === 4 && (first === C.PUBACK << 4 || first === C.PUBREC << 4 || first === C.PUBCOMP << 4) && text.charCodeAt(start + 1) === 2) {
+    p.packetId = (text.charCodeAt(start + 2) << 8) | text.charCodeAt(start + 3);
+    return p.packetId === 0 ? E_MALFORMED : 0;
+  }
   let header = 2;
   while (text.charCodeAt(start + header - 1) & 0x80) header++;
-  p.type = type;
   if (type === C.PUBLISH) return decodePublish(p, text, start, length, header);
   return decodeAck(p, first & 0x0f, text, start + header, length - header);
 }

@@ -91,7 +91,9 @@ function skipOversized(k: Skipping, text: string, at: number): number {
  * Feeds a chunk. Returns 0, or E_UNKNOWN_TYPE / E_BAD_REMAINING_LENGTH when
  * the stream cannot be framed (then every later push returns that code until
  * framerReset()). When a sink call resets the framer, the rest of the chunk
- * is dropped and 0 is returned.
+ * is dropped and 0 is returned. The common packet (a remaining length of one
+ * byte, whole in the text, of a known type, within the limit) is framed here;
+ * everything else is framerStep's.
  */
 export function framerPush(f: TextFramer, chunk: string): number {
   if (f.failCode !== 0) return f.failCode;
@@ -100,53 +102,71 @@ export function framerPush(f: TextFramer, chunk: string): number {
   const n = text.length;
   f.pending = "";
   let at = 0;
-  let waiting = false;
-  while (!waiting && at < n) {
-    const k = f.skipping;
-    if (k) {
-      at += skipOversized(k, text, at);
-      if (k.left > 0) return 0;
-      f.skipping = null;
-      f.sink.onOversized(k.first, k.hasId ? k.id : 0);
+  while (at < n) {
+    const first = text.charCodeAt(at);
+    const size = 2 + text.charCodeAt(at + 1);
+    if (size < 0x82 && at + size <= n && first > 0x0f && first < 0xf0 && size <= f.maxPacketSize && !f.skipping) f.sink.onPacket(text, at, size, size);
+    else {
+      const next = framerStep(f, text, at);
+      if (f.failCode !== 0) return f.failCode;
+      if (next < 0) break;
+      at = next;
       if (f.generation !== generation) return 0;
       continue;
     }
-    const first = text.charCodeAt(at);
-    const type = first >> 4;
-    let code = type === 0 || type === 15 ? E_UNKNOWN_TYPE : 0;
-    // The remaining length: 1 to 4 bytes of 7 bits, low first (section 2.2.3).
-    let remaining = 0;
-    let multiplier = 1;
-    let header = 1;
-    let more = true;
-    while (more && code === 0) {
-      if (header === 5) code = E_BAD_REMAINING_LENGTH;
-      else if (at + header >= n) {
-        waiting = true;
-        more = false;
-      } else {
-        const b = text.charCodeAt(at + header);
-        remaining += (b & 0x7f) * multiplier;
-        multiplier *= 128;
-        header++;
-        more = (b & 0x80) !== 0;
-      }
-    }
-    if (code !== 0) {
-      f.failCode = code;
-      return code;
-    }
-    if (waiting) break;
-    const size = header + remaining;
-    if (size > f.maxPacketSize) {
-      f.skipping = { left: size, done: 0, first: first, header: header, hasId: type === 3 && (first & 6) !== 0, topicLength: 0, id: 0 };
-      continue;
-    }
-    if (at + size > n) break;
-    f.sink.onPacket(text, at, size, size);
     if (f.generation !== generation) return 0;
     at += size;
   }
   if (at < n) f.pending = at === 0 ? text : text.substr(at);
   return 0;
+}
+
+/**
+ * framerPush() off its common case, at text[at]: a step of an oversized
+ * packet being skipped (then its onOversized), a packet with a longer fixed
+ * header, one over the limit (skipping starts), or a stream that cannot be
+ * framed (failCode is set). Returns where the next packet starts, or -1 when
+ * the rest must wait for more data.
+ */
+function framerStep(f: TextFramer, text: string, at: number): number {
+  const n = text.length;
+  const k = f.skipping;
+  if (k) {
+    at += skipOversized(k, text, at);
+    if (k.left > 0) return at;
+    f.skipping = null;
+    f.sink.onOversized(k.first, k.hasId ? k.id : 0);
+    return at;
+  }
+  const first = text.charCodeAt(at);
+  const type = first >> 4;
+  if (type === 0 || type === 15) {
+    f.failCode = E_UNKNOWN_TYPE;
+    return -1;
+  }
+  // The remaining length: 1 to 4 bytes of 7 bits, low first (section 2.2.3).
+  let remaining = 0;
+  let multiplier = 1;
+  let header = 1;
+  let more = true;
+  while (more) {
+    if (header === 5) {
+      f.failCode = E_BAD_REMAINING_LENGTH;
+      return -1;
+    }
+    if (at + header >= n) return -1;
+    const b = text.charCodeAt(at + header);
+    remaining += (b & 0x7f) * multiplier;
+    multiplier *= 128;
+    header++;
+    more = (b & 0x80) !== 0;
+  }
+  const size = header + remaining;
+  if (size > f.maxPacketSize) {
+    f.skipping = { left: size, done: 0, first: first, header: header, hasId: type === 3 && (first & 6) !== 0, topicLength: 0, id: 0 };
+    return at;
+  }
+  if (at + size > n) return -1;
+  f.sink.onPacket(text, at, size, size);
+  return at + size;
 }
