@@ -386,10 +386,10 @@ function globalScopeLoad() {
 // more loaded on the x86-64 interpreter, the same once started).
 const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot", "espruinoStorage", "CONFIG_FILE", "SESSION_FILE"];
 // Built-in constructors only starting names: Espruino keeps one in a global
-// once a script names it (and makes it again if a later script does). The
-// session tables are the firmware's only Int32Arrays. Deleted with the global
-// names, in the minified bundle run at the global scope.
-const BOOT_ONLY_BUILTINS = ["Int32Array"];
+// once a script names it (and makes it again if a later script does). None
+// now: the session tables take their Int32Arrays at their first message,
+// after start (firmware/session/outbox.ts, inbound-qos2.ts).
+const BOOT_ONLY_BUILTINS = [];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
 // interface has them for programs of one's own, which use createEspruinoHal

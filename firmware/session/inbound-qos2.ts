@@ -2,7 +2,9 @@
  * What the client remembers of inbound QoS 2 messages, for exactly-once
  * delivery: packet id and a hash of topic and payload, for messages awaiting
  * PUBREL ("active") and, while room lasts, for recently completed ones
- * ("released"). Fixed capacity, no allocation.
+ * ("released"). Fixed capacity; the table's memory is taken at the first
+ * QoS 2 message (a program that never gets one never pays for it), no
+ * allocation after that.
  *
  * A PUBLISH is a duplicate (acknowledged with PUBREC, not delivered) when:
  * - its id is active with the same content hash (the spec's rule, section
@@ -50,10 +52,10 @@ export interface InboundQos2 {
   nextAge: number;
 }
 
-/** A memory with room for `capacity` entries. Never fails. */
+/** A memory with room for `capacity` entries (their memory is taken by inboundEntries()). Never fails. */
 export function createInboundQos2(capacity: number): InboundQos2 {
   return {
-    idTable: new Int32Array(IN_WORDS * capacity),
+    idTable: new Int32Array(0),
     size: capacity,
     openCount: 0,
     nextAge: 1,
@@ -68,11 +70,22 @@ export function inboundFind(s: InboundQos2, id: number): number {
 }
 
 /**
+ * The entries, their memory taken at the first call: before it, `idTable` is
+ * empty and every entry reads as free. Never fails.
+ */
+export function inboundEntries(s: InboundQos2): Int32Array {
+  if (s.idTable.length === 0) s.idTable = new Int32Array(IN_WORDS * s.size);
+  return s.idTable;
+}
+
+/**
  * Records a new message awaiting PUBREL: in the id's own entry, a free one or
  * over the oldest released one. Returns its entry, or -1 when every entry
  * awaits PUBREL (nothing changed then).
  */
 export function inboundRecord(s: InboundQos2, id: number, hash: number): number {
+  // inboundEntries() written out: called from here too, the bundles would keep it as a function of its own.
+  if (s.idTable.length === 0) s.idTable = new Int32Array(IN_WORDS * s.size);
   const e = s.idTable;
   let slot = inboundFind(s, id);
   if (slot >= 0 && e[IN_WORDS * slot + IN_AT_STATE] !== I_RELEASED) {

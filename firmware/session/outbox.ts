@@ -8,9 +8,11 @@ import type { Payload } from "../mqtt/encode";
  * in typed arrays and the texts in two sparse arrays, so an empty slot costs a
  * few bytes and no JS variable on Espruino. Order is kept by a sequence
  * number: messages are first sent, and resent after a reconnect, in the order
- * they were published [MQTT-4.6.0-1]. Memory is fixed at creation: a full
- * outbox answers E_QUEUE_FULL, it never grows. The client moves slots between
- * states and keeps the counters.
+ * they were published [MQTT-4.6.0-1]. The slots' memory is taken when the
+ * first message is queued (a program that publishes at QoS 0 only never pays
+ * for it: about 20 variables on Espruino for 16 slots) and is fixed from then
+ * on: a full outbox answers E_QUEUE_FULL, it never grows. The client moves
+ * slots between states and keeps the counters.
  *
  * A slot is SLOT_WORDS numbers in `slots`, from SLOT_WORDS * slot: its state (bits 0-2),
  * QoS (bits 3-4) and flags (F_*); its packet id; its sequence number. One
@@ -58,10 +60,10 @@ export interface Outbox {
   unsent: number;
 }
 
-/** An empty outbox of `capacity` slots. Never fails. */
+/** An empty outbox of `capacity` slots (their memory is taken by outboxSlots()). Never fails. */
 export function createOutbox(capacity: number): Outbox {
   return {
-    slots: new Int32Array(SLOT_WORDS * capacity),
+    slots: new Int32Array(0),
     size: capacity,
     topicOf: [],
     payloadOf: [],
@@ -84,8 +86,19 @@ function slotWith(v: Int32Array, value: number, word: number, from: number): num
   return -1;
 }
 
+/**
+ * The slots, their memory taken at the first call: before it, `slots` is
+ * empty and every slot reads as free. Never fails.
+ */
+export function outboxSlots(o: Outbox): Int32Array {
+  if (o.slots.length === 0) o.slots = new Int32Array(SLOT_WORDS * o.size);
+  return o.slots;
+}
+
 /** Queues a message; returns its sequence number (> 0), or E_QUEUE_FULL. */
 export function outboxAdd(o: Outbox, topic: string, payload: Payload, qos: number, retain: boolean): number {
+  // outboxSlots() written out: called from here too, the bundles would keep it as a function of its own.
+  if (o.slots.length === 0) o.slots = new Int32Array(SLOT_WORDS * o.size);
   const v = o.slots;
   // A free slot's state word is 0.
   const i = slotWith(v, SLOT_FREE, 0, 0);

@@ -1,6 +1,6 @@
 import { E_STORAGE_FAILED } from "../errors";
 import { checkTopic } from "../mqtt/topic-check";
-import { I_AWAITING, I_RELEASED, I_UNCONFIRMED, IN_AT_AGE, IN_AT_HASH, IN_AT_STATE, IN_WORDS, type InboundQos2 } from "./inbound-qos2";
+import { inboundEntries, I_AWAITING, I_RELEASED, I_UNCONFIRMED, IN_AT_AGE, IN_AT_HASH, IN_AT_STATE, IN_WORDS, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
 
 /**
@@ -90,6 +90,7 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
   if (typeof from === "string") {
     const s = readSession(from);
     if (typeof s === "string") return E_STORAGE_FAILED;
+    const slots = s.o.length > 0 ? O.outboxSlots(o) : o.slots;
     for (let k = 0; k < s.o.length && k < o.size; k++) {
       const m = s.o[k];
       const state = m[0] as number;
@@ -100,9 +101,9 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
         for (let j = 0; j < text.length; j++) payload[j] = text.charCodeAt(j);
       }
       // Saved flags are in the bits of format 1: retain 1, DUP 4.
-      o.slots[O.SLOT_WORDS * k] = state | ((m[1] as number) << O.QOS_SHIFT) | ((m[2] as number) << O.FLAGS_SHIFT);
-      o.slots[O.SLOT_WORDS * k + O.AT_ID] = m[3] as number;
-      o.slots[O.SLOT_WORDS * k + O.AT_SEQ] = m[4] as number;
+      slots[O.SLOT_WORDS * k] = state | ((m[1] as number) << O.QOS_SHIFT) | ((m[2] as number) << O.FLAGS_SHIFT);
+      slots[O.SLOT_WORDS * k + O.AT_ID] = m[3] as number;
+      slots[O.SLOT_WORDS * k + O.AT_SEQ] = m[4] as number;
       o.topicOf[k] = m[5] as string;
       o.payloadOf[k] = payload;
       o.heldCount++;
@@ -111,12 +112,13 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
         o.unsent++;
       }
     }
+    const entries = s.i.length > 0 ? inboundEntries(inb) : inb.idTable;
     for (let k = 0; k < s.i.length && k < inb.size; k++) {
       const entry = s.i[k];
-      inb.idTable[IN_WORDS * k] = entry[0];
-      inb.idTable[IN_WORDS * k + IN_AT_STATE] = entry[2];
-      inb.idTable[IN_WORDS * k + IN_AT_HASH] = entry[1];
-      inb.idTable[IN_WORDS * k + IN_AT_AGE] = entry[3];
+      entries[IN_WORDS * k] = entry[0];
+      entries[IN_WORDS * k + IN_AT_STATE] = entry[2];
+      entries[IN_WORDS * k + IN_AT_HASH] = entry[1];
+      entries[IN_WORDS * k + IN_AT_AGE] = entry[3];
       if (entry[2] !== I_RELEASED) inb.openCount++;
       if (entry[3] >= inb.nextAge) inb.nextAge = entry[3] + 1;
     }
@@ -140,7 +142,8 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
     out.push([v[O.SLOT_WORDS * i] & O.M_STATE, (v[O.SLOT_WORDS * i] >> O.QOS_SHIFT) & 3, (v[O.SLOT_WORDS * i] & (O.F_RETAIN | O.F_DUP)) >> O.FLAGS_SHIFT, v[O.SLOT_WORDS * i + O.AT_ID], v[O.SLOT_WORDS * i + O.AT_SEQ], o.topicOf[i], kind, text]);
   }
   const ent = inb.idTable;
-  for (let i = 0; i < inb.size; i++) if (ent[IN_WORDS * i] !== 0) ins.push([ent[IN_WORDS * i], ent[IN_WORDS * i + IN_AT_HASH], ent[IN_WORDS * i + IN_AT_STATE], ent[IN_WORDS * i + IN_AT_AGE]]);
+  // The table may not have taken its memory yet (no QoS 2 message so far): then it has no entry.
+  for (let i = 0; i < ent.length / IN_WORDS; i++) if (ent[IN_WORDS * i] !== 0) ins.push([ent[IN_WORDS * i], ent[IN_WORDS * i + IN_AT_HASH], ent[IN_WORDS * i + IN_AT_STATE], ent[IN_WORDS * i + IN_AT_AGE]]);
   const json = JSON.stringify({ v: 1, l: from, n: o.nextSeq, o: out, i: ins });
   // ASCII only (\u escapes), so that any Storage keeps it byte for byte.
   let ascii = "";
