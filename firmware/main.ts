@@ -5,7 +5,7 @@ import { boot } from "./app/boot";
 import type { Device } from "./app/device";
 import type { DeviceBoard } from "../boards/types";
 import type { Hal } from "../hal/types";
-import { E_STARTED } from "./errors";
+import { E_STARTED } from "../base/errors";
 
 /**
  * Put in place by the build (BOOT_ONLY in rollup.config.mjs): drops the

@@ -16,7 +16,7 @@ import { createNodeHal, type NodeHal } from "../hal/node/index";
 import { createManualTime, type ManualTime } from "../hal/node/timers";
 import { FakeNet } from "./support/fake-net";
 import { ScriptedBroker } from "./support/scripted-broker";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 
 const board = findBoard("esp8266-nodemcu")!;
 const ROOT = "lab/dev1/";

@@ -5,7 +5,7 @@ import { checkConfig, parseConfig, CONFIG_FILE, type Config } from "../firmware/
 import { boot } from "../firmware/app/boot";
 import { createNodeHal } from "../hal/node/index";
 import { createManualTime } from "../hal/node/timers";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 
 const nodemcu = toDeviceBoard(findBoard("esp8266-nodemcu")!);
 const esp32 = toDeviceBoard(findBoard("esp32-devkitc")!);

@@ -13,7 +13,7 @@ import type { Device } from "../firmware/app/device";
 import { createNodeHal, type NodeHal } from "../hal/node/index";
 import { createManualTime } from "../hal/node/timers";
 import { FakeNet } from "./support/fake-net";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 
 const board = findBoard("esp8266-nodemcu")!;
 

@@ -12,7 +12,7 @@ import { createNodeHal, type NodeHal } from "../hal/node/index";
 import { createMemoryStorage } from "../hal/node/storage";
 import { startMosquitto, type Mosquitto } from "./support/mosquitto";
 import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 
 const board = findBoard("esp8266-nodemcu")!;
 // Each test has its own base topic: retained messages of one never reach another.

@@ -3,7 +3,7 @@ import { BOARDS, findBoard } from "../boards/index";
 import { validateBoard, validateBoards } from "../boards/validate";
 import { toDeviceBoard } from "../boards/device-view";
 import type { Board } from "../boards/types";
-import { pinIn } from "../firmware/pin-set";
+import { pinIn } from "../base/pin-set";
 
 function copy(id: string): Board {
   const b = findBoard(id);

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { BOARDS } from "../boards/index";
-import { E_STARTED } from "../firmware/errors";
+import { E_STARTED } from "../base/errors";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
 import { startMosquitto, type Mosquitto } from "./support/mosquitto";
 import { closeLiveClients, startLiveClient, waitFor } from "./support/live-client";

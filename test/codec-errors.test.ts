@@ -1,7 +1,7 @@
 /** Bad input to the codec: a specific negative code each time, never an exception. */
 import { strict as assert } from "node:assert";
-import * as E from "../firmware/errors";
-import { errorMessage, errorName } from "../firmware/error-text";
+import * as E from "../base/errors";
+import { errorMessage, errorName } from "../base/error-text";
 import { decodeAck, decodeConnack, decodeOversizedPublish, decodePacket, decodePublish } from "../firmware/mqtt/decode";
 import * as enc from "../firmware/mqtt/encode";
 import { createPacket } from "../firmware/mqtt/packet";

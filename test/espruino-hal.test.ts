@@ -13,7 +13,7 @@ import path from "node:path";
 import { BOARDS } from "../boards/index";
 import { toDeviceBoard } from "../boards/device-view";
 import type { DeviceBoard } from "../boards/types";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import type { Hal, Sensor, Socket } from "../hal/types";
 import { SEND_CONTROL_ROOM, WIFI_DOWN, WIFI_UP } from "../hal/types";
 import { crc8 } from "../hal/espruino/ds18b20";

@@ -1,6 +1,6 @@
 /** The framer turns a byte stream cut and glued anyhow into the same packets. */
 import { strict as assert } from "node:assert";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import { decodeOversizedPublish } from "../firmware/mqtt/decode";
 import { createFramer, framerPush, framerReset, type Framer } from "../firmware/mqtt/framer";
 import { createPacket } from "../firmware/mqtt/packet";

@@ -11,7 +11,7 @@ import path from "node:path";
 import { BOARDS } from "../boards/index";
 import { toDeviceBoard } from "../boards/device-view";
 import type { DeviceBoard } from "../boards/types";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import type { Hal } from "../hal/types";
 import { createNodeHal } from "../hal/node/index";
 import { createEspruinoContext, type StandinMode } from "./support/espruino-standin";

@@ -6,7 +6,7 @@
  * margin, and reconnect.
  */
 import { strict as assert } from "node:assert";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import { ST_CONNECTED } from "../firmware/session/client";
 import { NO_FAULTS, startFaultProxy, type FaultProxy } from "./support/fault-proxy";
 import { closeLiveClients, startLiveClient, waitFor } from "./support/live-client";

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import mqttjs from "mqtt";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import { putEspruinoStorage, runEspruinoOnce } from "../scripts/espruino-run";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
 import { startMosquitto, type Mosquitto } from "./support/mosquitto";

@@ -16,7 +16,7 @@ import { FakeNet } from "./support/fake-net";
 import { ScriptedBroker } from "./support/scripted-broker";
 import { startMosquitto, type Mosquitto } from "./support/mosquitto";
 import { waitFor } from "./support/live-client";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 
 describe("library: the MQTT-module API", function () {
   this.timeout(20000);

@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import { ST_CONNECTED } from "../firmware/session/client";
 import { createNodeNet } from "../hal/node/net";
 import { tapNet } from "../scripts/soak/wire-tap";

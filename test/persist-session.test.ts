@@ -4,7 +4,7 @@
  * a scripted broker on a fake net, a manual clock, Storage in memory.
  */
 import { strict as assert } from "node:assert";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import { ST_CONNECTED } from "../firmware/session/client";
 import { createMemoryStorage } from "../hal/node/storage";
 import type { Storage } from "../hal/types";

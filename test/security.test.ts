@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import { findBoard } from "../boards/index";
 import { createNodeHal } from "../hal/node/index";
 import { createNodeNet } from "../hal/node/net";

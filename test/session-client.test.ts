@@ -4,7 +4,7 @@
  * offline policy, bad input and socket faults.
  */
 import { strict as assert } from "node:assert";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import { ST_CONNECTED, ST_IDLE, ST_WAITING } from "../firmware/session/client";
 import { createRig } from "./support/client-rig";
 import { str, u16 } from "./support/bytes";

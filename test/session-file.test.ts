@@ -13,7 +13,7 @@ import { toDeviceBoard } from "../boards/device-view";
 import { boot } from "../firmware/app/boot";
 import { CONFIG_FILE, type Config } from "../firmware/app/config";
 import { SESSION_FILE, type Device } from "../firmware/app/device";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import { createInboundQos2 } from "../firmware/session/inbound-qos2";
 import { createOutbox } from "../firmware/session/outbox";
 import { loadSession } from "../firmware/session/persist";

@@ -1,6 +1,6 @@
 /** The session's pure parts: topic matching, backoff, the outbox. */
 import { strict as assert } from "node:assert";
-import { E_QUEUE_FULL } from "../firmware/errors";
+import { E_QUEUE_FULL } from "../base/errors";
 import { backoffDelay } from "../firmware/session/backoff";
 import * as O from "../firmware/session/outbox";
 import { topicMatches } from "../firmware/session/topic";

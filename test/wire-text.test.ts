@@ -5,7 +5,7 @@
  * with its packet id read on the way.
  */
 import { strict as assert } from "node:assert";
-import * as E from "../firmware/errors";
+import * as E from "../base/errors";
 import * as C from "../firmware/mqtt/constants";
 import type { Packet, ReceivedPacket } from "../firmware/mqtt/packet";
 import * as B from "../firmware/wire/bytes";

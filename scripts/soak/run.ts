@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { E_QUEUE_FULL } from "../../firmware/errors";
+import { E_QUEUE_FULL } from "../../base/errors";
 import { ST_CONNECTED } from "../../firmware/session/client";
 import { createNodeNet } from "../../hal/node/net";
 import { startFaultProxy, NO_FAULTS, type FaultPlan, type FaultStats } from "../../test/support/fault-proxy";

@@ -7,7 +7,7 @@
  * as the HAL contract says.
  */
 import mqtt from "mqtt-packet";
-import { E_SOCKET_CLOSED, E_SOCKET_QUEUE_FULL, E_SOCKET_RESET } from "../../firmware/errors";
+import { E_SOCKET_CLOSED, E_SOCKET_QUEUE_FULL, E_SOCKET_RESET } from "../../base/errors";
 import { writtenBytes } from "../../hal/node/net";
 import type { Net, NetTarget, Socket, SocketHandlers } from "../../hal/types";
 

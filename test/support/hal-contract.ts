@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import type { DeviceBoard } from "../../boards/types";
-import * as E from "../../firmware/errors";
+import * as E from "../../base/errors";
 import type { Hal, Sensor, Socket, SocketHandlers } from "../../hal/types";
 import { WIFI_DOWN, WIFI_UP } from "../../hal/types";
 import { waitFor } from "./live-client";
