@@ -439,18 +439,18 @@ const ONLY_BOARD = process.env.FABMQTT_BOARD;
 
 export default [
   ...BOARDS.filter((board) => !ONLY_BOARD || board.id === ONLY_BOARD).map((board) => ({
-    input: path.join(root, "firmware", "main.ts"),
+    input: path.join(root, "targets", "espruino", "device.ts"),
     output: output(path.join(root, "dist", board.id, "fabmqtt.js")),
     plugins: [boardAlias(board), espruinoWire(), tsPlugin(), topLevelClasses(), globalScopeLoad(), releaseBootCode(), minified(), sizeReport(board)],
   })),
   ...(ONLY_BOARD ? [] : [{
-    input: path.join(root, "firmware", "lib", "index.ts"),
+    input: path.join(root, "targets", "espruino", "library.ts"),
     output: output(path.join(root, "dist", "modules", "fabmqtt.js")),
     // The library runs on any board: an ESP32-like view (TLS asked of require("tls") at connect time).
     plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(MODULE_BUDGET)],
   },
   {
-    input: path.join(root, "firmware", "core.ts"),
+    input: path.join(root, "targets", "espruino", "core.ts"),
     output: output(path.join(root, "dist", "core", "fabmqtt-core.js")),
     plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(CORE_BUDGET)],
   }]),

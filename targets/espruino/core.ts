@@ -4,4 +4,4 @@
  * costs in variables, and a base for programs that bring their own Net and
  * Clock (see hal/types.ts).
  */
-export { createClient, ST_IDLE, ST_WAITING, ST_CONNECTING, ST_CONNECTED } from "./session/client";
+export { createClient, ST_IDLE, ST_WAITING, ST_CONNECTING, ST_CONNECTED } from "../../firmware/session/client";

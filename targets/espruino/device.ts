@@ -1,11 +1,11 @@
 import board from "board";
-import { createEspruinoHal } from "../hal/espruino/index";
-import { espruinoLog } from "../hal/espruino/log";
-import { boot } from "./app/boot";
-import type { Device } from "./app/device";
-import type { DeviceBoard } from "../boards/types";
-import type { Hal } from "../hal/types";
-import { E_STARTED } from "../base/errors";
+import { createEspruinoHal } from "../../hal/espruino/index";
+import { espruinoLog } from "../../hal/espruino/log";
+import { boot } from "../../firmware/app/boot";
+import type { Device } from "../../firmware/app/device";
+import type { DeviceBoard } from "../../boards/types";
+import type { Hal } from "../../hal/types";
+import { E_STARTED } from "../../base/errors";
 
 /**
  * Put in place by the build (BOOT_ONLY in rollup.config.mjs): drops the

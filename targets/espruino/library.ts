@@ -2,7 +2,7 @@ import board from "board";
 import { espruinoClock } from "../../hal/espruino/clock";
 import { EspruinoNet } from "../../hal/espruino/net";
 import { EspruinoTimers } from "../../hal/espruino/timers";
-import { createMqttModule, type ModuleOptions, type MqttConnection } from "./mqtt-module";
+import { createMqttModule, type ModuleOptions, type MqttConnection } from "../../firmware/lib/mqtt-module";
 
 /** Every object on Espruino has on, emit, removeListener and removeAllListeners built in: a connection keeps those. */
 function builtInEvents(): void {}
