@@ -28,7 +28,7 @@ import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import mqtt from "mqtt";
-import { startMosquitto } from "../test/support/mosquitto";
+import { startMosquitto } from "../scripts/support/mosquitto";
 import { createArrivals, startCountingSubscriber, type Arrivals } from "./counting-subscriber";
 
 const COUNT = Number(process.env.FABMQTT_BENCH_COUNT || 20000);

@@ -11,7 +11,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { mosquittoBinary } from "../test/support/mosquitto";
+import { mosquittoBinary } from "../scripts/support/mosquitto";
 
 const ROOT = path.join(__dirname, "..");
 

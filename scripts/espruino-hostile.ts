@@ -20,7 +20,7 @@ import path from "node:path";
 import { putEspruinoStorage } from "./espruino-run";
 import { BUNDLE_FILE, LOAD_CODE } from "./flash/boot-code";
 import { ST_CONNECTED } from "../firmware/session/client";
-import { startLiveClient, waitFor, type LiveClient } from "../test/support/live-client";
+import { startLiveClient, waitFor, type LiveClient } from "./support/live-client";
 
 /** Restarts the broker on the same port, keeping its retained messages (mosquitto with persistence: terminate, then start). */
 export type BrokerRestart = () => Promise<void>;

@@ -18,8 +18,8 @@ import path from "node:path";
 import { BOARDS } from "../boards/index";
 import { toDeviceBoard } from "../boards/device-view";
 import { putEspruinoStorage, reportChecks, runEspruinoOnce, runMain } from "./espruino-run";
-import { freePort } from "../test/support/mosquitto";
-import { startTcpPeer } from "../test/support/tcp-peer";
+import { freePort } from "./support/mosquitto";
+import { startTcpPeer } from "./support/tcp-peer";
 
 const BIN = process.env.ESPRUINO_BIN;
 

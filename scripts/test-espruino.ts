@@ -34,8 +34,8 @@ import { putEspruinoStorage, reportChecks, runEspruinoOnce, runMain } from "./es
 import { compareWithAnchors } from "./espruino-anchors";
 import { hostileChecks } from "./espruino-hostile";
 import { BUNDLE_FILE, LOAD_CODE } from "./flash/boot-code";
-import { startMosquitto } from "../test/support/mosquitto";
-import { startLiveClient, closeLiveClients, waitFor } from "../test/support/live-client";
+import { startMosquitto } from "./support/mosquitto";
+import { startLiveClient, closeLiveClients, waitFor } from "./support/live-client";
 
 const BIN = process.env.ESPRUINO_BIN;
 

@@ -14,7 +14,7 @@ import { TICK_MS, type Device } from "../firmware/app/device";
 import { ST_CONNECTED } from "../firmware/session/client";
 import { createNodeHal, type NodeHal } from "../hal/node/index";
 import { createManualTime, type ManualTime } from "../hal/node/timers";
-import { FakeNet } from "./support/fake-net";
+import { FakeNet } from "../scripts/support/fake-net";
 import { ScriptedBroker } from "./support/scripted-broker";
 import * as E from "../base/errors";
 

@@ -12,7 +12,7 @@ import { boot } from "../firmware/app/boot";
 import type { Device } from "../firmware/app/device";
 import { createNodeHal, type NodeHal } from "../hal/node/index";
 import { createManualTime } from "../hal/node/timers";
-import { FakeNet } from "./support/fake-net";
+import { FakeNet } from "../scripts/support/fake-net";
 import * as E from "../base/errors";
 
 const board = findBoard("esp8266-nodemcu")!;

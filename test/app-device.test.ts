@@ -10,8 +10,8 @@ import { boot } from "../firmware/app/boot";
 import { SESSION_FILE, TICK_MS, type Device } from "../firmware/app/device";
 import { createNodeHal, type NodeHal } from "../hal/node/index";
 import { createMemoryStorage } from "../hal/node/storage";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
-import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
+import { startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
+import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../scripts/support/live-client";
 import * as E from "../base/errors";
 
 const board = findBoard("esp8266-nodemcu")!;

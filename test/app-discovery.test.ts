@@ -13,8 +13,8 @@ import { boot } from "../firmware/app/boot";
 import { topicRoot } from "../firmware/app/topics";
 import type { Device } from "../firmware/app/device";
 import { createNodeHal } from "../hal/node/index";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
-import { closeLiveClients, startLiveClient, waitFor } from "./support/live-client";
+import { startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
+import { closeLiveClients, startLiveClient, waitFor } from "../scripts/support/live-client";
 
 // Home Assistant's documented abbreviations for the keys used here.
 const ABBREVIATIONS: Record<string, string> = {

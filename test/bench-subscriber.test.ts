@@ -6,8 +6,8 @@
  */
 import { strict as assert } from "node:assert";
 import { startCountingSubscriber } from "../bench/counting-subscriber";
-import { closeLiveClients, startLiveClient, waitFor } from "./support/live-client";
-import { startMosquitto } from "./support/mosquitto";
+import { closeLiveClients, startLiveClient, waitFor } from "../scripts/support/live-client";
+import { startMosquitto } from "../scripts/support/mosquitto";
 import { ST_CONNECTED } from "../firmware/session/client";
 
 describe("bench: the counting subscriber", function () {

@@ -11,8 +11,8 @@ import path from "node:path";
 import { BOARDS } from "../boards/index";
 import { E_STARTED } from "../base/errors";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
-import { closeLiveClients, startLiveClient, waitFor } from "./support/live-client";
+import { startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
+import { closeLiveClients, startLiveClient, waitFor } from "../scripts/support/live-client";
 
 const PINS: Record<string, [string, string]> = {
   "esp32-devkitc": ["D4", "D5"],

@@ -8,9 +8,9 @@ import { strict as assert } from "node:assert";
 import { decodePacket } from "../firmware/mqtt/decode";
 import { createFramer, framerPush, framerReset } from "../firmware/mqtt/framer";
 import { createPacket } from "../firmware/mqtt/packet";
-import { guardedBytes } from "./support/guarded";
-import { createRandom, runSeed } from "./support/prng";
-import { checkDecode, makeFrame, pushInChunks } from "./support/fuzz-frames";
+import { guardedBytes } from "../scripts/support/guarded";
+import { createRandom, runSeed } from "../scripts/support/prng";
+import { checkDecode, makeFrame, pushInChunks } from "../scripts/support/fuzz-frames";
 
 const FRAMES = Number(process.env.FABMQTT_FUZZ_FRAMES || 100000);
 

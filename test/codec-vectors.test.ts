@@ -11,7 +11,7 @@ import { publishPayloadBytes, publishTopic, subackCode } from "../firmware/mqtt/
 import { createPacket, type Packet } from "../firmware/mqtt/packet";
 import * as C from "../firmware/mqtt/constants";
 import { hex } from "./support/bytes";
-import { VECTORS, type Vector } from "./support/vectors";
+import { VECTORS, type Vector } from "../scripts/support/vectors";
 
 /** mqtt-packet's parse of one buffer: the packets it emitted, or the error. */
 function oracleParse(bytes: Uint8Array): Record<string, unknown>[] {

@@ -12,8 +12,8 @@ import os from "node:os";
 import path from "node:path";
 import { BOOT_CODE } from "../scripts/flash/boot-code";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
-import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
-import { mosquittoPub, startMosquitto, type Mosquitto } from "./support/mosquitto";
+import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../scripts/support/live-client";
+import { mosquittoPub, startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
 
 const SSID = "fablab";
 const PASSWORD = "pw-5678";

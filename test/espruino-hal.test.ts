@@ -19,10 +19,10 @@ import { SEND_CONTROL_ROOM, WIFI_DOWN, WIFI_UP } from "../hal/types";
 import { crc8 } from "../hal/espruino/ds18b20";
 import { createEspruinoContext, type EspruinoContext, type EspruinoOptions } from "./support/espruino-standin";
 import { SocketLog } from "./support/hal-contract";
-import { waitFor } from "./support/live-client";
-import { freePort, startMosquitto, type Mosquitto } from "./support/mosquitto";
+import { waitFor } from "../scripts/support/live-client";
+import { freePort, startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
 import { oneWireCrc, scratchpad } from "./support/standin/onewire";
-import { startTcpPeer, type TcpPeer } from "./support/tcp-peer";
+import { startTcpPeer, type TcpPeer } from "../scripts/support/tcp-peer";
 
 const SSID = "fablab";
 const PASSWORD = "pw-1234";

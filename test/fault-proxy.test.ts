@@ -7,9 +7,9 @@
  */
 import { strict as assert } from "node:assert";
 import net from "node:net";
-import { NO_FAULTS, startFaultProxy, type FaultPlan, type FaultProxy } from "./support/fault-proxy";
-import { createRandom } from "./support/prng";
-import { waitFor } from "./support/live-client";
+import { NO_FAULTS, startFaultProxy, type FaultPlan, type FaultProxy } from "../scripts/support/fault-proxy";
+import { createRandom } from "../scripts/support/prng";
+import { waitFor } from "../scripts/support/live-client";
 
 /** Packets framed as MQTT (type byte, remaining length, body) with random bodies of 0..`max` bytes. */
 function framedPackets(count: number, max: number, seed: number): Buffer[] {

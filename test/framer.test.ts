@@ -5,8 +5,8 @@ import { decodeOversizedPublish } from "../firmware/mqtt/decode";
 import { createFramer, framerPush, framerReset, type Framer } from "../firmware/mqtt/framer";
 import { createPacket } from "../firmware/mqtt/packet";
 import { byteString, hex, str, u16 } from "./support/bytes";
-import { createRandom, runSeed } from "./support/prng";
-import { VECTORS } from "./support/vectors";
+import { createRandom, runSeed } from "../scripts/support/prng";
+import { VECTORS } from "../scripts/support/vectors";
 
 interface Collected {
   framer: Framer;

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { runFuzz, HEAP_GROWTH_LIMIT } from "../scripts/fuzz/run";
-import { runSeed } from "./support/prng";
+import { runSeed } from "../scripts/support/prng";
 
 const FRAMES = Number(process.env.FABMQTT_FUZZ_RUN_FRAMES || 20000);
 

@@ -16,8 +16,8 @@ import type { Hal } from "../hal/types";
 import { createNodeHal } from "../hal/node/index";
 import { createEspruinoContext, type StandinMode } from "./support/espruino-standin";
 import { halContract, type ContractRig } from "./support/hal-contract";
-import { waitFor } from "./support/live-client";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
+import { waitFor } from "../scripts/support/live-client";
+import { startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
 
 const SSID = "fablab";
 const PASSWORD = "contract-pass";

@@ -8,9 +8,9 @@
 import { strict as assert } from "node:assert";
 import * as E from "../base/errors";
 import { ST_CONNECTED } from "../firmware/session/client";
-import { NO_FAULTS, startFaultProxy, type FaultProxy } from "./support/fault-proxy";
-import { closeLiveClients, startLiveClient, waitFor } from "./support/live-client";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
+import { NO_FAULTS, startFaultProxy, type FaultProxy } from "../scripts/support/fault-proxy";
+import { closeLiveClients, startLiveClient, waitFor } from "../scripts/support/live-client";
+import { startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
 
 const KEEPALIVE_S = 1;
 /**

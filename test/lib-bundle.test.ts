@@ -16,8 +16,8 @@ import mqttjs from "mqtt";
 import * as E from "../base/errors";
 import { putEspruinoStorage, runEspruinoOnce } from "../scripts/espruino-run";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
-import { waitFor } from "./support/live-client";
+import { startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
+import { waitFor } from "../scripts/support/live-client";
 
 const BUNDLE = path.join(__dirname, "..", "dist", "modules", "fabmqtt.min.js");
 const CELSIUS = "21.5 °C ✓";

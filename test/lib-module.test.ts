@@ -12,10 +12,10 @@ import net from "node:net";
 import { Aedes } from "aedes";
 import mqttjs from "mqtt";
 import { createManualTime } from "../hal/node/timers";
-import { FakeNet } from "./support/fake-net";
+import { FakeNet } from "../scripts/support/fake-net";
 import { ScriptedBroker } from "./support/scripted-broker";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
-import { waitFor } from "./support/live-client";
+import { startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
+import { waitFor } from "../scripts/support/live-client";
 import * as E from "../base/errors";
 
 describe("library: the MQTT-module API", function () {

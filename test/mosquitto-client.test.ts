@@ -13,8 +13,8 @@ import * as E from "../base/errors";
 import { ST_CONNECTED } from "../firmware/session/client";
 import { createNodeNet } from "../hal/node/net";
 import { tapNet } from "../scripts/soak/wire-tap";
-import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
-import { mosquittoPub, mosquittoSub, startMosquitto } from "./support/mosquitto";
+import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../scripts/support/live-client";
+import { mosquittoPub, mosquittoSub, startMosquitto } from "../scripts/support/mosquitto";
 
 type Broker = Awaited<ReturnType<typeof startMosquitto>>;
 

@@ -13,9 +13,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ST_CONNECTED } from "../firmware/session/client";
-import { closeLiveClients, startLiveClient, waitFor } from "./support/live-client";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
-import { createRandom, runSeed } from "./support/prng";
+import { closeLiveClients, startLiveClient, waitFor } from "../scripts/support/live-client";
+import { startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
+import { createRandom, runSeed } from "../scripts/support/prng";
 
 const CHILD = path.join(__dirname, "support", "power-cut-child.ts");
 const ROUND = 1_000_000;

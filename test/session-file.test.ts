@@ -20,8 +20,8 @@ import { loadSession } from "../firmware/session/persist";
 import { createNodeHal } from "../hal/node/index";
 import { BOOT_CODE } from "../scripts/flash/boot-code";
 import { createEspruinoContext, type EspruinoContext } from "./support/espruino-standin";
-import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "./support/live-client";
-import { startMosquitto, type Mosquitto } from "./support/mosquitto";
+import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../scripts/support/live-client";
+import { startMosquitto, type Mosquitto } from "../scripts/support/mosquitto";
 
 /** A session as the client writes it: one QoS 1 message in flight (retained, id 7), one QoS 2 queued (bytes), one inbound QoS 2 id released. */
 function goodSession(): any {

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { startLiveClient, closeLiveClients, waitFor } from "./support/live-client";
-import { mosquittoBinary, startMosquitto } from "./support/mosquitto";
+import { startLiveClient, closeLiveClients, waitFor } from "../scripts/support/live-client";
+import { mosquittoBinary, startMosquitto } from "../scripts/support/mosquitto";
 
 describe("simulator: npm start", function () {
   this.timeout(30000);

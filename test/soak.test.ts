@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { mosquittoBinary } from "./support/mosquitto";
+import { mosquittoBinary } from "../scripts/support/mosquitto";
 
 const ROOT = path.join(__dirname, "..");
 

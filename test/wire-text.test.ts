@@ -12,8 +12,8 @@ import * as B from "../firmware/wire/bytes";
 import * as T from "../firmware/wire/text";
 import { fromWire, toWire } from "../firmware/wire/text-codec";
 import { byteString } from "./support/bytes";
-import { createRandom, runSeed } from "./support/prng";
-import { RECEIVED } from "./support/vectors";
+import { createRandom, runSeed } from "../scripts/support/prng";
+import { RECEIVED } from "../scripts/support/vectors";
 
 /** Espruino's E.toString and E.CRC32, which the Espruino byte layer calls. */
 function crc32(s: string): number {

@@ -8,7 +8,7 @@
 import * as E from "../../base/errors";
 import { errorName } from "../../base/error-text";
 import type { ClientOptions } from "../../firmware/session/client";
-import { startLiveClient, waitFor, type LiveClient } from "../../test/support/live-client";
+import { startLiveClient, waitFor, type LiveClient } from "../support/live-client";
 import type { BrokerLauncher, InteropBroker } from "./broker";
 import { createWire, type Wire } from "./wire";
 
