@@ -9,12 +9,12 @@ import { build } from "esbuild";
 import { parse } from "acorn";
 import { simple as walkSimple } from "acorn-walk";
 import { minify } from "terser";
-import { inlineConstants } from "./scripts/inline-constants.mjs";
-import { unwrapClasses } from "./scripts/unwrap-classes.mjs";
-import { inlineSingleUseMethods } from "./scripts/inline-methods.mjs";
-import { paramsToArguments } from "./scripts/params-to-arguments.mjs";
-import { topLevelNames } from "./scripts/top-level-names.mjs";
-import { CORE_BUDGET, MODULE_BUDGET } from "./scripts/bundle-budgets.mjs";
+import { inlineConstants } from "./build/inline-constants.mjs";
+import { unwrapClasses } from "./build/unwrap-classes.mjs";
+import { inlineSingleUseMethods } from "./build/inline-methods.mjs";
+import { paramsToArguments } from "./build/params-to-arguments.mjs";
+import { topLevelNames } from "./build/top-level-names.mjs";
+import { CORE_BUDGET, MODULE_BUDGET } from "./build/bundle-budgets.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 

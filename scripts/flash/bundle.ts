@@ -5,7 +5,7 @@ import path from "node:path";
 const ROOT = path.join(__dirname, "..", "..");
 
 /** What the bundles are built from: a change to any of these makes a built bundle stale. */
-const INPUTS = ["base", "firmware", "targets", "hal", "boards", "rollup.config.mjs", "tsconfig.json", "package-lock.json"];
+const INPUTS = ["base", "firmware", "targets", "hal", "boards", "build", "rollup.config.mjs", "tsconfig.json", "package-lock.json"];
 
 /** The minified bundle that goes to a board's Storage. */
 export function bundlePath(boardId: string): string {

@@ -11,11 +11,11 @@ import * as path from "node:path";
 import { minify } from "terser";
 import * as ts from "typescript";
 import { BOARDS } from "../../boards/index";
-import { CORE_BUDGET, MODULE_BUDGET } from "../../scripts/bundle-budgets.mjs";
-import { RULES, checkBundle, checkDist, readBoardBudgets, type RuleId, type Violation } from "../../scripts/espruino-gate.mjs";
+import { CORE_BUDGET, MODULE_BUDGET } from "../../build/bundle-budgets.mjs";
+import { RULES, checkBundle, checkDist, readBoardBudgets, type RuleId, type Violation } from "../../build/espruino-gate.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const GATE = path.join(ROOT, "scripts", "espruino-gate.mjs");
+const GATE = path.join(ROOT, "build", "espruino-gate.mjs");
 
 function rulesOf(violations: Violation[]): RuleId[] {
   return violations.map((v) => v.rule);

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
 import { BOARDS } from "../../boards/index";
-import { topLevelNames } from "../../scripts/top-level-names.mjs";
+import { topLevelNames } from "../../build/top-level-names.mjs";
 
 describe("device bundles at the global scope", () => {
   for (const board of BOARDS) {

@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import vm from "node:vm";
 // @ts-expect-error: an ES module of the build, without types
-import { inlineSingleUseMethods } from "../../scripts/inline-methods.mjs";
+import { inlineSingleUseMethods } from "../../build/inline-methods.mjs";
 
 const SOURCE =
   "function C() { this.n = 1; }\n" +

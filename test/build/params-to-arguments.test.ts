@@ -13,7 +13,7 @@ import * as vm from "node:vm";
 import { parse } from "acorn";
 import { fullAncestor } from "acorn-walk";
 // @ts-expect-error: a build script in plain JavaScript
-import { paramsToArguments } from "../../scripts/params-to-arguments.mjs";
+import { paramsToArguments } from "../../build/params-to-arguments.mjs";
 
 function run(code: string): Record<string, (...a: unknown[]) => unknown> {
   const exportsObject = {};

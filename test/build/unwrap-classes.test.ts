@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vm from "node:vm";
 // @ts-expect-error: a build script in plain JavaScript
-import { unwrapClasses } from "../../scripts/unwrap-classes.mjs";
+import { unwrapClasses } from "../../build/unwrap-classes.mjs";
 
 const CLASS =
   "var Counter = /** @class */ (function () {\n" +

@@ -2,7 +2,7 @@
 // Espruino interpreter cannot run (see the project's Espruino notes). Each
 // violation names a rule; an empty list means the bundle passes.
 //
-// CLI: `node scripts/espruino-gate.mjs` checks dist/<board>/fabmqtt.js and
+// CLI: `node build/espruino-gate.mjs` checks dist/<board>/fabmqtt.js and
 // fabmqtt.min.js of every board in boards/*.ts against the board's
 // `bundleBudget` / `minBundleBudget`, and exits 1 on any violation or missing bundle.
 // `--root <dir>` checks another checkout (the tests use it).
@@ -600,7 +600,7 @@ export function checkDist(root) {
 function main(args) {
   const at = args.indexOf("--root");
   if ((at >= 0 && !args[at + 1]) || args.length !== (at >= 0 ? 2 : 0)) {
-    console.error("usage: node scripts/espruino-gate.mjs [--root <checkout>]");
+    console.error("usage: node build/espruino-gate.mjs [--root <checkout>]");
     process.exitCode = 2;
     return;
   }
