@@ -52,7 +52,7 @@ interface Run {
 
 function runPublisher(which: string, port: number, qos: number, topic: string): Promise<{ cpuUs: number; wallMs: number; acked: number }> {
   return new Promise((resolve, reject) => {
-    const script = path.join(__dirname, "client-publisher.ts");
+    const script = path.join(import.meta.dirname, "client-publisher.ts");
     const child = spawn(process.execPath, ["--import", "tsx", script, which, String(port), String(qos), String(COUNT), String(SIZE), topic], {
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { mosquittoBinary } from "../scripts/support/mosquitto";
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(import.meta.dirname, "..");
 
 interface Step {
   name: string;

@@ -39,7 +39,7 @@ import { startLiveClient, closeLiveClients, waitFor } from "./support/live-clien
 
 const BIN = process.env.ESPRUINO_BIN;
 
-const DIST = path.join(__dirname, "..", "dist");
+const DIST = path.join(import.meta.dirname, "..", "dist");
 
 /** A Wifi module for the Linux build: joins at once; like Espruino's, it calls a listener with `this` = the module. */
 const WIFI_MODULE =

@@ -8,7 +8,7 @@ import type { Hal } from "../../hal/types";
 import { E_STARTED } from "../../base/errors";
 
 /**
- * Put in place by the build (BOOT_ONLY in rollup.config.mjs): drops the
+ * Put in place by the build (BOOT_ONLY in rollup.config.js): drops the
  * functions, class constructors and methods that only starting uses, so that
  * their variables are free while the firmware runs.
  */

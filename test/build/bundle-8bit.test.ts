@@ -29,8 +29,8 @@ function compileCodec(): Promise<string> {
       const { rollup } = await import("rollup");
       const typescript = (await import("@rollup/plugin-typescript")).default;
       const bundle = await rollup({
-        input: path.join(__dirname, "..", "..", "firmware", "mqtt", "index.ts"),
-        plugins: [typescript({ tsconfig: path.join(__dirname, "..", "..", "tsconfig.json"), noEmitOnError: true, include: ["firmware/**/*.ts", "base/**/*.ts"] })],
+        input: path.join(import.meta.dirname, "..", "..", "firmware", "mqtt", "index.ts"),
+        plugins: [typescript({ tsconfig: path.join(import.meta.dirname, "..", "..", "tsconfig.json"), noEmitOnError: true, include: ["firmware/**/*.ts", "base/**/*.ts"] })],
       });
       const out = await bundle.generate({ format: "cjs", exports: "named", strict: false, esModule: false });
       return out.output[0].code;

@@ -39,7 +39,7 @@ describe("bundles: each board's firmware in a vm over the Espruino stand-in, aga
 
   for (const board of BOARDS) {
     it(`${board.id}: connects, publishes telemetry, obeys a command, sends a large payload and survives a broker restart`, async () => {
-      const file = path.join(__dirname, "..", "..", "dist", board.id, "fabmqtt.min.js");
+      const file = path.join(import.meta.dirname, "..", "..", "dist", board.id, "fabmqtt.min.js");
       assert.ok(fs.existsSync(file), file + " is missing: run npm run build");
       const mode = board.chip === "esp8266" ? "esp8266" : board.chip === "linux" ? "linux" : "esp32";
       ctx = createEspruinoContext({ mode, ssid: "fablab", password: "wifi-pass" });
@@ -61,7 +61,7 @@ describe("bundles: each board's firmware in a vm over the Espruino stand-in, aga
       const got = (t: string) => watcher.messages.filter((m) => m.topic === `fabmqtt/${device}/${t}`).map((m) => m.payload.toString());
       const started = ctx.run("var module = { exports: {} }; var exports = module.exports;\n" + fs.readFileSync(file, "utf8") + "\nvar dev = module.exports.start(); typeof dev", board.id);
       assert.equal(started, "object", ctx.console.join("\n"));
-      // start() freed what only starting uses (BOOT_ONLY in rollup.config.mjs): everything below runs without it.
+      // start() freed what only starting uses (BOOT_ONLY in rollup.config.js): everything below runs without it.
       assert.equal(ctx.run("typeof module.exports.createEspruinoHal", board.id + "-released"), "undefined");
       assert.equal(
         ctx.run("[typeof dev.start, typeof dev.client.subscribe, typeof dev.stop, typeof dev.client.publish].join()", board.id + "-methods"),

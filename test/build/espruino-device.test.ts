@@ -81,7 +81,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
       watcher = await watch("watch-" + mode, base);
       const got = (t: string) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
 
-      const bundle = path.join(__dirname, "..", "..", "dist", boardId, file);
+      const bundle = path.join(import.meta.dirname, "..", "..", "dist", boardId, file);
       assert.ok(fs.existsSync(bundle), bundle + " is missing: run npm run build");
       const config = deviceConfig(broker.port, device, base, { actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off" }] });
       esp = startBundle(mode, fs.readFileSync(bundle, "utf8"), config, 21.5);
@@ -112,7 +112,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     const statuses = () => watcher.messages.map((m) => m.payload.toString("latin1"));
     const big = topic("set/" + "r".repeat(200));
     await mosquittoPub(["-p", String(broker.port), "-t", big, "-m", "ON", "-q", "1", "-r"]);
-    const bundle = fs.readFileSync(path.join(__dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
     esp = startBundle("esp8266", bundle, deviceConfig(broker.port, device, base, { actuators: [{ name: "relay", kind: "relay", pin: "D5" }] }), 21);
     await waitFor(() => statuses().includes("online"), "online");
     // Before, the client dropped the connection at every connect while the message was retained.
@@ -127,7 +127,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     ["esp32-devkitc", "fabmqtt.min.js", "esp32"],
   ] as const) {
     it(`${boardId}/${file}: start() closes the telnet console, unless the configuration says console: "telnet"`, () => {
-      const bundle = fs.readFileSync(path.join(__dirname, "..", "..", "dist", boardId, file), "utf8");
+      const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", boardId, file), "utf8");
       for (const [console, expected] of [[undefined, "off"], ["telnet", "on"]] as const) {
         const config = deviceConfig(broker.port, "standin-console", "sc" + process.pid, { sensors: [], console });
         esp = startBundle(mode, bundle, config, 20);
@@ -151,7 +151,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
       device = "standin-burst" + ++runs;
       watcher = await watch("watch-burst", base);
       got = (t) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
-      const bundle = fs.readFileSync(path.join(__dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+      const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
       const config = deviceConfig(broker.port, device, base, { sensors: [], actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off", ...relay }] });
       const e = startBundle("esp8266", bundle, config, 20);
       await waitFor(() => got("status").includes("online") && got("state/relay").length === 1, "online with the relay's state");
@@ -222,7 +222,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     const readings = () => watcher.messages.filter((m) => m.topic === topic("telemetry/climate")).map((m) => JSON.parse(m.payload.toString("latin1")).temperature);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-persist-"));
     const storageFile = path.join(dir, "storage.json");
-    const bundle = fs.readFileSync(path.join(__dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
     const config = deviceConfig(broker.port, device, base, { persist: true, offline: "queue" });
     esp = startBundle("esp8266", bundle, config, 20, storageFile);
     await waitFor(() => readings().includes(20), "a first reading");

@@ -14,7 +14,7 @@ import { BOARDS } from "../../boards/index";
 import { CORE_BUDGET, MODULE_BUDGET } from "../../build/bundle-budgets.mjs";
 import { RULES, checkBundle, checkDist, readBoardBudgets, type RuleId, type Violation } from "../../build/espruino-gate.mjs";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const GATE = path.join(ROOT, "build", "espruino-gate.mjs");
 
 function rulesOf(violations: Violation[]): RuleId[] {
@@ -297,7 +297,7 @@ describe("Espruino gate on real TypeScript ES5 output", () => {
   });
 
   it("catches a var assigned before its declaration in the bundle minified without hoist_vars, and passes with it", async () => {
-    const file = path.join(__dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.js");
+    const file = path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.js");
     assert.ok(fs.existsSync(file), file + " is missing: run npm run build");
     const code = fs.readFileSync(file, "utf8");
     const format = { max_line_len: 160, ecma: 5 as const };

@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import path from "node:path";
 import ts from "typescript";
 
-const root = path.join(__dirname, "..", "..");
+const root = path.join(import.meta.dirname, "..", "..");
 
 function firmwareOptions(): ts.CompilerOptions {
   const file = path.join(root, "tsconfig.json");

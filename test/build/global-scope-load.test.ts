@@ -3,7 +3,7 @@
  * file there, scripts/flash/boot-code.ts): their top-level names become
  * globals, so none may be a name Espruino gives its pins (D5, A0) or E, and
  * their exports must be the global `fabmqtt`, with no global `exports`; the
- * minified ones name them all with a `$` first (see rollup.config.mjs).
+ * minified ones name them all with a `$` first (see rollup.config.js).
  */
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
@@ -16,7 +16,7 @@ describe("device bundles at the global scope", () => {
   for (const board of BOARDS) {
     for (const file of ["fabmqtt.js", "fabmqtt.min.js"]) {
       it(`${board.id}/${file}: no pin name or E among its globals; its exports are the global fabmqtt`, () => {
-        const code = fs.readFileSync(path.join(__dirname, "..", "..", "dist", board.id, file), "latin1");
+        const code = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", board.id, file), "latin1");
         const names = topLevelNames(code);
         assert.ok(names.length > 30, "top-level names found: " + names.length);
         assert.deepEqual(names.filter((n) => /^(E|[AD]\d+)$/.test(n)), []);

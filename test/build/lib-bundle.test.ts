@@ -19,7 +19,7 @@ import { createEspruinoContext, type EspruinoContext } from "../support/espruino
 import { startMosquitto, type Mosquitto } from "../../scripts/support/mosquitto";
 import { waitFor } from "../../scripts/support/live-client";
 
-const BUNDLE = path.join(__dirname, "..", "..", "dist", "modules", "fabmqtt.min.js");
+const BUNDLE = path.join(import.meta.dirname, "..", "..", "dist", "modules", "fabmqtt.min.js");
 const CELSIUS = "21.5 °C ✓";
 /** CELSIUS as a string literal of its UTF-8 bytes, in ASCII: Espruino's strings are 8-bit. */
 const CELSIUS_LITERAL = JSON.stringify(Buffer.from(CELSIUS, "utf8").toString("latin1")).replace(/[\x80-\xff]/g, (ch) => "\\x" + ch.charCodeAt(0).toString(16));

@@ -96,7 +96,7 @@ describe("paramsToArguments (build)", () => {
   });
 
   it("keeps the declared parameters of the send path in the device bundles (the names the build gives survive minifying)", () => {
-    const code = fs.readFileSync(path.join(__dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "latin1");
+    const code = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "latin1");
     // MqttClient.prototype.publish(topic, payload, qos, retain) is public, so its name is kept by the minifier.
     assert.match(code, /\.prototype\.publish=function\(\w+,\w+,\w+,\w+\)\{/);
     // Conn.prototype.write(data, start, end), likewise.
@@ -114,7 +114,7 @@ describe("paramsToArguments (build)", () => {
     // The check itself: it finds a nested reader.
     const bad = argumentReaders("function a() { var x = arguments[0]; return function () { return arguments[0]; }; }");
     assert.deepEqual(bad.map((r) => r.nested).sort(), [false, true]);
-    const dist = path.join(__dirname, "..", "..", "dist");
+    const dist = path.join(import.meta.dirname, "..", "..", "dist");
     for (const b of ["esp8266-nodemcu/fabmqtt.min.js", "esp32-devkitc/fabmqtt.min.js", "linux/fabmqtt.min.js", "modules/fabmqtt.min.js", "core/fabmqtt-core.min.js"]) {
       const code = fs.readFileSync(path.join(dist, b), "latin1");
       const readers = argumentReaders(code);

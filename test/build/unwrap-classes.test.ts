@@ -44,7 +44,7 @@ describe("unwrapClasses (build)", () => {
   });
 
   it("leaves no class wrapper in the built bundles (npm test builds them first)", () => {
-    const file = path.join(__dirname, "..", "..", "dist", "core", "fabmqtt-core.js");
+    const file = path.join(import.meta.dirname, "..", "..", "dist", "core", "fabmqtt-core.js");
     assert.ok(fs.existsSync(file), "run npm run build first");
     const code = fs.readFileSync(file, "utf8");
     assert.ok(!/\/\*\* @class \*\//.test(code), "a class wrapper is left in dist/core/fabmqtt-core.js");

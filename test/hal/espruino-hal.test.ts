@@ -43,7 +43,7 @@ const contexts: EspruinoContext[] = [];
 
 /** The board's bundle as its Storage module in a fresh stand-in, and the HAL it makes. */
 function load(boardId: string, file: string, options: Omit<EspruinoOptions, "mode"> & { mode?: EspruinoOptions["mode"] } = {}): Loaded {
-  const bundle = path.join(__dirname, "..", "..", "dist", boardId, file);
+  const bundle = path.join(import.meta.dirname, "..", "..", "dist", boardId, file);
   assert.ok(fs.existsSync(bundle), bundle + " is missing: run npm run build");
   const board = boardById(boardId);
   const esp = createEspruinoContext({ mode: options.mode ?? (board.chip === "linux" ? "linux" : board.chip), ssid: SSID, password: PASSWORD, ...options });

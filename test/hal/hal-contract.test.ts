@@ -61,7 +61,7 @@ async function nodeRig(): Promise<ContractRig> {
 
 function espruinoRig(boardId: string, file: string, mode: StandinMode, connectLate: boolean): () => Promise<ContractRig> {
   return async () => {
-    const bundle = path.join(__dirname, "..", "..", "dist", boardId, file);
+    const bundle = path.join(import.meta.dirname, "..", "..", "dist", boardId, file);
     if (!fs.existsSync(bundle)) throw new Error(bundle + " is missing: run npm run build");
     const esp = createEspruinoContext({ mode, ssid: SSID, password: PASSWORD, connectLate });
     // As on the board: the bundle is the Storage file "fabmqtt", loaded with require().

@@ -163,7 +163,7 @@ describe("client against mosquitto", function () {
     watcher.client.subscribe(topic, 1);
     await waitFor(() => watcher.subacks.length === 1, "SUBACK");
     // The child needs credentials: pass them through the environment.
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "support", "will-child.ts"), String(broker.port), topic, "gone"], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "..", "support", "will-child.ts"), String(broker.port), topic, "gone"], {
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, FABMQTT_TEST_USER: "maker", FABMQTT_TEST_PASS: USERS.maker },
     });

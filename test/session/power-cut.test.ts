@@ -17,7 +17,7 @@ import { closeLiveClients, startLiveClient, waitFor } from "../../scripts/suppor
 import { startMosquitto, type Mosquitto } from "../../scripts/support/mosquitto";
 import { createRandom, runSeed } from "../../scripts/support/prng";
 
-const CHILD = path.join(__dirname, "..", "support", "power-cut-child.ts");
+const CHILD = path.join(import.meta.dirname, "..", "support", "power-cut-child.ts");
 const ROUND = 1_000_000;
 
 function startSender(port: number, dir: string, first: string, lines: string[]): ChildProcess {

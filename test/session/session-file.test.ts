@@ -151,7 +151,7 @@ describe("session file: a bad one is set aside and the device boots without it (
       const name = "esp-" + what.split(" ").join("-").slice(0, 20);
       const online = await watchOnline(name);
       esp = createEspruinoContext({ mode: "esp8266", ssid: "fablab", password: "wifi-pass" });
-      esp.upload("fabmqtt", fs.readFileSync(path.join(__dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8"));
+      esp.upload("fabmqtt", fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8"));
       esp.upload(CONFIG_FILE, JSON.stringify(config(name)));
       esp.storage.set(SESSION_FILE, text);
       const started = esp.run(BOOT_CODE);

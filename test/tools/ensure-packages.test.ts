@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-const SCRIPT = path.join(__dirname, "..", "..", "scripts", "ensure-packages.sh");
+const SCRIPT = path.join(import.meta.dirname, "..", "..", "scripts", "ensure-packages.sh");
 const PROGRAMS = ["mosquitto", "mosquitto_passwd", "mosquitto_pub", "mosquitto_sub", "openssl"];
 const INSTALL = "sudo apt-get install -y mosquitto mosquitto-clients openssl";
 
@@ -62,7 +62,7 @@ describe("scripts/ensure-packages.sh (npm test's Debian packages)", function () 
   });
 
   it("is the first step of npm test (a pretest script would not run: .npmrc sets ignore-scripts)", () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"));
+    const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "..", "..", "package.json"), "utf8"));
     assert.match(pkg.scripts.test, /^bash scripts\/ensure-packages\.sh test && /);
   });
 

@@ -11,7 +11,7 @@ import { BOOT_CODE, BOOT_FILE, BUNDLE_FILE } from "../../scripts/flash/boot-code
 import { startFakeEspruino, type FakeEspruino } from "../support/fake-espruino";
 import { npmRun } from "../support/npm-run";
 
-const BUNDLE = path.join(__dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js");
+const BUNDLE = path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js");
 
 /** A port on 127.0.0.1 that nothing listens on (taken from the system, then released). */
 function closedPort(): Promise<number> {
@@ -70,7 +70,7 @@ describe("npm run flash (the real espruino CLI, a fake board console)", function
     board = await startFakeEspruino({ chip: "esp32", chatterMs: 100 });
     const r = await npmRun(["run", "-s", "flash", "--", "--board", "esp32-devkitc", "--port", "tcp://127.0.0.1:" + board.port, "--fast", "--timeout", "15"]);
     assert.equal(r.code, 0, r.all);
-    assert.ok(board.storage.files.get(BUNDLE_FILE)!.equals(fs.readFileSync(path.join(__dirname, "..", "..", "dist", "esp32-devkitc", "fabmqtt.min.js"))));
+    assert.ok(board.storage.files.get(BUNDLE_FILE)!.equals(fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp32-devkitc", "fabmqtt.min.js"))));
   });
 
   it("fails when a chunk arrives changed (the CRC-32 check), and checks sizes alone on firmware without E.CRC32", async () => {

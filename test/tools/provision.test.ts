@@ -168,7 +168,7 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     fs.mkdirSync(tmp);
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(__dirname, "..", "..", "scripts", "provision.ts"), "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtt://board1@192.168.1.10", "--timeout", "30"],
+      ["--import", "tsx", path.join(import.meta.dirname, "..", "..", "scripts", "provision.ts"), "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtt://board1@192.168.1.10", "--timeout", "30"],
       { env: { ...process.env, TMPDIR: tmp, FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD }, stdio: ["ignore", "pipe", "pipe"] },
     );
     const run = { child, out: "", exited: new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c))), copies: () => fs.readdirSync(tmp).filter((n) => n.startsWith("fabmqtt-flash-")), copy: Buffer.alloc(0) };

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { mosquittoBinary } from "../../scripts/support/mosquitto";
 
-const ROOT = path.join(__dirname, "..", "..");
+const ROOT = path.join(import.meta.dirname, "..", "..");
 
 /** Runs the soak with `args`; resolves with its exit code, stdout and stderr. */
 function runSoakScript(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
