@@ -8,7 +8,7 @@ import * as C from "../../firmware/mqtt/constants";
 import * as enc from "../../firmware/mqtt/encode";
 import type { Packet } from "../../firmware/mqtt/packet";
 import { E_SUBACK_FAILURE } from "../../base/errors";
-import { allBytes, str, u16, utf8 } from "../../test/support/bytes";
+import { allBytes, str, u16, utf8 } from "./bytes";
 
 export interface Decoded {
   fields: Partial<Packet>;

@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
-import { byteString, str, u16, utf8 } from "../support/bytes";
+import { byteString, str, u16, utf8 } from "../../scripts/support/bytes";
 
 interface BundleCodec {
   STRINGS_ARE_BYTES: boolean;

@@ -8,7 +8,7 @@ import { createPacket } from "../../firmware/mqtt/packet";
 import { checkTopicFilter, checkTopicName } from "../../firmware/mqtt/topic-check";
 import { checkUtf8 } from "../../firmware/mqtt/utf8";
 import * as C from "../../firmware/mqtt/constants";
-import { str, u16 } from "../support/bytes";
+import { str, u16 } from "../../scripts/support/bytes";
 
 function decode(bytes: number[]): number {
   const buf = Uint8Array.from(bytes);

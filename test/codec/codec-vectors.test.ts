@@ -10,7 +10,7 @@ import { encodeAck, encodePublish } from "../../firmware/mqtt/encode";
 import { publishPayloadBytes, publishTopic, subackCode } from "../../firmware/mqtt/fields";
 import { createPacket, type Packet } from "../../firmware/mqtt/packet";
 import * as C from "../../firmware/mqtt/constants";
-import { hex } from "../support/bytes";
+import { hex } from "../../scripts/support/bytes";
 import { VECTORS, type Vector } from "../../scripts/support/vectors";
 
 /** mqtt-packet's parse of one buffer: the packets it emitted, or the error. */

@@ -4,7 +4,7 @@ import * as E from "../../base/errors";
 import { decodeOversizedPublish } from "../../firmware/mqtt/decode";
 import { createFramer, framerPush, framerReset, type Framer } from "../../firmware/mqtt/framer";
 import { createPacket } from "../../firmware/mqtt/packet";
-import { byteString, hex, str, u16 } from "../support/bytes";
+import { byteString, hex, str, u16 } from "../../scripts/support/bytes";
 import { createRandom, runSeed } from "../../scripts/support/prng";
 import { VECTORS } from "../../scripts/support/vectors";
 

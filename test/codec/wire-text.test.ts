@@ -11,7 +11,7 @@ import type { Packet, ReceivedPacket } from "../../firmware/mqtt/packet";
 import * as B from "../../firmware/wire/bytes";
 import * as T from "../../firmware/wire/text";
 import { fromWire, toWire } from "../../firmware/wire/text-codec";
-import { byteString } from "../support/bytes";
+import { byteString } from "../../scripts/support/bytes";
 import { createRandom, runSeed } from "../../scripts/support/prng";
 import { RECEIVED } from "../../scripts/support/vectors";
 

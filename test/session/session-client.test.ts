@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import * as E from "../../base/errors";
 import { ST_CONNECTED, ST_IDLE, ST_WAITING } from "../../firmware/session/client";
 import { createRig } from "../support/client-rig";
-import { str, u16 } from "../support/bytes";
+import { str, u16 } from "../../scripts/support/bytes";
 
 const CONNECTED = "connect:false";
 
