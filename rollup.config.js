@@ -3,7 +3,7 @@
 // problem stops the build with its sentence. `board` then resolves to the
 // compact device view of the board (boards/device-view.ts), inlined as data,
 // with its chip and TLS support also as constants (BOARD_CHIP, BOARD_TLS).
-// The Espruino gate (scripts/espruino-gate.mjs) checks every bundle in `npm test`.
+// The Espruino gate (build/espruino-gate.mjs) checks every bundle in `npm test`.
 import typescript from "@rollup/plugin-typescript";
 import { build } from "esbuild";
 import { parse } from "acorn";
@@ -15,6 +15,7 @@ import { inlineSingleUseMethods } from "./build/inline-methods.mjs";
 import { paramsToArguments } from "./build/params-to-arguments.mjs";
 import { topLevelNames } from "./build/top-level-names.mjs";
 import { CORE_BUDGET, MODULE_BUDGET } from "./build/bundle-budgets.mjs";
+import { checkFunctions, checkMentioned, checkMethods, checkProperties, checkTopLevel, markNotInlined, minifiedName } from "./build/name-checks.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -118,7 +119,8 @@ function sizeReport(board) {
 // Properties the minified bundles shorten: names ending in `_`, and the
 // fields of the codec's and the session's own records (packet, framer,
 // outbox, subscriptions, inbound QoS 2 ids) that no caller outside a bundle
-// reads. Public names (Message, ClientStats, options, the HAL) stay.
+// reads. Public names (Message, ClientStats, options, the HAL) stay. A field
+// used as a property nowhere in a bundle stops the build (build/name-checks.mjs).
 const RECORD_FIELDS = [
   // the received packet (firmware/mqtt/packet.ts ReceivedPacket)
   "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength",
@@ -133,7 +135,7 @@ const RECORD_FIELDS = [
 // to the device and the will are the firmware's own, so their fields are
 // shortened too, except those Espruino or the configuration's JSON names
 // (host, port, password, qos) and those terser keeps whole (flags, keepalive,
-// username: DOM property names).
+// username: DOM property names). A field used nowhere in a device bundle stops the build.
 const DEVICE_FIELDS = ["topic", "payload", "retain", "packetId", "clientId", "willTopic", "willPayload", "willQos", "willRetain"];
 
 /** The properties a minified bundle shortens: names ending in `_`, and `fields`. */
@@ -161,26 +163,14 @@ for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 // hoist; the Espruino gate caught it.)
 const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire", "payloadText"];
 
-function keepCallsOut(code, fileName, device) {
-  for (const name of NOT_INLINED) {
-    const call = new RegExp("(^|[^\\w$.])(" + name + "\\()", "g");
-    let found = 0;
-    code = code.replace(call, (m, before, rest, at) => {
-      if (/function\s*$/.test(code.slice(Math.max(0, at - 12), at + before.length))) return m;
-      found++;
-      return before + "/*@__NOINLINE__*/" + rest;
-    });
-    if (found === 0 && device) throw new Error("NOT_INLINED names no call in " + fileName + ": " + name);
-  }
-  return code;
-}
-
-// Functions that keep their declared parameters (scripts/params-to-arguments.mjs):
+// Functions that keep their declared parameters (build/params-to-arguments.mjs):
 // the calls in progress where the pool is at its lowest: when the device
 // publishes a reading, from its publish down to the socket, and when a chunk
 // comes in, from the socket's data down to the decoder. Read from `arguments`,
 // a call in progress would hold 2n + 4 variables more for its n parameters;
-// declared, each costs one while the bundle is loaded.
+// declared, each costs one while the bundle is loaded. A name that is no
+// function of a minified device bundle (stale, or inlined into its caller)
+// stops the build.
 const KEEP_PARAMS = [
   "DeviceProgram.prototype.send_",
   "MqttClient.prototype.publish",
@@ -191,27 +181,6 @@ const KEEP_PARAMS = [
   "MqttClient.prototype.onData",
   "MqttClient.prototype.onPacket",
 ];
-
-/**
- * The KEEP_PARAMS names a device bundle does not define: a stale entry, or a
- * function the minifier inlined into its one caller. Each must be a function there.
- */
-function staleKeepParams(code, cache) {
-  return KEEP_PARAMS.filter((name) => {
-    const m = minifiedName(name, cache).replace(/\$/g, "\\$");
-    const re = name.includes(".prototype.") ? new RegExp(m.replace(".prototype.", "\\.prototype\\.") + "\\s*=\\s*function") : new RegExp("function " + m + "\\(");
-    return !re.test(code);
-  });
-}
-
-/** A KEEP_PARAMS name as the minifier renamed it (terser's name cache), so that it matches the minified code. */
-function minifiedName(name, cache) {
-  const vars = (cache.vars && cache.vars.props) || {};
-  const props = (cache.props && cache.props.props) || {};
-  const parts = name.split(".prototype.");
-  const top = vars["$" + parts[0]] || parts[0];
-  return parts.length === 1 ? top : top + ".prototype." + (props["$" + parts[1]] || parts[1]);
-}
 
 /**
  * The minified device bundle's release (see releaseBootCode) also deletes the
@@ -264,7 +233,9 @@ function minified() {
       for (const file of Object.values(bundle)) {
         if (file.type !== "chunk") continue;
         const device = file.code.startsWith(GLOBAL_SCOPE_BANNER);
-        const source = keepCallsOut(inlineConstants(file.code), file.fileName, device);
+        const source = markNotInlined("NOT_INLINED", NOT_INLINED, inlineConstants(file.code), file.fileName, device);
+        checkProperties("RECORD_FIELDS", RECORD_FIELDS, source, file.fileName);
+        if (device) checkProperties("DEVICE_FIELDS", DEVICE_FIELDS, source, file.fileName);
         const cache = device ? dollarNameCache(source) : {};
         // In a device bundle the minifier writes true and false as 1 and 0: on Espruino a
         // field holding a small integer is one variable, one holding a boolean two. The
@@ -278,12 +249,11 @@ function minified() {
           format: { max_line_len: 160, ecma: 5 },
           nameCache: cache,
         });
-        // Parameters become `var`s read from `arguments` (scripts/params-to-arguments.mjs):
+        // Parameters become `var`s read from `arguments` (build/params-to-arguments.mjs):
         // on Espruino a declared parameter costs a variable for as long as its function lives.
         let code = paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name, cache)));
         if (device) {
-          const stale = staleKeepParams(out.code, cache);
-          if (stale.length) throw new Error("KEEP_PARAMS names no function of " + file.fileName + ": " + stale.join(", "));
+          checkFunctions("KEEP_PARAMS", KEEP_PARAMS, out.code, cache, file.fileName);
           const plain = topLevelNames(out.code).filter((n) => n[0] !== "$" && !GLOBAL_NAMES.includes(n));
           if (plain.length) throw new Error("dollar-names: top-level names without $ in " + file.fileName + ": " + plain.join(", "));
           code = deleteReleasedNames(code, cache);
@@ -294,11 +264,11 @@ function minified() {
   };
 }
 
-// Top-level functions, classes included (see scripts/unwrap-classes.mjs): on
+// Top-level functions, classes included (see build/unwrap-classes.mjs): on
 // Espruino a function made inside another function costs about three variables
 // more than one at the top level of a module.
 
-// Internal methods called from one place are inlined there (scripts/inline-methods.mjs):
+// Internal methods called from one place are inlined there (build/inline-methods.mjs):
 // the source keeps a method per job, the bundle does not pay ~8 variables for each.
 // A method listed here stays a method and nothing is inlined into it:
 // Espruino reads all of a function's text at each call, the branches it skips
@@ -312,9 +282,10 @@ const HOT_METHODS = ["MqttClient.onAck_"];
 function topLevelClasses() {
   return {
     name: "top-level-classes",
-    renderChunk(code) {
-      const keep = HOT_METHODS.map((m) => m.split(".")[1]);
-      return { code: inlineSingleUseMethods(unwrapClasses(code), keep), map: null };
+    renderChunk(code, chunk) {
+      const unwrapped = unwrapClasses(code);
+      checkMethods("HOT_METHODS", HOT_METHODS, unwrapped, chunk.fileName);
+      return { code: inlineSingleUseMethods(unwrapped, HOT_METHODS.map((m) => m.split(".")[1])), map: null };
     },
   };
 }
@@ -361,7 +332,8 @@ const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHa
 // Built-in constructors only starting names: Espruino keeps one in a global
 // once a script names it (and makes it again if a later script does). The
 // session tables are the firmware's only Int32Arrays. Deleted with the global
-// names, in the minified bundle run at the global scope.
+// names, in the minified bundle run at the global scope. One the bundle
+// never names stops the build.
 const BOOT_ONLY_BUILTINS = ["Int32Array"];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
@@ -392,18 +364,15 @@ const BOOT_ONLY_METHODS = [
 function releaseBootCode() {
   return {
     name: "release-boot-code",
-    renderChunk(code) {
+    renderChunk(code, chunk) {
       const marker = "releaseBootCode();";
       if (code.split(marker).length !== 2) throw new Error("release-boot-code: the bundle must call releaseBootCode() once");
+      checkTopLevel("BOOT_ONLY_NAMES", BOOT_ONLY_NAMES, code, chunk.fileName);
+      checkTopLevel("BOOT_ONLY_CLASSES", BOOT_ONLY_CLASSES, code, chunk.fileName);
+      checkMethods("BOOT_ONLY_METHODS", BOOT_ONLY_METHODS, code, chunk.fileName);
+      checkMentioned("BOOT_ONLY_BUILTINS", BOOT_ONLY_BUILTINS, code, chunk.fileName);
       const names = BOOT_ONLY_NAMES.concat(BOOT_ONLY_CLASSES);
-      const declared = topLevelNames(code);
-      for (const name of names) {
-        if (!declared.includes(name)) throw new Error("release-boot-code: " + name + " is not a top-level name of the bundle");
-      }
       const methods = BOOT_ONLY_METHODS.map((name) => name.replace(".", ".prototype."));
-      for (const method of methods) {
-        if (code.split("\n" + method + " = function").length !== 2) throw new Error("release-boot-code: " + method + " is not a method of the bundle");
-      }
       // One statement a line: the Espruino gate keeps the readable bundle's lines short.
       const release = methods
         .map((method) => "delete " + method + ";")
@@ -436,6 +405,13 @@ const LIBRARY_BOARD = { ...BOARDS.find((b) => b.id === "esp32-devkitc"), id: "mo
 
 // FABMQTT_BOARD=<id> builds that board's bundle alone (npm run flash does, when its bundle is stale).
 const ONLY_BOARD = process.env.FABMQTT_BOARD;
+
+/**
+ * Every list of source names above, each checked against the bundles it applies to
+ * (build/name-checks.mjs): a stale entry stops the build. test/build/name-lists.test.ts
+ * adds one to each list and builds.
+ */
+export const NAME_LISTS = { KEEP_PARAMS, NOT_INLINED, HOT_METHODS, RECORD_FIELDS, DEVICE_FIELDS, BOOT_ONLY_NAMES, BOOT_ONLY_CLASSES, BOOT_ONLY_METHODS, BOOT_ONLY_BUILTINS };
 
 export default [
   ...BOARDS.filter((board) => !ONLY_BOARD || board.id === ONLY_BOARD).map((board) => ({
