@@ -32,7 +32,7 @@ function loadBundledFabmqtt(): typeof ClientModule & typeof ClockModule & typeof
         'export { createClient } from "../firmware/session/client";\n' +
         'export { systemClock } from "../hal/node/clock";\n' +
         'export { createNodeNet } from "../hal/node/net";\n',
-      resolveDir: __dirname,
+      resolveDir: import.meta.dirname,
       loader: "ts",
     },
     bundle: true,
@@ -42,7 +42,7 @@ function loadBundledFabmqtt(): typeof ClientModule & typeof ClockModule & typeof
     target: "node20",
   });
   const mod = { exports: {} as Record<string, unknown> };
-  const req = createRequire(path.join(__dirname, "client-publisher.ts"));
+  const req = createRequire(path.join(import.meta.dirname, "client-publisher.ts"));
   new Function("module", "exports", "require", out.outputFiles[0].text)(mod, mod.exports, req);
   return mod.exports as unknown as typeof ClientModule & typeof ClockModule & typeof NetModule;
 }
@@ -62,7 +62,7 @@ function report(startCpu: NodeJS.CpuUsage, startWall: number, acked: number): vo
 
 /** The codec, bundled the same way, for the raw publisher. */
 function loadBundledCodec(): typeof CodecModule {
-  const out = buildSync({ entryPoints: [path.join(__dirname, "..", "firmware", "mqtt", "index.ts")], bundle: true, write: false, format: "cjs", platform: "node", target: "node20" });
+  const out = buildSync({ entryPoints: [path.join(import.meta.dirname, "..", "firmware", "mqtt", "index.ts")], bundle: true, write: false, format: "cjs", platform: "node", target: "node20" });
   const mod = { exports: {} as Record<string, unknown> };
   new Function("module", "exports", out.outputFiles[0].text)(mod, mod.exports);
   return mod.exports as unknown as typeof CodecModule;

@@ -28,7 +28,7 @@ import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import mqtt from "mqtt";
-import { startMosquitto } from "../test/support/mosquitto";
+import { startMosquitto } from "../scripts/support/mosquitto";
 import { createArrivals, startCountingSubscriber, type Arrivals } from "./counting-subscriber";
 
 const COUNT = Number(process.env.FABMQTT_BENCH_COUNT || 20000);
@@ -52,7 +52,7 @@ interface Run {
 
 function runPublisher(which: string, port: number, qos: number, topic: string): Promise<{ cpuUs: number; wallMs: number; acked: number }> {
   return new Promise((resolve, reject) => {
-    const script = path.join(__dirname, "client-publisher.ts");
+    const script = path.join(import.meta.dirname, "client-publisher.ts");
     const child = spawn(process.execPath, ["--import", "tsx", script, which, String(port), String(qos), String(COUNT), String(SIZE), topic], {
       stdio: ["ignore", "pipe", "pipe"],
     });

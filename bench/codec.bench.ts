@@ -50,6 +50,7 @@ import { buildSync } from "esbuild";
 import mqtt from "mqtt-packet";
 import * as fabTsx from "../firmware/mqtt/index";
 import { CONNACK, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, type ConnectFields } from "../firmware/mqtt/index";
+import { createRequire } from "node:module";
 
 /** The codec's exports, whichever form they were loaded in. */
 type Codec = typeof fabTsx;
@@ -60,7 +61,7 @@ type Codec = typeof fabTsx;
  * below read every function out of it once, before timing.
  */
 function loadBundledCodec(): Codec {
-  const entry = path.join(__dirname, "..", "firmware", "mqtt", "index.ts");
+  const entry = path.join(import.meta.dirname, "..", "firmware", "mqtt", "index.ts");
   const built = buildSync({ entryPoints: [entry], bundle: true, format: "cjs", platform: "neutral", target: "es2022", write: false });
   const mod: { exports: Record<string, unknown> } = { exports: {} };
   new Function("module", "exports", built.outputFiles[0].text)(mod, mod.exports);
@@ -686,7 +687,7 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   let mqttPacketVersion = "9.x";
   try {
-    mqttPacketVersion = (require("mqtt-packet/package.json") as { version: string }).version;
+    mqttPacketVersion = (createRequire(import.meta.url)("mqtt-packet/package.json") as { version: string }).version;
   } catch {
     // keep "9.x"
   }

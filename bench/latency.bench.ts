@@ -11,8 +11,8 @@
 import os from "node:os";
 import mqtt from "mqtt";
 import { ST_CONNECTED } from "../firmware/session/client";
-import { closeLiveClients, startLiveClient, waitFor } from "../test/support/live-client";
-import { startMosquitto } from "../test/support/mosquitto";
+import { closeLiveClients, startLiveClient, waitFor } from "../scripts/support/live-client";
+import { startMosquitto } from "../scripts/support/mosquitto";
 
 const args = process.argv.slice(2);
 const SAMPLES = Number(args.includes("--samples") ? args[args.indexOf("--samples") + 1] : 2000);

@@ -11,9 +11,9 @@
 import { execFileSync, spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { mosquittoBinary } from "../test/support/mosquitto";
+import { mosquittoBinary } from "../scripts/support/mosquitto";
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(import.meta.dirname, "..");
 
 interface Step {
   name: string;

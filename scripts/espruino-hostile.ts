@@ -20,12 +20,12 @@ import path from "node:path";
 import { putEspruinoStorage } from "./espruino-run";
 import { BUNDLE_FILE, LOAD_CODE } from "./flash/boot-code";
 import { ST_CONNECTED } from "../firmware/session/client";
-import { startLiveClient, waitFor, type LiveClient } from "../test/support/live-client";
+import { startLiveClient, waitFor, type LiveClient } from "./support/live-client";
 
 /** Restarts the broker on the same port, keeping its retained messages (mosquitto with persistence: terminate, then start). */
 export type BrokerRestart = () => Promise<void>;
 
-const BUNDLE = path.join(__dirname, "..", "dist", "linux", "fabmqtt.min.js");
+const BUNDLE = path.join(import.meta.dirname, "..", "dist", "linux", "fabmqtt.min.js");
 const DEVICE = "espruino-hostile";
 /** How long a check watches for a reconnect. */
 const QUIET_MS = 30000;

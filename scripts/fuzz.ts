@@ -4,7 +4,7 @@
  * `--frames N` (1,000,000 by default), `--seed S` (replays a run), `--json`
  * (one JSON object last). Exits 1 on an exception, a hang or heap growth.
  */
-import { errorName } from "../firmware/error-text";
+import { errorName } from "../base/error-text";
 import { HEAP_GROWTH_LIMIT, runFuzz, type FuzzOptions, type FuzzResult } from "./fuzz/run";
 
 /** The options from argv; throws with a usage line on a bad argument. */

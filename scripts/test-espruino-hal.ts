@@ -18,8 +18,8 @@ import path from "node:path";
 import { BOARDS } from "../boards/index";
 import { toDeviceBoard } from "../boards/device-view";
 import { putEspruinoStorage, reportChecks, runEspruinoOnce, runMain } from "./espruino-run";
-import { freePort } from "../test/support/mosquitto";
-import { startTcpPeer } from "../test/support/tcp-peer";
+import { freePort } from "./support/mosquitto";
+import { startTcpPeer } from "./support/tcp-peer";
 
 const BIN = process.env.ESPRUINO_BIN;
 
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     console.log("test:espruino-hal did nothing: set ESPRUINO_BIN to the path of an Espruino interpreter for Linux (built from Espruino's sources).");
     return 0;
   }
-  const bundle = path.join(__dirname, "..", "dist", "linux", "fabmqtt.min.js");
+  const bundle = path.join(import.meta.dirname, "..", "dist", "linux", "fabmqtt.min.js");
   if (!fs.existsSync(bundle)) throw new Error(bundle + " is missing: run npm run build");
   const board = toDeviceBoard(BOARDS.find((b) => b.id === "linux")!);
   const down = new Uint8Array(1024).map((_, i) => i % 256);

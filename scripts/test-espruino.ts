@@ -34,12 +34,12 @@ import { putEspruinoStorage, reportChecks, runEspruinoOnce, runMain } from "./es
 import { compareWithAnchors } from "./espruino-anchors";
 import { hostileChecks } from "./espruino-hostile";
 import { BUNDLE_FILE, LOAD_CODE } from "./flash/boot-code";
-import { startMosquitto } from "../test/support/mosquitto";
-import { startLiveClient, closeLiveClients, waitFor } from "../test/support/live-client";
+import { startMosquitto } from "./support/mosquitto";
+import { startLiveClient, closeLiveClients, waitFor } from "./support/live-client";
 
 const BIN = process.env.ESPRUINO_BIN;
 
-const DIST = path.join(__dirname, "..", "dist");
+const DIST = path.join(import.meta.dirname, "..", "dist");
 
 /** A Wifi module for the Linux build: joins at once; like Espruino's, it calls a listener with `this` = the module. */
 const WIFI_MODULE =

@@ -1,4 +1,4 @@
-import * as E from "../errors";
+import * as E from "../../base/errors";
 import type { Payload } from "../mqtt/encode";
 import { payloadText } from "../wire/index";
 import type { ActuatorConfig } from "./config";

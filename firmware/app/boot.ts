@@ -1,4 +1,4 @@
-import * as E from "../errors";
+import * as E from "../../base/errors";
 import type { DeviceBoard } from "../../boards/types";
 import type { Hal } from "../../hal/types";
 import { CONFIG_FILE, parseConfig } from "./config";

@@ -1,5 +1,5 @@
 import type { DeviceBoard } from "../../boards/types";
-import { pinIn } from "../pin-set";
+import { pinIn } from "../../base/pin-set";
 
 /**
  * The device configuration: JSON in Storage (file CONFIG_FILE), written by

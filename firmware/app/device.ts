@@ -1,4 +1,4 @@
-import * as E from "../errors";
+import * as E from "../../base/errors";
 import type { DeviceBoard } from "../../boards/types";
 import { WIFI_DOWN, WIFI_UP, type Hal, type Net, type Sensor } from "../../hal/types";
 import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientOptions } from "../session/client";

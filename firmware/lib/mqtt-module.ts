@@ -1,4 +1,4 @@
-import * as E from "../errors";
+import * as E from "../../base/errors";
 import type { Clock, Net, Timers } from "../../hal/types";
 import { createClient, type Client, type ClientOptions } from "../session/client";
 import type { Message, MessageHandler } from "../session/subscriptions";

@@ -9,7 +9,7 @@ import {
   E_TRUNCATED,
   E_UNEXPECTED_TYPE,
   E_UNKNOWN_TYPE,
-} from "../errors";
+} from "../../base/errors";
 import * as C from "./constants";
 import type { Packet } from "./packet";
 import { checkUtf8 } from "./utf8";

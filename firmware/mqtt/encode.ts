@@ -4,7 +4,7 @@ import {
   E_INVALID_ARGUMENT,
   E_INVALID_QOS,
   E_INVALID_TOPIC,
-} from "../errors";
+} from "../../base/errors";
 import * as C from "./constants";
 import { checkTopic } from "./topic-check";
 import { STRINGS_ARE_BYTES, writeText } from "./utf8";

@@ -1,4 +1,4 @@
-import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../errors";
+import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../../base/errors";
 
 /**
  * Incremental framing of the byte stream from the broker.

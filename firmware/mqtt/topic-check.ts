@@ -1,4 +1,4 @@
-import { E_INVALID_TOPIC } from "../errors";
+import { E_INVALID_TOPIC } from "../../base/errors";
 import { writeText } from "./utf8";
 
 /**

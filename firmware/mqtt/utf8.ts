@@ -1,4 +1,4 @@
-import { E_INVALID_UTF8 } from "../errors";
+import { E_INVALID_UTF8 } from "../../base/errors";
 
 /**
  * Text <-> bytes for topics, client ids, user names and string payloads.

@@ -1,4 +1,4 @@
-import * as E from "../errors";
+import * as E from "../../base/errors";
 import * as C from "../mqtt/constants";
 import type { Payload } from "../mqtt/encode";
 import type { ReceivedPacket } from "../mqtt/packet";

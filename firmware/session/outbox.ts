@@ -1,4 +1,4 @@
-import { E_QUEUE_FULL } from "../errors";
+import { E_QUEUE_FULL } from "../../base/errors";
 import type { Payload } from "../mqtt/encode";
 
 /**

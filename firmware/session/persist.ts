@@ -1,4 +1,4 @@
-import { E_STORAGE_FAILED } from "../errors";
+import { E_STORAGE_FAILED } from "../../base/errors";
 import { checkTopic } from "../mqtt/topic-check";
 import { inboundEntries, I_AWAITING, I_RELEASED, I_UNCONFIRMED, IN_AT_AGE, IN_AT_HASH, IN_AT_STATE, IN_WORDS, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";

@@ -1,5 +1,5 @@
 import type { Payload } from "../mqtt/encode";
-import { E_QUEUE_FULL, E_SUBACK_FAILURE } from "../errors";
+import { E_QUEUE_FULL, E_SUBACK_FAILURE } from "../../base/errors";
 import { topicMatches } from "./topic";
 
 /**

@@ -5,7 +5,7 @@
  * PUBLISH larger than the transmit buffer gets a buffer of its own. The
  * Espruino bundles use text.ts instead, which exports the same functions.
  */
-import { E_BUFFER_TOO_SHORT } from "../errors";
+import { E_BUFFER_TOO_SHORT } from "../../base/errors";
 import { decodePacket } from "../mqtt/decode";
 import { encodeAck, encodeConnect, encodePublish, encodeSubscription, payloadByteLength, type ConnectFields, type Payload } from "../mqtt/encode";
 import { createFramer as createByteFramer, framerPush, framerReset, type FrameSink, type Framer as ByteFramer } from "../mqtt/framer";

@@ -7,7 +7,7 @@ import {
   E_RESERVED_FLAGS,
   E_SUBACK_FAILURE,
   E_UNEXPECTED_TYPE,
-} from "../errors";
+} from "../../base/errors";
 import * as C from "../mqtt/constants";
 import type { ConnectFields, Payload } from "../mqtt/encode";
 import type { ReceivedPacket } from "../mqtt/packet";

@@ -1,4 +1,4 @@
-import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../errors";
+import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../../base/errors";
 
 /**
  * Framing of the 8-bit Strings that Espruino's socket delivers (split and

@@ -1,4 +1,4 @@
-import { E_SENSOR_CHECKSUM, E_SENSOR_TIMEOUT } from "../../firmware/errors";
+import { E_SENSOR_CHECKSUM, E_SENSOR_TIMEOUT } from "../../base/errors";
 import type { EspWatchEvent } from "./api";
 import type { Reading } from "./sensors";
 

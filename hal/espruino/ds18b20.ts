@@ -1,4 +1,4 @@
-import { E_SENSOR_CHECKSUM, E_SENSOR_NOT_FOUND } from "../../firmware/errors";
+import { E_SENSOR_CHECKSUM, E_SENSOR_NOT_FOUND } from "../../base/errors";
 import type { EspOneWire } from "./api";
 import type { Reading } from "./sensors";
 

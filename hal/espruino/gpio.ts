@@ -1,7 +1,7 @@
 import type { DeviceBoard } from "../../boards/types";
-import { E_INVALID_ARGUMENT, E_PIN_INVALID, E_PIN_UNSUPPORTED } from "../../firmware/errors";
+import { E_INVALID_ARGUMENT, E_PIN_INVALID, E_PIN_UNSUPPORTED } from "../../base/errors";
 import type { Gpio, PinMode } from "../types";
-import { pinIn } from "../../firmware/pin-set";
+import { pinIn } from "../../base/pin-set";
 import type { EspWatchEvent } from "./api";
 
 declare function pinMode(pin: string, mode: string): void;

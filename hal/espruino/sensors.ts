@@ -1,9 +1,9 @@
 import type { DeviceBoard } from "../../boards/types";
-import { E_PIN_INVALID, E_PIN_UNSUPPORTED, E_SENSOR_BUSY, E_SENSOR_KIND } from "../../firmware/errors";
+import { E_PIN_INVALID, E_PIN_UNSUPPORTED, E_SENSOR_BUSY, E_SENSOR_KIND } from "../../base/errors";
 import type { Gpio, Sensor, SensorSpec, Sensors } from "../types";
 import { dht22Reading } from "./dht22";
 import { ds18b20Reading } from "./ds18b20";
-import { pinIn } from "../../firmware/pin-set";
+import { pinIn } from "../../base/pin-set";
 
 declare function setTimeout(fn: (...args: any[]) => void, ms: number, ...args: unknown[]): number;
 

@@ -1,4 +1,4 @@
-import { E_STORAGE_FAILED, E_STORAGE_FULL, E_STORAGE_NAME } from "../../firmware/errors";
+import { E_STORAGE_FAILED, E_STORAGE_FULL, E_STORAGE_NAME } from "../../base/errors";
 import type { Storage } from "../types";
 import type { EspStorage } from "./api";
 

@@ -1,5 +1,5 @@
 import { BOARD_CHIP } from "board";
-import { E_INVALID_ARGUMENT, E_SOCKET_NO_ROUTE, E_WIFI_FAILED, E_WIFI_NO_AP, E_WIFI_WRONG_PASSWORD } from "../../firmware/errors";
+import { E_INVALID_ARGUMENT, E_SOCKET_NO_ROUTE, E_WIFI_FAILED, E_WIFI_NO_AP, E_WIFI_WRONG_PASSWORD } from "../../base/errors";
 import { WIFI_DOWN, WIFI_JOINING, WIFI_UP, type Wifi, type WifiHandlers } from "../types";
 import type { EspWifiModule } from "./api";
 import { cutSockets, type EspruinoNet } from "./net";

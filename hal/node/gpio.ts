@@ -1,7 +1,7 @@
-import * as E from "../../firmware/errors";
+import * as E from "../../base/errors";
 import type { DeviceBoard } from "../../boards/types";
 import type { Gpio, PinMode, Timers } from "../types";
-import { pinIn } from "../../firmware/pin-set";
+import { pinIn } from "../../base/pin-set";
 import { pushCapped } from "./capped";
 
 /** One entry of the virtual pins' event log. */

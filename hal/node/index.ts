@@ -1,6 +1,6 @@
 import type { Board, DeviceBoard } from "../../boards/types";
 import { toDeviceBoard } from "../../boards/device-view";
-import * as E from "../../firmware/errors";
+import * as E from "../../base/errors";
 import type { Clock, Hal, Net, Socket, SocketHandlers, Storage, Timers } from "../types";
 import { systemClock } from "./clock";
 import { createNodeTimers } from "./timers";

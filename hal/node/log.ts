@@ -1,4 +1,4 @@
-import { errorMessage, errorName } from "../../firmware/error-text";
+import { errorMessage, errorName } from "../../base/error-text";
 import type { Log } from "../types";
 import { LOG_KEEP, pushCapped } from "./capped";
 

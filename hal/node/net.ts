@@ -1,6 +1,6 @@
 import net from "node:net";
 import tls from "node:tls";
-import * as E from "../../firmware/errors";
+import * as E from "../../base/errors";
 import { SEND_CONTROL_ROOM, type Net, type NetTarget, type Socket, type SocketHandlers } from "../types";
 
 /**

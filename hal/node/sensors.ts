@@ -1,4 +1,4 @@
-import * as E from "../../firmware/errors";
+import * as E from "../../base/errors";
 import type { Gpio, Sensor, SensorSpec, Sensors, Timers } from "../types";
 
 /** One scripted outcome of a reading: values, or an error code; `ms` is how long the reading takes. */

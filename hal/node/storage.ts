@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import * as E from "../../firmware/errors";
+import * as E from "../../base/errors";
 import type { Storage } from "../types";
 
 /** Storage names: 1 to 28 characters, as on Espruino. */

@@ -1,4 +1,4 @@
-import * as E from "../../firmware/errors";
+import * as E from "../../base/errors";
 import type { Timers, Wifi, WifiHandlers } from "../types";
 import { WIFI_DOWN, WIFI_JOINING, WIFI_UP } from "../types";
 

@@ -7,5 +7,5 @@ import path from "node:path";
  * espruino.com for the board's description, which offline would never answer.
  */
 export function boardJsonPath(chip: "esp32" | "esp8266" | "linux"): string {
-  return path.join(__dirname, "board-json", chip + ".json");
+  return path.join(import.meta.dirname, "board-json", chip + ".json");
 }

@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-const ROOT = path.join(__dirname, "..", "..");
+const ROOT = path.join(import.meta.dirname, "..", "..");
 
 /** What the bundles are built from: a change to any of these makes a built bundle stale. */
-const INPUTS = ["firmware", "hal", "boards", "rollup.config.mjs", "tsconfig.json", "package-lock.json"];
+const INPUTS = ["base", "firmware", "targets", "hal", "boards", "build", "rollup.config.js", "tsconfig.json", "package-lock.json"];
 
 /** The minified bundle that goes to a board's Storage. */
 export function bundlePath(boardId: string): string {

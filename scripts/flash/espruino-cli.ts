@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { onInterrupt } from "./on-interrupt";
+import { createRequire } from "node:module";
 
 /**
  * How one run of the espruino CLI ended: its exit code (null when it was
@@ -16,7 +17,7 @@ export interface CliRun {
 
 /** The espruino CLI's script inside node_modules. */
 export function espruinoCliPath(): string {
-  return require.resolve("espruino/bin/espruino-cli.js");
+  return createRequire(import.meta.url).resolve("espruino/bin/espruino-cli.js");
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { ST_CONNECTED, createClient, type Client } from "../../firmware/session/client";
 import { createManualClock } from "../../hal/node/clock";
-import { FakeNet, type FakeConnection } from "../../test/support/fake-net";
+import { FakeNet, type FakeConnection } from "../support/fake-net";
 
 export interface ClientTarget {
   /**

@@ -8,10 +8,10 @@
 import { decodePacket } from "../../firmware/mqtt/decode";
 import { createFramer, framerPush, framerReset } from "../../firmware/mqtt/framer";
 import { createPacket } from "../../firmware/mqtt/packet";
-import { checkDecode, makeFrame, pushInChunks } from "../../test/support/fuzz-frames";
-import { guardedBytes } from "../../test/support/guarded";
-import { heapAfterGc } from "../../test/support/heap";
-import { createRandom } from "../../test/support/prng";
+import { checkDecode, makeFrame, pushInChunks } from "../support/fuzz-frames";
+import { guardedBytes } from "../support/guarded";
+import { heapAfterGc } from "../support/heap";
+import { createRandom } from "../support/prng";
 import { createClientTarget } from "./client-target";
 
 export interface FuzzOptions {

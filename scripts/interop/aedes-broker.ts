@@ -10,6 +10,7 @@ import path from "node:path";
 import { Aedes } from "aedes";
 import { listen } from "../simulator/embedded-broker";
 import { INTEROP_PASSWORD, INTEROP_USER, type BrokerLauncher, type InteropBroker } from "./broker";
+import { createRequire } from "node:module";
 
 interface Running {
   aedes: Aedes;
@@ -53,7 +54,7 @@ export const aedesLauncher: BrokerLauncher = {
   missing: () => null,
   version() {
     try {
-      const file = path.join(path.dirname(require.resolve("aedes")), "package.json");
+      const file = path.join(path.dirname(createRequire(import.meta.url).resolve("aedes")), "package.json");
       return JSON.parse(fs.readFileSync(file, "utf8")).version as string;
     } catch {
       return "?";

@@ -15,7 +15,7 @@ export function debianVersion(pkg: string): string {
   }
 }
 
-export { waitForPort } from "../../test/support/mosquitto";
+export { waitForPort } from "../support/mosquitto";
 
 /** The last `lines` lines of a text file; "" when it cannot be read. */
 export function fileTail(file: string, lines = 30): string {

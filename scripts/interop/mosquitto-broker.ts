@@ -4,7 +4,7 @@
  * file made by mosquitto_passwd, persistence, anonymous clients refused.
  */
 import { execFileSync } from "node:child_process";
-import { mosquittoBinary, startMosquitto } from "../../test/support/mosquitto";
+import { mosquittoBinary, startMosquitto } from "../support/mosquitto";
 import { INTEROP_PASSWORD, INTEROP_USER, type BrokerLauncher, type InteropBroker } from "./broker";
 import { isAlive, notePid } from "./processes";
 

@@ -16,7 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { freePort } from "../../test/support/mosquitto";
+import { freePort } from "../support/mosquitto";
 import { INTEROP_PASSWORD, INTEROP_USER, type BrokerLauncher, type InteropBroker } from "./broker";
 import { debianVersion, fileTail, waitForPort } from "./host";
 import { familyOf, removeOnExit, spawnTracked, stopTracked } from "./processes";

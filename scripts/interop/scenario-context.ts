@@ -5,10 +5,10 @@
  * a time limit. The outcome is pass, fail, or "differs" (as the broker
  * documents) with a note; a scenario never hangs and never throws out.
  */
-import * as E from "../../firmware/errors";
-import { errorName } from "../../firmware/error-text";
+import * as E from "../../base/errors";
+import { errorName } from "../../base/error-text";
 import type { ClientOptions } from "../../firmware/session/client";
-import { startLiveClient, waitFor, type LiveClient } from "../../test/support/live-client";
+import { startLiveClient, waitFor, type LiveClient } from "../support/live-client";
 import type { BrokerLauncher, InteropBroker } from "./broker";
 import { createWire, type Wire } from "./wire";
 

@@ -5,7 +5,7 @@
  * DISCONNECT and refuses new connections, as a board losing power would.
  */
 import mqttPacket from "mqtt-packet";
-import * as E from "../../firmware/errors";
+import * as E from "../../base/errors";
 import { createNodeNet, cuttableNet, writtenBytes } from "../../hal/node/net";
 import type { Net } from "../../hal/types";
 

@@ -1,6 +1,6 @@
 /** The soak's report: Markdown tables for people, one JSON object for scripts. */
 import os from "node:os";
-import { errorName } from "../../firmware/error-text";
+import { errorName } from "../../base/error-text";
 import type { SoakResult } from "./run";
 import type { QosFigures } from "./verdict";
 

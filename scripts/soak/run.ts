@@ -7,14 +7,14 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { E_QUEUE_FULL } from "../../firmware/errors";
+import { E_QUEUE_FULL } from "../../base/errors";
 import { ST_CONNECTED } from "../../firmware/session/client";
 import { createNodeNet } from "../../hal/node/net";
-import { startFaultProxy, NO_FAULTS, type FaultPlan, type FaultStats } from "../../test/support/fault-proxy";
-import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../../test/support/live-client";
-import { startMosquitto } from "../../test/support/mosquitto";
-import { heapAfterGc } from "../../test/support/heap";
-import { createRandom } from "../../test/support/prng";
+import { startFaultProxy, NO_FAULTS, type FaultPlan, type FaultStats } from "../support/fault-proxy";
+import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../support/live-client";
+import { startMosquitto } from "../support/mosquitto";
+import { heapAfterGc } from "../support/heap";
+import { createRandom } from "../support/prng";
 import { createBacklog } from "./backlog";
 import { createLedger, receiverTap, recordDelivery, senderTap } from "./ledger";
 import type { SoakOptions } from "./options";

@@ -2,7 +2,7 @@
 import { createClient, type ClientOptions } from "../../firmware/session/client";
 import type { Message } from "../../firmware/session/subscriptions";
 import { createManualClock } from "../../hal/node/clock";
-import { FakeNet } from "./fake-net";
+import { FakeNet } from "../../scripts/support/fake-net";
 import { ScriptedBroker } from "./scripted-broker";
 
 export interface Received {

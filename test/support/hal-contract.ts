@@ -6,13 +6,13 @@
  */
 import { strict as assert } from "node:assert";
 import type { DeviceBoard } from "../../boards/types";
-import * as E from "../../firmware/errors";
+import * as E from "../../base/errors";
 import type { Hal, Sensor, Socket, SocketHandlers } from "../../hal/types";
 import { WIFI_DOWN, WIFI_UP } from "../../hal/types";
-import { waitFor } from "./live-client";
-import { freePort } from "./mosquitto";
-import { createRandom } from "./prng";
-import { startTcpPeer, type TcpPeer } from "./tcp-peer";
+import { waitFor } from "../../scripts/support/live-client";
+import { freePort } from "../../scripts/support/mosquitto";
+import { createRandom } from "../../scripts/support/prng";
+import { startTcpPeer, type TcpPeer } from "../../scripts/support/tcp-peer";
 
 /** What a sensor is made to answer for one reading. */
 export type SensorOutcome = { temp: number; rh?: number } | "checksum" | "timeout" | "absent";

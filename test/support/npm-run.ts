@@ -14,7 +14,7 @@ export interface NpmRun {
   ms: number;
 }
 
-const ROOT = path.join(__dirname, "..", "..");
+const ROOT = path.join(import.meta.dirname, "..", "..");
 
 /** `npm <args>` in the project root with `env` added; killed after `limitMs`. Never rejects. */
 export function npmRun(args: string[], env: Record<string, string> = {}, limitMs = 60000): Promise<NpmRun> {

@@ -9,7 +9,7 @@
  *   tsx test/support/power-cut-child.ts <port> <dir> <first|drain>
  */
 import { createFileStorage } from "../../hal/node/storage";
-import { startLiveClient } from "./live-client";
+import { startLiveClient } from "../../scripts/support/live-client";
 
 const [port, dir, first] = process.argv.slice(2);
 const drain = first === "drain";

@@ -5,7 +5,7 @@
  * message the client published. Each behaviour can be switched off, so tests
  * can play the broker by hand where they need to.
  */
-import type { FakeConnection, FakeNet, ParsedPacket } from "./fake-net";
+import type { FakeConnection, FakeNet, ParsedPacket } from "../../scripts/support/fake-net";
 
 export interface BrokerScript {
   connackCode: number;

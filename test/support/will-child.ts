@@ -3,7 +3,7 @@
  * connects to 127.0.0.1:<port> with a will, prints "connected", then waits to
  * be killed.   tsx test/support/will-child.ts <port> <will-topic> <will-payload>
  */
-import { startLiveClient } from "./live-client";
+import { startLiveClient } from "../../scripts/support/live-client";
 
 const [port, topic, payload] = process.argv.slice(2);
 startLiveClient(Number(port), {

@@ -1,0 +1,456 @@
+// Builds one ES5 bundle per board: dist/<board>/fabmqtt.js and fabmqtt.min.js.
+// Every board in boards/index.ts is validated first (boards/validate.ts): a
+// problem stops the build with its sentence. `board` then resolves to the
+// compact device view of the board (boards/device-view.ts), inlined as data,
+// with its chip and TLS support also as constants (BOARD_CHIP, BOARD_TLS).
+// The Espruino gate (build/espruino-gate.mjs) checks every bundle in `npm test`.
+import typescript from "@rollup/plugin-typescript";
+import { build } from "esbuild";
+import { parse } from "acorn";
+import { simple as walkSimple } from "acorn-walk";
+import { minify } from "terser";
+import { inlineConstants } from "./build/inline-constants.mjs";
+import { unwrapClasses } from "./build/unwrap-classes.mjs";
+import { inlineSingleUseMethods } from "./build/inline-methods.mjs";
+import { paramsToArguments } from "./build/params-to-arguments.mjs";
+import { topLevelNames } from "./build/top-level-names.mjs";
+import { CORE_BUDGET, MODULE_BUDGET } from "./build/bundle-budgets.mjs";
+import { checkFunctions, checkMentioned, checkMethods, checkProperties, checkTopLevel, markNotInlined, minifiedName } from "./build/name-checks.mjs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+// The boards are TypeScript: compile boards/index.ts + validate + device view into one module.
+async function loadBoards() {
+  const out = await build({
+    stdin: {
+      contents:
+        'export { BOARDS } from "./boards/index";\n' +
+        'export { validateBoards } from "./boards/validate";\n' +
+        'export { toDeviceBoard } from "./boards/device-view";\n',
+      resolveDir: root,
+      loader: "ts",
+    },
+    bundle: true,
+    format: "esm",
+    write: false,
+    platform: "node",
+  });
+  return import("data:text/javascript;base64," + Buffer.from(out.outputFiles[0].text).toString("base64"));
+}
+
+const { BOARDS, validateBoards, toDeviceBoard } = await loadBoards();
+const problems = validateBoards(BOARDS);
+if (problems.length) throw new Error("boards/ has problems:\n  " + problems.join("\n  "));
+export const BOARD_IDS = BOARDS.map((b) => b.id);
+
+function boardAlias(board) {
+  const id = "\0board:" + board.id;
+  return {
+    name: "board-alias",
+    resolveId(source) {
+      return source === "board" ? id : null;
+    },
+    load(source) {
+      // BOARD_CHIP and BOARD_TLS are constants, so code for another chip or for TLS
+      // on a firmware without it is left out of the board's bundle.
+      if (source !== id) return null;
+      return (
+        "export default " + JSON.stringify(toDeviceBoard(board)) + ";\n" +
+        "export var BOARD_CHIP = " + JSON.stringify(board.chip) + ";\n" +
+        "export var BOARD_TLS = " + JSON.stringify(board.tls) + ";\n"
+      );
+    },
+  };
+}
+
+// Every bundle here runs on Espruino: the protocol engine's byte layer is the
+// one on 8-bit Strings (firmware/wire/text.ts) instead of the Node one that
+// firmware/wire/index.ts names (see firmware/wire/). A stale path fails the build.
+const WIRE_INDEX = path.join(root, "firmware", "wire", "index.ts");
+const WIRE_ESPRUINO = path.join(root, "firmware", "wire", "text.ts");
+function espruinoWire() {
+  return {
+    name: "espruino-wire",
+    async resolveId(source, importer) {
+      if (!importer || !/wire[\/]index$|wire[\/]index\.ts$/.test(source)) return null;
+      const resolved = await this.resolve(source, importer, { skipSelf: true });
+      return resolved && resolved.id === WIRE_INDEX ? WIRE_ESPRUINO : null;
+    },
+    buildEnd() {
+      if (!this.getModuleIds || ![...this.getModuleIds()].includes(WIRE_ESPRUINO)) this.error("espruino-wire: " + WIRE_ESPRUINO + " was never used: the engine no longer imports " + WIRE_INDEX);
+    },
+  };
+}
+
+// Functions in a bundle: on Espruino a top-level one costs about 5 variables
+// while loaded and one made inside another about 8 (see docs/memory.md), whatever
+// its length, so this count, not the byte size, predicts memory.
+function countFunctions(code) {
+  let n = 0;
+  walkSimple(parse(code, { ecmaVersion: 5 }), {
+    FunctionDeclaration: () => n++,
+    FunctionExpression: () => n++,
+  });
+  return n;
+}
+
+// Prints each bundle's size against its board's budget after writing it.
+function sizeReport(board) {
+  return {
+    name: "size-report",
+    writeBundle(_options, bundle) {
+      for (const [name, file] of Object.entries(bundle)) {
+        const size = Buffer.byteLength(file.type === "chunk" ? file.code : file.source);
+        const budget = name.endsWith(".min.js") ? board.minBundleBudget : board.bundleBudget;
+        const verdict = size <= budget ? "ok" : "OVER BUDGET";
+        const code = file.type === "chunk" ? file.code : String(file.source);
+        console.log("  " + board.id + "/" + name + ": " + size + " B of " + budget + " B (" + Math.round((100 * size) / budget) + "%) " + verdict + ", " + countFunctions(code) + " functions");
+      }
+    },
+  };
+}
+
+// Minified copy: terser with function hoisting (Espruino does not hoist) and
+// line breaks kept (a one-line bundle makes every Error carry the whole line).
+// Internal members are named with a trailing `_` and shortened here: on
+// Espruino a property name over 4 characters costs an extra variable or two.
+// Properties the minified bundles shorten: names ending in `_`, and the
+// fields of the codec's and the session's own records (packet, framer,
+// outbox, subscriptions, inbound QoS 2 ids) that no caller outside a bundle
+// reads. Public names (Message, ClientStats, options, the HAL) stay. A field
+// used as a property nowhere in a bundle stops the build (build/name-checks.mjs).
+const RECORD_FIELDS = [
+  // the received packet (firmware/mqtt/packet.ts ReceivedPacket)
+  "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength",
+  // the framer (firmware/wire/text-framer.ts)
+  "pending", "maxPacketSize", "failCode", "generation", "sink", "skipping",
+  // outbox, inbound QoS 2 ids, subscriptions
+  "topicOf", "payloadOf", "nextSeq", "inFlightCount", "heldCount", "unsent", "idTable", "openCount", "nextAge", "slots", "filterOf", "handlerOf",
+];
+
+// A device bundle exports start() and the platform (createEspruinoHal) only:
+// its client, the client's options (the device program), the messages handed
+// to the device and the will are the firmware's own, so their fields are
+// shortened too, except those Espruino or the configuration's JSON names
+// (host, port, password, qos) and those terser keeps whole (flags, keepalive,
+// username: DOM property names). A field used nowhere in a device bundle stops the build.
+const DEVICE_FIELDS = ["topic", "payload", "retain", "packetId", "clientId", "willTopic", "willPayload", "willQos", "willRetain"];
+
+// The library bundle's API is the MQTT module's (create(server, options) with
+// client_id, keep_alive, ...): the client's own options, which the library
+// makes, and the messages it hands to the library are its own, so their fields
+// are shortened too. On Espruino a property name over 4 characters costs one
+// or two variables more: the client's options took 50 variables, now XX.
+const LIBRARY_FIELDS = [
+  "clientId", "cleanSession", "txBufferSize", "maxPacketSize", "inflightWindow", "queueSize", "inboundQos2", "maxSubscriptions",
+  "connectTimeoutMs", "backoffBaseMs", "backoffMaxMs", "stableMs", "persistSession",
+  "onConnect", "onDisconnect", "onMessage", "onPublished", "onSubscribe", "onError",
+  "willTopic", "willPayload", "willQos", "willRetain", "packetId", "payload",
+];
+
+/** The properties a minified bundle shortens: names ending in `_`, and `fields`. */
+function internalProperties(fields) {
+  return new RegExp("^(?:[a-zA-Z][a-zA-Z0-9]*_|" + fields.join("|") + ")$");
+}
+const INTERNAL_PROPERTIES = internalProperties(RECORD_FIELDS);
+const DEVICE_INTERNAL_PROPERTIES = internalProperties(RECORD_FIELDS.concat(DEVICE_FIELDS));
+const LIBRARY_INTERNAL_PROPERTIES = internalProperties(RECORD_FIELDS.concat(LIBRARY_FIELDS));
+
+// Names the minifier must not give a top-level function or variable: a device
+// bundle runs at the global scope (see globalScopeLoad), where Espruino's pins
+// (D0, A0, ...) and E are globals too, and `fabmqtt` is the bundle's exports.
+const GLOBAL_NAMES = ["fabmqtt", "E"];
+for (let i = 0; i < 100; i++) GLOBAL_NAMES.push("D" + i);
+for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
+
+// Functions the minifier must not inline into their one caller. Terser inlines
+// a function called once as a function expression at the call site, which
+// saves about 5 variables while loaded, but then Espruino parses the whole
+// function text at each call to make it, then runs it: twice the tokens on
+// the paths taken per packet (a chunk's framing, a packet's decoding). Each
+// call site gets terser's /*@__NOINLINE__*/; a name with no call site in a
+// device bundle fails the build. (payloadText: inlined into the library's
+// publish event, terser left its `var` after the use, which Espruino does not
+// hoist; the Espruino gate caught it.) The rare halves of the publish path
+// (checkedPublishPacket, UTF-8 decoding on a Unicode interpreter, a socket write of a
+// slice, a refused publish() in the library) stay out of the functions every
+// publish runs: inlined, they were read at each call (QoS 0 publish from the
+// library: 1.45 ms before, see docs/performance.md). An entry "name@library"
+// is looked for in the library bundle only.
+const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire", "payloadText", "checkedPublishPacket", "decodeUtf8", "sliceText", "decodePublish", "decodeAck", "framerStep", "refused@library"];
+
+// Functions that keep their declared parameters (build/params-to-arguments.mjs):
+// the calls in progress where the pool is at its lowest: when the device
+// publishes a reading, from its publish down to the socket, and when a chunk
+// comes in, from the socket's data down to the decoder. Read from `arguments`,
+// a call in progress would hold 2n + 4 variables more for its n parameters;
+// declared, each costs one while the bundle is loaded. A name that is no
+// function of a minified device bundle (stale, or inlined into its caller)
+// stops the build.
+const KEEP_PARAMS = [
+  "DeviceProgram.prototype.send_",
+  "MqttClient.prototype.publish",
+  "MqttClient.prototype.pump_",
+  "MqttClient.prototype.sendMessage_",
+  "MqttClient.prototype.send_",
+  "Conn.prototype.write",
+  "MqttClient.prototype.onData",
+  "MqttClient.prototype.onPacket",
+  "publishPacket",
+  "Connection.prototype.publish@library",
+];
+
+/**
+ * The minified device bundle's release (see releaseBootCode) also deletes the
+ * global names it set to undefined: on Espruino a name left holding undefined
+ * is one variable more. Deleting needs the names as the minifier made them,
+ * so it is written here. Only a bundle run at the global scope deletes (its
+ * names are globals then); where deleting a global does nothing (a Node
+ * `vm`), the names stay, undefined. Throws when the minified release is not
+ * found once, as written: the names would stay on the board unnoticed.
+ */
+function deleteReleasedNames(code, cache) {
+  const names = BOOT_ONLY_NAMES.concat(BOOT_ONLY_CLASSES).map((name) => minifiedName(name, cache));
+  const chain = names.join("=") + "=void 0";
+  const parts = code.split(chain);
+  if (parts.length !== 2) throw new Error("release-boot-code: the minified bundle has the release " + (parts.length - 1) + " times, not once: " + chain);
+  // Only at the global scope (fabmqtt is then a global): required as a module, the names are the module's own.
+  const deletes = names.concat(BOOT_ONLY_BUILTINS).map((n) => "delete global." + n);
+  return parts[0] + chain + ',"object"==typeof global&&global.fabmqtt===fabmqtt&&(' + deletes.join(",") + ")" + parts[1];
+}
+
+// A device bundle's top-level names are globals on the board (see
+// globalScopeLoad), where what one types at the console makes globals too: a
+// `for (i = 0; ...)` there would overwrite a firmware function named `i`. So
+// the minifier names each top-level function and variable of a device bundle
+// `$` and one or two letters or digits ($a, ..., $Z, $_, $a0, ...): at most 4
+// characters, which on Espruino cost one variable, as a one-letter name does.
+// Names are given through terser's name cache (it keeps a cached name for a
+// top-level symbol, and gives no other symbol that name); the build stops if
+// the minified bundle has a top-level name without the `$`.
+const DOLLAR_FIRST = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+const DOLLAR_NEXT = DOLLAR_FIRST + "0123456789";
+
+/** A name cache that gives the top-level names of `code`, except GLOBAL_NAMES, `$` names. */
+function dollarNameCache(code) {
+  const props = {};
+  let i = 0;
+  for (const name of topLevelNames(code)) {
+    if (GLOBAL_NAMES.includes(name) || props["$" + name]) continue;
+    const k = i++;
+    props["$" + name] =
+      "$" + (k < DOLLAR_FIRST.length ? DOLLAR_FIRST[k] : DOLLAR_FIRST[Math.floor((k - DOLLAR_FIRST.length) / DOLLAR_NEXT.length)] + DOLLAR_NEXT[(k - DOLLAR_FIRST.length) % DOLLAR_NEXT.length]);
+  }
+  return { vars: { props: props } };
+}
+
+function minified() {
+  return {
+    name: "espruino-minify",
+    async generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== "chunk") continue;
+        const device = file.code.startsWith(GLOBAL_SCOPE_BANNER);
+        const library = !device && file.fileName === "fabmqtt.js";
+        // Entries "name@library" are the library bundle's alone.
+        const notInlined = NOT_INLINED.filter((e) => !e.includes("@") || (library && e.endsWith("@library"))).map((e) => e.split("@")[0]);
+        const source = markNotInlined("NOT_INLINED", notInlined, inlineConstants(file.code), file.fileName, device || library);
+        checkProperties("RECORD_FIELDS", RECORD_FIELDS, source, file.fileName);
+        if (device) checkProperties("DEVICE_FIELDS", DEVICE_FIELDS, source, file.fileName);
+        if (library) checkProperties("LIBRARY_FIELDS", LIBRARY_FIELDS, source, file.fileName);
+        const cache = device ? dollarNameCache(source) : {};
+        // In a device bundle the minifier writes true and false as 1 and 0: on Espruino a
+        // field holding a small integer is one variable, one holding a boolean two. The
+        // firmware never shows a boolean it made (its JSON is written as text, its
+        // configuration's booleans come from JSON.parse and stay booleans).
+        const out = await minify(source, {
+          ecma: 5,
+          toplevel: true,
+          compress: { hoist_funs: true, hoist_vars: true, passes: 2, booleans_as_integers: device },
+          mangle: { reserved: GLOBAL_NAMES, properties: { regex: device ? DEVICE_INTERNAL_PROPERTIES : library ? LIBRARY_INTERNAL_PROPERTIES : INTERNAL_PROPERTIES } },
+          format: { max_line_len: 160, ecma: 5 },
+          nameCache: cache,
+        });
+        // Parameters become `var`s read from `arguments` (build/params-to-arguments.mjs):
+        // on Espruino a declared parameter costs a variable for as long as its function lives.
+        let code = paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name.split("@")[0], cache)));
+        if (device) {
+          checkFunctions("KEEP_PARAMS", KEEP_PARAMS.filter((name) => !name.includes("@")), out.code, cache, file.fileName);
+          const plain = topLevelNames(out.code).filter((n) => n[0] !== "$" && !GLOBAL_NAMES.includes(n));
+          if (plain.length) throw new Error("dollar-names: top-level names without $ in " + file.fileName + ": " + plain.join(", "));
+          code = deleteReleasedNames(code, cache);
+        }
+        this.emitFile({ type: "asset", fileName: file.fileName.replace(/\.js$/, ".min.js"), source: code + "\n" });
+      }
+    },
+  };
+}
+
+// Top-level functions, classes included (see build/unwrap-classes.mjs): on
+// Espruino a function made inside another function costs about three variables
+// more than one at the top level of a module.
+
+// Internal methods called from one place are inlined there (build/inline-methods.mjs):
+// the source keeps a method per job, the bundle does not pay ~8 variables for each.
+// A method listed here stays a method and nothing is inlined into it:
+// Espruino reads all of a function's text at each call, the branches it skips
+// included (2 KB after an early return: 1.1 ms a call from Storage on the
+// Linux build). Listing publish and onPacket as well kept their rare branches
+// (the QoS 1 queueing, CONNACK, SUBACK, PUBREL) out of them, but cost 35
+// variables on the core loaded (313 -> 348) for a speed-up lost in the noise of
+// a busy machine: not kept. A name that is no method of the bundle fails the build.
+const HOT_METHODS = ["MqttClient.onAck_", "MqttClient.publish", "MqttClient.onPacket"];
+
+function topLevelClasses() {
+  return {
+    name: "top-level-classes",
+    renderChunk(code, chunk) {
+      const unwrapped = unwrapClasses(code);
+      checkMethods("HOT_METHODS", HOT_METHODS, unwrapped, chunk.fileName);
+      return { code: inlineSingleUseMethods(unwrapped, HOT_METHODS.map((m) => m.split(".")[1])), map: null };
+    },
+  };
+}
+
+// A device bundle runs at the global scope: the boot file evaluates the Storage
+// file there (scripts/flash/boot-code.ts). On Espruino a function made in a
+// module's scope holds a link to it, a variable for as long as the function
+// lives; at the global scope there is none: some 110 variables fewer on an
+// ESP8266 (measured on a 1,600-variable pool). The exports go on `fabmqtt`,
+// which is the module's `exports` where the bundle is required as a module
+// (the tests' stand-ins, programs of one's own) and a global of its own at the
+// global scope.
+const GLOBAL_SCOPE_BANNER = 'var fabmqtt = typeof exports == "object" ? exports : {};\n';
+
+function globalScopeLoad() {
+  return {
+    name: "global-scope-load",
+    renderChunk(code) {
+      const body = code.replace(/^exports\.([A-Za-z_$][\w$]*) = /gm, "fabmqtt.$1 = ");
+      if (/\bexports\b/.test(body)) throw new Error("global-scope-load: the bundle uses `exports` other than to export");
+      return { code: GLOBAL_SCOPE_BANNER + body, map: null };
+    },
+  };
+}
+
+// What only fabmqtt.start() uses. After it, the device bundle drops these
+// (firmware/main.ts calls releaseBootCode(), which this build writes out):
+// on Espruino a function costs about five variables however rarely it runs,
+// as Linux frees its __init code after boot. The classes are constructed once
+// per start: their instances keep the prototypes; the constructors go. The
+// names are top-level functions, the Storage file names only starting reads,
+// and espruinoStorage: its object lives on only where the client keeps it to
+// save a session. A name that is not a top-level name of the bundle stops the
+// build; one called after start() fails the bundle tests
+// (test/bundle-standin.test.ts, test/espruino-device.test.ts), which run the
+// firmware through connect, telemetry, commands, a broker restart, a WiFi loss
+// and a power cut with a saved session.
+// Not listed: the small functions that make the client's records
+// (createPacket, createOutbox, ...) and createClient. The minifier folds each
+// into its only caller, whose constructor goes; listed, each would be called
+// from two places and kept as a function until start() ends (24 variables
+// more loaded on the x86-64 interpreter, the same once started).
+const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot", "espruinoStorage", "CONFIG_FILE", "SESSION_FILE"];
+// Built-in constructors only starting names: Espruino keeps one in a global
+// once a script names it (and makes it again if a later script does). None
+// now: the session tables take their Int32Arrays at their first message,
+// after start (firmware/session/outbox.ts, inbound-qos2.ts).
+const BOOT_ONLY_BUILTINS = [];
+const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
+// Methods the firmware calls only while starting, or never (the platform's
+// interface has them for programs of one's own, which use createEspruinoHal
+// instead of start()): deleted from their prototypes ("Class.method"), so the
+// device and its platform have them no more once started. The sensor drivers' factories go with EspruinoSensors.open,
+// which the minifier folds them into; the readings they made keep what they
+// need. The client renews its subscriptions at every connect from its own
+// table, without subscribe() (and `subscriptionSlot` above, which only
+// subscribe and unsubscribe call); one-shot timers (after, and `fire` above)
+// and pin watches (gpio.watch and `watchPin`; the watches stay) are for
+// starting. Storage goes whole with `espruinoStorage` above, unless the client
+// keeps it to save a session.
+const BOOT_ONLY_METHODS = [
+  "DeviceProgram.start",
+  "MqttClient.subscribe",
+  "MqttClient.unsubscribe",
+  "EspruinoTimers.every",
+  "EspruinoTimers.after",
+  "EspruinoGpio.mode",
+  "EspruinoGpio.watch",
+  "EspruinoSensors.open",
+  "EspruinoWifi.setHostname",
+  "EspruinoWifi.ip",
+  "EspruinoWifi.leave",
+];
+
+function releaseBootCode() {
+  return {
+    name: "release-boot-code",
+    renderChunk(code, chunk) {
+      const marker = "releaseBootCode();";
+      if (code.split(marker).length !== 2) throw new Error("release-boot-code: the bundle must call releaseBootCode() once");
+      checkTopLevel("BOOT_ONLY_NAMES", BOOT_ONLY_NAMES, code, chunk.fileName);
+      checkTopLevel("BOOT_ONLY_CLASSES", BOOT_ONLY_CLASSES, code, chunk.fileName);
+      checkMethods("BOOT_ONLY_METHODS", BOOT_ONLY_METHODS, code, chunk.fileName);
+      checkMentioned("BOOT_ONLY_BUILTINS", BOOT_ONLY_BUILTINS, code, chunk.fileName);
+      const names = BOOT_ONLY_NAMES.concat(BOOT_ONLY_CLASSES);
+      const methods = BOOT_ONLY_METHODS.map((name) => name.replace(".", ".prototype."));
+      // One statement a line: the Espruino gate keeps the readable bundle's lines short.
+      const release = methods
+        .map((method) => "delete " + method + ";")
+        .concat(BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;"))
+        .concat([names.join(" = ") + " = void 0;", "delete fabmqtt.createEspruinoHal;"])
+        .join("\n    ");
+      return { code: code.replace(marker, release), map: null };
+    },
+  };
+}
+
+// CommonJS with no wrapper function: `require("fabmqtt")` runs the Storage file
+// in a scope of its own with `exports` and `module`; a device bundle is run at
+// the global scope instead (see globalScopeLoad), and a wrapper would make
+// every function cost more (see topLevelClasses).
+const output = (file) => ({
+  file,
+  format: "cjs",
+  exports: "named",
+  strict: false,
+  freeze: false,
+  esModule: false,
+  generatedCode: { preset: "es5", constBindings: false, objectShorthand: false, arrowFunctions: false },
+});
+
+const tsPlugin = () => typescript({ tsconfig: path.join(root, "tsconfig.json"), noEmitOnError: true });
+
+/** The library bundle runs on any board: an ESP32-like view of the board. */
+const LIBRARY_BOARD = { ...BOARDS.find((b) => b.id === "esp32-devkitc"), id: "modules", sendQueueBytes: 2048 };
+
+// FABMQTT_BOARD=<id> builds that board's bundle alone (npm run flash does, when its bundle is stale).
+const ONLY_BOARD = process.env.FABMQTT_BOARD;
+
+/**
+ * Every list of source names above, each checked against the bundles it applies to
+ * (build/name-checks.mjs): a stale entry stops the build. test/build/name-lists.test.ts
+ * adds one to each list and builds.
+ */
+export const NAME_LISTS = { KEEP_PARAMS, NOT_INLINED, HOT_METHODS, RECORD_FIELDS, DEVICE_FIELDS, BOOT_ONLY_NAMES, BOOT_ONLY_CLASSES, BOOT_ONLY_METHODS, BOOT_ONLY_BUILTINS };
+
+export default [
+  ...BOARDS.filter((board) => !ONLY_BOARD || board.id === ONLY_BOARD).map((board) => ({
+    input: path.join(root, "targets", "espruino", "device.ts"),
+    output: output(path.join(root, "dist", board.id, "fabmqtt.js")),
+    plugins: [boardAlias(board), espruinoWire(), tsPlugin(), topLevelClasses(), globalScopeLoad(), releaseBootCode(), minified(), sizeReport(board)],
+  })),
+  ...(ONLY_BOARD ? [] : [{
+    input: path.join(root, "targets", "espruino", "library.ts"),
+    output: output(path.join(root, "dist", "modules", "fabmqtt.js")),
+    // The library runs on any board: an ESP32-like view (TLS asked of require("tls") at connect time).
+    plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(MODULE_BUDGET)],
+  },
+  {
+    input: path.join(root, "targets", "espruino", "core.ts"),
+    output: output(path.join(root, "dist", "core", "fabmqtt-core.js")),
+    plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(CORE_BUDGET)],
+  }]),
+];

@@ -1,0 +1,57 @@
+import board from "board";
+import { createEspruinoHal } from "../../hal/espruino/index";
+import { espruinoLog } from "../../hal/espruino/log";
+import { boot } from "../../firmware/app/boot";
+import type { Device } from "../../firmware/app/device";
+import type { DeviceBoard } from "../../boards/types";
+import type { Hal } from "../../hal/types";
+import { E_STARTED } from "../../base/errors";
+
+/**
+ * Put in place by the build (BOOT_ONLY in rollup.config.js): drops the
+ * functions, class constructors and methods that only starting uses, so that
+ * their variables are free while the firmware runs.
+ */
+declare function releaseBootCode(): void;
+
+/**
+ * The device bundle's entry. On the board the bundle is the Storage file
+ * `fabmqtt`, and the boot file runs it at the global scope, then calls
+ * `fabmqtt.start()` (scripts/flash/boot-code.ts). start() reads the
+ * configuration from Storage, checks it, then runs WiFi, MQTT, telemetry and
+ * commands; it returns the running device, or a negative code (printed with
+ * the reason) when nothing could be started. It runs once per load of the
+ * bundle: it then frees the code only starting needs (configuration checks,
+ * constructors, the methods only the device's start calls) and the board's
+ * fields only starting reads, and `createEspruinoHal` with them; a second call
+ * is E_STARTED.
+ */
+export function start(): Device | number {
+  if (typeof boot !== "function") {
+    espruinoLog.error(E_STARTED, "start");
+    return E_STARTED;
+  }
+  const hal: Partial<Hal> = createEspruinoHal(board);
+  const device = boot(hal as Hal, board);
+  // The device opens its sensors and closes the remote console while
+  // starting, and hands Storage to the client then (which keeps it when it
+  // saves the session): none is used through the platform again.
+  delete hal.sensors;
+  delete hal.storage;
+  delete hal.closeConsole;
+  // Of the board, only starting reads the chip, TLS and the sizes (the
+  // configuration check, the client's buffers, the socket queue); the pins
+  // are checked at every use, and the id names the device in discovery.
+  const b = board as Partial<DeviceBoard>;
+  delete b.chip;
+  delete b.tls;
+  delete b.txBufferSize;
+  delete b.maxPacketSize;
+  delete b.inflightWindow;
+  delete b.sendQueueBytes;
+  releaseBootCode();
+  return device;
+}
+
+/** The platform on the board, for programs of one's own (instead of start(), which frees parts of it) and for the tests that run the bundle. */
+export { createEspruinoHal };
