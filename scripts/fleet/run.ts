@@ -165,6 +165,8 @@ export async function runFleet(o: RunOptions): Promise<FleetReport> {
     const per = { heapBytes: Math.round((after.heap - before.heap) / n), externalBytes: Math.round((after.external - before.external) / n), rssBytes: Math.round((after.rss - before.rss) / n) };
     o.log(`memory per board in Node: ${(per.heapBytes / 1024).toFixed(1)} KiB heap, ${(per.externalBytes / 1024).toFixed(1)} KiB external (buffers), ${(per.rssBytes / 1024).toFixed(1)} KiB resident`);
 
+    // The first readings, taken at the connects, all come at once: the steady phase starts once they are in.
+    await until(() => monitor.telemetryOf.size === n, o.fleet.period * 1000 + 10000);
     // Steady phase: every board gets a command about every 10 s, round robin.
     const steadyFrom = Date.now();
     const perTick = Math.max(1, Math.round(n / 100));
