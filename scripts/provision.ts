@@ -14,7 +14,7 @@ import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { checkConfig, CONFIG_FILE } from "../firmware/app/config";
 import { toDeviceBoard } from "../boards/device-view";
-import { plainPasswordWarning } from "./simulator/broker-url";
+import { brokerAddresses, plainPasswordWarning } from "./simulator/broker-url";
 import { argvSecrets, argvSecretsWarning } from "./flash/argv-secrets";
 import { maskSecrets } from "./flash/mask";
 import { brokerSummary, buildConfig, espruinoTlsWarning, type ProvisionInput } from "./flash/provision-config";
@@ -103,8 +103,10 @@ async function main(): Promise<number> {
     console.error("provision: bad configuration for " + target.board.id + ": " + mask(problem));
     return 2;
   }
-  const warning = plainPasswordWarning({ host: config.broker.host, port: config.broker.port, tls: !!config.broker.tls, password: config.broker.password });
-  if (warning) console.error("provision: " + warning);
+  for (const a of brokerAddresses(config.broker)) {
+    const warning = plainPasswordWarning({ host: a.host, port: a.port, tls: !!config.broker.tls, password: config.broker.password });
+    if (warning) console.error("provision: " + warning);
+  }
   const tlsWarning = espruinoTlsWarning(config);
   if (tlsWarning) console.error("provision: " + mask(tlsWarning));
   const data = Buffer.from(JSON.stringify(config), "utf8");

@@ -42,7 +42,15 @@ export interface ActuatorConfig {
 export interface Config {
   wifi: { ssid: string; password: string };
   broker: {
-    host: string;
+    /** The broker; or, with several, `hosts`: exactly one of the two. */
+    host?: string;
+    /**
+     * Several brokers (a cluster's nodes, or a spare), 1 to 8, each "host" or
+     * "host:port": the device connects to the first, and moves to the next
+     * after a failed connect or a lost connection and its backoff.
+     */
+    hosts?: string[];
+    /** The port of `host`, and of each of `hosts` that names none. */
     port: number;
     tls?: boolean;
     /** CA certificate (PEM) to verify the broker with on the host; Espruino cannot verify certificates. */
@@ -124,6 +132,16 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
 
 
 
+  /** broker.hosts: 1 to 8 entries, each "host" or "host:port" (no IPv6 literal). Returns "" or the sentence. */
+  function checkHosts(hosts: unknown): string {
+    if (!(hosts instanceof Array) || !isInt(hosts.length, 1, 8)) return 'broker.hosts: 1 to 8 "host" or "host:port"';
+    for (let i = 0; i < hosts.length; i++) {
+      const part = typeof hosts[i] === "string" ? hosts[i].split(":") : [];
+      if (part.length > 2 || !isText(part[0], 1, 253) || (part.length > 1 && !isInt(+part[1], 1, 65535))) return "broker.hosts[" + i + ']: "host" or "host:port", port 1..65535';
+    }
+    return "";
+  }
+
   /** The checks every sensor and actuator share: an object, a fresh name, a free usable pin. Returns "" or the sentence. */
   function checkPlacement(where: string, item: SensorConfig | ActuatorConfig, taken: Taken): string {
     if (!item || typeof item !== "object") return where + ": not an object";
@@ -167,7 +185,11 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (c.wifi.password !== undefined && !isText(c.wifi.password, 0, 64)) return "wifi.password: at most 64 characters";
   const b = c.broker;
   if (!b || typeof b !== "object") return "broker: missing";
-  if (!isText(b.host, 1, 253)) return "broker.host: 1 to 253 characters";
+  if (b.hosts !== undefined) {
+    if (b.host !== undefined) return "broker.hosts: not with broker.host";
+    const problem = checkHosts(b.hosts);
+    if (problem) return problem;
+  } else if (!isText(b.host, 1, 253)) return "broker.host: 1 to 253 characters";
   if (!isInt(b.port, 1, 65535)) return "broker.port: a whole number 1..65535";
   if (b.tls !== undefined && typeof b.tls !== "boolean") return "broker.tls: true or false";
   if (b.tls && !board.tls) return "broker.tls: " + board.id + " has no TLS";

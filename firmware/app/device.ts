@@ -1,6 +1,6 @@
 import * as E from "../../base/errors";
 import type { DeviceBoard } from "../../boards/types";
-import { WIFI_DOWN, WIFI_UP, type Hal, type Net, type Sensor } from "../../hal/types";
+import { WIFI_DOWN, WIFI_UP, type Hal, type Net, type NetTarget, type Sensor } from "../../hal/types";
 import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientOptions } from "../session/client";
 import type { Message } from "../session/subscriptions";
 import { backoffDelay } from "../session/backoff";
@@ -160,6 +160,17 @@ export class DeviceProgram implements Device {
     self.clientId = c.device;
     self.will = { topic: root + "status", payload: "offline", qos: qos, retain: true };
     if (b.tls) self.tls = { ca: b.ca, verify: !b.insecure };
+    if (b.hosts) {
+      // Failover: the client connects to these in turn ("host" or "host:port", checked by checkConfig).
+      const brokers: NetTarget[] = [];
+      for (let i = 0; i < b.hosts.length; i++) {
+        const part = b.hosts[i].split(":");
+        const target: NetTarget = { host: part[0], port: part.length > 1 ? +part[1] : b.port };
+        if (b.tls) target.tls = self.tls as NetTarget["tls"];
+        brokers.push(target);
+      }
+      self.brokers = brokers;
+    }
     if (b.username !== undefined) self.username = b.username;
     if (b.password !== undefined) self.password = b.password;
     // A power cut keeps the outbox in Storage and the session on the broker (client.ts, "Power cuts").

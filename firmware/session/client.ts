@@ -126,6 +126,14 @@ export interface ClientOptions {
   host: string;
   port: number;
   tls?: NetTarget["tls"];
+  /**
+   * Failover: the brokers to connect to in turn (at least one); when given,
+   * host, port and tls are not used. After a failed connect, or a lost connection and its
+   * backoff, the next attempt goes to the next one (the first after the
+   * last); stats().broker says which. Messages in flight go to it as after
+   * any reconnect.
+   */
+  brokers?: NetTarget[] | null;
   clientId: string;
   username?: string | null;
   password?: Payload | null;
@@ -200,6 +208,8 @@ export interface ClientStats {
   downgraded: number;
   /** With persistSession: every message published with a sequence number up to this one survives a power cut. */
   durableSeq: number;
+  /** With brokers: the index of the one connected to, or tried next; 0 without. */
+  broker: number;
 }
 
 class MqttClient implements Client, SocketHandlers {
@@ -234,6 +244,8 @@ class MqttClient implements Client, SocketHandlers {
   received_ = false;
   pingAt_ = -1;
   lastId_ = 0;
+  /** With brokers (failover): the index of the one to connect to. */
+  broker_ = 0;
   /** Persistent session: its settings, whether the state changed since the last write, when that was, PUBRELs held for it. */
   persist_: { storage: Storage; name: string; intervalMs?: number } | null;
   dirty_ = false;
@@ -256,6 +268,7 @@ class MqttClient implements Client, SocketHandlers {
     const window = pick(opts.inflightWindow, 4);
     const queueSize = pick(opts.queueSize, 16);
     if (window < 1 || queueSize < window) throw new Error("createClient: need 1 <= inflightWindow <= queueSize");
+    if (opts.brokers && !opts.brokers.length) throw new Error("createClient: brokers is empty");
     this.o_ = opts;
     this.clock_ = opts.clock;
     this.kaMs_ = pick(opts.keepalive, 60) * 1000;
@@ -398,7 +411,9 @@ class MqttClient implements Client, SocketHandlers {
       this.sockErr_ = 0;
       W.resetReceived(this.framer_);
       this.gen_++;
-      const result = this.o_.net.connect(this.o_, this); // the options hold host, port and tls
+      // The options hold host, port and tls, unless a list of brokers does (failover).
+      const list = this.o_.brokers;
+      const result = this.o_.net.connect(list ? list[this.broker_] : this.o_, this);
       if (typeof result === "number") {
         this.sockErr_ = result;
         this.fail_(result);
@@ -478,6 +493,7 @@ class MqttClient implements Client, SocketHandlers {
       reconnectAt: this.reconnectAt_,
       downgraded: this.downgraded_,
       durableSeq: this.durableSeq_,
+      broker: this.broker_,
     };
   }
 
@@ -609,6 +625,8 @@ class MqttClient implements Client, SocketHandlers {
       opts.random ? opts.random() : Math.random(),
     );
     this.attempt_++;
+    // Failover: the next attempt, after the backoff, goes to the next broker.
+    if (opts.brokers) this.broker_ = (this.broker_ + 1) % opts.brokers.length;
     this.state_ = ST_WAITING;
     this.refused_ = false;
     this.lastError_ = code;

@@ -1,5 +1,5 @@
 import type { Config } from "../../firmware/app/config";
-import { parseBrokerUrl } from "../simulator/broker-url";
+import { brokerAddresses, parseBrokerUrl } from "../simulator/broker-url";
 
 /** What `npm run provision` was given; every field optional (flags override the --config file). */
 export interface ProvisionInput {
@@ -55,7 +55,7 @@ export function buildConfig(input: ProvisionInput, makeDeviceId: () => string): 
     const t = parseBrokerUrl(input.broker);
     if (typeof t === "string") return t;
     // The URL says where and who; the file's other broker fields (keepalive) stay.
-    const { host: _h, port: _p, tls: _t, username: _u, password: _w, ...kept } = c.broker && typeof c.broker === "object" ? c.broker : ({} as Record<string, unknown>);
+    const { host: _h, hosts: _hs, port: _p, tls: _t, username: _u, password: _w, ...kept } = c.broker && typeof c.broker === "object" ? c.broker : ({} as Record<string, unknown>);
     const b: Record<string, unknown> = { host: t.host, port: t.port, ...kept };
     if (t.tls) b.tls = true;
     if (t.username !== undefined) b.username = t.username;
@@ -81,11 +81,11 @@ export function buildConfig(input: ProvisionInput, makeDeviceId: () => string): 
   return { config: c as Config, secrets };
 }
 
-/** The broker as a URL with the password replaced by "***", for progress output. */
+/** The broker(s) as a URL with the password replaced by "***" ("mqtt://u:***@a:1883,b:1884" for several), for progress output. */
 export function brokerSummary(config: Config): string {
   const b = config.broker;
   const user = b.username !== undefined ? encodeURIComponent(b.username) + (b.password !== undefined ? ":***" : "") + "@" : "";
-  return (b.tls ? "mqtts://" : "mqtt://") + user + b.host + ":" + b.port;
+  return (b.tls ? "mqtts://" : "mqtt://") + user + brokerAddresses(b).map((a) => a.host + ":" + a.port).join(",");
 }
 
 /**
@@ -97,7 +97,7 @@ export function espruinoTlsWarning(config: Config): string {
   const b = config.broker;
   if (!b.tls) return "";
   return (
-    "warning: Espruino never verifies the broker's certificate (not even with broker.ca): the link to " + b.host + ":" + b.port +
+    "warning: Espruino never verifies the broker's certificate (not even with broker.ca): the link to " + brokerAddresses(b).map((a) => a.host + ":" + a.port).join(", ") +
     " is encrypted, but anyone on the path can pose as the broker and take the password. The broker must also offer what Espruino's TLS has: TLS 1.2 only, RSA or DHE-RSA key exchange only, no SNI"
   );
 }

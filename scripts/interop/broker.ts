@@ -40,6 +40,10 @@ export interface BrokerLauncher {
   start(): Promise<InteropBroker>;
   /** Keyed by the names the scenarios give to deviations (see scenarios.ts). */
   deviations: Record<string, Deviation>;
+  /** Started after the others have finished, by itself (a cluster takes the machine's cores). */
+  alone?: boolean;
+  /** Only these scenarios run against it (ids); all when absent. */
+  onlyScenarios?: string[];
 }
 
 /** The user every broker is given. */

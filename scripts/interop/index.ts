@@ -1,10 +1,12 @@
 /**
  * `npm run interop`: starts each broker (Mosquitto, RabbitMQ, ActiveMQ, aedes)
  * on 127.0.0.1 on its own free port, runs the scenario suite against each
- * (brokers side by side, scenarios one after another), prints the matrix,
- * and stops every broker it started, by PID, also on failure or Ctrl-C.
+ * (brokers side by side, scenarios one after another), then a three-node
+ * RabbitMQ cluster by itself for the cluster scenario (scenario-cluster.ts),
+ * prints the matrix, and stops every broker it started, by PID, also on
+ * failure or Ctrl-C.
  *   --json             print one JSON object last
- *   --brokers a,b      only these brokers (mosquitto, rabbitmq, activemq, aedes)
+ *   --brokers a,b      only these brokers (mosquitto, rabbitmq, activemq, aedes, rabbitmq-cluster)
  *   --scenarios x,y    only these scenarios (ids from scenarios.ts)
  * Exits 1 when a cell fails or a broker is missing or did not start, 2 on bad arguments.
  */
@@ -17,10 +19,13 @@ import { failures, formatMatrix, matrixJson, type BrokerColumn, type Matrix } fr
 import { mosquittoLauncher } from "./mosquitto-broker";
 import { installCleanup, isAlive, notePid, startedPids } from "./processes";
 import { rabbitmqLauncher } from "./rabbitmq-broker";
-import { runScenario, type Scenario } from "./scenario-context";
+import { rabbitmqClusterLauncher } from "./rabbitmq-cluster";
+import { runScenario, scenarioApplies, type Scenario } from "./scenario-context";
+import { CLUSTER_SCENARIO } from "./scenario-cluster";
 import { SCENARIOS } from "./scenarios";
 
-const LAUNCHERS: BrokerLauncher[] = [mosquittoLauncher, rabbitmqLauncher, activemqLauncher, aedesLauncher];
+const LAUNCHERS: BrokerLauncher[] = [mosquittoLauncher, rabbitmqLauncher, activemqLauncher, aedesLauncher, rabbitmqClusterLauncher];
+const ALL_SCENARIOS: Scenario[] = [...SCENARIOS, CLUSTER_SCENARIO];
 
 const running = new Set<InteropBroker>();
 
@@ -34,8 +39,10 @@ function log(text: string): void {
 }
 
 /** Runs every scenario against one broker; the column says what happened, never throws. */
-async function runBroker(launcher: BrokerLauncher, scenarios: Scenario[]): Promise<BrokerColumn> {
+async function runBroker(launcher: BrokerLauncher, all: Scenario[]): Promise<BrokerColumn> {
   const column: BrokerColumn = { name: launcher.name, version: launcher.version(), problem: null, startSeconds: null, cells: {} };
+  const scenarios = all.filter((s) => scenarioApplies(s, launcher));
+  if (scenarios.length === 0) return column;
   const missing = launcher.missing();
   if (missing) {
     column.problem = missing;
@@ -91,16 +98,20 @@ async function main(): Promise<number> {
     return 2;
   }
   const launchers = pick(LAUNCHERS, args.brokers, "name", "broker");
-  const scenarios = pick(SCENARIOS, args.scenarios, "id", "scenario");
+  const scenarios = pick(ALL_SCENARIOS, args.scenarios, "id", "scenario");
   installCleanup(stopAll, 40000);
   const started = Date.now();
-  const columns = await Promise.all(launchers.map((l) => runBroker(l, scenarios)));
+  const columns = await Promise.all(launchers.filter((l) => !l.alone).map((l) => runBroker(l, scenarios)));
+  for (const l of launchers.filter((l) => l.alone)) columns.push(await runBroker(l, scenarios));
+  // A broker none of the chosen scenarios runs against gets no column.
+  const shown = columns.filter((c) => c.problem || Object.keys(c.cells).length > 0);
   await stopAll();
   const matrix: Matrix = {
     date: new Date().toISOString(),
     node: `${process.version} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}`,
-    scenarios,
-    brokers: columns,
+    // A scenario no shown broker ran gets no row.
+    scenarios: scenarios.filter((s) => shown.some((c) => c.cells[s.id])),
+    brokers: shown,
     seconds: (Date.now() - started) / 1000,
   };
   process.stdout.write(formatMatrix(matrix) + "\n");

@@ -21,11 +21,13 @@ import { INTEROP_PASSWORD, INTEROP_USER, type BrokerLauncher, type InteropBroker
 import { debianVersion, fileTail, waitForPort } from "./host";
 import { familyOf, removeOnExit, spawnTracked, stopTracked } from "./processes";
 
-const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+export const RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+const SERVER = RABBITMQ_SERVER;
 const PLUGIN_GLOB_DIR = "/usr/lib/rabbitmq/lib";
 const START_MS = 90000;
 
-function epmdBinary(): string | null {
+/** Debian's epmd, or null when Erlang is not installed. */
+export function epmdBinary(): string | null {
   for (const p of ["/usr/bin/epmd", "/usr/lib/erlang/bin/epmd"]) if (fs.existsSync(p)) return p;
   return null;
 }

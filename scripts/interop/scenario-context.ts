@@ -51,6 +51,8 @@ export interface Scenario {
   title: string;
   /** The whole scenario's limit; past it the scenario fails. */
   limitMs: number;
+  /** Only against these brokers (launcher names); against every one when absent. */
+  onlyBrokers?: string[];
   run(ctx: ScenarioContext): Promise<void>;
 }
 
@@ -71,6 +73,12 @@ export function disconnects(c: LiveClient): string {
   if (codes.length === 0) return "no disconnect";
   const first = codes[0];
   return `${codes.length} disconnect(s), first ${codeName(first)}${codes.every((c) => c === first) ? "" : `, then ${[...new Set(codes.slice(1))].map(codeName).join(", ")}`}`;
+}
+
+/** Whether `scenario` runs against the broker of `launcher` (each may restrict the other). */
+export function scenarioApplies(scenario: Scenario, launcher: BrokerLauncher): boolean {
+  if (scenario.onlyBrokers && !scenario.onlyBrokers.includes(launcher.name)) return false;
+  return !launcher.onlyScenarios || launcher.onlyScenarios.includes(scenario.id);
 }
 
 /** Runs `scenario` against `broker` within its time limit; resolves with the outcome, never rejects. */

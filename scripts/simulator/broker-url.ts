@@ -1,4 +1,5 @@
 import net from "node:net";
+import type { Config } from "../../firmware/app/config";
 
 /** Where the virtual board connects, from `--broker mqtt://user:pass@host:port` (or mqtts://). */
 export interface BrokerTarget {
@@ -42,4 +43,12 @@ export function isLoopback(host: string): boolean {
 export function plainPasswordWarning(t: BrokerTarget): string {
   if (t.tls || t.password === undefined || isLoopback(t.host)) return "";
   return "warning: the broker password goes to " + t.host + " over plain TCP; anyone on that network can read it (use mqtts://)";
+}
+
+/** Each broker of a checked configuration (`host`, or every one of `hosts`) with its port, in the order the device tries them. Never fails. */
+export function brokerAddresses(b: Config["broker"]): { host: string; port: number }[] {
+  return (b.hosts ?? [b.host ?? ""]).map((h) => {
+    const colon = h.indexOf(":");
+    return colon < 0 ? { host: h, port: b.port } : { host: h.slice(0, colon), port: Number(h.slice(colon + 1)) };
+  });
 }

@@ -22,7 +22,8 @@ import { createView } from "./view";
 
 const USAGE = `usage: npm start -- [--broker mqtt://user:pass@host:port | mqtts://...] [--ca ca.pem]
                     [--board esp8266-nodemcu] [--device sim-1] [--base fabmqtt] [--port 1883]
-Without --broker, an embedded aedes broker is started on 127.0.0.1 (--port, default 1883).`;
+Without --broker, an embedded aedes broker is started on 127.0.0.1 (--port, default 1883).
+--broker given more than once: brokers tried in turn (failover); TLS and the user are the first one's.`;
 
 function fail(text: string): never {
   process.stderr.write(text + "\n");
@@ -34,7 +35,7 @@ async function main() {
   try {
     args = parseArgs({
       options: {
-        broker: { type: "string" },
+        broker: { type: "string", multiple: true },
         ca: { type: "string" },
         board: { type: "string", default: "esp8266-nodemcu" },
         device: { type: "string", default: "sim-1" },
@@ -56,11 +57,15 @@ async function main() {
   const board = findBoard(args.board!);
   if (!board) fail("--board: no board " + args.board + " (see boards/)");
   let target: BrokerTarget;
+  const more: BrokerTarget[] = [];
   let embedded: EmbeddedBroker | null = null;
-  if (args.broker) {
-    const parsed = parseBrokerUrl(args.broker);
-    if (typeof parsed === "string") fail(parsed);
-    target = parsed;
+  if (args.broker && args.broker.length) {
+    const parsed = args.broker.map(parseBrokerUrl);
+    for (const p of parsed) if (typeof p === "string") fail(p);
+    const targets = parsed as BrokerTarget[];
+    if (targets.some((t) => t.tls !== targets[0].tls)) fail("--broker: give all brokers as mqtt:// or all as mqtts://");
+    target = targets[0];
+    more.push(...targets.slice(1));
   } else {
     embedded = await startEmbeddedBroker(Number(args.port));
     target = { host: "127.0.0.1", port: embedded.port, tls: false };
@@ -73,7 +78,7 @@ async function main() {
       fail("--ca: cannot read " + args.ca + ": " + (e as Error).message);
     }
   }
-  const config = simulatorConfig(board, target, args.device!, args.base!, ca);
+  const config = simulatorConfig(board, target, args.device!, args.base!, ca, more);
   // Refused before the header prints command lines for a device that will not start.
   const problem = checkConfig(config, toDeviceBoard(board));
   if (problem) {
@@ -85,13 +90,15 @@ async function main() {
   const tlsArgs = target.tls ? " --cafile <ca.pem>" : "";
   const where = `-h ${target.host} -p ${target.port}${auth}${tlsArgs}`;
   const header = [
-    `fabmqtt virtual board "${config.device}" (${board.name} pins), broker ${target.tls ? "mqtts" : "mqtt"}://${target.host}:${target.port}` + (embedded ? " (embedded aedes)" : ""),
+    `fabmqtt virtual board "${config.device}" (${board.name} pins), broker ${target.tls ? "mqtts" : "mqtt"}://${[target, ...more].map((t) => t.host + ":" + t.port).join(",")}` + (embedded ? " (embedded aedes)" : ""),
     `watch:   mosquitto_sub ${where} -t '${root}/#' -v`,
     `command: mosquitto_pub ${where} -t ${root}/set/relay -m ON`,
     "pins:    " + [...config.sensors, ...config.actuators].map((p) => `${p.name} ${p.pin}` + (board.labels[p.pin] !== p.pin ? ` (${board.labels[p.pin]} on the board)` : "")).join(", "),
   ];
-  const warning = plainPasswordWarning(target);
-  if (warning) header.push(warning);
+  for (const t of [target, ...more]) {
+    const warning = plainPasswordWarning({ ...t, password: target.password });
+    if (warning) header.push(warning);
+  }
   if (embedded && embedded.portTaken) header.push(`note:    port ${args.port} was taken (another broker?): the embedded broker listens on ${embedded.port}`);
 
   let device: Device | null = null;

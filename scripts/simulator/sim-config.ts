@@ -69,8 +69,13 @@ export function simulatorPins(board: Board): { [part: string]: string } {
  * sensor on the ADC, a door contact, a relay, an LED and a PWM fan, on pins
  * of that board (simulatorPins). Never fails.
  */
-export function simulatorConfig(board: Board, broker: BrokerTarget, device: string, base: string, ca?: string): Config {
+export function simulatorConfig(board: Board, broker: BrokerTarget, device: string, base: string, ca?: string, more: BrokerTarget[] = []): Config {
   const b: Config["broker"] = { host: broker.host, port: broker.port, keepalive: 30 };
+  // Several brokers (failover): tried in turn, each with its own port; TLS and the user are the first one's.
+  if (more.length) {
+    delete b.host;
+    b.hosts = [broker, ...more].map((t) => t.host + ":" + t.port);
+  }
   if (broker.tls) b.tls = true;
   if (ca) b.ca = ca;
   if (broker.username !== undefined) b.username = broker.username;

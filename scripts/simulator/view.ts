@@ -4,6 +4,7 @@ import { ST_CONNECTED, ST_CONNECTING, ST_WAITING } from "../../firmware/session/
 import { WIFI_JOINING, WIFI_UP } from "../../hal/types";
 import type { NodeHal } from "../../hal/node/index";
 import { stateText } from "../../firmware/app/actuators";
+import { brokerAddresses } from "./broker-url";
 
 const MQTT_STATES = ["stopped", "waiting to reconnect", "connecting", "connected"];
 
@@ -42,7 +43,11 @@ export function createView(hal: NodeHal, device: () => Device | null, config: Co
       const st = d ? d.client.state() : 0;
       let mqtt = MQTT_STATES[st] || String(st);
       if (d && (st === ST_WAITING || st === ST_CONNECTING)) mqtt += " (last error " + d.client.stats().lastError + ")";
-      if (st === ST_CONNECTED) mqtt += " to " + config.broker.host + ":" + config.broker.port;
+      // Which broker: the one connected to, or tried next (with several, its place in the list).
+      const brokers = brokerAddresses(config.broker);
+      const at = d ? d.client.stats().broker : 0;
+      const where = brokers[at].host + ":" + brokers[at].port + (brokers.length > 1 ? " (broker " + (at + 1) + " of " + brokers.length + ")" : "");
+      mqtt += (st === ST_CONNECTED ? " to " : ", broker ") + where;
       const acts = (config.actuators || []).map((a, i) => "  " + a.name.padEnd(8) + " " + a.kind.padEnd(6) + " " + a.pin.padEnd(4) + " " + (d ? stateText(a, d.levels[i]) : "-"));
       const lines = [...header, "", "WiFi   " + wifi, "MQTT   " + mqtt, "", "Actuators", ...acts, "", "Recent", ...recent.map((l) => "  " + l), "", "Ctrl-C to stop"];
       out.write("\x1b[H\x1b[2J" + lines.join("\n") + "\n");

@@ -135,6 +135,16 @@ describe("provision: assembling the configuration", () => {
     assert.equal(brokerSummary(p.config), "mqtt://board1:***@10.0.0.2:1884");
   });
 
+  it("keeps a file's broker.hosts, shows every broker, and lets --broker replace them", () => {
+    const text = JSON.stringify({ wifi: { ssid: "lab" }, broker: { hosts: ["10.0.0.2", "10.0.0.3:1884"], port: 1883, username: "u", password: "pw" }, device: "d" });
+    const kept = buildConfig({ configText: text }, fixedId);
+    assert.ok(typeof kept !== "string");
+    assert.equal(brokerSummary(kept.config), "mqtt://u:***@10.0.0.2:1883,10.0.0.3:1884");
+    const replaced = buildConfig({ configText: text, broker: "mqtt://10.0.0.9" }, fixedId);
+    assert.ok(typeof replaced !== "string");
+    assert.deepEqual(replaced.config.broker, { host: "10.0.0.9", port: 1883 });
+  });
+
   it("makes up a device id when none is given and names the option when the input is unusable", () => {
     const p = buildConfig({ broker: "mqtts://h" }, fixedId);
     assert.ok(typeof p !== "string");

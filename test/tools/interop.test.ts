@@ -1,9 +1,9 @@
 /**
  * The interop suite of `npm run interop` (scripts/interop) against the two
  * brokers that start in a second: aedes in this process and Debian's
- * mosquitto (missing mosquitto fails the suite, it does not skip). RabbitMQ
- * and ActiveMQ run in `npm run interop` only (.ci/run does it after the
- * tests). Also: the runner's own rules (a deviation counts only when the
+ * mosquitto (missing mosquitto fails the suite, it does not skip). RabbitMQ,
+ * ActiveMQ and the three-node RabbitMQ cluster run in `npm run interop` only
+ * (.ci/run does it after the tests). Also: the runner's own rules (a deviation counts only when the
  * broker documents it, a time limit ends a scenario, missing brokers fail the
  * run) and that a stopped broker leaves no process behind.
  */
@@ -14,7 +14,9 @@ import { failures, formatMatrix, type Matrix } from "../../scripts/interop/matri
 import { mosquittoLauncher } from "../../scripts/interop/mosquitto-broker";
 import { waitForPort } from "../../scripts/interop/host";
 import { familyOf, isAlive, spawnTracked, stopTracked } from "../../scripts/interop/processes";
-import { runScenario, type Outcome, type Scenario } from "../../scripts/interop/scenario-context";
+import { runScenario, scenarioApplies, type Outcome, type Scenario } from "../../scripts/interop/scenario-context";
+import { CLUSTER_SCENARIO } from "../../scripts/interop/scenario-cluster";
+import { rabbitmqClusterLauncher } from "../../scripts/interop/rabbitmq-cluster";
 import { SCENARIOS } from "../../scripts/interop/scenarios";
 
 describe("interop suite (scripts/interop)", function () {
@@ -87,6 +89,14 @@ describe("interop suite (scripts/interop)", function () {
       assert.ok(o.ms < 2000);
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(client!.client.state(), 0, "the client was stopped");
+    });
+    it("runs the cluster scenario only against the cluster, and the cluster only for it", () => {
+      assert.equal(scenarioApplies(CLUSTER_SCENARIO, rabbitmqClusterLauncher), true);
+      assert.equal(scenarioApplies(CLUSTER_SCENARIO, mosquittoLauncher), false);
+      assert.equal(scenarioApplies(SCENARIOS[0], rabbitmqClusterLauncher), false);
+      assert.equal(scenarioApplies(SCENARIOS[0], mosquittoLauncher), true);
+      assert.match(CLUSTER_SCENARIO.title, /RabbitMQ 3-node cluster/);
+      assert.equal(rabbitmqClusterLauncher.alone, true);
     });
     it("counts failing and missing cells as failures", () => {
       const m: Matrix = {

@@ -156,6 +156,28 @@ describe("simulator: npm start", function () {
     }
   });
 
+  it("with --broker twice, lists both and goes to the second when the first refuses", async () => {
+    const broker = await startMosquitto();
+    const server = net.createServer();
+    const dead = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", `mqtt://127.0.0.1:${dead}`, "--broker", `mqtt://127.0.0.1:${broker.port}`, "--device", "sim-two"], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (out += d));
+      const watcher = startLiveClient(broker.port, { clientId: "watch-two" });
+      watcher.client.subscribe("fabmqtt/sim-two/status", 1);
+      await waitFor(() => watcher.messages.some((m) => m.payload.toString() === "online"), "online on the second broker:\n" + out, 20000);
+      assert.match(out, new RegExp(`broker mqtt://127\\.0\\.0\\.1:${dead},127\\.0\\.0\\.1:${broker.port}`));
+      const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+      child.kill("SIGINT");
+      assert.equal(await exited, 0, out);
+    } finally {
+      await broker.stop();
+    }
+  });
+
   it("refuses a broker URL it cannot use, naming the option", async () => {
     const result = await new Promise<{ code: number | null; err: string }>((resolve) => {
       const c = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", "http://x"], { stdio: ["ignore", "pipe", "pipe"] });
