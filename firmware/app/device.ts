@@ -16,7 +16,8 @@ import { discoveryMessage } from "./discovery";
  * commands to actuators, availability. Policies (docs/device.md):
  * - Availability: the will is "offline" (retained) on <root>status; "online"
  *   (retained) follows every connect, with every actuator's state.
- * - Telemetry: each sensor is read every `period` seconds. While offline,
+ * - Telemetry: each sensor is read every `period` seconds, on schedule (due
+ *   a period after it was last due, not after the tick that read it). While offline,
  *   readings are skipped (offline "skip", the default: a stale reading is worth
  *   little and RAM is short), or published anyway (offline "queue") so that
  *   QoS 1/2 readings wait in the client's bounded queue (QoS 0 is dropped).
@@ -304,7 +305,11 @@ export class DeviceProgram implements Device {
     const due = this.due_;
     for (let i = 0; i < due.length; i++) {
       if (due[i] === -1 || now - due[i] < 0) continue;
-      due[i] = now + (c.sensors as { period: number }[])[i].period * 1000;
+      // Due a period after it was due, not after this tick (which comes late on Espruino):
+      // readings keep their rate. After a stall longer than a period, a period from now.
+      const period = (c.sensors as { period: number }[])[i].period * 1000;
+      due[i] += period;
+      if (now - due[i] >= 0) due[i] = now + period;
       if (online || c.offline === "queue") this.sensor_(i);
     }
   }
@@ -336,8 +341,10 @@ export class DeviceProgram implements Device {
     }
   }
 
+  /** A fault that keeps the connection: an oversized message (a command, since the device subscribes to nothing else) is answered on <root>error. */
   onError(code: number): void {
-    this.hal_.log.error(code, "mqtt");
+    if (code === E.E_PACKET_TOO_LARGE) this.report_("command", code, true);
+    else this.hal_.log.error(code, "mqtt");
   }
 
   /** Every message: a command (<root>set/<actuator>) or Home Assistant's status. */
