@@ -193,7 +193,11 @@ async function main(): Promise<number> {
     device: "espruino-linux",
     qos: 1,
     discovery: "",
-    sensors: [{ name: "input", kind: "digital", pin: "D4", period: 1 }],
+    sensors: [
+      { name: "input", kind: "digital", pin: "D4", period: 1 },
+      // Report on change: read every second, unchanged (the Linux build's pins read 0), so published every 5 s.
+      { name: "door", kind: "digital", pin: "D6", period: 1, delta: 1, maxPeriod: 5 },
+    ],
     actuators: [{ name: "relay", kind: "relay", pin: "D5" }],
   };
   const checks: [string, boolean][] = [];
@@ -233,11 +237,14 @@ async function main(): Promise<number> {
     await step("publishes telemetry", () => got("telemetry/input").length >= 2);
     // Readings on schedule: the interpreter's interval comes late, the readings must not.
     const firstReading = watcher.messages.filter((m) => m.topic === "fabmqtt/espruino-linux/telemetry/input").length;
+    const doorBefore = got("telemetry/door").length;
     await new Promise((r) => setTimeout(r, 30000));
     const arrivals = watcher.messages.filter((m) => m.topic === "fabmqtt/espruino-linux/telemetry/input").slice(firstReading - 1).map((m) => m.at);
     const meanMs = (arrivals[arrivals.length - 1] - arrivals[0]) / (arrivals.length - 1);
     console.log("telemetry: " + arrivals.length + " readings of a 1 s period in " + ((arrivals[arrivals.length - 1] - arrivals[0]) / 1000).toFixed(1) + " s, mean interval " + meanMs.toFixed(1) + " ms");
     checks.push(["keeps a 1 s telemetry period to within 1% over 30 s (mean " + meanMs.toFixed(1) + " ms)", Math.abs(meanMs - 1000) <= 10]);
+    const doorReadings = got("telemetry/door").length - doorBefore;
+    checks.push(["with delta 1 and maxPeriod 5, an unchanged input read every second is published every 5 s (" + doorReadings + " in 30 s)", doorReadings >= 5 && doorReadings <= 7]);
     watcher.client.publish("fabmqtt/espruino-linux/set/relay", "ON", 1, false);
     await step("obeys a command", () => got("state/relay").includes("ON"));
     const onlineBefore = got("status").filter((s) => s === "online").length;

@@ -54,3 +54,61 @@ describe("app: answers to refused commands", () => {
     assert.deepEqual(r.got("state/relay"), ["OFF", "ON"], "the next command is obeyed");
   });
 });
+
+describe("app: report on change", () => {
+  /** A ds18b20 on D4 read every second whose readings are `values`, one a second. */
+  const readings = (values: number[]) => values.map((a) => ({ a, ms: 10 }));
+
+  it("with delta, publishes a reading only when it moved at least delta since the last one published", () => {
+    const r = startDevice({}, { sensors: [{ name: "t", kind: "ds18b20", pin: "D4", period: 1, delta: 0.5 }] }, { before: (hal) => hal.sensors.script("D4", readings([20, 20.2, 20.4, 20.5, 20.6, 20.1, 19.9, 19.4].concat(new Array(20).fill(19.4)))) });
+    r.run(12000);
+    assert.ok(r.hal.sensors.reads("D4") >= 12, "read every second: " + r.hal.sensors.reads("D4"));
+    assert.deepEqual(r.got("telemetry/t").map((t) => JSON.parse(t).temperature), [20, 20.5, 19.9, 19.4]);
+  });
+
+  it("with maxPeriod, publishes an unchanged reading once maxPeriod has passed since the last one published", () => {
+    const r = startDevice({}, { sensors: [{ name: "t", kind: "ds18b20", pin: "D4", period: 1, delta: 1, maxPeriod: 5 }] }, { before: (hal) => hal.sensors.script("D4", readings(new Array(16).fill(21))) });
+    r.run(13000);
+    const times = r.times("telemetry/t");
+    assert.equal(times.length, 3, "the first reading, then one every 5 s: " + times.join());
+    assert.ok(Math.abs(times[1] - times[0] - 5000) <= 20 && Math.abs(times[2] - times[1] - 5000) <= 20, times.join());
+  });
+
+  it("a DHT22 publishes when either value moved by delta", () => {
+    const r = startDevice({}, { sensors: [{ name: "c", kind: "dht22", pin: "D4", period: 2, delta: 1 }] }, {
+      before: (hal) =>
+        hal.sensors.script("D4", [
+          { a: 20, b: 40, ms: 5 },
+          { a: 20.5, b: 40.5, ms: 5 },
+          { a: 20.5, b: 41.2, ms: 5 },
+          { a: 21.6, b: 41.2, ms: 5 },
+          { a: 21.6, b: 41.2, ms: 5 },
+          { a: 21.6, b: 41.2, ms: 5 },
+        ]),
+    });
+    r.run(9000);
+    assert.deepEqual(r.got("telemetry/c").map((t) => JSON.parse(t)), [
+      { temperature: 20, humidity: 40 },
+      { temperature: 20.5, humidity: 41.2 },
+      { temperature: 21.6, humidity: 41.2 },
+    ]);
+  });
+
+  it("a digital input with delta 1 publishes its debounced edges and no reading in between", async () => {
+    const r = startDevice({}, { sensors: [{ name: "door", kind: "digital", pin: "D4", period: 1, delta: 1 }] });
+    // A digital reading ends a turn of the event loop later (setImmediate): run in steps, letting each end.
+    const run = async (ms: number) => {
+      for (let t = 0; t < ms; t += 100) {
+        r.run(100);
+        await new Promise(setImmediate);
+      }
+    };
+    await run(3000);
+    r.hal.gpio.setInput("D4", true);
+    await run(3000);
+    r.hal.gpio.setInput("D4", false);
+    await run(3000);
+    assert.ok(r.hal.sensors.reads("D4") >= 9, "read every second: " + r.hal.sensors.reads("D4"));
+    assert.deepEqual(r.got("telemetry/door"), ['{"state":0}', '{"state":1}', '{"state":0}']);
+  });
+});

@@ -16,6 +16,15 @@ export interface SensorConfig {
   pin: string;
   /** Seconds between readings (at least 1; 2 for a DHT22, which cannot be read faster). */
   period: number;
+  /**
+   * Report on change: a reading is published only when a value (either of a
+   * DHT22's two) has moved at least this much since the last one published.
+   * Without it every reading is published. A digital input publishes its
+   * debounced edges too; a `delta` of 1 leaves out the readings in between.
+   */
+  delta?: number;
+  /** With `delta`: seconds after which a reading is published even unchanged (period..86400). */
+  maxPeriod?: number;
 }
 
 export interface ActuatorConfig {
@@ -145,6 +154,9 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
     if (s.kind !== "analog" && s.pin.charAt(0) === "A") return where + ".pin: " + s.pin + " is analog only";
     const least = s.kind === "dht22" ? 2 : 1;
     if (!isInt(s.period, least, 86400)) return where + ".period: seconds " + least + "..86400";
+    if (s.delta !== undefined && !(typeof s.delta === "number" && s.delta > 0 && s.delta <= 1000000)) return where + ".delta: a number above 0";
+    if (s.maxPeriod !== undefined && s.delta === undefined) return where + ".maxPeriod: needs delta";
+    if (s.maxPeriod !== undefined && !isInt(s.maxPeriod, s.period, 86400)) return where + ".maxPeriod: seconds " + s.period + "..86400";
     return "";
   }
 

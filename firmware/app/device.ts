@@ -17,7 +17,9 @@ import { discoveryMessage } from "./discovery";
  * - Availability: the will is "offline" (retained) on <root>status; "online"
  *   (retained) follows every connect, with every actuator's state.
  * - Telemetry: each sensor is read every `period` seconds, on schedule (due
- *   a period after it was last due, not after the tick that read it). While offline,
+ *   a period after it was last due, not after the tick that read it). With
+ *   `delta`, a reading is published only when it moved at least that much
+ *   since the last one published, or `maxPeriod` seconds have passed. While offline,
  *   readings are skipped (offline "skip", the default: a stale reading is worth
  *   little and RAM is short), or published anyway (offline "queue") so that
  *   QoS 1/2 readings wait in the client's bounded queue (QoS 0 is dropped).
@@ -115,6 +117,8 @@ export class DeviceProgram implements Device {
   /** Per sensor: its driver, and when it is next read (-1 before the first connect). */
   drivers_: Sensor[] = [];
   due_: number[] = [];
+  /** Per sensor with a `delta`, at 3i: when its last reading was published, and that reading's two values (made only when a sensor has a delta). */
+  last_?: number[];
   watches_: number[] = [];
   ev_?: (kind: string, name: string, text: string) => void;
   /** Whether the broker connection was up (the safe states follow its loss). */
@@ -221,6 +225,7 @@ export class DeviceProgram implements Device {
       }
       this.drivers_[i] = d;
       this.due_[i] = -1;
+      if (s.delta) this.last_ = [];
       if (s.kind === "digital") {
         const w = hal.gpio.watch(s.pin, 50, this.sensor_.bind(this, i));
         if (w > 0) this.watches_.push(w);
@@ -471,9 +476,20 @@ export class DeviceProgram implements Device {
       if (code === undefined || this.client.state() === ST_CONNECTED) this.drivers_[i].read(this.sensor_.bind(this, i));
     } else if (code < 0) this.report_(s.name, code, false);
     else {
+      // Report on change: with `delta`, a reading that moved less than it
+      // since the last one published is left out, unless `maxPeriod` has passed.
+      const last = this.last_ as number[];
+      const k = 3 * i;
+      const now = this.hal_.clock.now();
+      const forced = s.maxPeriod !== undefined && now - last[k] >= s.maxPeriod * 1000;
+      if (s.delta && !forced && Math.abs((a as number) - last[k + 1]) < s.delta && Math.abs((b as number) - last[k + 2]) < s.delta) return;
       const text = readingPayload(s.kind, a as number, b as number);
       if (this.ev_) this.ev_("telemetry", s.name, text);
-      this.send_("telemetry/" + s.name, text);
+      if (this.send_("telemetry/" + s.name, text) >= 0 && s.delta) {
+        last[k] = now;
+        last[k + 1] = a as number;
+        last[k + 2] = b as number;
+      }
     }
   }
 }

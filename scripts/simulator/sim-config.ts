@@ -6,7 +6,7 @@ export const SIM_SSID = "fablab";
 export const SIM_WIFI_PASSWORD = "virtual";
 
 /**
- * The virtual board's configuration: a DHT22 (climate), a light sensor on the
+ * The virtual board's configuration: a DHT22 (climate, reported on change), a light sensor on the
  * ADC, a door contact, a relay, an LED and a PWM fan, on real NodeMCU pins.
  * Never fails.
  */
@@ -23,7 +23,8 @@ export function simulatorConfig(broker: BrokerTarget, device: string, base: stri
     base,
     qos: 1,
     sensors: [
-      { name: "climate", kind: "dht22", pin: "D4", period: 5 },
+      // Report on change: read every 5 s, published when a value moved 0.2, or after a minute.
+      { name: "climate", kind: "dht22", pin: "D4", period: 5, delta: 0.2, maxPeriod: 60 },
       { name: "light", kind: "analog", pin: "A0", period: 3 },
       { name: "door", kind: "digital", pin: "D12", period: 30 },
     ],
