@@ -62,6 +62,7 @@ describe("app: configuration checked at boot", () => {
     ["a delta that is text", (c) => (c.sensors[0].delta = "1"), "sensors[0].delta: a number above 0"],
     ["a maxPeriod without delta", (c) => (c.sensors[0].maxPeriod = 60), "sensors[0].maxPeriod: needs delta"],
     ["a maxPeriod below the period", (c) => Object.assign(c.sensors[0], { delta: 0.5, maxPeriod: 10 }), "sensors[0].maxPeriod: seconds 30..86400"],
+    ["diagnostics every 5 s", (c) => (c.diagPeriod = 5), "diagPeriod: 0 (off) or seconds 10..86400"],
     ["an unknown sensor kind", (c) => (c.sensors[0].kind = "bme280"), "sensors[0].kind: dht22, ds18b20, analog or digital"],
     ["a duplicate name", (c) => (c.actuators[1].name = "climate"), "actuators[1].name: climate is used twice"],
     ["a PWM level for a relay", (c) => (c.actuators[0].safe = 50), "actuators[0]: levels 0..100 are for pwm"],

@@ -112,3 +112,41 @@ describe("app: report on change", () => {
     assert.deepEqual(r.got("telemetry/door"), ['{"state":0}', '{"state":1}', '{"state":0}']);
   });
 });
+
+describe("app: diagnostics on <root>diag", () => {
+  it("publishes them retained at connect and every diagPeriod, with uptime, RSSI, reconnects, the last error and the messages sent and dropped", () => {
+    const r = startDevice({}, { diagPeriod: 10 });
+    r.run(TICK_MS);
+    const first = r.broker.published.filter((p) => p.topic === "lab/dev1/diag");
+    assert.equal(first.length, 1, "one at connect");
+    assert.equal(first[0].retain, true);
+    const d = JSON.parse(first[0].payload.toString());
+    assert.deepEqual(Object.keys(d), ["fw", "board", "up", "rssi", "reconnects", "error", "sent", "dropped"]);
+    assert.equal(d.fw, "dev", "no build version on the host");
+    assert.equal(d.board, "esp8266-nodemcu");
+    assert.equal(d.rssi, -58);
+    assert.equal(d.reconnects, 0);
+    assert.ok(d.up >= 0 && d.up <= 3, "uptime " + d.up);
+    r.send("lab/dev1/set/heater", "ON");
+    r.run(25000);
+    const later = r.got("diag").map((t) => JSON.parse(t));
+    assert.equal(later.length, 3, "then one every 10 s");
+    assert.equal(later[2].error, E.E_COMMAND_UNKNOWN_ACTUATOR, "the last error");
+    assert.ok(later[2].sent >= 2 && later[2].dropped === 0, JSON.stringify(later[2]));
+    assert.ok(later[2].up - later[1].up === 10, "uptime moves with the clock");
+  });
+
+  it("counts a reconnect, and sends nothing with diagPeriod 0", () => {
+    const r = startDevice({}, { diagPeriod: 0 });
+    r.net.last.reset();
+    r.run(5000);
+    assert.equal(r.device.client.state(), ST_CONNECTED);
+    assert.deepEqual(r.got("diag"), []);
+    const on = startDevice({}, {});
+    on.net.last.reset();
+    on.run(5000);
+    const last = JSON.parse(on.got("diag")[on.got("diag").length - 1]);
+    assert.equal(last.reconnects, 1);
+    assert.ok(last.error < 0, "the connection's error: " + last.error);
+  });
+});

@@ -214,7 +214,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     });
   });
 
-  it("esp8266-nodemcu/fabmqtt.min.js: with delta, publishes a DHT22 reading only once it moved; answers a 10,000-byte command on error", async function () {
+  it("esp8266-nodemcu/fabmqtt.min.js: with delta, publishes a DHT22 reading only once it moved; answers a 10,000-byte command on error; sends diag", async function () {
     const device = "standin-change";
     const base = "sc" + process.pid;
     const topic = (t: string) => base + "/" + device + "/" + t;
@@ -236,6 +236,12 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     await waitFor(() => got("error").length === 1, "the answer on error");
     assert.deepEqual(JSON.parse(got("error")[0]), { source: "command", code: -112 });
     assert.deepEqual(got("status"), ["online"], "no reconnect");
+    // The diagnostics, sent at the connect: the build's commit, and free variables from process.memory().
+    const diag = JSON.parse(got("diag")[0]);
+    assert.equal(diag.board, "esp8266-nodemcu");
+    assert.match(diag.fw, /^([0-9a-f]{7,}\+?|unknown)$/);
+    assert.equal(typeof diag.free, "number");
+    assert.equal(diag.reconnects, 0);
     assert.deepEqual(esp.uncaught.map(String), []);
   });
 

@@ -85,6 +85,8 @@ export interface Config {
    * read this file; "telnet" keeps it, for development (docs/console.md).
    */
   console?: "off" | "telnet";
+  /** Seconds between the retained diagnostics on <root>diag (also sent at every connect); 0 turns them off. Default 300. */
+  diagPeriod?: number;
 }
 
 /** Whether `s` is 1 to 32 letters, digits, '_' or '-' (a device, sensor or actuator name). */
@@ -197,6 +199,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (c.persist !== undefined && typeof c.persist !== "boolean") return "persist: true or false";
   if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return "discovery: a topic prefix or \"\"";
   if (c.console !== undefined && c.console !== "off" && c.console !== "telnet") return "console: \"off\" or \"telnet\"";
+  if (c.diagPeriod !== undefined && c.diagPeriod !== 0 && !isInt(c.diagPeriod, 10, 86400)) return "diagPeriod: 0 (off) or seconds 10..86400";
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];
   if (!(sensors instanceof Array)) return "sensors: a list";

@@ -41,6 +41,8 @@ import { discoveryMessage } from "./discovery";
  *   interval are coalesced: each is taken against the level asked before it
  *   (TOGGLEs add up), and the level they ask for together is applied from the
  *   tick once the interval has passed.
+ * - Diagnostics: retained on <root>diag at QoS 0, from the first tick after
+ *   every connect and every `diagPeriod` seconds (default 300; 0 off).
  * - Home Assistant discovery (discovery.ts): after every connect, and when
  *   Home Assistant publishes "online" on <prefix>/status, one retained
  *   message per entity, sent one at a time when nothing else is in flight.
@@ -139,6 +141,12 @@ export class DeviceProgram implements Device {
   /** Whether an error reply went out this tick, and how many were left out since the last one that did. */
   errorSent_ = false;
   dropped_ = 0;
+  /** Diagnostics: when the device started and the next are due; messages taken and refused by the client; the last error's code. */
+  born_ = 0;
+  diagAt_ = 0;
+  sent_ = 0;
+  lost_ = 0;
+  err_ = 0;
 
   /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
   constructor(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions) {
@@ -243,6 +251,7 @@ export class DeviceProgram implements Device {
     hal.wifi.setHostname(c.device);
     client.subscribe(this.root_ + "set/+", this.qos_, null);
     if (c.discovery !== "") client.subscribe((c.discovery || "homeassistant") + "/status", 1, null);
+    this.born_ = hal.clock.now();
     this.timer_ = hal.timers.every(TICK_MS, this.tick.bind(this));
     this.attempt_ = 0;
     if (hal.wifi.state() === WIFI_UP) this.onUp(hal.wifi.ip());
@@ -307,6 +316,11 @@ export class DeviceProgram implements Device {
         }
       }
     }
+    const diagPeriod = c.diagPeriod === undefined ? 300 : c.diagPeriod;
+    if (online && diagPeriod && now - this.diagAt_ >= 0) {
+      this.diagAt_ = now + diagPeriod * 1000;
+      this.diag_(now);
+    }
     const due = this.due_;
     for (let i = 0; i < due.length; i++) {
       if (due[i] === -1 || now - due[i] < 0) continue;
@@ -329,13 +343,17 @@ export class DeviceProgram implements Device {
     for (let i = 0; i < due.length; i++) if (due[i] === -1) due[i] = now + i * 300;
     this.client.publish(this.root_ + "status", "online", this.qos_, true);
     this.stateDue_ = (1 << this.levels.length) - 1;
+    this.diagAt_ = now;
     this.disc_ = this.c_.discovery === "" ? -1 : 0;
   }
 
   /** The connection is gone (or stopped): a connection that was up puts the actuators in their safe state. */
   onDisconnect(code: number): void {
     if (code === E.E_STOPPED) this.hal_.log.info("mqtt stopped");
-    else this.hal_.log.error(code, "mqtt");
+    else {
+      this.err_ = code;
+      this.hal_.log.error(code, "mqtt");
+    }
     if (!this.up_) return;
     this.up_ = false;
     for (let i = 0; i < this.levels.length; i++) {
@@ -390,6 +408,7 @@ export class DeviceProgram implements Device {
   onDown(code: number): void {
     if (!this.timer_) return;
     this.hal_.log.error(code, "wifi");
+    this.err_ = code;
     this.waiting_ = true;
     this.joinAt_ = this.hal_.clock.now() + backoffDelay(this.attempt_++, 1000, 30000, this.random ? this.random() : Math.random());
     if (this.client.state() !== ST_CONNECTED) this.client.stop();
@@ -402,6 +421,7 @@ export class DeviceProgram implements Device {
    */
   report_(source: string, code: number, refused: boolean): void {
     this.hal_.log.error(code, source);
+    this.err_ = code;
     if (refused && this.ev_) this.ev_("refused", source, String(code));
     if (this.errorSent_) {
       this.dropped_++;
@@ -423,7 +443,28 @@ export class DeviceProgram implements Device {
     const kind = path.charAt(0);
     const r = this.client.publish(this.root_ + path, text, kind === "e" ? 0 : this.qos_, kind === "s");
     if (r < 0 && r !== E.E_OFFLINE_DROPPED) this.hal_.log.error(r, path);
+    if (r < 0) this.lost_++;
+    else this.sent_++;
     return r;
+  }
+
+  /**
+   * Publishes the diagnostics, retained at QoS 0, on <root>diag:
+   * {"fw":"<commit>","board":"<id>","up":<s>,"reconnects":<n>,"error":<code>,
+   * "sent":<n>,"dropped":<n>} with "free" (variables on Espruino) and "rssi"
+   * (dBm) where the platform has them. `sent` and `dropped` count the
+   * device's own messages (telemetry, states, error replies) the client took
+   * or refused. A refusal is logged.
+   */
+  diag_(now: number): void {
+    const h = this.hal_.health ? this.hal_.health() : {};
+    const text =
+      '{"fw":"' + (this.board_.version || "dev") + '","board":"' + this.board_.id + '","up":' + Math.floor((now - this.born_) / 1000) +
+      (h.free === undefined ? "" : ',"free":' + h.free) + (h.rssi === undefined ? "" : ',"rssi":' + h.rssi) +
+      ',"reconnects":' + (this.client.stats().connects - 1) + ',"error":' + this.err_ + ',"sent":' + this.sent_ + ',"dropped":' + this.lost_ + "}";
+    if (this.ev_) this.ev_("diag", "diag", text);
+    const r = this.client.publish(this.root_ + "diag", text, 0, true);
+    if (r < 0) this.hal_.log.error(r, "diag");
   }
 
   /**

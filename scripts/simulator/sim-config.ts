@@ -22,6 +22,8 @@ export function simulatorConfig(broker: BrokerTarget, device: string, base: stri
     device,
     base,
     qos: 1,
+    // Diagnostics once a minute, so that the live view shows them change.
+    diagPeriod: 60,
     sensors: [
       // Report on change: read every 5 s, published when a value moved 0.2, or after a minute.
       { name: "climate", kind: "dht22", pin: "D4", period: 5, delta: 0.2, maxPeriod: 60 },
