@@ -17,6 +17,7 @@ import { topLevelNames } from "./build/top-level-names.mjs";
 import { CORE_BUDGET, MODULE_BUDGET } from "./build/bundle-budgets.mjs";
 import { checkFunctions, checkMentioned, checkMethods, checkProperties, checkTopLevel, markNotInlined, minifiedName } from "./build/name-checks.mjs";
 import path from "node:path";
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -45,6 +46,19 @@ const problems = validateBoards(BOARDS);
 if (problems.length) throw new Error("boards/ has problems:\n  " + problems.join("\n  "));
 export const BOARD_IDS = BOARDS.map((b) => b.id);
 
+// The firmware's version in its diagnostics: the commit it was built from
+// ("+" when the work tree had changes), "unknown" outside a git checkout.
+function buildVersion() {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return commit + (dirty ? "+" : "");
+  } catch {
+    return "unknown";
+  }
+}
+const BUILD_VERSION = buildVersion();
+
 function boardAlias(board) {
   const id = "\0board:" + board.id;
   return {
@@ -57,7 +71,7 @@ function boardAlias(board) {
       // on a firmware without it is left out of the board's bundle.
       if (source !== id) return null;
       return (
-        "export default " + JSON.stringify(toDeviceBoard(board)) + ";\n" +
+        "export default " + JSON.stringify({ ...toDeviceBoard(board), version: BUILD_VERSION }) + ";\n" +
         "export var BOARD_CHIP = " + JSON.stringify(board.chip) + ";\n" +
         "export var BOARD_TLS = " + JSON.stringify(board.tls) + ";\n"
       );

@@ -66,4 +66,6 @@ export interface DeviceBoard {
   pins: string;
   adc: string;
   inputOnly: string;
+  /** The firmware's version (the build's commit), in a bundle; absent on the host. */
+  version?: string;
 }

@@ -206,6 +206,14 @@ export interface Log {
   error(code: number, context: string): void;
 }
 
+/** What the platform can say of its own health, for the diagnostics; a field it cannot read is absent. */
+export interface Health {
+  /** Free memory in the platform's unit: variables on Espruino. */
+  free?: number;
+  /** The WiFi station's signal, dBm. */
+  rssi?: number;
+}
+
 /** Everything the firmware gets from the platform. */
 export interface Hal {
   clock: Clock;
@@ -223,4 +231,6 @@ export interface Hal {
    * this out. Never fails: where the console cannot be closed, nothing happens.
    */
   closeConsole?(): void;
+  /** The platform's health now (diagnostics, every few minutes). A platform without any leaves this out. Never fails. */
+  health?(): Health;
 }

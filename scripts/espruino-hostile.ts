@@ -89,7 +89,8 @@ async function within(check: () => boolean, ms: number): Promise<boolean> {
  * message on a 200-byte topic under <root>set/ (the device subscribes to
  * <root>set/+, so every connect brings it): one connect and no reconnect in
  * 30 s. (ii) 60 bad commands followed by ON: the board stays connected, the
- * relay is ON and so is the retained state. With `brokerRestart`, also
+ * relay is ON and so is the retained state. (iv) A 10,000-byte command is
+ * answered on <root>error with E_PACKET_TOO_LARGE (-112), no reconnect. With `brokerRestart`, also
  * (iii): the broker restarted with that retained message still there, the
  * board connects once more and stays connected for 30 s. Never throws: a
  * failure to set up is a check that did not hold. Leaves no retained message
@@ -178,6 +179,12 @@ export async function hostileChecks(bin: string, port: number, brokerRestart?: B
     const failed = parts.filter((p) => !p[1]).map((p) => p[0]);
     if (failed.length) console.log("hostile checks: after 60 bad commands and ON, not so: " + failed.join(", "));
     checks.push(["60 bad commands followed by ON leave the board connected, with the relay ON and the retained state ON", failed.length === 0]);
+
+    // (iv) A command far over the board's packet size: an answer on <root>error, no reconnect.
+    const errors = got("error").length;
+    sender.client.publish(root + "set/relay", "A".repeat(10000), 1, false);
+    const answered = await within(() => got("error").slice(errors).some((t) => t.indexOf('"code":-112') >= 0), 10000);
+    checks.push(["a 10,000-byte command gets {\"source\":\"command\",\"code\":-112} on <root>error, and no reconnect", answered && b.connects() === connects]);
   } catch (e) {
     checks.push(["hostile checks ran: " + (e as Error).message, false]);
   } finally {

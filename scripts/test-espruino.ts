@@ -25,6 +25,9 @@
  * from the folder in ESPRUINO_MODULES_DIR (scripts/espruino-anchors.ts), and
  * the firmware against hostile traffic (scripts/espruino-hostile.ts: a
  * retained command on a 200-byte topic, a burst of bad commands).
+ *
+ * ESPRUINO_ONLY=memory stops after the memory figures (a before/after of a
+ * change in a few minutes; the exit code is then 0).
  */
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -178,6 +181,10 @@ async function main(): Promise<number> {
   const code = fs.readFileSync(bundle, "latin1");
   const broker = await startMosquitto();
   await memoryTargets(broker.port);
+  if (process.env.ESPRUINO_ONLY === "memory") {
+    await broker.stop();
+    return 0;
+  }
   await compareWithAnchors(BIN, broker.port, DIST);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-espruino-"));
   const config = {
@@ -186,7 +193,11 @@ async function main(): Promise<number> {
     device: "espruino-linux",
     qos: 1,
     discovery: "",
-    sensors: [{ name: "input", kind: "digital", pin: "D4", period: 1 }],
+    sensors: [
+      { name: "input", kind: "digital", pin: "D4", period: 1 },
+      // Report on change: read every second, unchanged (the Linux build's pins read 0), so published every 5 s.
+      { name: "door", kind: "digital", pin: "D6", period: 1, delta: 1, maxPeriod: 5 },
+    ],
     actuators: [{ name: "relay", kind: "relay", pin: "D5" }],
   };
   const checks: [string, boolean][] = [];
@@ -224,6 +235,22 @@ async function main(): Promise<number> {
     };
     await step("connects and says online", () => got("status").includes("online"));
     await step("publishes telemetry", () => got("telemetry/input").length >= 2);
+    // Readings on schedule: the interpreter's interval comes late, the readings must not.
+    const firstReading = watcher.messages.filter((m) => m.topic === "fabmqtt/espruino-linux/telemetry/input").length;
+    const doorBefore = got("telemetry/door").length;
+    await new Promise((r) => setTimeout(r, 60000));
+    const arrivals = watcher.messages.filter((m) => m.topic === "fabmqtt/espruino-linux/telemetry/input").slice(firstReading - 1).map((m) => m.at);
+    const meanMs = (arrivals[arrivals.length - 1] - arrivals[0]) / (arrivals.length - 1);
+    console.log("telemetry: " + arrivals.length + " readings of a 1 s period in " + ((arrivals[arrivals.length - 1] - arrivals[0]) / 1000).toFixed(1) + " s, mean interval " + meanMs.toFixed(1) + " ms");
+    // Readings leave on a tick (250 ms): the first and last arrivals may each be up to a tick late, which the bound allows for.
+    const slackMs = 10 + 250 / (arrivals.length - 1);
+    checks.push(["keeps a 1 s telemetry period over 60 s: mean " + meanMs.toFixed(1) + " ms, within 1% and a tick over the run", Math.abs(meanMs - 1000) <= slackMs]);
+    const doorReadings = got("telemetry/door").length - doorBefore;
+    checks.push(["with delta 1 and maxPeriod 5, an unchanged input read every second is published every 5 s (" + doorReadings + " in 60 s)", doorReadings >= 10 && doorReadings <= 13]);
+    const diagText = got("diag")[0] || "";
+    const diag = diagText ? JSON.parse(diagText) : {};
+    console.log("diag: " + diagText);
+    checks.push(["publishes diag at connect with the build's commit and free variables", /^[0-9a-f]{7,}/.test(String(diag.fw)) && typeof diag.free === "number" && diag.free > 0]);
     watcher.client.publish("fabmqtt/espruino-linux/set/relay", "ON", 1, false);
     await step("obeys a command", () => got("state/relay").includes("ON"));
     const onlineBefore = got("status").filter((s) => s === "online").length;

@@ -16,6 +16,15 @@ export interface SensorConfig {
   pin: string;
   /** Seconds between readings (at least 1; 2 for a DHT22, which cannot be read faster). */
   period: number;
+  /**
+   * Report on change: a reading is published only when a value (either of a
+   * DHT22's two) has moved at least this much since the last one published.
+   * Without it every reading is published. A digital input publishes its
+   * debounced edges too; a `delta` of 1 leaves out the readings in between.
+   */
+  delta?: number;
+  /** With `delta`: seconds after which a reading is published even unchanged (period..86400). */
+  maxPeriod?: number;
 }
 
 export interface ActuatorConfig {
@@ -84,6 +93,8 @@ export interface Config {
    * read this file; "telnet" keeps it, for development (docs/console.md).
    */
   console?: "off" | "telnet";
+  /** Seconds between the retained diagnostics on <root>diag (also sent at every connect); 0 turns them off. Default 300. */
+  diagPeriod?: number;
 }
 
 /** Whether `s` is 1 to 32 letters, digits, '_' or '-' (a device, sensor or actuator name). */
@@ -163,6 +174,9 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
     if (s.kind !== "analog" && s.pin.charAt(0) === "A") return where + ".pin: " + s.pin + " is analog only";
     const least = s.kind === "dht22" ? 2 : 1;
     if (!isInt(s.period, least, 86400)) return where + ".period: seconds " + least + "..86400";
+    if (s.delta !== undefined && !(typeof s.delta === "number" && s.delta > 0 && s.delta <= 1000000)) return where + ".delta: a number above 0";
+    if (s.maxPeriod !== undefined && s.delta === undefined) return where + ".maxPeriod: needs delta";
+    if (s.maxPeriod !== undefined && !isInt(s.maxPeriod, s.period, 86400)) return where + ".maxPeriod: seconds " + s.period + "..86400";
     return "";
   }
 
@@ -207,6 +221,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (c.persist !== undefined && typeof c.persist !== "boolean") return "persist: true or false";
   if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return "discovery: a topic prefix or \"\"";
   if (c.console !== undefined && c.console !== "off" && c.console !== "telnet") return "console: \"off\" or \"telnet\"";
+  if (c.diagPeriod !== undefined && c.diagPeriod !== 0 && !isInt(c.diagPeriod, 10, 86400)) return "diagPeriod: 0 (off) or seconds 10..86400";
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];
   if (!(sensors instanceof Array)) return "sensors: a list";

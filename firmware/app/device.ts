@@ -16,7 +16,10 @@ import { discoveryMessage } from "./discovery";
  * commands to actuators, availability. Policies (docs/device.md):
  * - Availability: the will is "offline" (retained) on <root>status; "online"
  *   (retained) follows every connect, with every actuator's state.
- * - Telemetry: each sensor is read every `period` seconds. While offline,
+ * - Telemetry: each sensor is read every `period` seconds, on schedule (due
+ *   a period after it was last due, not after the tick that read it). With
+ *   `delta`, a reading is published only when it moved at least that much
+ *   since the last one published, or `maxPeriod` seconds have passed. While offline,
  *   readings are skipped (offline "skip", the default: a stale reading is worth
  *   little and RAM is short), or published anyway (offline "queue") so that
  *   QoS 1/2 readings wait in the client's bounded queue (QoS 0 is dropped).
@@ -38,6 +41,8 @@ import { discoveryMessage } from "./discovery";
  *   interval are coalesced: each is taken against the level asked before it
  *   (TOGGLEs add up), and the level they ask for together is applied from the
  *   tick once the interval has passed.
+ * - Diagnostics: retained on <root>diag at QoS 0, from the first tick after
+ *   every connect and every `diagPeriod` seconds (default 300; 0 off).
  * - Home Assistant discovery (discovery.ts): after every connect, and when
  *   Home Assistant publishes "online" on <prefix>/status, one retained
  *   message per entity, sent one at a time when nothing else is in flight.
@@ -114,6 +119,8 @@ export class DeviceProgram implements Device {
   /** Per sensor: its driver, and when it is next read (-1 before the first connect). */
   drivers_: Sensor[] = [];
   due_: number[] = [];
+  /** Per sensor with a `delta`, at 3i: when its last reading was published, and that reading's two values (made only when a sensor has a delta). */
+  last_?: number[];
   watches_: number[] = [];
   ev_?: (kind: string, name: string, text: string) => void;
   /** Whether the broker connection was up (the safe states follow its loss). */
@@ -134,6 +141,12 @@ export class DeviceProgram implements Device {
   /** Whether an error reply went out this tick, and how many were left out since the last one that did. */
   errorSent_ = false;
   dropped_ = 0;
+  /** Diagnostics: when the device started and the next are due; messages taken and refused by the client; the last error's code. */
+  born_ = 0;
+  diagAt_ = 0;
+  sent_ = 0;
+  lost_ = 0;
+  err_ = 0;
 
   /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
   constructor(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions) {
@@ -231,6 +244,7 @@ export class DeviceProgram implements Device {
       }
       this.drivers_[i] = d;
       this.due_[i] = -1;
+      if (s.delta) this.last_ = [];
       if (s.kind === "digital") {
         const w = hal.gpio.watch(s.pin, 50, this.sensor_.bind(this, i));
         if (w > 0) this.watches_.push(w);
@@ -248,6 +262,7 @@ export class DeviceProgram implements Device {
     hal.wifi.setHostname(c.device);
     client.subscribe(this.root_ + "set/+", this.qos_, null);
     if (c.discovery !== "") client.subscribe((c.discovery || "homeassistant") + "/status", 1, null);
+    this.born_ = hal.clock.now();
     this.timer_ = hal.timers.every(TICK_MS, this.tick.bind(this));
     this.attempt_ = 0;
     if (hal.wifi.state() === WIFI_UP) this.onUp(hal.wifi.ip());
@@ -312,10 +327,19 @@ export class DeviceProgram implements Device {
         }
       }
     }
+    const diagPeriod = c.diagPeriod === undefined ? 300 : c.diagPeriod;
+    if (online && diagPeriod && now - this.diagAt_ >= 0) {
+      this.diagAt_ = now + diagPeriod * 1000;
+      this.diag_(now);
+    }
     const due = this.due_;
     for (let i = 0; i < due.length; i++) {
       if (due[i] === -1 || now - due[i] < 0) continue;
-      due[i] = now + (c.sensors as { period: number }[])[i].period * 1000;
+      // Due a period after it was due, not after this tick (which comes late on Espruino):
+      // readings keep their rate. After a stall longer than a period, a period from now.
+      const period = (c.sensors as { period: number }[])[i].period * 1000;
+      due[i] += period;
+      if (now - due[i] >= 0) due[i] = now + period;
       if (online || c.offline === "queue") this.sensor_(i);
     }
   }
@@ -330,13 +354,17 @@ export class DeviceProgram implements Device {
     for (let i = 0; i < due.length; i++) if (due[i] === -1) due[i] = now + i * 300;
     this.client.publish(this.root_ + "status", "online", this.qos_, true);
     this.stateDue_ = (1 << this.levels.length) - 1;
+    this.diagAt_ = now;
     this.disc_ = this.c_.discovery === "" ? -1 : 0;
   }
 
   /** The connection is gone (or stopped): a connection that was up puts the actuators in their safe state. */
   onDisconnect(code: number): void {
     if (code === E.E_STOPPED) this.hal_.log.info("mqtt stopped");
-    else this.hal_.log.error(code, "mqtt");
+    else {
+      this.err_ = code;
+      this.hal_.log.error(code, "mqtt");
+    }
     if (!this.up_) return;
     this.up_ = false;
     for (let i = 0; i < this.levels.length; i++) {
@@ -347,8 +375,10 @@ export class DeviceProgram implements Device {
     }
   }
 
+  /** A fault that keeps the connection: an oversized message (a command, since the device subscribes to nothing else) is answered on <root>error. */
   onError(code: number): void {
-    this.hal_.log.error(code, "mqtt");
+    if (code === E.E_PACKET_TOO_LARGE) this.report_("command", code, true);
+    else this.hal_.log.error(code, "mqtt");
   }
 
   /** Every message: a command (<root>set/<actuator>) or Home Assistant's status. */
@@ -389,6 +419,7 @@ export class DeviceProgram implements Device {
   onDown(code: number): void {
     if (!this.timer_) return;
     this.hal_.log.error(code, "wifi");
+    this.err_ = code;
     this.waiting_ = true;
     this.joinAt_ = this.hal_.clock.now() + backoffDelay(this.attempt_++, 1000, 30000, this.random ? this.random() : Math.random());
     if (this.client.state() !== ST_CONNECTED) this.client.stop();
@@ -401,6 +432,7 @@ export class DeviceProgram implements Device {
    */
   report_(source: string, code: number, refused: boolean): void {
     this.hal_.log.error(code, source);
+    this.err_ = code;
     if (refused && this.ev_) this.ev_("refused", source, String(code));
     if (this.errorSent_) {
       this.dropped_++;
@@ -422,7 +454,28 @@ export class DeviceProgram implements Device {
     const kind = path.charAt(0);
     const r = this.client.publish(this.root_ + path, text, kind === "e" ? 0 : this.qos_, kind === "s");
     if (r < 0 && r !== E.E_OFFLINE_DROPPED) this.hal_.log.error(r, path);
+    if (r < 0) this.lost_++;
+    else this.sent_++;
     return r;
+  }
+
+  /**
+   * Publishes the diagnostics, retained at QoS 0, on <root>diag:
+   * {"fw":"<commit>","board":"<id>","up":<s>,"reconnects":<n>,"error":<code>,
+   * "sent":<n>,"dropped":<n>} with "free" (variables on Espruino) and "rssi"
+   * (dBm) where the platform has them. `sent` and `dropped` count the
+   * device's own messages (telemetry, states, error replies) the client took
+   * or refused. A refusal is logged.
+   */
+  diag_(now: number): void {
+    const h = this.hal_.health ? this.hal_.health() : {};
+    const text =
+      '{"fw":"' + (this.board_.version || "dev") + '","board":"' + this.board_.id + '","up":' + Math.floor((now - this.born_) / 1000) +
+      (h.free === undefined ? "" : ',"free":' + h.free) + (h.rssi === undefined ? "" : ',"rssi":' + h.rssi) +
+      ',"reconnects":' + (this.client.stats().connects - 1) + ',"error":' + this.err_ + ',"sent":' + this.sent_ + ',"dropped":' + this.lost_ + "}";
+    if (this.ev_) this.ev_("diag", "diag", text);
+    const r = this.client.publish(this.root_ + "diag", text, 0, true);
+    if (r < 0) this.hal_.log.error(r, "diag");
   }
 
   /**
@@ -475,9 +528,20 @@ export class DeviceProgram implements Device {
       if (code === undefined || this.client.state() === ST_CONNECTED) this.drivers_[i].read(this.sensor_.bind(this, i));
     } else if (code < 0) this.report_(s.name, code, false);
     else {
+      // Report on change: with `delta`, a reading that moved less than it
+      // since the last one published is left out, unless `maxPeriod` has passed.
+      const last = this.last_ as number[];
+      const k = 3 * i;
+      const now = this.hal_.clock.now();
+      const forced = s.maxPeriod !== undefined && now - last[k] >= s.maxPeriod * 1000;
+      if (s.delta && !forced && Math.abs((a as number) - last[k + 1]) < s.delta && Math.abs((b as number) - last[k + 2]) < s.delta) return;
       const text = readingPayload(s.kind, a as number, b as number);
       if (this.ev_) this.ev_("telemetry", s.name, text);
-      this.send_("telemetry/" + s.name, text);
+      if (this.send_("telemetry/" + s.name, text) >= 0 && s.delta) {
+        last[k] = now;
+        last[k + 1] = a as number;
+        last[k + 2] = b as number;
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ import type { DeviceBoard } from "../../boards/types";
 import type { Hal } from "../types";
 import type { EspTelnetModule } from "./api";
 import { espruinoClock } from "./clock";
+import { espruinoHealth } from "./health";
 import { EspruinoGpio } from "./gpio";
 import { espruinoLog } from "./log";
 import { EspruinoNet } from "./net";
@@ -35,6 +36,7 @@ export function createEspruinoHal(board: DeviceBoard): Hal {
     sensors: new EspruinoSensors(board, gpio),
     storage: espruinoStorage,
     log: espruinoLog,
+    health: espruinoHealth,
     // Espruino's telnet console (port 23 on ESP8266 and ESP32, no password)
     // is turned off until the next reset: through it anyone on the network
     // could read Storage, the configuration's passwords included; a session

@@ -77,6 +77,8 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
     closeConsole() {
       consoleCloses++;
     },
+    // A simulated station: a plausible signal while the link is up; the host's memory is not the board's.
+    health: () => (wifi.state() === 2 ? { rssi: -58 } : {}),
     consoleCloses: () => consoleCloses,
   };
 }

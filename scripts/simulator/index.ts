@@ -111,6 +111,7 @@ async function main() {
     onEvent: (kind, name, text) => {
       if (kind === "telemetry") view!.event(`telemetry ${root}/telemetry/${name} ${text}`);
       else if (kind === "command") view!.event(`command   ${name} -> ${text}`);
+      else if (kind === "diag") view!.event(`diag      ${root}/diag ${text}`);
       else view!.event(`refused   ${name}: code ${text}`);
     },
   });

@@ -65,11 +65,11 @@ export function simulatorPins(board: Board): { [part: string]: string } {
 }
 
 /**
- * The virtual board's configuration on `board`: a DHT22 (climate), a light
+ * The virtual board's configuration on `board`: a DHT22 (climate, reported on change), a light
  * sensor on the ADC, a door contact, a relay, an LED and a PWM fan, on pins
  * of that board (simulatorPins). Never fails.
  */
-export function simulatorConfig(board: Board, broker: BrokerTarget, device: string, base: string, ca?: string, more: BrokerTarget[] = []): Config {
+export function simulatorConfig(board: Board, broker: BrokerTarget, device: string, base: string, ca?: string, more: BrokerTarget[] = []): Config & { sensors: SensorConfig[]; actuators: ActuatorConfig[] } {
   const b: Config["broker"] = { host: broker.host, port: broker.port, keepalive: 30 };
   // Several brokers (failover): tried in turn, each with its own port; TLS and the user are the first one's.
   if (more.length) {
@@ -82,7 +82,8 @@ export function simulatorConfig(board: Board, broker: BrokerTarget, device: stri
   if (broker.password !== undefined) b.password = broker.password;
   const pins = simulatorPins(board);
   const sensors: SensorConfig[] = [];
-  if (pins.climate) sensors.push({ name: "climate", kind: "dht22", pin: pins.climate, period: 5 });
+  if (pins.climate) // Report on change: read every 5 s, published when a value moved 0.2, or after a minute.
+    sensors.push({ name: "climate", kind: "dht22", pin: pins.climate, period: 5, delta: 0.2, maxPeriod: 60 });
   if (pins.light) sensors.push({ name: "light", kind: "analog", pin: pins.light, period: 3 });
   if (pins.door) sensors.push({ name: "door", kind: "digital", pin: pins.door, period: 30 });
   const actuators: ActuatorConfig[] = [];
@@ -93,5 +94,6 @@ export function simulatorConfig(board: Board, broker: BrokerTarget, device: stri
     actuators.push(led);
   }
   if (pins.fan) actuators.push({ name: "fan", kind: "pwm", pin: pins.fan, safe: 0 });
-  return { wifi: { ssid: SIM_SSID, password: SIM_WIFI_PASSWORD }, broker: b, device, base, qos: 1, sensors, actuators };
+  // Diagnostics once a minute, so that the live view shows them change.
+  return { wifi: { ssid: SIM_SSID, password: SIM_WIFI_PASSWORD }, broker: b, device, base, qos: 1, diagPeriod: 60, sensors, actuators };
 }

@@ -6,80 +6,10 @@
  * ends equal to the pin, and a relay switches at most once per `minSwitchMs`.
  */
 import assert from "node:assert/strict";
-import { findBoard } from "../../boards/index";
-import { toDeviceBoard } from "../../boards/device-view";
-import { CONFIG_FILE, type ActuatorConfig, type Config } from "../../firmware/app/config";
-import { boot } from "../../firmware/app/boot";
-import { TICK_MS, type Device } from "../../firmware/app/device";
+import { TICK_MS } from "../../firmware/app/device";
 import { ST_CONNECTED } from "../../firmware/session/client";
-import { createNodeHal, type NodeHal } from "../../hal/node/index";
-import { createManualTime, type ManualTime } from "../../hal/node/timers";
-import { FakeNet } from "../../scripts/support/fake-net";
-import { ScriptedBroker } from "../support/scripted-broker";
+import { startDevice } from "../support/device-rig";
 import * as E from "../../base/errors";
-
-const board = findBoard("esp8266-nodemcu")!;
-const ROOT = "lab/dev1/";
-
-interface Rig {
-  time: ManualTime;
-  net: FakeNet;
-  broker: ScriptedBroker;
-  hal: NodeHal;
-  device: Device;
-  /** Moves the clock `ms` forward in steps of 10 ms, the broker answering after each. */
-  run(ms: number): void;
-  /** Sends the commands to the device merged into one chunk, as a burst arrives; QoS 1. */
-  burst(commands: [string, string][]): void;
-  /** The payloads the broker accepted on <root><path>, in order. */
-  got(path: string): string[];
-}
-
-function startDevice(actuator: Partial<ActuatorConfig> = {}, over: Partial<Config> = {}): Rig {
-  const time = createManualTime(1000);
-  const net = new FakeNet();
-  net.sendQueueBytes = board.sendQueueBytes;
-  const broker = new ScriptedBroker(net);
-  const hal = createNodeHal(board, { clock: time.clock, timers: time.timers, net, ssid: "fablab", password: "pw" });
-  const config: Config = {
-    wifi: { ssid: "fablab", password: "pw" },
-    broker: { host: "127.0.0.1", port: 1883, keepalive: 60 },
-    device: "dev1",
-    base: "lab",
-    qos: 1,
-    discovery: "",
-    actuators: [{ name: "relay", kind: "relay", pin: "D5", safe: "off", ...actuator }],
-    ...over,
-  };
-  hal.storage.write(CONFIG_FILE, JSON.stringify(config));
-  const d = boot(hal, toDeviceBoard(board), { random: () => 0 });
-  assert.equal(typeof d, "object", hal.log.lines.join("\n"));
-  let id = 1;
-  const rig: Rig = {
-    time,
-    net,
-    broker,
-    hal,
-    device: d as Device,
-    run(ms) {
-      for (let t = 0; t < ms; t += 10) {
-        time.advance(10);
-        broker.run();
-      }
-    },
-    burst(commands) {
-      const c = net.last;
-      c.hold();
-      for (const [name, payload] of commands) c.send({ cmd: "publish", topic: ROOT + "set/" + name, payload, qos: 1, messageId: id++, retain: false, dup: false });
-      c.release();
-      broker.run();
-    },
-    got: (path) => broker.published.filter((p) => p.topic === ROOT + path).map((p) => p.payload.toString()),
-  };
-  rig.run(2000);
-  assert.equal(rig.device.client.state(), ST_CONNECTED, hal.log.lines.join("\n"));
-  return rig;
-}
 
 describe("app: bursts of commands on an ESP8266's send queue", () => {
   it("stays connected through 60 bad commands followed by ON: the relay is ON and so is the retained state", () => {

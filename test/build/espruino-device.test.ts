@@ -214,6 +214,37 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     });
   });
 
+  it("esp8266-nodemcu/fabmqtt.min.js: with delta, publishes a DHT22 reading only once it moved; answers a 10,000-byte command on error; sends diag", async function () {
+    const device = "standin-change";
+    const base = "sc" + process.pid;
+    const topic = (t: string) => base + "/" + device + "/" + t;
+    watcher = await watch("watch-change", base);
+    const got = (t: string) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
+    const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    const config = deviceConfig(broker.port, device, base, {
+      sensors: [{ name: "climate", kind: "dht22", pin: "D4", period: 2, delta: 1 }],
+      actuators: [{ name: "relay", kind: "relay", pin: "D5" }],
+    });
+    esp = startBundle("esp8266", bundle, config, 21);
+    await waitFor(() => got("telemetry/climate").length === 1, "a first reading");
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.equal(got("telemetry/climate").length, 1, "unchanged readings are not published");
+    esp.pins.dht22("D4", { temp: 22.5, rh: 45.2 });
+    await waitFor(() => got("telemetry/climate").length === 2, "the changed reading");
+    assert.deepEqual(JSON.parse(got("telemetry/climate")[1]), { temperature: 22.5, humidity: 45.2 });
+    watcher.client.publish(topic("set/relay"), "A".repeat(10000), 1, false);
+    await waitFor(() => got("error").length === 1, "the answer on error");
+    assert.deepEqual(JSON.parse(got("error")[0]), { source: "command", code: -112 });
+    assert.deepEqual(got("status"), ["online"], "no reconnect");
+    // The diagnostics, sent at the connect: the build's commit, and free variables from process.memory().
+    const diag = JSON.parse(got("diag")[0]);
+    assert.equal(diag.board, "esp8266-nodemcu");
+    assert.match(diag.fw, /^([0-9a-f]{7,}\+?|unknown)$/);
+    assert.equal(typeof diag.free, "number");
+    assert.equal(diag.reconnects, 0);
+    assert.deepEqual(esp.uncaught.map(String), []);
+  });
+
   it("esp8266-nodemcu/fabmqtt.min.js with persist: readings queued offline are saved, and sent after a power cut and a restart", async function () {
     const device = "standin-persist";
     const base = "sp" + process.pid;
