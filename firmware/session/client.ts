@@ -224,7 +224,8 @@ class MqttClient implements Client, SocketHandlers {
   out_: O.Outbox;
   subs_: S.Subscriptions;
   inb_: InboundQos2;
-  msg_: S.Message;
+  /** The record messages are handed over in, made at the first one (a program that only publishes never pays for it) and reused. */
+  msg_: S.Message | null = null;
   connects_ = 0;
   lastError_ = 0;
   downgraded_ = 0;
@@ -280,7 +281,6 @@ class MqttClient implements Client, SocketHandlers {
     this.out_ = O.createOutbox(queueSize);
     this.subs_ = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
     this.inb_ = createInboundQos2(pick(opts.inboundQos2, 32));
-    this.msg_ = { topic: "", payload: "", qos: 0, retain: false, dup: false, packetId: 0 };
     this.persist_ = opts.persistSession || null;
     this.savedAt_ = this.clock_.now();
     if (this.persist_) {
@@ -733,7 +733,7 @@ class MqttClient implements Client, SocketHandlers {
 
   /** Hands a message to its filters' handlers, or to onMessage when none took it; a handler that throws is reported. */
   deliver_(p: ReceivedPacket, data: W.Received): void {
-    const m = this.msg_;
+    const m = this.msg_ || (this.msg_ = { topic: "", payload: "", qos: 0, retain: false, dup: false, packetId: 0 });
     const t = this.subs_;
     const n = t.size;
     const topic = W.receivedText(data, p.topicStart, p.topicLength);

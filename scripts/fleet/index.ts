@@ -112,10 +112,7 @@ async function main(): Promise<number> {
       },
       monitorBrokers: [{ host: target.host, port: target.port }],
       duration,
-      broker:
-        mosquitto && args["restart-broker"]
-          ? { stop: () => mosquitto!.terminate(), start: () => mosquitto!.restart() }
-          : null,
+      broker: mosquitto && args["restart-broker"] ? { stop: () => mosquitto!.terminate(), start: () => mosquitto!.restart() } : null,
       downSeconds: down,
       log,
     });

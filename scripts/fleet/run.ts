@@ -121,16 +121,27 @@ async function restartRound(fleet: Fleet, broker: RestartableBroker, jitter: boo
     downSeconds: Math.round((backAt - stopAt) / 100) / 10,
     secondsUntilAllBack: allBack === null ? null : (allBack - stopAt) / 1000,
     secondsAfterBrokerBack: allBack === null ? null : (allBack - backAt) / 1000,
-    peakAttemptsPerSecond: peakPerSecond(fleet.attempts.filter((t) => t <= end), stopAt),
-    peakAttemptsAfterBack: peakPerSecond(fleet.attempts.filter((t) => t <= end), backAt),
-    peakConnectsPerSecond: peakPerSecond(fleet.connects.filter((t) => t <= end), stopAt),
+    peakAttemptsPerSecond: peakPerSecond(
+      fleet.attempts.filter((t) => t <= end),
+      stopAt,
+    ),
+    peakAttemptsAfterBack: peakPerSecond(
+      fleet.attempts.filter((t) => t <= end),
+      backAt,
+    ),
+    peakConnectsPerSecond: peakPerSecond(
+      fleet.connects.filter((t) => t <= end),
+      stopAt,
+    ),
     attemptsPerSecond: perSecond(fleet.attempts, stopAt, Math.ceil((end - stopAt) / 1000)),
     onlineAfter: online,
     leftBehind: n - online,
   };
   o.log(
     `restart (jitter ${jitter ? "on" : "off"}): broker down ${figures.downSeconds.toFixed(1)} s; ` +
-      (allBack === null ? `${figures.leftBehind} of ${n} boards left behind` : `all ${n} back ${figures.secondsUntilAllBack!.toFixed(1)} s after the stop (${figures.secondsAfterBrokerBack!.toFixed(1)} s after the broker came back), none left behind`) +
+      (allBack === null
+        ? `${figures.leftBehind} of ${n} boards left behind`
+        : `all ${n} back ${figures.secondsUntilAllBack!.toFixed(1)} s after the stop (${figures.secondsAfterBrokerBack!.toFixed(1)} s after the broker came back), none left behind`) +
       `; most in one second: ${figures.peakAttemptsPerSecond} connection attempts (${figures.peakAttemptsAfterBack} once the broker was back), ${figures.peakConnectsPerSecond} connects`,
   );
   return figures;
@@ -151,7 +162,13 @@ function telemetryRate(monitor: Monitor, from: number, to: number, periodSeconds
 /** Runs the fleet as `o` says; resolves with the figures, rejects only when a board cannot be booted. */
 export async function runFleet(o: RunOptions): Promise<FleetReport> {
   const n = o.fleet.boards;
-  const monitor: Monitor = startMonitor({ brokers: o.monitorBrokers, username: o.fleet.username, password: o.fleet.password, base: o.fleet.base, clientId: o.fleet.prefix + "monitor" });
+  const monitor: Monitor = startMonitor({
+    brokers: o.monitorBrokers,
+    username: o.fleet.username,
+    password: o.fleet.password,
+    base: o.fleet.base,
+    clientId: o.fleet.prefix + "monitor",
+  });
   let fleet: Fleet | null = null;
   try {
     await monitor.ready(30000);
@@ -160,10 +177,20 @@ export async function runFleet(o: RunOptions): Promise<FleetReport> {
     fleet = startFleet(o.fleet);
     const allOnline = await until(() => fleet!.online() === n, 60000 + n * 60);
     const startup = allOnline === null ? null : (allOnline - bootAt) / 1000;
-    o.log(allOnline === null ? `start: only ${fleet.online()} of ${n} boards online after ${((Date.now() - bootAt) / 1000).toFixed(0)} s` : `start: all ${n} boards online ${startup!.toFixed(1)} s after boot`);
+    o.log(
+      allOnline === null
+        ? `start: only ${fleet.online()} of ${n} boards online after ${((Date.now() - bootAt) / 1000).toFixed(0)} s`
+        : `start: all ${n} boards online ${startup!.toFixed(1)} s after boot`,
+    );
     const after = memory();
-    const per = { heapBytes: Math.round((after.heap - before.heap) / n), externalBytes: Math.round((after.external - before.external) / n), rssBytes: Math.round((after.rss - before.rss) / n) };
-    o.log(`memory per board in Node: ${(per.heapBytes / 1024).toFixed(1)} KiB heap, ${(per.externalBytes / 1024).toFixed(1)} KiB external (buffers), ${(per.rssBytes / 1024).toFixed(1)} KiB resident`);
+    const per = {
+      heapBytes: Math.round((after.heap - before.heap) / n),
+      externalBytes: Math.round((after.external - before.external) / n),
+      rssBytes: Math.round((after.rss - before.rss) / n),
+    };
+    o.log(
+      `memory per board in Node: ${(per.heapBytes / 1024).toFixed(1)} KiB heap, ${(per.externalBytes / 1024).toFixed(1)} KiB external (buffers), ${(per.rssBytes / 1024).toFixed(1)} KiB resident`,
+    );
 
     // The first readings, taken at the connects, all come at once: the steady phase starts once they are in.
     await until(() => monitor.telemetryOf.size === n, o.fleet.period * 1000 + 10000);

@@ -101,25 +101,31 @@ async function startCluster(): Promise<ClusterBroker> {
   const epmd = spawnTracked(epmdBinary()!, ["-port", String(epmdPort)], { env: nodes[0].env, stdio: "ignore" });
   const logOf = (n: ClusterNode) => path.join(n.dir, "log", `${n.name}.log`);
   const stopAll = async () => {
-    await Promise.all(nodes.map(async (n) => {
-      if (n.server) await stopTracked(n.server, 30000);
-    }));
+    await Promise.all(
+      nodes.map(async (n) => {
+        if (n.server) await stopTracked(n.server, 30000);
+      }),
+    );
     await stopTracked(epmd, 2000);
   };
   const removeAll = () => nodes.forEach((n) => fs.rmSync(n.dir, { recursive: true, force: true }));
   try {
     if (!(await waitForPort(epmdPort, 10000, () => epmd.exitCode !== null))) throw new Error(`epmd did not listen on 127.0.0.1:${epmdPort}`);
     // All three at once: peer discovery waits for the others, and one of them forms the cluster.
-    const ups = await Promise.all(nodes.map((n) => {
-      const out = fs.openSync(path.join(n.dir, "stdout.log"), "a");
-      const child = spawnTracked(RABBITMQ_SERVER, [], { env: n.env, cwd: n.dir, stdio: ["ignore", out, out] });
-      n.server = child;
-      return waitForPort(n.mqttPort, START_MS, () => child.exitCode !== null || child.signalCode !== null);
-    }));
+    const ups = await Promise.all(
+      nodes.map((n) => {
+        const out = fs.openSync(path.join(n.dir, "stdout.log"), "a");
+        const child = spawnTracked(RABBITMQ_SERVER, [], { env: n.env, cwd: n.dir, stdio: ["ignore", out, out] });
+        n.server = child;
+        return waitForPort(n.mqttPort, START_MS, () => child.exitCode !== null || child.signalCode !== null);
+      }),
+    );
     const down = nodes.filter((_, k) => !ups[k]);
     if (down.length) {
-      throw new Error(`RabbitMQ cluster: ${down.map((n) => n.name).join(", ")} did not open MQTT within ${START_MS / 1000} s:\n` +
-        down.map((n) => `${fileTail(logOf(n))}\n${fileTail(path.join(n.dir, "stdout.log"))}`).join("\n"));
+      throw new Error(
+        `RabbitMQ cluster: ${down.map((n) => n.name).join(", ")} did not open MQTT within ${START_MS / 1000} s:\n` +
+          down.map((n) => `${fileTail(logOf(n))}\n${fileTail(path.join(n.dir, "stdout.log"))}`).join("\n"),
+      );
     }
   } catch (e) {
     await stopAll();

@@ -77,30 +77,58 @@ async function runCluster(ctx: ScenarioContext): Promise<void> {
       trackTelemetry: true,
     });
     const f = fleet;
-    await expect(ctx, () => f.online() === n, 60000, () => `only ${f.online()} of ${n} boards came online (per node ${perNode(f, hostsOf, nodes).join("/")}; last errors of the others: ${offlineErrors(f)})`);
+    await expect(
+      ctx,
+      () => f.online() === n,
+      60000,
+      () => `only ${f.online()} of ${n} boards came online (per node ${perNode(f, hostsOf, nodes).join("/")}; last errors of the others: ${offlineErrors(f)})`,
+    );
     // Telemetry from boards on every node reaches node 1: the nodes are one cluster.
-    await expect(ctx, () => f.boards.every((b) => m.telemetryOf.has(b.id)), 30000, () =>
-      `telemetry of ${f.boards.filter((b) => !m.telemetryOf.has(b.id)).length} boards (per node ${perNode(f, hostsOf, nodes).join("/")}) never reached node 1: are the nodes clustered?`);
+    await expect(
+      ctx,
+      () => f.boards.every((b) => m.telemetryOf.has(b.id)),
+      30000,
+      () =>
+        `telemetry of ${f.boards.filter((b) => !m.telemetryOf.has(b.id)).length} boards (per node ${perNode(f, hostsOf, nodes).join("/")}) never reached node 1: are the nodes clustered?`,
+    );
     const before = perNode(f, hostsOf, nodes);
 
     const killAt = Date.now();
     await cluster.killNode(KILLED);
-    await expect(ctx, () => f.online() === n && perNode(f, hostsOf, nodes)[KILLED] === 0, 90000, () =>
-      `${f.online()} of ${n} boards online ${((Date.now() - killAt) / 1000).toFixed(0)} s after node ${KILLED + 1} was killed (per node ${perNode(f, hostsOf, nodes).join("/")}; ` +
-      `last errors of the others: ${offlineErrors(f)}); the nodes' logs:\n${cluster.logTail()}`);
+    await expect(
+      ctx,
+      () => f.online() === n && perNode(f, hostsOf, nodes)[KILLED] === 0,
+      90000,
+      () =>
+        `${f.online()} of ${n} boards online ${((Date.now() - killAt) / 1000).toFixed(0)} s after node ${KILLED + 1} was killed (per node ${perNode(f, hostsOf, nodes).join("/")}; ` +
+        `last errors of the others: ${offlineErrors(f)}); the nodes' logs:\n${cluster.logTail()}`,
+    );
     const backSeconds = (Date.now() - killAt) / 1000;
     const after = perNode(f, hostsOf, nodes);
 
     // Every board obeys a command sent through node 1.
     await ctx.sleep(1000);
     for (const b of f.boards) if (!m.command(b.id)) throw new ScenarioFailure(`the monitor could not queue a command for ${b.id}`);
-    await expect(ctx, () => m.pending.size === 0, 30000, () => `${m.pending.size} of ${n} boards did not answer a command after the kill (${[...m.pending.keys()].slice(0, 5).join(", ")} ...)`);
+    await expect(
+      ctx,
+      () => m.pending.size === 0,
+      30000,
+      () => `${m.pending.size} of ${n} boards did not answer a command after the kill (${[...m.pending.keys()].slice(0, 5).join(", ")} ...)`,
+    );
 
     // Every board's telemetry reaches node 1 after the kill, and every QoS 1 reading is acknowledged.
-    await expect(ctx, () => f.boards.every((b) => (m.lastTelemetryAt.get(b.id) ?? 0) > killAt + 1000), 20000, () =>
-      `${f.boards.filter((b) => (m.lastTelemetryAt.get(b.id) ?? 0) <= killAt + 1000).length} boards sent no telemetry that reached node 1 after the kill`);
-    await expect(ctx, () => f.boards.every((b) => b.telemetry!.open.size === 0), 20000, () =>
-      `${f.boards.reduce((k, b) => k + b.telemetry!.open.size, 0)} QoS 1 readings taken by the clients were never acknowledged`);
+    await expect(
+      ctx,
+      () => f.boards.every((b) => (m.lastTelemetryAt.get(b.id) ?? 0) > killAt + 1000),
+      20000,
+      () => `${f.boards.filter((b) => (m.lastTelemetryAt.get(b.id) ?? 0) <= killAt + 1000).length} boards sent no telemetry that reached node 1 after the kill`,
+    );
+    await expect(
+      ctx,
+      () => f.boards.every((b) => b.telemetry!.open.size === 0),
+      20000,
+      () => `${f.boards.reduce((k, b) => k + b.telemetry!.open.size, 0)} QoS 1 readings taken by the clients were never acknowledged`,
+    );
     const refused = f.boards.reduce((k, b) => k + b.telemetry!.refused, 0);
     if (refused > 0) throw new ScenarioFailure(`${refused} QoS 1 readings were refused by full client queues (lost)`);
     const accepted = f.boards.reduce((k, b) => k + b.telemetry!.accepted, 0);

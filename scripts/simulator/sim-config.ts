@@ -69,7 +69,14 @@ export function simulatorPins(board: Board): { [part: string]: string } {
  * sensor on the ADC, a door contact, a relay, an LED and a PWM fan, on pins
  * of that board (simulatorPins). Never fails.
  */
-export function simulatorConfig(board: Board, broker: BrokerTarget, device: string, base: string, ca?: string, more: BrokerTarget[] = []): Config & { sensors: SensorConfig[]; actuators: ActuatorConfig[] } {
+export function simulatorConfig(
+  board: Board,
+  broker: BrokerTarget,
+  device: string,
+  base: string,
+  ca?: string,
+  more: BrokerTarget[] = [],
+): Config & { sensors: SensorConfig[]; actuators: ActuatorConfig[] } {
   const b: Config["broker"] = { host: broker.host, port: broker.port, keepalive: 30 };
   // Several brokers (failover): tried in turn, each with its own port; TLS and the user are the first one's.
   if (more.length) {
@@ -82,7 +89,8 @@ export function simulatorConfig(board: Board, broker: BrokerTarget, device: stri
   if (broker.password !== undefined) b.password = broker.password;
   const pins = simulatorPins(board);
   const sensors: SensorConfig[] = [];
-  if (pins.climate) // Report on change: read every 5 s, published when a value moved 0.2, or after a minute.
+  if (pins.climate)
+    // Report on change: read every 5 s, published when a value moved 0.2, or after a minute.
     sensors.push({ name: "climate", kind: "dht22", pin: pins.climate, period: 5, delta: 0.2, maxPeriod: 60 });
   if (pins.light) sensors.push({ name: "light", kind: "analog", pin: pins.light, period: 3 });
   if (pins.door) sensors.push({ name: "door", kind: "digital", pin: pins.door, period: 30 });

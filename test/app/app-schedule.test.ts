@@ -45,7 +45,10 @@ describe("app: answers to refused commands", () => {
     const r = startDevice();
     r.send("lab/dev1/set/relay", Buffer.alloc(10000, 0x41));
     r.run(TICK_MS);
-    assert.deepEqual(r.got("error").map((t) => JSON.parse(t)), [{ source: "command", code: E.E_PACKET_TOO_LARGE }]);
+    assert.deepEqual(
+      r.got("error").map((t) => JSON.parse(t)),
+      [{ source: "command", code: E.E_PACKET_TOO_LARGE }],
+    );
     assert.equal(r.device.client.state(), ST_CONNECTED);
     assert.equal(r.net.connections.length, 1);
     assert.equal(r.hal.gpio.level("D5"), 0, "the relay is left alone");
@@ -60,14 +63,25 @@ describe("app: report on change", () => {
   const readings = (values: number[]) => values.map((a) => ({ a, ms: 10 }));
 
   it("with delta, publishes a reading only when it moved at least delta since the last one published", () => {
-    const r = startDevice({}, { sensors: [{ name: "t", kind: "ds18b20", pin: "D4", period: 1, delta: 0.5 }] }, { before: (hal) => hal.sensors.script("D4", readings([20, 20.2, 20.4, 20.5, 20.6, 20.1, 19.9, 19.4].concat(new Array(20).fill(19.4)))) });
+    const r = startDevice(
+      {},
+      { sensors: [{ name: "t", kind: "ds18b20", pin: "D4", period: 1, delta: 0.5 }] },
+      { before: (hal) => hal.sensors.script("D4", readings([20, 20.2, 20.4, 20.5, 20.6, 20.1, 19.9, 19.4].concat(new Array(20).fill(19.4)))) },
+    );
     r.run(12000);
     assert.ok(r.hal.sensors.reads("D4") >= 12, "read every second: " + r.hal.sensors.reads("D4"));
-    assert.deepEqual(r.got("telemetry/t").map((t) => JSON.parse(t).temperature), [20, 20.5, 19.9, 19.4]);
+    assert.deepEqual(
+      r.got("telemetry/t").map((t) => JSON.parse(t).temperature),
+      [20, 20.5, 19.9, 19.4],
+    );
   });
 
   it("with maxPeriod, publishes an unchanged reading once maxPeriod has passed since the last one published", () => {
-    const r = startDevice({}, { sensors: [{ name: "t", kind: "ds18b20", pin: "D4", period: 1, delta: 1, maxPeriod: 5 }] }, { before: (hal) => hal.sensors.script("D4", readings(new Array(16).fill(21))) });
+    const r = startDevice(
+      {},
+      { sensors: [{ name: "t", kind: "ds18b20", pin: "D4", period: 1, delta: 1, maxPeriod: 5 }] },
+      { before: (hal) => hal.sensors.script("D4", readings(new Array(16).fill(21))) },
+    );
     r.run(13000);
     const times = r.times("telemetry/t");
     assert.equal(times.length, 3, "the first reading, then one every 5 s: " + times.join());
@@ -75,23 +89,30 @@ describe("app: report on change", () => {
   });
 
   it("a DHT22 publishes when either value moved by delta", () => {
-    const r = startDevice({}, { sensors: [{ name: "c", kind: "dht22", pin: "D4", period: 2, delta: 1 }] }, {
-      before: (hal) =>
-        hal.sensors.script("D4", [
-          { a: 20, b: 40, ms: 5 },
-          { a: 20.5, b: 40.5, ms: 5 },
-          { a: 20.5, b: 41.2, ms: 5 },
-          { a: 21.6, b: 41.2, ms: 5 },
-          { a: 21.6, b: 41.2, ms: 5 },
-          { a: 21.6, b: 41.2, ms: 5 },
-        ]),
-    });
+    const r = startDevice(
+      {},
+      { sensors: [{ name: "c", kind: "dht22", pin: "D4", period: 2, delta: 1 }] },
+      {
+        before: (hal) =>
+          hal.sensors.script("D4", [
+            { a: 20, b: 40, ms: 5 },
+            { a: 20.5, b: 40.5, ms: 5 },
+            { a: 20.5, b: 41.2, ms: 5 },
+            { a: 21.6, b: 41.2, ms: 5 },
+            { a: 21.6, b: 41.2, ms: 5 },
+            { a: 21.6, b: 41.2, ms: 5 },
+          ]),
+      },
+    );
     r.run(9000);
-    assert.deepEqual(r.got("telemetry/c").map((t) => JSON.parse(t)), [
-      { temperature: 20, humidity: 40 },
-      { temperature: 20.5, humidity: 41.2 },
-      { temperature: 21.6, humidity: 41.2 },
-    ]);
+    assert.deepEqual(
+      r.got("telemetry/c").map((t) => JSON.parse(t)),
+      [
+        { temperature: 20, humidity: 40 },
+        { temperature: 20.5, humidity: 41.2 },
+        { temperature: 21.6, humidity: 41.2 },
+      ],
+    );
   });
 
   it("a digital input with delta 1 publishes its debounced edges and no reading in between", async () => {

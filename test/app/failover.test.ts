@@ -95,7 +95,10 @@ describe("client failover: a list of brokers", () => {
     const second = rig.net.last;
     assert.equal(second.target.host, B.host);
     const resent = second.packets("publish");
-    assert.deepEqual(resent.map((p) => [p.topic, p.qos, p.dup]), [["t/1", 1, true]]);
+    assert.deepEqual(
+      resent.map((p) => [p.topic, p.qos, p.dup]),
+      [["t/1", 1, true]],
+    );
     assert.equal(second.packets("pubrel").length, 1, "PUBREL, not the PUBLISH again, for the QoS 2 message");
     assert.deepEqual(rig.publishedSeqs.sort(), [1, 2]);
     assert.equal(rig.client.stats().inFlight, 0);
@@ -121,7 +124,12 @@ describe("the simulator's live view with several brokers", () => {
     const hal = createNodeHal(findBoard("esp8266-nodemcu")!, { ssid: "fablab", password: "w" });
     let state = ST_CONNECTED;
     const device = { client: { state: () => state, stats: () => ({ broker: 1, lastError: -301 }) }, levels: [0] } as unknown as Device;
-    const config = { wifi: { ssid: "fablab" }, broker: { hosts: ["10.0.0.2", "10.0.0.3:1884"], port: 1883 }, device: "v", actuators: [{ name: "relay", kind: "relay", pin: "D5" }] } as Config;
+    const config = {
+      wifi: { ssid: "fablab" },
+      broker: { hosts: ["10.0.0.2", "10.0.0.3:1884"], port: 1883 },
+      device: "v",
+      actuators: [{ name: "relay", kind: "relay", pin: "D5" }],
+    } as Config;
     let text = "";
     const out = { isTTY: true, write: (s: string) => ((text = s), true) } as unknown as NodeJS.WriteStream;
     const view = createView(hal, () => device, config, [], out);
@@ -212,7 +220,11 @@ describe("the device with broker.hosts, on two real brokers", function () {
       await waitFor(() => device!.client.state() === ST_CONNECTED, "connected to the first broker");
       assert.equal(device.client.stats().broker, 0);
       await first.close();
-      await waitFor(() => watcher.messages.some((m) => m.topic === "failover/fo1/status" && m.payload.toString() === "online"), "online on the second broker", 10000);
+      await waitFor(
+        () => watcher.messages.some((m) => m.topic === "failover/fo1/status" && m.payload.toString() === "online"),
+        "online on the second broker",
+        10000,
+      );
       assert.equal(device.client.stats().broker, 1);
     } finally {
       await first.close();

@@ -220,7 +220,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     const topic = (t: string) => base + "/" + device + "/" + t;
     watcher = await watch("watch-change", base);
     const got = (t: string) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
-    const bundle = fs.readFileSync(path.join(__dirname, "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
     const config = deviceConfig(broker.port, device, base, {
       sensors: [{ name: "climate", kind: "dht22", pin: "D4", period: 2, delta: 1 }],
       actuators: [{ name: "relay", kind: "relay", pin: "D5" }],

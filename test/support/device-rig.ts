@@ -92,7 +92,8 @@ export function startDevice(actuator: Partial<ActuatorConfig> = {}, over: Partia
     burst(commands) {
       const c = net.last;
       c.hold();
-      for (const [name, payload] of commands) c.send({ cmd: "publish", topic: RIG_ROOT + "set/" + name, payload, qos: 1, messageId: id++, retain: false, dup: false });
+      for (const [name, payload] of commands)
+        c.send({ cmd: "publish", topic: RIG_ROOT + "set/" + name, payload, qos: 1, messageId: id++, retain: false, dup: false });
       c.release();
       broker.run();
       stamp();

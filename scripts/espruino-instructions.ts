@@ -1,0 +1,114 @@
+/**
+ * `npm run bench:espruino`: what a message costs on the interpreter, counted in
+ * machine instructions with valgrind's callgrind, for fabmqtt's library beside
+ * Espruino's own MQTT module. Counts are repeatable to a fraction of a percent
+ * on a busy machine, where messages per second vary twofold between runs.
+ *
+ * For each module (fabmqtt's dist/modules/fabmqtt.min.js; MQTT.js from the
+ * folder in ESPRUINO_MODULES_DIR, minified with this project's terser) and each
+ * case (N QoS 0 publishes of 32 bytes; N QoS 1 publishes with their PUBACKs),
+ * the interpreter in ESPRUINO_BIN loads the module from Storage, connects to a
+ * mosquitto on 127.0.0.1 and publishes N messages in one go, then quits; the
+ * same run with none publishes gives the base. Per message: (with N - base) / N.
+ * Needs valgrind (Debian's `valgrind` package). Exit code 0 when every count
+ * was taken.
+ */
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { minify } from "terser";
+import { putEspruinoStorage, runMain } from "./espruino-run";
+import { startMosquitto } from "./support/mosquitto";
+
+const BIN = process.env.ESPRUINO_BIN;
+const DIST = path.join(import.meta.dirname, "..", "dist");
+
+/** The cases: QoS, and how many messages (QoS 1: at most fabmqtt's default queue of 16, so that none is refused). */
+const CASES: [number, number][] = [
+  [0, 40],
+  [1, 16],
+];
+
+/** The driving script: load, connect, publish `n` messages at `qos` in one go, quit. */
+function driver(port: number, qos: number, n: number): string {
+  return (
+    'var M = require("m"), PAY = "0123456789abcdef0123456789abcdef";\n' +
+    'var c = M.create("127.0.0.1", { port: ' + port + ', client_id: "count-' + qos + "-" + n + '", keep_alive: 60 });\n' +
+    'c.on("connected", function () { setTimeout(function () {\n' +
+    "  var refused = 0;\n" +
+    "  for (var i = 0; i < " + n + "; i++) { var r = c.publish(\"count/q" + qos + "\", PAY" + (qos ? ", { qos: " + qos + " }" : "") + '); if (typeof r === "number" && r < 0) refused++; }\n' +
+    '  print("PUBLISHED " + (' + n + " - refused));\n" +
+    "  setTimeout(quit, 300);\n" +
+    "}, 300); });\n" +
+    "c.connect();\n" +
+    'setTimeout(function () { print("TIMED OUT"); quit(); }, 30000);\n'
+  );
+}
+
+/** Instructions one run of `script` took under callgrind, or an Error with the interpreter's last words. */
+function countRun(dir: string, script: string): Promise<number> {
+  fs.writeFileSync(path.join(dir, "run.js"), script);
+  return new Promise((resolve, reject) => {
+    const child = spawn("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", BIN as string, "run.js"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120000);
+    child.on("exit", () => {
+      clearTimeout(timer);
+      const total = /Collected : (\d+)/.exec(err);
+      if (!total || /TIMED OUT|Error/.test(out)) reject(new Error(out.slice(-300) + err.slice(-300)));
+      else resolve(Number(total[1]));
+    });
+  });
+}
+
+/** Instructions per message of `code` (a module for Storage) for each case; throws when a run fails or refuses a message. */
+async function perMessage(code: string, port: number): Promise<number[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-count-"));
+  try {
+    await putEspruinoStorage(BIN as string, dir, "m", code);
+    const figures: number[] = [];
+    for (const [qos, n] of CASES) {
+      const base = await countRun(dir, driver(port, qos, 0));
+      const full = await countRun(dir, driver(port, qos, n));
+      figures.push(Math.round((full - base) / n));
+    }
+    return figures;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  if (!BIN) {
+    console.log("Skipped: set ESPRUINO_BIN to an Espruino interpreter for Linux (see docs/memory.md).");
+    return 0;
+  }
+  try {
+    execFileSync("valgrind", ["--version"], { stdio: "ignore" });
+  } catch {
+    console.error("valgrind is missing: apt-get install valgrind");
+    return 1;
+  }
+  const modules: [string, string][] = [["fabmqtt (dist/modules, min)", fs.readFileSync(path.join(DIST, "modules", "fabmqtt.min.js"), "latin1")]];
+  const dir = process.env.ESPRUINO_MODULES_DIR;
+  if (dir && fs.existsSync(path.join(dir, "MQTT.js"))) modules.push(["Espruino MQTT (min)", (await minify(fs.readFileSync(path.join(dir, "MQTT.js"), "latin1"), { ecma: 5, compress: true, mangle: true })).code as string]);
+  else console.log("Espruino's MQTT left out: set ESPRUINO_MODULES_DIR to a folder holding MQTT.js (EspruinoDocs' modules/).");
+  const broker = await startMosquitto();
+  try {
+    const rows: [string, number[]][] = [];
+    for (const [label, code] of modules) rows.push([label, await perMessage(code, broker.port)]);
+    console.log("Instructions per message on " + BIN + " (callgrind; " + CASES.map(([q, n]) => n + " at QoS " + q).join(", ") + ", minus a run with none):");
+    console.log("| module | QoS 0 publish | QoS 1 publish and its PUBACK |\n| --- | ---: | ---: |");
+    for (const [label, f] of rows) console.log("| " + label + " | " + f.map((x) => x.toLocaleString("en")).join(" | ") + " |");
+    if (rows.length === 2) console.log("fabmqtt / MQTT: " + rows[0][1].map((x, i) => (x / rows[1][1][i]).toFixed(2) + "x").join(", "));
+    return 0;
+  } finally {
+    await broker.stop();
+  }
+}
+
+runMain(main);
