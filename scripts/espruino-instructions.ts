@@ -34,11 +34,23 @@ const CASES: [number, number][] = [
 function driver(port: number, qos: number, n: number): string {
   return (
     'var M = require("m"), PAY = "0123456789abcdef0123456789abcdef";\n' +
-    'var c = M.create("127.0.0.1", { port: ' + port + ', client_id: "count-' + qos + "-" + n + '", keep_alive: 60 });\n' +
+    'var c = M.create("127.0.0.1", { port: ' +
+    port +
+    ', client_id: "count-' +
+    qos +
+    "-" +
+    n +
+    '", keep_alive: 60 });\n' +
     'c.on("connected", function () { setTimeout(function () {\n' +
     "  var refused = 0;\n" +
-    "  for (var i = 0; i < " + n + "; i++) { var r = c.publish(\"count/q" + qos + "\", PAY" + (qos ? ", { qos: " + qos + " }" : "") + '); if (typeof r === "number" && r < 0) refused++; }\n' +
-    '  print("PUBLISHED " + (' + n + " - refused));\n" +
+    "  for (var i = 0; i < " +
+    n +
+    '; i++) { var r = c.publish("count/q' +
+    qos +
+    '", PAY' +
+    (qos ? ", { qos: " + qos + " }" : "") +
+    '); if (typeof r === "number" && r < 0) refused++; }\n' +
+    '  if (refused) print("FAILED: " + refused + " refused");\n' +
     "  setTimeout(quit, 300);\n" +
     "}, 300); });\n" +
     "c.connect();\n" +
@@ -50,7 +62,10 @@ function driver(port: number, qos: number, n: number): string {
 function countRun(dir: string, script: string): Promise<number> {
   fs.writeFileSync(path.join(dir, "run.js"), script);
   return new Promise((resolve, reject) => {
-    const child = spawn("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", BIN as string, "run.js"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", BIN as string, "run.js"], {
+      cwd: dir,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -59,7 +74,7 @@ function countRun(dir: string, script: string): Promise<number> {
     child.on("exit", () => {
       clearTimeout(timer);
       const total = /Collected : (\d+)/.exec(err);
-      if (!total || /TIMED OUT|Error/.test(out)) reject(new Error(out.slice(-300) + err.slice(-300)));
+      if (!total || /FAILED|TIMED OUT|Error/.test(out)) reject(new Error(out.slice(-300) + err.slice(-300)));
       else resolve(Number(total[1]));
     });
   });
@@ -95,7 +110,11 @@ async function main(): Promise<number> {
   }
   const modules: [string, string][] = [["fabmqtt (dist/modules, min)", fs.readFileSync(path.join(DIST, "modules", "fabmqtt.min.js"), "latin1")]];
   const dir = process.env.ESPRUINO_MODULES_DIR;
-  if (dir && fs.existsSync(path.join(dir, "MQTT.js"))) modules.push(["Espruino MQTT (min)", (await minify(fs.readFileSync(path.join(dir, "MQTT.js"), "latin1"), { ecma: 5, compress: true, mangle: true })).code as string]);
+  if (dir && fs.existsSync(path.join(dir, "MQTT.js")))
+    modules.push([
+      "Espruino MQTT (min)",
+      (await minify(fs.readFileSync(path.join(dir, "MQTT.js"), "latin1"), { ecma: 5, compress: true, mangle: true })).code as string,
+    ]);
   else console.log("Espruino's MQTT left out: set ESPRUINO_MODULES_DIR to a folder holding MQTT.js (EspruinoDocs' modules/).");
   const broker = await startMosquitto();
   try {
