@@ -142,6 +142,8 @@ const RECORD_FIELDS = [
   "pending", "maxPacketSize", "failCode", "generation", "sink", "skipping",
   // outbox, inbound QoS 2 ids, subscriptions
   "topicOf", "payloadOf", "nextSeq", "inFlightCount", "heldCount", "unsent", "idTable", "openCount", "nextAge", "slots", "filterOf", "handlerOf",
+  // the persistent session's state (firmware/session/client.ts SavedSession)
+  "dirty", "savedAt", "held", "savedSeq",
 ];
 
 // A device bundle exports start() and the platform (createEspruinoHal) only:
@@ -188,12 +190,12 @@ for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 // device bundle fails the build. (payloadText: inlined into the library's
 // publish event, terser left its `var` after the use, which Espruino does not
 // hoist; the Espruino gate caught it.) The rare halves of the publish path
-// (checkedPublishPacket, UTF-8 decoding on a Unicode interpreter, a socket write of a
+// (checkedPublishPacket, a socket write of a
 // slice, a refused publish() in the library) stay out of the functions every
 // publish runs: inlined, they were read at each call (QoS 0 publish from the
 // library: 1.45 ms before, see docs/performance.md). An entry "name@library"
 // is looked for in the library bundle only.
-const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire", "payloadText", "checkedPublishPacket", "decodeUtf8", "sliceText", "decodePublish", "decodeAck", "framerStep", "refused@library"];
+const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire", "payloadText", "checkedPublishPacket", "sliceText", "decodePublish", "decodeAck", "framerStep", "refused@library"];
 
 // Functions that keep their declared parameters (build/params-to-arguments.mjs):
 // the calls in progress where the pool is at its lowest: when the device
@@ -207,12 +209,10 @@ const KEEP_PARAMS = [
   "DeviceProgram.prototype.send_",
   "MqttClient.prototype.publish",
   "MqttClient.prototype.pump_",
-  "MqttClient.prototype.sendMessage_",
   "MqttClient.prototype.send_",
   "Conn.prototype.write",
   "MqttClient.prototype.onData",
   "MqttClient.prototype.onPacket",
-  "publishPacket",
   "Connection.prototype.publish@library",
 ];
 

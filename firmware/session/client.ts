@@ -212,6 +212,21 @@ export interface ClientStats {
   broker: number;
 }
 
+/**
+ * A persistent session's state (see "Power cuts"): where it is written and how
+ * often at most, whether it changed since the last write and when that was,
+ * the PUBRELs held for the next write, and the last sequence number written.
+ */
+interface SavedSession {
+  storage: Storage;
+  name: string;
+  intervalMs: number;
+  dirty: boolean;
+  savedAt: number;
+  held: number;
+  savedSeq: number;
+}
+
 class MqttClient implements Client, SocketHandlers {
   o_: ClientOptions;
   clock_: Clock;
@@ -229,15 +244,14 @@ class MqttClient implements Client, SocketHandlers {
   connects_ = 0;
   lastError_ = 0;
   downgraded_ = 0;
-  durableSeq_ = 0;
   state_ = ST_IDLE;
   sock_: Socket | null = null;
   gen_ = 0;
   sockErr_ = 0;
   attempt_ = 0;
   reconnectAt_ = 0;
-  openedAt_ = 0;
-  connectedAt_ = 0;
+  /** When the current connection was opened (CONNECTING), or accepted by the broker (CONNECTED). */
+  since_ = 0;
   /** When something last went out, and came in; sent_ and received_ say it happened since tick() last looked (no clock read per packet). */
   lastSent_ = 0;
   lastRecv_ = 0;
@@ -247,11 +261,8 @@ class MqttClient implements Client, SocketHandlers {
   lastId_ = 0;
   /** With brokers (failover): the index of the one to connect to. */
   broker_ = 0;
-  /** Persistent session: its settings, whether the state changed since the last write, when that was, PUBRELs held for it. */
-  persist_: { storage: Storage; name: string; intervalMs?: number } | null;
-  dirty_ = false;
-  savedAt_ = 0;
-  held_ = 0;
+  /** The persistent session's state (persistSession), or null without one. */
+  persist_: SavedSession | null = null;
   /** An inbound QoS 2 message was refused for want of room (see "Inbound" above). */
   refused_ = false;
   /** A chunk is being handled; pump_() then only notes what it was asked (1 batch, 2 everything) for the end of the chunk. */
@@ -281,32 +292,32 @@ class MqttClient implements Client, SocketHandlers {
     this.out_ = O.createOutbox(queueSize);
     this.subs_ = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
     this.inb_ = createInboundQos2(pick(opts.inboundQos2, 32));
-    this.persist_ = opts.persistSession || null;
-    this.savedAt_ = this.clock_.now();
-    if (this.persist_) {
-      const saved = this.persist_.storage.read(this.persist_.name);
+    const p = opts.persistSession;
+    if (p) {
+      this.persist_ = { storage: p.storage, name: p.name, intervalMs: p.intervalMs || 5000, dirty: false, savedAt: opts.clock.now(), held: 0, savedSeq: 0 };
+      const saved = p.storage.read(p.name);
       const last = saved ? (persistSession(this.out_, this.inb_, saved) as number) : 0;
       if (last > 0) this.lastId_ = last;
       if (last < 0 && opts.onError) opts.onError(last);
-      this.durableSeq_ = this.out_.nextSeq - 1;
+      this.persist_.savedSeq = this.out_.nextSeq - 1;
       O.outboxRestored(this.out_);
     }
   }
 
   /** Writes the session state (persistSession); then the PUBRELs held for it may go. Returns 0 or the Storage code. */
   save_(): number {
-    const p = this.persist_ as { storage: Storage; name: string };
+    const p = this.persist_ as SavedSession;
     const o = this.out_;
     const r = p.storage.write(p.name, persistSession(o, this.inb_, this.lastId_) as string);
     if (r < 0) {
       if (this.o_.onError) this.o_.onError(r);
       return r;
     }
-    this.dirty_ = false;
-    this.savedAt_ = this.clock_.now();
-    this.durableSeq_ = o.nextSeq - 1;
-    if (this.held_ > 0) {
-      this.held_ = 0;
+    p.dirty = false;
+    p.savedAt = this.clock_.now();
+    p.savedSeq = o.nextSeq - 1;
+    if (p.held > 0) {
+      p.held = 0;
       for (let i = 0; i < o.size; i++) {
         if (o.slots[O.SLOT_WORDS * i] & O.F_HELD) {
           o.slots[O.SLOT_WORDS * i] &= ~O.F_HELD;
@@ -383,7 +394,7 @@ class MqttClient implements Client, SocketHandlers {
     this.sock_ = null;
     if (s) s.close();
     this.state_ = ST_IDLE;
-    if (this.dirty_) this.save_();
+    if (this.persist_ && this.persist_.dirty) this.save_();
     if ((was === ST_CONNECTED || was === ST_CONNECTING) && this.o_.onDisconnect) this.o_.onDisconnect(E.E_STOPPED);
   }
 
@@ -394,8 +405,9 @@ class MqttClient implements Client, SocketHandlers {
     if (this.sent_) this.lastSent_ = now;
     if (this.received_) this.lastRecv_ = now;
     this.sent_ = this.received_ = false;
-    if (this.dirty_ && (this.held_ > 0 || now - this.savedAt_ >= ((this.persist_ as { intervalMs?: number }).intervalMs || 5000))) this.save_();
-    if (this.refused_ && st === ST_CONNECTED && now - this.connectedAt_ >= Math.max(2 * ka, 10000)) {
+    const p = this.persist_;
+    if (p && p.dirty && (p.held > 0 || now - p.savedAt >= p.intervalMs)) this.save_();
+    if (this.refused_ && st === ST_CONNECTED && now - this.since_ >= Math.max(2 * ka, 10000)) {
       // Messages wait for room, and the connection has been up long enough for the
       // broker to have resent what it had in flight [MQTT-4.4.0-1]: ids carried over
       // the reconnect that it never mentioned (no PUBREL, no resend) are ones it
@@ -407,7 +419,7 @@ class MqttClient implements Client, SocketHandlers {
       if (now - this.reconnectAt_ < 0) return;
       // Open a connection; the client is its handler.
       this.state_ = ST_CONNECTING;
-      this.openedAt_ = now;
+      this.since_ = now;
       this.sockErr_ = 0;
       W.resetReceived(this.framer_);
       this.gen_++;
@@ -420,7 +432,7 @@ class MqttClient implements Client, SocketHandlers {
       } else this.sock_ = result;
     } else if (st === ST_CONNECTING) {
       const limit = this.o_.connectTimeoutMs;
-      if (now - this.openedAt_ >= (limit === undefined ? 10000 : limit)) this.fail_(E.E_CONNACK_TIMEOUT);
+      if (now - this.since_ >= (limit === undefined ? 10000 : limit)) this.fail_(E.E_CONNACK_TIMEOUT);
     } else if (st === ST_CONNECTED) {
       if (ka > 0) {
         if (now - this.lastRecv_ >= ka * 1.5) return this.fail_(E.E_KEEPALIVE_TIMEOUT);
@@ -452,7 +464,7 @@ class MqttClient implements Client, SocketHandlers {
     if (qos === 0) return E.E_OFFLINE_DROPPED;
     const seq = O.outboxAdd(this.out_, topic, typeof payload === "string" ? payload : new Uint8Array(payload), qos, retain);
     if (seq > 0) {
-      if (this.persist_) this.dirty_ = true;
+      if (this.persist_) this.persist_.dirty = true;
       this.pump_(true);
     }
     return seq;
@@ -492,7 +504,7 @@ class MqttClient implements Client, SocketHandlers {
       lastError: this.lastError_,
       reconnectAt: this.reconnectAt_,
       downgraded: this.downgraded_,
-      durableSeq: this.durableSeq_,
+      durableSeq: this.persist_ ? this.persist_.savedSeq : 0,
       broker: this.broker_,
     };
   }
@@ -617,7 +629,7 @@ class MqttClient implements Client, SocketHandlers {
     if (s) s.close();
     // Packets after the failure in the same chunk belong to a dead connection.
     W.resetReceived(this.framer_);
-    if (st === ST_CONNECTED && now - this.connectedAt_ >= (opts.stableMs === undefined ? 30000 : opts.stableMs)) this.attempt_ = 0;
+    if (st === ST_CONNECTED && now - this.since_ >= (opts.stableMs === undefined ? 30000 : opts.stableMs)) this.attempt_ = 0;
     this.reconnectAt_ = now + backoffDelay(
       this.attempt_,
       opts.backoffBaseMs === undefined ? 1000 : opts.backoffBaseMs,
@@ -699,7 +711,7 @@ class MqttClient implements Client, SocketHandlers {
     const gen = this.gen_;
     this.state_ = ST_CONNECTED;
     this.connects_++;
-    this.connectedAt_ = this.clock_.now();
+    this.since_ = this.clock_.now();
     this.pingAt_ = -1;
     if (resumed) inboundAwaitConfirmation(this.inb_);
     else {
@@ -707,7 +719,7 @@ class MqttClient implements Client, SocketHandlers {
       // stay, as released, for the resend rule (a broker may keep the session and still
       // say 0, ActiveMQ does); with one they go.
       inboundForgetSession(this.inb_, this.o_.cleanSession === false);
-      if (this.persist_) this.dirty_ = true;
+      if (this.persist_) this.persist_.dirty = true;
     }
     // Not resumed, the subscriptions are made again; each goes out from pump_(), which
     // runs once this chunk is handled: fewer calls in progress at the deepest point.
@@ -776,8 +788,8 @@ class MqttClient implements Client, SocketHandlers {
       // With a saved session, PUBREL waits until "PUBREC received" is written (see "Power cuts").
       v[b] = (v[b] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP | (this.persist_ ? O.F_HELD : 0);
       if (this.persist_) {
-        this.held_++;
-        this.dirty_ = true;
+        this.persist_.held++;
+        this.persist_.dirty = true;
         return;
       }
       o.unsent++;
@@ -788,7 +800,7 @@ class MqttClient implements Client, SocketHandlers {
     if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
     const seq = v[b + O.AT_SEQ];
     O.outboxFree(o, slot);
-    if (this.persist_) this.dirty_ = true;
+    if (this.persist_) this.persist_.dirty = true;
     if (downgraded) {
       this.downgraded_++;
       if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
@@ -800,7 +812,7 @@ class MqttClient implements Client, SocketHandlers {
   /** PUBREL: the id is released and PUBCOMP goes out, even for an id not known (section 4.3.3). */
   onPubrel_(id: number): void {
     const inb = this.inb_;
-    if (inboundRelease(inb, id) && this.persist_) this.dirty_ = true;
+    if (inboundRelease(inb, id) && this.persist_) this.persist_.dirty = true;
     this.send_(W.ackPacket(this.tx_, C.PUBCOMP, id), true);
     // Messages were refused for want of room: with every id released, get them again.
     if (this.refused_ && inb.openCount === 0) this.fail_(E.E_INBOUND_QOS2_FULL);
