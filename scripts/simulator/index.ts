@@ -47,9 +47,9 @@ async function main() {
     fail((e as Error).message + "\n" + USAGE);
   }
   if (args.help) {
-    // The boards whose pins take the simulated sensors and relay (the configuration check says which).
+    // Every board whose configuration passes the device's own check (simulatorPins fits it to the board).
     const target: BrokerTarget = { host: "127.0.0.1", port: 1883, tls: false };
-    const fit = BOARDS.filter((b) => checkConfig(simulatorConfig(target, "sim-1", "fabmqtt"), toDeviceBoard(b)) === "").map((b) => b.id);
+    const fit = BOARDS.filter((b) => checkConfig(simulatorConfig(b, target, "sim-1", "fabmqtt"), toDeviceBoard(b)) === "").map((b) => b.id);
     process.stdout.write(USAGE + "\nBoards the virtual board runs as: " + fit.join(", ") + "\n");
     return;
   }
@@ -73,7 +73,7 @@ async function main() {
       fail("--ca: cannot read " + args.ca + ": " + (e as Error).message);
     }
   }
-  const config = simulatorConfig(target, args.device!, args.base!, ca);
+  const config = simulatorConfig(board, target, args.device!, args.base!, ca);
   // Refused before the header prints command lines for a device that will not start.
   const problem = checkConfig(config, toDeviceBoard(board));
   if (problem) {
@@ -88,6 +88,7 @@ async function main() {
     `fabmqtt virtual board "${config.device}" (${board.name} pins), broker ${target.tls ? "mqtts" : "mqtt"}://${target.host}:${target.port}` + (embedded ? " (embedded aedes)" : ""),
     `watch:   mosquitto_sub ${where} -t '${root}/#' -v`,
     `command: mosquitto_pub ${where} -t ${root}/set/relay -m ON`,
+    "pins:    " + [...config.sensors, ...config.actuators].map((p) => `${p.name} ${p.pin}` + (board.labels[p.pin] !== p.pin ? ` (${board.labels[p.pin]} on the board)` : "")).join(", "),
   ];
   const warning = plainPasswordWarning(target);
   if (warning) header.push(warning);
@@ -114,13 +115,15 @@ async function main() {
   device = booted;
 
   // A plausible environment: daylight drifting on the light sensor, the door opened now and then.
+  const lightPin = config.sensors.find((s) => s.name === "light")?.pin;
+  const doorPin = config.sensors.find((s) => s.name === "door")?.pin;
   const started = Date.now();
   const world = setInterval(() => {
     const t = (Date.now() - started) / 1000;
-    hal.gpio.setAnalog("A0", Math.round((0.55 + 0.35 * Math.sin(t / 40) + 0.03 * Math.sin(t * 1.7)) * 1000) / 1000);
-    if (Math.floor(t) % 20 === 0) hal.gpio.setInput("D12", Math.floor(t / 20) % 2 === 1);
+    if (lightPin) hal.gpio.setAnalog(lightPin, Math.round((0.55 + 0.35 * Math.sin(t / 40) + 0.03 * Math.sin(t * 1.7)) * 1000) / 1000);
+    if (doorPin && Math.floor(t) % 20 === 0) hal.gpio.setInput(doorPin, Math.floor(t / 20) % 2 === 1);
   }, 1000);
-  hal.gpio.setAnalog("A0", 0.55);
+  if (lightPin) hal.gpio.setAnalog(lightPin, 0.55);
 
   let stopping = false;
   const stop = async () => {

@@ -8,6 +8,10 @@ import { spawn, execFile, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { startLiveClient, closeLiveClients, waitFor } from "../../scripts/support/live-client";
 import { mosquittoBinary, startMosquitto } from "../../scripts/support/mosquitto";
+import { BOARDS } from "../../boards/index";
+import { toDeviceBoard } from "../../boards/device-view";
+import { checkConfig } from "../../firmware/app/config";
+import { simulatorConfig } from "../../scripts/simulator/sim-config";
 
 describe("simulator: npm start", function () {
   this.timeout(30000);
@@ -78,16 +82,42 @@ describe("simulator: npm start", function () {
     }
   });
 
-  it("--help lists the boards whose pins take the simulated sensors and relay", async () => {
+  it("--help lists every board of boards/", async () => {
     const help = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--help"], (err, stdout) => (err ? reject(err) : resolve(stdout))),
     );
     const line = /Boards the virtual board runs as: (.+)$/m.exec(help);
     assert.ok(line, help);
-    const ids = line![1].split(", ");
-    assert.ok(ids.includes("esp8266-nodemcu"), help);
-    for (const id of ids) assert.match(id, /^[a-z0-9-]+$/);
+    assert.deepEqual(line![1].split(", ").sort(), BOARDS.map((b) => b.id).sort());
   });
+
+  it("gives every board a configuration that fits it; the NodeMCU keeps its pins", () => {
+    const target = { host: "127.0.0.1", port: 1883, tls: false };
+    for (const board of BOARDS) {
+      const config = simulatorConfig(board, target, "sim-1", "fabmqtt");
+      assert.equal(checkConfig(config, toDeviceBoard(board)), "", board.id);
+      assert.deepEqual(config.actuators.map((a) => a.name), ["relay", "led", "fan"], board.id);
+      for (const p of [...config.sensors, ...config.actuators]) assert.ok(!board.strappingPins.includes(p.pin) || board.roles.led === p.pin, board.id + ": " + p.name + " on strapping pin " + p.pin);
+    }
+    const nodemcu = simulatorConfig(BOARDS.find((b) => b.id === "esp8266-nodemcu")!, target, "sim-1", "fabmqtt");
+    assert.deepEqual([...nodemcu.sensors, ...nodemcu.actuators].map((p) => p.name + " " + p.pin + (("activeLow" in p && p.activeLow) ? " low" : "")), ["climate D4", "light A0", "door D12", "relay D5", "led D2 low", "fan D14"]);
+    const linux = simulatorConfig(BOARDS.find((b) => b.id === "linux")!, target, "sim-1", "fabmqtt");
+    assert.deepEqual(linux.sensors.map((s) => s.name), ["climate", "door"], "no ADC on linux: no light sensor");
+  });
+
+  for (const boardId of ["esp32-devkitc", "linux"]) {
+    it(`starts as --board ${boardId}, names its pins and publishes telemetry`, async () => {
+      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--board", boardId, "--port", "0", "--device", "sim-" + boardId], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (out += d));
+      await waitFor(() => new RegExp("telemetry fabmqtt/sim-" + boardId + "/telemetry/door").test(out), "telemetry in the view:\n" + out, 20000);
+      assert.match(out, /^pins: +climate D\d+ \(\w+ on the board\)/m);
+      const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+      child.kill("SIGINT");
+      assert.equal(await exited, 0, out);
+    });
+  }
 
   it("refuses a bad --device before it prints command lines to copy", async () => {
     child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "bad name!"], { stdio: ["ignore", "pipe", "pipe"] });
