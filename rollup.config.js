@@ -312,7 +312,7 @@ function globalScopeLoad() {
 }
 
 // What only fabmqtt.start() uses. After it, the device bundle drops these
-// (firmware/main.ts calls releaseBootCode(), which this build writes out):
+// (targets/espruino/device.ts calls releaseBootCode(), which this build writes out):
 // on Espruino a function costs about five variables however rarely it runs,
 // as Linux frees its __init code after boot. The classes are constructed once
 // per start: their instances keep the prototypes; the constructors go. The
@@ -320,7 +320,7 @@ function globalScopeLoad() {
 // and espruinoStorage: its object lives on only where the client keeps it to
 // save a session. A name that is not a top-level name of the bundle stops the
 // build; one called after start() fails the bundle tests
-// (test/bundle-standin.test.ts, test/espruino-device.test.ts), which run the
+// (test/build/bundle-standin.test.ts, test/build/espruino-device.test.ts), which run the
 // firmware through connect, telemetry, commands, a broker restart, a WiFi loss
 // and a power cut with a saved session.
 // Not listed: the small functions that make the client's records
