@@ -335,6 +335,17 @@ const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHa
 // names, in the minified bundle run at the global scope. One the bundle
 // never names stops the build.
 const BOOT_ONLY_BUILTINS = ["Int32Array"];
+// Members of the platform and of the board that only starting reads, deleted
+// from the two objects start() passes to releaseBootCode(hal, board). The
+// device opens its sensors and closes the remote console while starting, and
+// hands Storage to the client then (which keeps it when it saves the
+// session): none is used through the platform again. Of the board, only
+// starting reads the chip, TLS and the sizes (the configuration check, the
+// client's buffers, the socket queue); the pins are checked at every use, and
+// the id names the device in discovery. A name used as a property nowhere in
+// the bundle stops the build.
+const BOOT_ONLY_HAL_FIELDS = ["sensors", "storage", "closeConsole"];
+const BOOT_ONLY_BOARD_FIELDS = ["chip", "tls", "txBufferSize", "maxPacketSize", "inflightWindow", "sendQueueBytes"];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
 // interface has them for programs of one's own, which use createEspruinoHal
@@ -365,8 +376,12 @@ function releaseBootCode() {
   return {
     name: "release-boot-code",
     renderChunk(code, chunk) {
-      const marker = "releaseBootCode();";
-      if (code.split(marker).length !== 2) throw new Error("release-boot-code: the bundle must call releaseBootCode() once");
+      const call = /releaseBootCode\(([\w$]+), ([\w$]+)\);/g;
+      const calls = [...code.matchAll(call)];
+      if (calls.length !== 1) throw new Error("release-boot-code: the bundle must call releaseBootCode(hal, board) once");
+      const [marker, hal, board] = calls[0];
+      checkProperties("BOOT_ONLY_HAL_FIELDS", BOOT_ONLY_HAL_FIELDS, code, chunk.fileName);
+      checkProperties("BOOT_ONLY_BOARD_FIELDS", BOOT_ONLY_BOARD_FIELDS, code, chunk.fileName);
       checkTopLevel("BOOT_ONLY_NAMES", BOOT_ONLY_NAMES, code, chunk.fileName);
       checkTopLevel("BOOT_ONLY_CLASSES", BOOT_ONLY_CLASSES, code, chunk.fileName);
       checkMethods("BOOT_ONLY_METHODS", BOOT_ONLY_METHODS, code, chunk.fileName);
@@ -376,6 +391,8 @@ function releaseBootCode() {
       // One statement a line: the Espruino gate keeps the readable bundle's lines short.
       const release = methods
         .map((method) => "delete " + method + ";")
+        .concat(BOOT_ONLY_HAL_FIELDS.map((field) => "delete " + hal + "." + field + ";"))
+        .concat(BOOT_ONLY_BOARD_FIELDS.map((field) => "delete " + board + "." + field + ";"))
         .concat(BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;"))
         .concat([names.join(" = ") + " = void 0;", "delete fabmqtt.createEspruinoHal;"])
         .join("\n    ");
@@ -411,7 +428,19 @@ const ONLY_BOARD = process.env.FABMQTT_BOARD;
  * (build/name-checks.mjs): a stale entry stops the build. test/build/name-lists.test.ts
  * adds one to each list and builds.
  */
-export const NAME_LISTS = { KEEP_PARAMS, NOT_INLINED, HOT_METHODS, RECORD_FIELDS, DEVICE_FIELDS, BOOT_ONLY_NAMES, BOOT_ONLY_CLASSES, BOOT_ONLY_METHODS, BOOT_ONLY_BUILTINS };
+export const NAME_LISTS = {
+  KEEP_PARAMS,
+  NOT_INLINED,
+  HOT_METHODS,
+  RECORD_FIELDS,
+  DEVICE_FIELDS,
+  BOOT_ONLY_NAMES,
+  BOOT_ONLY_CLASSES,
+  BOOT_ONLY_METHODS,
+  BOOT_ONLY_BUILTINS,
+  BOOT_ONLY_HAL_FIELDS,
+  BOOT_ONLY_BOARD_FIELDS,
+};
 
 export default [
   ...BOARDS.filter((board) => !ONLY_BOARD || board.id === ONLY_BOARD).map((board) => ({
