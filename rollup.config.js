@@ -350,7 +350,7 @@ function globalScopeLoad() {
 }
 
 // What only fabmqtt.start() uses. After it, the device bundle drops these
-// (firmware/main.ts calls releaseBootCode(), which this build writes out):
+// (targets/espruino/device.ts calls releaseBootCode(), which this build writes out):
 // on Espruino a function costs about five variables however rarely it runs,
 // as Linux frees its __init code after boot. The classes are constructed once
 // per start: their instances keep the prototypes; the constructors go. The
@@ -358,7 +358,7 @@ function globalScopeLoad() {
 // and espruinoStorage: its object lives on only where the client keeps it to
 // save a session. A name that is not a top-level name of the bundle stops the
 // build; one called after start() fails the bundle tests
-// (test/bundle-standin.test.ts, test/espruino-device.test.ts), which run the
+// (test/build/bundle-standin.test.ts, test/build/espruino-device.test.ts), which run the
 // firmware through connect, telemetry, commands, a broker restart, a WiFi loss
 // and a power cut with a saved session.
 // Not listed: the small functions that make the client's records
@@ -368,10 +368,23 @@ function globalScopeLoad() {
 // more loaded on the x86-64 interpreter, the same once started).
 const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot", "espruinoStorage", "CONFIG_FILE", "SESSION_FILE"];
 // Built-in constructors only starting names: Espruino keeps one in a global
-// once a script names it (and makes it again if a later script does). None
-// now: the session tables take their Int32Arrays at their first message,
-// after start (firmware/session/outbox.ts, inbound-qos2.ts).
+// once a script names it (and makes it again if a later script does); deleted
+// with the global names, in the minified bundle run at the global scope. One
+// the bundle never names stops the build. None now: the session tables take
+// their Int32Arrays at their first message, after start
+// (firmware/session/outbox.ts, inbound-qos2.ts).
 const BOOT_ONLY_BUILTINS = [];
+// Members of the platform and of the board that only starting reads, deleted
+// from the two objects start() passes to releaseBootCode(hal, board). The
+// device opens its sensors and closes the remote console while starting, and
+// hands Storage to the client then (which keeps it when it saves the
+// session): none is used through the platform again. Of the board, only
+// starting reads the chip, TLS and the sizes (the configuration check, the
+// client's buffers, the socket queue); the pins are checked at every use, and
+// the id names the device in discovery. A name used as a property nowhere in
+// the bundle stops the build.
+const BOOT_ONLY_HAL_FIELDS = ["sensors", "storage", "closeConsole"];
+const BOOT_ONLY_BOARD_FIELDS = ["chip", "tls", "txBufferSize", "maxPacketSize", "inflightWindow", "sendQueueBytes"];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
 // interface has them for programs of one's own, which use createEspruinoHal
@@ -402,8 +415,12 @@ function releaseBootCode() {
   return {
     name: "release-boot-code",
     renderChunk(code, chunk) {
-      const marker = "releaseBootCode();";
-      if (code.split(marker).length !== 2) throw new Error("release-boot-code: the bundle must call releaseBootCode() once");
+      const call = /releaseBootCode\(([\w$]+), ([\w$]+)\);/g;
+      const calls = [...code.matchAll(call)];
+      if (calls.length !== 1) throw new Error("release-boot-code: the bundle must call releaseBootCode(hal, board) once");
+      const [marker, hal, board] = calls[0];
+      checkProperties("BOOT_ONLY_HAL_FIELDS", BOOT_ONLY_HAL_FIELDS, code, chunk.fileName);
+      checkProperties("BOOT_ONLY_BOARD_FIELDS", BOOT_ONLY_BOARD_FIELDS, code, chunk.fileName);
       checkTopLevel("BOOT_ONLY_NAMES", BOOT_ONLY_NAMES, code, chunk.fileName);
       checkTopLevel("BOOT_ONLY_CLASSES", BOOT_ONLY_CLASSES, code, chunk.fileName);
       checkMethods("BOOT_ONLY_METHODS", BOOT_ONLY_METHODS, code, chunk.fileName);
@@ -413,6 +430,8 @@ function releaseBootCode() {
       // One statement a line: the Espruino gate keeps the readable bundle's lines short.
       const release = methods
         .map((method) => "delete " + method + ";")
+        .concat(BOOT_ONLY_HAL_FIELDS.map((field) => "delete " + hal + "." + field + ";"))
+        .concat(BOOT_ONLY_BOARD_FIELDS.map((field) => "delete " + board + "." + field + ";"))
         .concat(BOOT_ONLY_CLASSES.map((name) => "delete " + name + ".prototype.constructor;"))
         .concat([names.join(" = ") + " = void 0;", "delete fabmqtt.createEspruinoHal;"])
         .join("\n    ");
@@ -448,7 +467,19 @@ const ONLY_BOARD = process.env.FABMQTT_BOARD;
  * (build/name-checks.mjs): a stale entry stops the build. test/build/name-lists.test.ts
  * adds one to each list and builds.
  */
-export const NAME_LISTS = { KEEP_PARAMS, NOT_INLINED, HOT_METHODS, RECORD_FIELDS, DEVICE_FIELDS, BOOT_ONLY_NAMES, BOOT_ONLY_CLASSES, BOOT_ONLY_METHODS, BOOT_ONLY_BUILTINS };
+export const NAME_LISTS = {
+  KEEP_PARAMS,
+  NOT_INLINED,
+  HOT_METHODS,
+  RECORD_FIELDS,
+  DEVICE_FIELDS,
+  BOOT_ONLY_NAMES,
+  BOOT_ONLY_CLASSES,
+  BOOT_ONLY_METHODS,
+  BOOT_ONLY_BUILTINS,
+  BOOT_ONLY_HAL_FIELDS,
+  BOOT_ONLY_BOARD_FIELDS,
+};
 
 export default [
   ...BOARDS.filter((board) => !ONLY_BOARD || board.id === ONLY_BOARD).map((board) => ({

@@ -12,7 +12,7 @@
  *
  * Recovery rule: any error on a connected client means close the socket, back
  * off, reconnect. The device prints the number; the host turns it into a name
- * and a message with errorName()/errorMessage() in firmware/error-text.ts, which
+ * and a message with errorName()/errorMessage() in base/error-text.ts, which
  * is not part of the device bundle.
  */
 

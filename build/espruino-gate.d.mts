@@ -1,4 +1,4 @@
-/** Types of scripts/espruino-gate.mjs (the Espruino gate) for TypeScript callers. */
+/** Types of build/espruino-gate.mjs (the Espruino gate) for TypeScript callers. */
 
 /** The rules checkBundle applies, in the order they run. */
 export type RuleId =

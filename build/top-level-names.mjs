@@ -1,6 +1,6 @@
 // The names a script declares at its top level: on the board these are the
 // globals a device bundle makes (it runs at the global scope). Used by the
-// build (rollup.config.js) and by test/global-scope-load.test.ts.
+// build (rollup.config.js) and by test/build/global-scope-load.test.ts.
 import { parse } from "acorn";
 
 /** The names `code` (ES5) declares at its top level, functions and vars, in order. Throws when it is not ES5. */

@@ -2,7 +2,7 @@
  * The platform as the firmware sees it. hal/espruino implements it on the
  * board, hal/node on the host (tests, simulator); the bundle picks one, and
  * firmware code never asks which. Errors are negative codes from
- * firmware/errors.ts (platform range -300..-349); nothing here throws at run
+ * base/errors.ts (platform range -300..-349); nothing here throws at run
  * time.
  */
 

@@ -13,7 +13,7 @@
 #
 # A program is looked for in the directories of FABMQTT_PACKAGE_DIRS
 # (colon-separated), by default $PATH then the four directories where
-# test/support/mosquitto.ts looks for mosquitto (Debian's is /usr/sbin, often
+# scripts/support/mosquitto.ts looks for mosquitto (Debian's is /usr/sbin, often
 # not on a user's PATH). The tests set it to hide the programs; apt-get and
 # sudo are always looked up on $PATH.
 set -uo pipefail

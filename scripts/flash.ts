@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { BOOT_CODE, BOOT_FILE, BUNDLE_FILE, SHADOWING_FILES } from "./flash/boot-code";
 import { ensureBundle } from "./flash/bundle";
 import { defaultTimeoutMs, uploadToStorage } from "./flash/storage-upload";
+import { createProgressPrinter } from "./flash/progress";
 import { readTarget, TARGET_OPTIONS } from "./flash/target";
 
 const USAGE = `npm run flash -- --board <id> --port <port> [--fast] [--timeout <seconds>]
@@ -52,6 +53,7 @@ async function main(): Promise<number> {
       " as Storage file " + JSON.stringify(BUNDLE_FILE) + ", boot code as " + JSON.stringify(BOOT_FILE) +
       " (espruino CLI, time limit " + Math.round(timeoutMs / 1000) + " s)",
   );
+  const progress = createProgressPrinter(process.stdout, "  upload   | ");
   const result = await uploadToStorage({
     port: target.port,
     chip: target.board.chip,
@@ -62,8 +64,13 @@ async function main(): Promise<number> {
     erase: SHADOWING_FILES,
     fast: target.fast,
     timeoutMs,
-    onLine: (line) => console.log("  espruino | " + line),
+    onLine: (line) => {
+      progress.end();
+      console.log("  espruino | " + line);
+    },
+    onProgress: (sent, total) => progress.update(sent, total),
   });
+  progress.end();
   if (!result.ok) {
     console.error("flash failed: " + result.problem);
     return 1;

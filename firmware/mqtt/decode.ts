@@ -17,7 +17,7 @@ import { checkUtf8 } from "./utf8";
 /**
  * Decoders for what a client receives. Each takes the record to fill and the
  * bytes [start, start+length) of one packet, fixed header first, and returns 0
- * or a negative code from firmware/errors.ts. They never read outside that range,
+ * or a negative code from base/errors.ts. They never read outside that range,
  * never throw and never allocate.
  *
  * When fewer bytes are given than the fixed header declares, the answer is

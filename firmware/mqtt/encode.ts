@@ -12,7 +12,7 @@ import { STRINGS_ARE_BYTES, writeText } from "./utf8";
 /**
  * Encoders for what a client sends. Each writes one packet into the caller's
  * preallocated buffer at `off` and returns the offset after it, or a negative
- * code from firmware/errors.ts with nothing promised about the bytes written.
+ * code from base/errors.ts with nothing promised about the bytes written.
  * None of them allocates.
  *
  * On Espruino every function costs JS variables for as long as the bundle is

@@ -30,7 +30,7 @@ export function writtenBytes(data: Uint8Array | string, start: number, end: numb
   return typeof data === "string" ? Buffer.from(data.substring(start, end), "latin1") : Buffer.from(data.subarray(start, end));
 }
 
-/** A Node error (errno code or TLS code) as a platform code from firmware/errors.ts; E_SOCKET_UNKNOWN when unknown. */
+/** A Node error (errno code or TLS code) as a platform code from base/errors.ts; E_SOCKET_UNKNOWN when unknown. */
 export function nodeErrorCode(err: { code?: string } | null | undefined): number {
   const code = (err && err.code) || "";
   switch (code) {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import path from "node:path";
 import { onInterrupt } from "./on-interrupt";
 import { createRequire } from "node:module";
 
@@ -15,6 +16,9 @@ export interface CliRun {
   ms: number;
 }
 
+/** Loaded into the CLI's process to report its upload's progress on file descriptor 3 (see the file). */
+const PROGRESS_HOOK = path.join(import.meta.dirname, "progress-hook.cjs");
+
 /** The espruino CLI's script inside node_modules. */
 export function espruinoCliPath(): string {
   return createRequire(import.meta.url).resolve("espruino/bin/espruino-cli.js");
@@ -25,10 +29,17 @@ export function espruinoCliPath(): string {
  * own: it waits until the board has been quiet for half a second, so a board
  * that keeps printing keeps it running). `onLine` gets each complete line as
  * it arrives; once `isDone(output)` holds the CLI is stopped at once (the
- * board has answered everything asked of it). Never rejects: a CLI that
+ * board has answered everything asked of it). `onProgress` gets the bytes
+ * sent and the bytes to send as the upload goes. Never rejects: a CLI that
  * could not start resolves with code null and the reason in `output`.
  */
-export function runEspruinoCli(args: string[], timeoutMs: number, onLine?: (line: string) => void, isDone?: (output: string) => boolean): Promise<CliRun> {
+export function runEspruinoCli(
+  args: string[],
+  timeoutMs: number,
+  onLine?: (line: string) => void,
+  isDone?: (output: string) => boolean,
+  onProgress?: (sent: number, total: number) => void,
+): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve) => {
     let output = "";
@@ -51,7 +62,8 @@ export function runEspruinoCli(args: string[], timeoutMs: number, onLine?: (line
       }
     };
     try {
-      child = spawn(process.execPath, [espruinoCliPath(), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      const hook = onProgress ? ["--require", PROGRESS_HOOK] : [];
+      child = spawn(process.execPath, [...hook, espruinoCliPath(), ...args], { stdio: ["ignore", "pipe", "pipe", onProgress ? "pipe" : "ignore"] });
     } catch (e) {
       resolve({ code: null, output: "could not start the espruino CLI: " + (e as Error).message, timedOut: false, finished: false, ms: 0 });
       return;
@@ -60,6 +72,18 @@ export function runEspruinoCli(args: string[], timeoutMs: number, onLine?: (line
     const dropOnInterrupt = onInterrupt(() => child.kill("SIGKILL"));
     child.stdout!.on("data", take);
     child.stderr!.on("data", take);
+    if (onProgress) {
+      let progress = "";
+      child.stdio[3]!.on("data", (chunk: Buffer) => {
+        progress += chunk.toString("latin1");
+        let nl: number;
+        while ((nl = progress.indexOf("\n")) >= 0) {
+          const [sent, total] = progress.slice(0, nl).split(" ").map(Number);
+          progress = progress.slice(nl + 1);
+          if (total > 0) onProgress(sent, total);
+        }
+      });
+    }
     const timer = setTimeout(() => {
       if (finished) return;
       timedOut = true;

@@ -28,6 +28,8 @@ export interface UploadOptions {
   secrets?: string[];
   /** Each line the CLI prints, masked. */
   onLine?: (line: string) => void;
+  /** The bytes sent and the bytes to send, as the upload goes. */
+  onProgress?: (sent: number, total: number) => void;
 }
 
 /** The outcome: ok, or the problem in one sentence; `output` is everything the CLI printed, masked. */
@@ -92,7 +94,7 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
       const got = parseStoredReports(out).map((r) => r.name);
       return names.every((n) => got.indexOf(n) >= 0);
     };
-    let run = await runEspruinoCli(args, o.timeoutMs, o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered);
+    let run = await runEspruinoCli(args, o.timeoutMs, o.onLine ? (line) => o.onLine!(mask(line)) : undefined, answered, o.onProgress);
     if (!run.timedOut && run.code !== null && parseStoredReports(run.output).length === 0 && /Upload Complete/.test(run.output)) {
       // The CLI may quit before a slow board has answered: ask for the report alone, in the time left.
       const alone = ["--no-ble", "--board", boardJsonPath(o.chip), "-p", o.port, "--config", "MODULE_URL=", "--config", "RESET_BEFORE_SEND=false", check];

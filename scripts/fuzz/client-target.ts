@@ -1,5 +1,5 @@
 /**
- * A fabmqtt client on the in-memory FakeNet (test/support/fake-net.ts) with a
+ * A fabmqtt client on the in-memory FakeNet (scripts/support/fake-net.ts) with a
  * manual clock, fed fuzz frames as if they came from the broker. Most frames
  * end their connection (the fake broker resets it, as the framer stage starts
  * a new stream: a mutated length would otherwise swallow every later frame);

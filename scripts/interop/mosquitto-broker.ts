@@ -1,6 +1,6 @@
 /**
  * Mosquitto (Debian's `mosquitto`) for `npm run interop`, through the test
- * harness (test/support/mosquitto.ts): its own directory, free port, password
+ * harness (scripts/support/mosquitto.ts): its own directory, free port, password
  * file made by mosquitto_passwd, persistence, anonymous clients refused.
  */
 import { execFileSync } from "node:child_process";

@@ -7,7 +7,7 @@
  *
  * Host code is ES modules ("type": "module" in package.json): `__dirname`,
  * `__filename` and a bare `require(...)` there are errors, with the
- * replacement named.
+ * replacement named (not in a .cjs file, CommonJS by its name).
  *
  *   tsx scripts/lint/layers.ts [--root <checkout>]
  *
@@ -176,7 +176,7 @@ export function checkFile(file: string, text: string): LayerProblem[] {
     const allowed = [...new Set([rule.from.endsWith("/") ? rule.from : "", ...rule.may])].filter(Boolean).join(", ");
     problems.push({ file, line, message: `imports ${where} ("${spec}"): ${rule.from} may import only ${allowed || "nothing"} (docs/design.md, "Layers")` });
   }
-  if (HOST_CODE.some((h) => covers(h, file))) {
+  if (HOST_CODE.some((h) => covers(h, file)) && !file.endsWith(".cjs")) {
     for (const { what, line } of commonJsUses(sf)) {
       const instead = REPLACEMENT[what] || 'an import, or createRequire(import.meta.url) from "node:module"';
       problems.push({ file, line, message: `uses ${what}, which ES modules do not have ("type": "module"): use ${instead}` });

@@ -64,19 +64,16 @@ export function simulatorPins(board: Board): { [part: string]: string } {
   return pins;
 }
 
+/** A device configuration whose parts are always listed. */
+export type SimulatorConfig = Config & { sensors: SensorConfig[]; actuators: ActuatorConfig[] };
+
 /**
- * The virtual board's configuration on `board`: a DHT22 (climate, reported on change), a light
- * sensor on the ADC, a door contact, a relay, an LED and a PWM fan, on pins
- * of that board (simulatorPins). Never fails.
+ * The virtual board's configuration on `board`: a DHT22 (climate, reported on
+ * change), a light sensor on the ADC, a door contact, a relay, an LED and a PWM
+ * fan, on pins of that board (simulatorPins); with `more`, several brokers in
+ * turn (failover). Never fails.
  */
-export function simulatorConfig(
-  board: Board,
-  broker: BrokerTarget,
-  device: string,
-  base: string,
-  ca?: string,
-  more: BrokerTarget[] = [],
-): Config & { sensors: SensorConfig[]; actuators: ActuatorConfig[] } {
+export function simulatorConfig(board: Board, broker: BrokerTarget, device: string, base: string, ca?: string, more: BrokerTarget[] = []): SimulatorConfig {
   const b: Config["broker"] = { host: broker.host, port: broker.port, keepalive: 30 };
   // Several brokers (failover): tried in turn, each with its own port; TLS and the user are the first one's.
   if (more.length) {

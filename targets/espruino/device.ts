@@ -9,10 +9,11 @@ import { E_STARTED } from "../../base/errors";
 
 /**
  * Put in place by the build (BOOT_ONLY in rollup.config.js): drops the
- * functions, class constructors and methods that only starting uses, so that
+ * functions, class constructors and methods that only starting uses, and the
+ * members of the platform and the board that only starting reads, so that
  * their variables are free while the firmware runs.
  */
-declare function releaseBootCode(): void;
+declare function releaseBootCode(hal: Hal, board: DeviceBoard): void;
 
 /**
  * The device bundle's entry. On the board the bundle is the Storage file
@@ -31,25 +32,9 @@ export function start(): Device | number {
     espruinoLog.error(E_STARTED, "start");
     return E_STARTED;
   }
-  const hal: Partial<Hal> = createEspruinoHal(board);
-  const device = boot(hal as Hal, board);
-  // The device opens its sensors and closes the remote console while
-  // starting, and hands Storage to the client then (which keeps it when it
-  // saves the session): none is used through the platform again.
-  delete hal.sensors;
-  delete hal.storage;
-  delete hal.closeConsole;
-  // Of the board, only starting reads the chip, TLS and the sizes (the
-  // configuration check, the client's buffers, the socket queue); the pins
-  // are checked at every use, and the id names the device in discovery.
-  const b = board as Partial<DeviceBoard>;
-  delete b.chip;
-  delete b.tls;
-  delete b.txBufferSize;
-  delete b.maxPacketSize;
-  delete b.inflightWindow;
-  delete b.sendQueueBytes;
-  releaseBootCode();
+  const hal = createEspruinoHal(board);
+  const device = boot(hal, board);
+  releaseBootCode(hal, board);
   return device;
 }
 

@@ -67,7 +67,7 @@ describe("boards: data validated by the build", () => {
   });
 });
 
-describe("pin sets (firmware/pin-set.ts)", () => {
+describe("pin sets (base/pin-set.ts)", () => {
   it("finds exactly the listed pins, and nothing when the set ends with the start of the name looked for", () => {
     // Espruino 2v29 answers " A0 ".indexOf(" D5 ") with 3: pinIn must not depend on that.
     assert.equal(pinIn(" A0 ", "D5"), false);

@@ -1,5 +1,5 @@
 /**
- * The Espruino gate (scripts/espruino-gate.mjs): every rule fires on a small bad
+ * The Espruino gate (build/espruino-gate.mjs): every rule fires on a small bad
  * sample and stays quiet on a close good one, so the gate cannot pass vacuously;
  * then every built bundle in dist/ must pass it against its board's budgets.
  */

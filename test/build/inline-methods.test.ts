@@ -1,4 +1,4 @@
-/** The build's inlining of internal methods called from one place (scripts/inline-methods.mjs). */
+/** The build's inlining of internal methods called from one place (build/inline-methods.mjs). */
 import { strict as assert } from "node:assert";
 import vm from "node:vm";
 // @ts-expect-error: an ES module of the build, without types

@@ -110,6 +110,8 @@ describe("the build's lists of source names", function () {
       BOOT_ONLY_CLASSES: "GoneClass",
       BOOT_ONLY_METHODS: "MqttClient.gone",
       BOOT_ONLY_BUILTINS: "Float64Array",
+      BOOT_ONLY_HAL_FIELDS: "goneHalField",
+      BOOT_ONLY_BOARD_FIELDS: "goneBoardField",
     };
 
     it("knows every list the build exports", () => {

@@ -1,6 +1,6 @@
 /**
  * The build step that moves the parameters of a bundle's top-level functions
- * into their bodies (scripts/params-to-arguments.mjs): on Espruino a declared
+ * into their bodies (build/params-to-arguments.mjs): on Espruino a declared
  * parameter costs a variable for as long as its function lives, a `var` only
  * during a call. Espruino keeps `arguments` as a variable of the call's scope
  * once read, so a function made inside one that read it would see the outer

@@ -1,6 +1,6 @@
 /**
  * The build step that moves ES5 class wrappers to the top level
- * (scripts/unwrap-classes.mjs): on Espruino a function made inside another
+ * (build/unwrap-classes.mjs): on Espruino a function made inside another
  * costs more variables, so the bundles carry classes as top-level functions.
  */
 import { strict as assert } from "node:assert";

@@ -1,6 +1,6 @@
 /**
  * The HAL contract (hal/types.ts), one body of tests run against every HAL
- * implementation: test/hal-contract.test.ts gives it hal/node and hal/espruino
+ * implementation: test/hal/hal-contract.test.ts gives it hal/node and hal/espruino
  * (inside the Espruino stand-in, from the built board bundles). Peers are real:
  * a plain TCP server on 127.0.0.1 and a Debian mosquitto.
  */

@@ -1,7 +1,7 @@
 /**
  * The pieces of `npm run flash` and `npm run provision` on their own: CRC-32,
  * masking of secrets, the board's upload report, assembling a configuration,
- * reading the target options.
+ * reading the target options, showing the upload's progress.
  */
 import assert from "node:assert/strict";
 import vm from "node:vm";
@@ -12,6 +12,7 @@ import { brokerSummary, buildConfig } from "../../scripts/flash/provision-config
 import { readTarget } from "../../scripts/flash/target";
 import { argvSecrets, argvSecretsWarning } from "../../scripts/flash/argv-secrets";
 import { CLI_CHUNK_BYTES } from "../../scripts/flash/storage-upload";
+import { createProgressPrinter, progressText } from "../../scripts/flash/progress";
 
 const fixedId = () => "fabmqtt-abc123";
 
@@ -190,5 +191,39 @@ describe("flash: --board, --port and --timeout", () => {
     assert.match(String(readTarget({ board: "esp9000", port: "x" })), /^--board: unknown board "esp9000" \(one of esp32-devkitc/);
     assert.match(String(readTarget({ board: "linux" })), /^--port: missing/);
     assert.match(String(readTarget({ board: "linux", port: "x", timeout: "0" })), /^--timeout: seconds/);
+  });
+});
+
+describe("flash: the upload's progress", () => {
+  it("says bytes sent, percent and time left, once enough is known to estimate", () => {
+    assert.equal(progressText(0, 62446, 0), "0 of 62,446 B sent (0%)");
+    assert.equal(progressText(600, 62446, 50), "600 of 62,446 B sent (0%)", "too early to tell the time left");
+    assert.equal(progressText(6354, 62446, 2800), "6,354 of 62,446 B sent (10%), about 25 s left");
+    assert.equal(progressText(62446, 62446, 28000), "62,446 of 62,446 B sent (100%)");
+  });
+
+  it("prints a line each tenth to a log, timing from the first count", () => {
+    const lines: string[] = [];
+    let now = 1000;
+    const printer = createProgressPrinter({ write: (t: string) => lines.push(t) }, "  upload   | ", () => now);
+    for (let sent = 0; sent <= 10000; sent += 500) {
+      printer.update(sent, 10000);
+      now += 100;
+    }
+    printer.end();
+    assert.equal(lines.length, 11, lines.join(""));
+    assert.equal(lines[0], "  upload   | 0 of 10,000 B sent (0%)\n");
+    assert.equal(lines[5], "  upload   | 5,000 of 10,000 B sent (50%), about 1 s left\n");
+    assert.equal(lines[10], "  upload   | 10,000 of 10,000 B sent (100%)\n");
+  });
+
+  it("rewrites one line on a terminal and ends it before other output", () => {
+    const out: string[] = [];
+    const printer = createProgressPrinter({ isTTY: true, write: (t: string) => out.push(t) }, "> ", () => 0);
+    printer.update(10, 100);
+    printer.update(20, 100);
+    printer.end();
+    printer.end();
+    assert.deepEqual(out, ["\r\x1b[K> 10 of 100 B sent (10%)", "\r\x1b[K> 20 of 100 B sent (20%)", "\n"]);
   });
 });

@@ -45,6 +45,12 @@ describe("npm run flash (the real espruino CLI, a fake board console)", function
     // The CLI's own Storage writes did it, in chunks decoded on the board.
     assert.ok(board.input().includes('require("Storage").write("fabmqtt",atob("'), board.input().slice(0, 300));
     assert.match(r.stdout, /the board confirmed fabmqtt \(\d+ B\) and \.bootcde \(size and CRC-32\)/);
+    // Between "Connected" and "done": the upload's progress, from 0% to 100%.
+    const between = r.stdout.slice(r.stdout.indexOf("Connected"), r.stdout.indexOf("flash: done"));
+    const percents = [...between.matchAll(/upload +\| [\d,]+ of ([\d,]+) B sent \((\d+)%\)/g)].map((m) => Number(m[2]));
+    assert.ok(percents.length >= 2 && percents[0] === 0 && percents[percents.length - 1] === 100, between);
+    const total = Number(/of ([\d,]+) B sent/.exec(between)![1].replace(/,/g, ""));
+    assert.ok(total > built.length, "the base64 Storage writes are more than the bundle: " + total);
   });
 
   it("fails, with the CLI's words, when nothing listens on the port", async () => {
