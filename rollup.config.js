@@ -51,7 +51,11 @@ export const BOARD_IDS = BOARDS.map((b) => b.id);
 function buildVersion() {
   try {
     const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
     return commit + (dirty ? "+" : "");
   } catch {
     return "unknown";
@@ -71,9 +75,15 @@ function boardAlias(board) {
       // on a firmware without it is left out of the board's bundle.
       if (source !== id) return null;
       return (
-        "export default " + JSON.stringify({ ...toDeviceBoard(board), version: BUILD_VERSION }) + ";\n" +
-        "export var BOARD_CHIP = " + JSON.stringify(board.chip) + ";\n" +
-        "export var BOARD_TLS = " + JSON.stringify(board.tls) + ";\n"
+        "export default " +
+        JSON.stringify({ ...toDeviceBoard(board), version: BUILD_VERSION }) +
+        ";\n" +
+        "export var BOARD_CHIP = " +
+        JSON.stringify(board.chip) +
+        ";\n" +
+        "export var BOARD_TLS = " +
+        JSON.stringify(board.tls) +
+        ";\n"
       );
     },
   };
@@ -93,7 +103,8 @@ function espruinoWire() {
       return resolved && resolved.id === WIRE_INDEX ? WIRE_ESPRUINO : null;
     },
     buildEnd() {
-      if (!this.getModuleIds || ![...this.getModuleIds()].includes(WIRE_ESPRUINO)) this.error("espruino-wire: " + WIRE_ESPRUINO + " was never used: the engine no longer imports " + WIRE_INDEX);
+      if (!this.getModuleIds || ![...this.getModuleIds()].includes(WIRE_ESPRUINO))
+        this.error("espruino-wire: " + WIRE_ESPRUINO + " was never used: the engine no longer imports " + WIRE_INDEX);
     },
   };
 }
@@ -120,7 +131,23 @@ function sizeReport(board) {
         const budget = name.endsWith(".min.js") ? board.minBundleBudget : board.bundleBudget;
         const verdict = size <= budget ? "ok" : "OVER BUDGET";
         const code = file.type === "chunk" ? file.code : String(file.source);
-        console.log("  " + board.id + "/" + name + ": " + size + " B of " + budget + " B (" + Math.round((100 * size) / budget) + "%) " + verdict + ", " + countFunctions(code) + " functions");
+        console.log(
+          "  " +
+            board.id +
+            "/" +
+            name +
+            ": " +
+            size +
+            " B of " +
+            budget +
+            " B (" +
+            Math.round((100 * size) / budget) +
+            "%) " +
+            verdict +
+            ", " +
+            countFunctions(code) +
+            " functions",
+        );
       }
     },
   };
@@ -137,13 +164,37 @@ function sizeReport(board) {
 // used as a property nowhere in a bundle stops the build (build/name-checks.mjs).
 const RECORD_FIELDS = [
   // the received packet (firmware/mqtt/packet.ts ReceivedPacket)
-  "sessionPresent", "returnCode", "topicStart", "topicLength", "payloadStart", "payloadLength",
+  "sessionPresent",
+  "returnCode",
+  "topicStart",
+  "topicLength",
+  "payloadStart",
+  "payloadLength",
   // the framer (firmware/wire/text-framer.ts)
-  "pending", "maxPacketSize", "failCode", "generation", "sink", "skipping",
+  "pending",
+  "maxPacketSize",
+  "failCode",
+  "generation",
+  "sink",
+  "skipping",
   // outbox, inbound QoS 2 ids, subscriptions
-  "topicOf", "payloadOf", "nextSeq", "inFlightCount", "heldCount", "unsent", "idTable", "openCount", "nextAge", "slots", "filterOf", "handlerOf",
+  "topicOf",
+  "payloadOf",
+  "nextSeq",
+  "inFlightCount",
+  "heldCount",
+  "unsent",
+  "idTable",
+  "openCount",
+  "nextAge",
+  "slots",
+  "filterOf",
+  "handlerOf",
   // the persistent session's state (firmware/session/client.ts SavedSession)
-  "dirty", "savedAt", "held", "savedSeq",
+  "dirty",
+  "savedAt",
+  "held",
+  "savedSeq",
 ];
 
 // A device bundle exports start() and the platform (createEspruinoHal) only:
@@ -160,10 +211,31 @@ const DEVICE_FIELDS = ["topic", "payload", "retain", "packetId", "clientId", "wi
 // are shortened too. On Espruino a property name over 4 characters costs one
 // or two variables more: the client's options took 50 variables, now XX.
 const LIBRARY_FIELDS = [
-  "clientId", "cleanSession", "txBufferSize", "maxPacketSize", "inflightWindow", "queueSize", "inboundQos2", "maxSubscriptions",
-  "connectTimeoutMs", "backoffBaseMs", "backoffMaxMs", "stableMs", "persistSession",
-  "onConnect", "onDisconnect", "onMessage", "onPublished", "onSubscribe", "onError",
-  "willTopic", "willPayload", "willQos", "willRetain", "packetId", "payload",
+  "clientId",
+  "cleanSession",
+  "txBufferSize",
+  "maxPacketSize",
+  "inflightWindow",
+  "queueSize",
+  "inboundQos2",
+  "maxSubscriptions",
+  "connectTimeoutMs",
+  "backoffBaseMs",
+  "backoffMaxMs",
+  "stableMs",
+  "persistSession",
+  "onConnect",
+  "onDisconnect",
+  "onMessage",
+  "onPublished",
+  "onSubscribe",
+  "onError",
+  "willTopic",
+  "willPayload",
+  "willQos",
+  "willRetain",
+  "packetId",
+  "payload",
 ];
 
 /** The properties a minified bundle shortens: names ending in `_`, and `fields`. */
@@ -195,7 +267,18 @@ for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 // publish runs: inlined, they were read at each call (QoS 0 publish from the
 // library: 1.45 ms before, see docs/performance.md). An entry "name@library"
 // is looked for in the library bundle only.
-const NOT_INLINED = ["framerPush", "decodeReceived", "fromWire", "payloadText", "checkedPublishPacket", "sliceText", "decodePublish", "decodeAck", "framerStep", "refused@library"];
+const NOT_INLINED = [
+  "framerPush",
+  "decodeReceived",
+  "fromWire",
+  "payloadText",
+  "checkedPublishPacket",
+  "sliceText",
+  "decodePublish",
+  "decodeAck",
+  "framerStep",
+  "refused@library",
+];
 
 // Functions that keep their declared parameters (build/params-to-arguments.mjs):
 // the calls in progress where the pool is at its lowest: when the device
@@ -255,7 +338,10 @@ function dollarNameCache(code) {
     if (GLOBAL_NAMES.includes(name) || props["$" + name]) continue;
     const k = i++;
     props["$" + name] =
-      "$" + (k < DOLLAR_FIRST.length ? DOLLAR_FIRST[k] : DOLLAR_FIRST[Math.floor((k - DOLLAR_FIRST.length) / DOLLAR_NEXT.length)] + DOLLAR_NEXT[(k - DOLLAR_FIRST.length) % DOLLAR_NEXT.length]);
+      "$" +
+      (k < DOLLAR_FIRST.length
+        ? DOLLAR_FIRST[k]
+        : DOLLAR_FIRST[Math.floor((k - DOLLAR_FIRST.length) / DOLLAR_NEXT.length)] + DOLLAR_NEXT[(k - DOLLAR_FIRST.length) % DOLLAR_NEXT.length]);
   }
   return { vars: { props: props } };
 }
@@ -283,15 +369,27 @@ function minified() {
           ecma: 5,
           toplevel: true,
           compress: { hoist_funs: true, hoist_vars: true, passes: 2, booleans_as_integers: device },
-          mangle: { reserved: GLOBAL_NAMES, properties: { regex: device ? DEVICE_INTERNAL_PROPERTIES : library ? LIBRARY_INTERNAL_PROPERTIES : INTERNAL_PROPERTIES } },
+          mangle: {
+            reserved: GLOBAL_NAMES,
+            properties: { regex: device ? DEVICE_INTERNAL_PROPERTIES : library ? LIBRARY_INTERNAL_PROPERTIES : INTERNAL_PROPERTIES },
+          },
           format: { max_line_len: 160, ecma: 5 },
           nameCache: cache,
         });
         // Parameters become `var`s read from `arguments` (build/params-to-arguments.mjs):
         // on Espruino a declared parameter costs a variable for as long as its function lives.
-        let code = paramsToArguments(out.code, KEEP_PARAMS.map((name) => minifiedName(name.split("@")[0], cache)));
+        let code = paramsToArguments(
+          out.code,
+          KEEP_PARAMS.map((name) => minifiedName(name.split("@")[0], cache)),
+        );
         if (device) {
-          checkFunctions("KEEP_PARAMS", KEEP_PARAMS.filter((name) => !name.includes("@")), out.code, cache, file.fileName);
+          checkFunctions(
+            "KEEP_PARAMS",
+            KEEP_PARAMS.filter((name) => !name.includes("@")),
+            out.code,
+            cache,
+            file.fileName,
+          );
           const plain = topLevelNames(out.code).filter((n) => n[0] !== "$" && !GLOBAL_NAMES.includes(n));
           if (plain.length) throw new Error("dollar-names: top-level names without $ in " + file.fileName + ": " + plain.join(", "));
           code = deleteReleasedNames(code, cache);
@@ -323,7 +421,13 @@ function topLevelClasses() {
     renderChunk(code, chunk) {
       const unwrapped = unwrapClasses(code);
       checkMethods("HOT_METHODS", HOT_METHODS, unwrapped, chunk.fileName);
-      return { code: inlineSingleUseMethods(unwrapped, HOT_METHODS.map((m) => m.split(".")[1])), map: null };
+      return {
+        code: inlineSingleUseMethods(
+          unwrapped,
+          HOT_METHODS.map((m) => m.split(".")[1]),
+        ),
+        map: null,
+      };
     },
   };
 }
@@ -366,7 +470,18 @@ function globalScopeLoad() {
 // into its only caller, whose constructor goes; listed, each would be called
 // from two places and kept as a function until start() ends (24 variables
 // more loaded on the x86-64 interpreter, the same once started).
-const BOOT_ONLY_NAMES = ["boot", "parseConfig", "checkConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot", "espruinoStorage", "CONFIG_FILE", "SESSION_FILE"];
+const BOOT_ONLY_NAMES = [
+  "boot",
+  "parseConfig",
+  "checkConfig",
+  "createEspruinoHal",
+  "fire",
+  "watchPin",
+  "subscriptionSlot",
+  "espruinoStorage",
+  "CONFIG_FILE",
+  "SESSION_FILE",
+];
 // Built-in constructors only starting names: Espruino keeps one in a global
 // once a script names it (and makes it again if a later script does); deleted
 // with the global names, in the minified bundle run at the global scope. One
@@ -487,15 +602,19 @@ export default [
     output: output(path.join(root, "dist", board.id, "fabmqtt.js")),
     plugins: [boardAlias(board), espruinoWire(), tsPlugin(), topLevelClasses(), globalScopeLoad(), releaseBootCode(), minified(), sizeReport(board)],
   })),
-  ...(ONLY_BOARD ? [] : [{
-    input: path.join(root, "targets", "espruino", "library.ts"),
-    output: output(path.join(root, "dist", "modules", "fabmqtt.js")),
-    // The library runs on any board: an ESP32-like view (TLS asked of require("tls") at connect time).
-    plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(MODULE_BUDGET)],
-  },
-  {
-    input: path.join(root, "targets", "espruino", "core.ts"),
-    output: output(path.join(root, "dist", "core", "fabmqtt-core.js")),
-    plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(CORE_BUDGET)],
-  }]),
+  ...(ONLY_BOARD
+    ? []
+    : [
+        {
+          input: path.join(root, "targets", "espruino", "library.ts"),
+          output: output(path.join(root, "dist", "modules", "fabmqtt.js")),
+          // The library runs on any board: an ESP32-like view (TLS asked of require("tls") at connect time).
+          plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(MODULE_BUDGET)],
+        },
+        {
+          input: path.join(root, "targets", "espruino", "core.ts"),
+          output: output(path.join(root, "dist", "core", "fabmqtt-core.js")),
+          plugins: [boardAlias(LIBRARY_BOARD), espruinoWire(), tsPlugin(), topLevelClasses(), minified(), sizeReport(CORE_BUDGET)],
+        },
+      ]),
 ];

@@ -62,7 +62,14 @@ function report(startCpu: NodeJS.CpuUsage, startWall: number, acked: number): vo
 
 /** The codec, bundled the same way, for the raw publisher. */
 function loadBundledCodec(): typeof CodecModule {
-  const out = buildSync({ entryPoints: [path.join(import.meta.dirname, "..", "firmware", "mqtt", "index.ts")], bundle: true, write: false, format: "cjs", platform: "node", target: "node20" });
+  const out = buildSync({
+    entryPoints: [path.join(import.meta.dirname, "..", "firmware", "mqtt", "index.ts")],
+    bundle: true,
+    write: false,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+  });
   const mod = { exports: {} as Record<string, unknown> };
   new Function("module", "exports", out.outputFiles[0].text)(mod, mod.exports);
   return mod.exports as unknown as typeof CodecModule;

@@ -90,7 +90,8 @@ async function mqttjsSubscriber(port: number, topic: string, qos: number, client
 async function measure(which: string, port: number, qos: number): Promise<Run> {
   const topic = `bench/${which}/${qos}/${Date.now()}`;
   const clientId = `bench-sub-${which}-${qos}`;
-  const sub: Subscriber = SUBSCRIBER === "mqttjs" ? await mqttjsSubscriber(port, topic, qos, clientId) : await startCountingSubscriber(port, topic, qos, clientId);
+  const sub: Subscriber =
+    SUBSCRIBER === "mqttjs" ? await mqttjsSubscriber(port, topic, qos, clientId) : await startCountingSubscriber(port, topic, qos, clientId);
   const arrivals = sub.arrivals;
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, 120000));
   const publisher = await runPublisher(which, port, qos, topic);
@@ -150,9 +151,13 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push(`# Client benchmark, ${date}: ${COUNT} messages of ${SIZE} B per run, median of ${ROUNDS} runs`);
   lines.push("");
-  lines.push(`Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores; mosquitto on 127.0.0.1; one ${SUBSCRIBER === "mqttjs" ? "MQTT.js subscriber" : "counting subscriber (bench/counting-subscriber.ts)"}.`);
+  lines.push(
+    `Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores; mosquitto on 127.0.0.1; one ${SUBSCRIBER === "mqttjs" ? "MQTT.js subscriber" : "counting subscriber (bench/counting-subscriber.ts)"}.`,
+  );
   lines.push("");
-  lines.push("| QoS | fabmqtt msg/s | MQTT.js msg/s | ratio | raw ceiling msg/s | ceiling ratio | fabmqtt CPU µs/msg | MQTT.js CPU µs/msg | CPU share | received (fab / js) |");
+  lines.push(
+    "| QoS | fabmqtt msg/s | MQTT.js msg/s | ratio | raw ceiling msg/s | ceiling ratio | fabmqtt CPU µs/msg | MQTT.js CPU µs/msg | CPU share | received (fab / js) |",
+  );
   lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   const summary: Record<string, unknown>[] = [];
   const verdicts: string[] = [];
@@ -176,7 +181,8 @@ async function main(): Promise<void> {
   lines.push("Targets:");
   lines.push(...verdicts);
   console.log(lines.join("\n"));
-  if (JSON_OUT) console.log(JSON.stringify({ date, count: COUNT, size: SIZE, subscriber: SUBSCRIBER, node: process.version, cpu: os.cpus()[0].model, results: summary }));
+  if (JSON_OUT)
+    console.log(JSON.stringify({ date, count: COUNT, size: SIZE, subscriber: SUBSCRIBER, node: process.version, cpu: os.cpus()[0].model, results: summary }));
 }
 
 main().catch((e) => {

@@ -452,13 +452,15 @@ function sanityPublish(k: Codec, c: PublishCase): number {
   // Through the framer, split in two chunks as well as whole.
   const fp = createPacket();
   let got = 0;
-  const framer = createFramer(BUF_SIZE, { onPacket: (b: Uint8Array, s: number, l: number, total: number) => {
-    check(l === total, `${c.name}: framer delivered an oversized packet`);
-    const fr = decodePacket(fp, b, s, l);
-    check(fr === 0 && fp.packetId === c.packetId && publishTopic(fp, b) === TOPIC, `${c.name}: framer delivery`);
-    check(sameBytes(publishPayloadBytes(fp, b), c.payload), `${c.name}: framer payload`);
-    got++;
-  } });
+  const framer = createFramer(BUF_SIZE, {
+    onPacket: (b: Uint8Array, s: number, l: number, total: number) => {
+      check(l === total, `${c.name}: framer delivered an oversized packet`);
+      const fr = decodePacket(fp, b, s, l);
+      check(fr === 0 && fp.packetId === c.packetId && publishTopic(fp, b) === TOPIC, `${c.name}: framer delivery`);
+      check(sameBytes(publishPayloadBytes(fp, b), c.payload), `${c.name}: framer payload`);
+      got++;
+    },
+  });
   framerPush(framer, fab);
   framerPush(framer, fab.subarray(0, 7));
   framerPush(framer, fab.subarray(7));
@@ -666,7 +668,6 @@ function table(head: string[], rows: string[][]): string {
   return lines.join("\n");
 }
 
-
 // ---------------------------------------------------------------------------
 // Main
 
@@ -794,7 +795,11 @@ async function main(): Promise<void> {
     variants.forEach((v, j) => {
       const f = { direct: t[3 * j], framer: t[3 * j + 1], handOver: t[3 * j + 2] };
       fab[v.key] = f;
-      ratios[v.key] = { direct: f.direct.opsPerSec / ref.opsPerSec, framer: f.framer.opsPerSec / ref.opsPerSec, handOver: f.handOver.opsPerSec / ref.opsPerSec };
+      ratios[v.key] = {
+        direct: f.direct.opsPerSec / ref.opsPerSec,
+        framer: f.framer.opsPerSec / ref.opsPerSec,
+        handOver: f.handOver.opsPerSec / ref.opsPerSec,
+      };
     });
     return { case: c.name, qos: c.qos, payloadBytes: c.payload.length, wireBytes: publishWire[i], fabmqtt: fab, mqttPacket: ref, ratio: ratios };
   });
@@ -922,7 +927,11 @@ async function main(): Promise<void> {
         g.label,
         g.loopMs.toFixed(0),
         String(g.collections),
-        Object.keys(g.byKind).length ? Object.entries(g.byKind).map(([kind, n]) => `${kind} ${n}`).join(", ") : "-",
+        Object.keys(g.byKind).length
+          ? Object.entries(g.byKind)
+              .map(([kind, n]) => `${kind} ${n}`)
+              .join(", ")
+          : "-",
         g.perMillion.toFixed(1),
         g.heapBytesPerCycle === null ? "n/a" : g.heapBytesPerCycle.toFixed(1),
       ]),

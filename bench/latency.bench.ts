@@ -89,7 +89,11 @@ async function main(): Promise<void> {
     const f = (x: number) => x.toFixed(3);
     console.log(`| QoS 1 publish to PUBACK, ${SAMPLES} one at a time | p50 ms | p90 ms | p99 ms | max ms |`);
     console.log("| --- | ---: | ---: | ---: | ---: |");
-    for (const [name, r] of [["fabmqtt", result.fabmqtt], ["MQTT.js", result.mqttjs]] as const) console.log(`| ${name} | ${f(r.p50)} | ${f(r.p90)} | ${f(r.p99)} | ${f(r.max)} |`);
+    for (const [name, r] of [
+      ["fabmqtt", result.fabmqtt],
+      ["MQTT.js", result.mqttjs],
+    ] as const)
+      console.log(`| ${name} | ${f(r.p50)} | ${f(r.p90)} | ${f(r.p99)} | ${f(r.max)} |`);
     if (args.includes("--json")) console.log(JSON.stringify(result));
   } finally {
     closeLiveClients();

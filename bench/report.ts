@@ -57,12 +57,17 @@ function codecRows(s: Step): string[] {
   for (const p of s.json.publish) {
     const fab = p.fabmqtt.bundled.direct.opsPerSec;
     const ref = p.mqttPacket.opsPerSec;
-    rows.push(`| codec: ${p.case}, encode + decode per second (bundled) | ${millions(fab)} | ${millions(ref)} (mqtt-packet) | ${(fab / ref).toFixed(1)}x | \`npm run bench:codec -- --json\` |`);
+    rows.push(
+      `| codec: ${p.case}, encode + decode per second (bundled) | ${millions(fab)} | ${millions(ref)} (mqtt-packet) | ${(fab / ref).toFixed(1)}x | \`npm run bench:codec -- --json\` |`,
+    );
   }
   const gc = s.json.gc as { label: string; perMillion: number }[];
   const offsets = gc.find((g) => g.label.startsWith("fabmqtt bundled, offsets only"));
   const ref = gc.find((g) => g.label.startsWith("mqtt-packet"));
-  if (offsets && ref) rows.push(`| codec: garbage collections per million PUBLISH encode + decode | ${n(offsets.perMillion, 1)} | ${n(ref.perMillion, 1)} (mqtt-packet) | | \`npm run bench:codec -- --json\` |`);
+  if (offsets && ref)
+    rows.push(
+      `| codec: garbage collections per million PUBLISH encode + decode | ${n(offsets.perMillion, 1)} | ${n(ref.perMillion, 1)} (mqtt-packet) | | \`npm run bench:codec -- --json\` |`,
+    );
   return rows;
 }
 
@@ -71,8 +76,12 @@ function clientRows(s: Step): string[] {
   const rows: string[] = [];
   const cmd = `\`FABMQTT_BENCH_COUNT=${s.json.count} npm run bench:client -- --json\``;
   for (const r of s.json.results) {
-    rows.push(`| client: QoS ${r.qos} messages per second end to end (${n(s.json.count)} of ${s.json.size} B, median of 3) | ${n(r.fabmqtt.msgPerSec)} | ${n(r.mqttjs.msgPerSec)} (MQTT.js) | ${r.ratio.toFixed(2)}x | ${cmd} |`);
-    rows.push(`| client: QoS ${r.qos} publisher CPU per message | ${n(r.fabmqtt.cpuUsPerMsg, 1)} µs | ${n(r.mqttjs.cpuUsPerMsg, 1)} µs (MQTT.js) | ${(r.cpuShare * 100).toFixed(0)}% | ${cmd} |`);
+    rows.push(
+      `| client: QoS ${r.qos} messages per second end to end (${n(s.json.count)} of ${s.json.size} B, median of 3) | ${n(r.fabmqtt.msgPerSec)} | ${n(r.mqttjs.msgPerSec)} (MQTT.js) | ${r.ratio.toFixed(2)}x | ${cmd} |`,
+    );
+    rows.push(
+      `| client: QoS ${r.qos} publisher CPU per message | ${n(r.fabmqtt.cpuUsPerMsg, 1)} µs | ${n(r.mqttjs.cpuUsPerMsg, 1)} µs (MQTT.js) | ${(r.cpuShare * 100).toFixed(0)}% | ${cmd} |`,
+    );
   }
   return rows;
 }
@@ -108,7 +117,11 @@ async function main(): Promise<number> {
     try {
       return execFileSync(mosquittoBinary(), ["-h"], { encoding: "utf8" }).split("\n")[0].trim();
     } catch (e) {
-      return String((e as { stdout?: string }).stdout ?? "").split("\n")[0].trim() || "mosquitto";
+      return (
+        String((e as { stdout?: string }).stdout ?? "")
+          .split("\n")[0]
+          .trim() || "mosquitto"
+      );
     }
   })();
   const codec = await runStep("codec benchmark", "bench/codec.bench.ts", ["--json"]);
@@ -122,7 +135,10 @@ async function main(): Promise<number> {
   const lines = [
     `# fabmqtt benchmarks, ${date}`,
     "",
-    `Machine: ${machine}. Load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(", ")}.`,
+    `Machine: ${machine}. Load average at the end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", ")}.`,
     "",
     "| measure | fabmqtt | reference | ratio | command |",
     "| --- | ---: | ---: | ---: | --- |",
@@ -136,7 +152,10 @@ async function main(): Promise<number> {
   const failed = steps.filter((s) => !s.ok);
   for (const s of failed) lines.push(`FAILED: ${s.name}: ${s.error}`);
   console.log(lines.join("\n"));
-  if (process.argv.includes("--json")) console.log(JSON.stringify({ date, machine, seconds, steps: Object.fromEntries(steps.map((s) => [s.name, { ok: s.ok, seconds: s.seconds, result: s.json }])) }));
+  if (process.argv.includes("--json"))
+    console.log(
+      JSON.stringify({ date, machine, seconds, steps: Object.fromEntries(steps.map((s) => [s.name, { ok: s.ok, seconds: s.seconds, result: s.json }])) }),
+    );
   return failed.length ? 1 : 0;
 }
 

@@ -34,10 +34,32 @@ const MAX_LINE_LENGTH = 1000;
 
 // Constructors whose `X.prototype.method` lookup gives undefined on Espruino.
 const BUILTIN_CONSTRUCTORS = new Set([
-  "Array", "Object", "String", "Function", "Number", "Boolean", "RegExp", "Date", "Promise",
-  "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "InternalError",
-  "ArrayBuffer", "DataView", "Uint8Array", "Uint8ClampedArray", "Int8Array", "Uint16Array",
-  "Int16Array", "Uint32Array", "Int32Array", "Float32Array", "Float64Array",
+  "Array",
+  "Object",
+  "String",
+  "Function",
+  "Number",
+  "Boolean",
+  "RegExp",
+  "Date",
+  "Promise",
+  "Error",
+  "TypeError",
+  "RangeError",
+  "SyntaxError",
+  "ReferenceError",
+  "InternalError",
+  "ArrayBuffer",
+  "DataView",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int8Array",
+  "Uint16Array",
+  "Int16Array",
+  "Uint32Array",
+  "Int32Array",
+  "Float32Array",
+  "Float64Array",
 ]);
 const SPREAD_HELPERS = new Set(["__spreadArray", "__spreadArrays", "__spread", "__read"]);
 const MISSING_GLOBALS = new Set(["Map", "Set", "WeakMap", "WeakSet", "Symbol", "Proxy", "Reflect"]);
@@ -48,9 +70,7 @@ const MISSING_STATICS = {
   Date: new Set(["UTC"]),
 };
 // Methods that call a function argument before they return.
-const SYNC_CALLBACK_METHODS = new Set([
-  "forEach", "map", "filter", "reduce", "reduceRight", "some", "every", "sort", "find", "findIndex",
-]);
+const SYNC_CALLBACK_METHODS = new Set(["forEach", "map", "filter", "reduce", "reduceRight", "some", "every", "sort", "find", "findIndex"]);
 
 /**
  * Checks one bundle's source text against every rule.
@@ -240,8 +260,15 @@ function hoistViolations(ast, scopes) {
     const chain = via.length ? " (runs at load via " + via.join(" -> ") + ")" : "";
     violations.push({
       rule: "hoist",
-      message: 'function "' + id.name + '" is ' + verb + " before its declaration on line " +
-        decl.loc.start.line + chain + "; Espruino does not hoist function declarations",
+      message:
+        'function "' +
+        id.name +
+        '" is ' +
+        verb +
+        " before its declaration on line " +
+        decl.loc.start.line +
+        chain +
+        "; Espruino does not hoist function declarations",
       line: id.loc.start.line,
     });
   }
@@ -323,8 +350,7 @@ function hoistViolations(ast, scopes) {
     if (target) invoke(target, ctx);
     const runsCallbacks =
       (method !== null && SYNC_CALLBACK_METHODS.has(method)) ||
-      (node.type === "NewExpression" && callee.type === "Identifier" && callee.name === "Promise" &&
-        isGlobal("Promise", ctx.scope));
+      (node.type === "NewExpression" && callee.type === "Identifier" && callee.name === "Promise" && isGlobal("Promise", ctx.scope));
     if (!runsCallbacks) return;
     for (const arg of node.arguments) {
       const fn = arg.type === "FunctionExpression" ? arg : arg.type === "Identifier" ? useName(arg, ctx, "called") : null;
@@ -440,14 +466,26 @@ function nodeViolations(ast, scopes) {
       case "MemberExpression": {
         const prop = propertyName(node);
         const obj = node.object;
-        if (obj.type === "MemberExpression" && propertyName(obj) === "prototype" &&
-            obj.object.type === "Identifier" && BUILTIN_CONSTRUCTORS.has(obj.object.name) &&
-            isGlobal(obj.object.name, scope)) {
-          add("prototype-lookup", node, obj.object.name + ".prototype." + (prop || "[...]") +
-            " is undefined on Espruino; look the method up on an instance (e.g. [].slice)");
+        if (
+          obj.type === "MemberExpression" &&
+          propertyName(obj) === "prototype" &&
+          obj.object.type === "Identifier" &&
+          BUILTIN_CONSTRUCTORS.has(obj.object.name) &&
+          isGlobal(obj.object.name, scope)
+        ) {
+          add(
+            "prototype-lookup",
+            node,
+            obj.object.name + ".prototype." + (prop || "[...]") + " is undefined on Espruino; look the method up on an instance (e.g. [].slice)",
+          );
         }
-        if (obj.type === "Identifier" && prop && Object.prototype.hasOwnProperty.call(MISSING_STATICS, obj.name) &&
-            MISSING_STATICS[obj.name].has(prop) && isGlobal(obj.name, scope)) {
+        if (
+          obj.type === "Identifier" &&
+          prop &&
+          Object.prototype.hasOwnProperty.call(MISSING_STATICS, obj.name) &&
+          MISSING_STATICS[obj.name].has(prop) &&
+          isGlobal(obj.name, scope)
+        ) {
           add("missing-builtin", node, obj.name + "." + prop + " does not exist on Espruino");
         }
         break;
@@ -458,8 +496,7 @@ function nodeViolations(ast, scopes) {
         const args = node.arguments;
         const method = callee.type === "MemberExpression" ? propertyName(callee) : null;
         if (method === "concat") add("concat", node, ".concat() is missing from flash-saving Espruino builds; use + or push");
-        if (method === "create" && callee.object.type === "Identifier" && callee.object.name === "Object" &&
-            isGlobal("Object", scope) && args.length >= 2) {
+        if (method === "create" && callee.object.type === "Identifier" && callee.object.name === "Object" && isGlobal("Object", scope) && args.length >= 2) {
           add("missing-builtin", node, "Object.create with property descriptors does not exist on Espruino");
         }
         if (callee.type === "Identifier" && isGlobal(callee.name, scope)) {
@@ -547,7 +584,12 @@ function textViolations(code, budget) {
  */
 export function readBoardBudgets(root) {
   const dir = path.join(root, "boards");
-  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith(".ts")).sort() : [];
+  const names = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith(".ts"))
+        .sort()
+    : [];
   const boards = [];
   for (const name of names) {
     const text = fs.readFileSync(path.join(dir, name), "utf8");
@@ -573,12 +615,19 @@ export function checkDist(root) {
   const boards = readBoardBudgets(root);
   if (boards.length === 0) {
     reports.push({
-      board: "", file: "", path: path.join(root, "boards"), bytes: 0, budget: NaN,
+      board: "",
+      file: "",
+      path: path.join(root, "boards"),
+      bytes: 0,
+      budget: NaN,
       violations: [{ rule: "no-boards", message: "no board with an id in boards/*.ts", line: 0 }],
     });
   }
   for (const board of boards) {
-    for (const [file, budget] of [["fabmqtt.js", board.bundleBudget], ["fabmqtt.min.js", board.minBundleBudget]]) {
+    for (const [file, budget] of [
+      ["fabmqtt.js", board.bundleBudget],
+      ["fabmqtt.min.js", board.minBundleBudget],
+    ]) {
       const full = path.join(root, "dist", board.id, file);
       const report = { board: board.id, file, path: full, bytes: 0, budget, violations: [] };
       if (!fs.existsSync(full)) {

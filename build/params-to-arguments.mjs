@@ -49,7 +49,9 @@ export function paramsToArguments(code, keep = []) {
     // With two or more, `arguments` is read once into a name the function does not use.
     const text = code.slice(node.start, node.end);
     const alias = names.length < 2 ? "" : ALIASES.find((a) => !new RegExp("(^|[^\\w$])" + a.replace(/\$/g, "\\$") + "(?![\\w$])").test(text));
-    const decl = alias ? alias + "=arguments," + names.map((n, i) => n + "=" + alias + "[" + i + "]").join(",") : names.map((n, i) => n + "=arguments[" + i + "]").join(",");
+    const decl = alias
+      ? alias + "=arguments," + names.map((n, i) => n + "=" + alias + "[" + i + "]").join(",")
+      : names.map((n, i) => n + "=arguments[" + i + "]").join(",");
     edits.push({ start: node.params[0].start, end: node.params[node.params.length - 1].end, text: "" });
     edits.push({ start: node.body.start + 1, end: node.body.start + 1, text: "var " + decl + ";" });
   });

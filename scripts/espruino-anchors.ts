@@ -47,17 +47,25 @@ function driver(name: string, port: number, clientId: string, qosLevels: number)
   const phases = JSON.stringify(PHASES.filter((p) => p[0] < qosLevels));
   return (
     'function mem(what) { print("MEM " + what + " " + process.memory().usage); }\n' +
-    'var peak = 0, phases = ' + phases + ', ph = 0, n = 0, sent = 0, PAY = "0123456789abcdef0123456789abcdef";\n' +
+    "var peak = 0, phases = " +
+    phases +
+    ', ph = 0, n = 0, sent = 0, PAY = "0123456789abcdef0123456789abcdef";\n' +
     "function sample() { var u = process.memory().usage; if (u > peak) peak = u; }\n" +
     'function done() { sample(); mem("after"); print("MEM peak " + peak); quit(); }\n' +
-    "function pub(qos) { var r = qos ? c.publish(\"anchor/q\" + qos, PAY, { qos: qos }) : c.publish(\"anchor/q0\", PAY); return !(typeof r === \"number\" && r < 0); }\n" +
+    'function pub(qos) { var r = qos ? c.publish("anchor/q" + qos, PAY, { qos: qos }) : c.publish("anchor/q0", PAY); return !(typeof r === "number" && r < 0); }\n' +
     "function batch() {\n" +
     "  for (var k = 0; k < 10 && n < phases[ph][1]; k++) { if (!pub(phases[ph][0])) break; n++; sent++; if (sent % 100 === 0) sample(); }\n" +
     "  if (n >= phases[ph][1]) { ph++; n = 0; if (ph >= phases.length) { setTimeout(done, 3000); return; } }\n" +
     "  setTimeout(batch, 0);\n" +
     "}\n" +
-    'mem("before"); var M = require(' + JSON.stringify(name) + '); mem("loaded");\n' +
-    'var c = M.create("127.0.0.1", { port: ' + port + ", client_id: " + JSON.stringify(clientId) + ", keep_alive: 60 });\n" +
+    'mem("before"); var M = require(' +
+    JSON.stringify(name) +
+    '); mem("loaded");\n' +
+    'var c = M.create("127.0.0.1", { port: ' +
+    port +
+    ", client_id: " +
+    JSON.stringify(clientId) +
+    ", keep_alive: 60 });\n" +
     'c.on("connected", function () { c.subscribe("anchor/in", { qos: 1 }); setTimeout(function () { mem("connected"); sample(); batch(); }, 1000); });\n' +
     "c.connect();\n" +
     'setTimeout(function () { print("FAILED: timed out"); quit(); }, 60000);\n'
@@ -92,7 +100,17 @@ async function measureModule(bin: string, port: number, label: string, storageNa
     for (const m of out.matchAll(/MEM (\S+) (\d+)/g)) mem.set(m[1], Number(m[2]));
     const base = mem.get("before");
     const fig = (k: string) => (base !== undefined && mem.has(k) ? String((mem.get(k) as number) - base) : "-");
-    if (!mem.has("after")) console.log("  " + label + ": " + out.split("\n").filter((l) => /FAILED|Error|MEMORY/.test(l)).slice(0, 3).join(" | "));
+    if (!mem.has("after"))
+      console.log(
+        "  " +
+          label +
+          ": " +
+          out
+            .split("\n")
+            .filter((l) => /FAILED|Error|MEMORY/.test(l))
+            .slice(0, 3)
+            .join(" | "),
+      );
     return {
       module: label,
       bytes: Buffer.byteLength(code, "latin1"),
@@ -118,9 +136,12 @@ async function measureModule(bin: string, port: number, label: string, storageNa
  */
 export async function compareWithAnchors(bin: string, port: number, dist: string): Promise<AnchorRow[]> {
   const rows: AnchorRow[] = [];
-  rows.push(await measureModule(bin, port, "fabmqtt (dist/modules, min)", "fabmqtt", fs.readFileSync(path.join(dist, "modules", "fabmqtt.min.js"), "latin1"), 3));
+  rows.push(
+    await measureModule(bin, port, "fabmqtt (dist/modules, min)", "fabmqtt", fs.readFileSync(path.join(dist, "modules", "fabmqtt.min.js"), "latin1"), 3),
+  );
   const dir = process.env.ESPRUINO_MODULES_DIR;
-  if (!dir) console.log("\nSkipped Espruino's MQTT and tinyMQTT: set ESPRUINO_MODULES_DIR to a folder holding MQTT.js and tinyMQTT.js (EspruinoDocs' modules/).");
+  if (!dir)
+    console.log("\nSkipped Espruino's MQTT and tinyMQTT: set ESPRUINO_MODULES_DIR to a folder holding MQTT.js and tinyMQTT.js (EspruinoDocs' modules/).");
   else {
     for (const [file, levels] of [
       ["MQTT.js", 3],
@@ -135,9 +156,14 @@ export async function compareWithAnchors(bin: string, port: number, dist: string
       rows.push(await measureModule(bin, port, "Espruino " + file.replace(/\.js$/, "") + " (min)", file.replace(/\.js$/, ""), min.code as string, levels));
     }
   }
-  console.log("\nfabmqtt's library and Espruino's modules, same script, same run (variables above the script's own; rates: messages arriving at the broker per second, (how many arrived)):");
-  console.log("| module | bytes | loaded | connected | highest | after | QoS 0/s | QoS 1/s | QoS 2/s |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const r of rows) console.log(`| ${r.module} | ${r.bytes} | ${r.loaded} | ${r.connected} | ${r.highest} | ${r.after} | ${r.qos0} | ${r.qos1} | ${r.qos2} |`);
+  console.log(
+    "\nfabmqtt's library and Espruino's modules, same script, same run (variables above the script's own; rates: messages arriving at the broker per second, (how many arrived)):",
+  );
+  console.log(
+    "| module | bytes | loaded | connected | highest | after | QoS 0/s | QoS 1/s | QoS 2/s |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  );
+  for (const r of rows)
+    console.log(`| ${r.module} | ${r.bytes} | ${r.loaded} | ${r.connected} | ${r.highest} | ${r.after} | ${r.qos0} | ${r.qos1} | ${r.qos2} |`);
   console.log("");
   return rows;
 }

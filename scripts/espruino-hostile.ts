@@ -152,7 +152,10 @@ export async function hostileChecks(bin: string, port: number, brokerRestart?: B
       await brokerRestart();
       const again = await within(() => b.connects() > before, 40000);
       if (again) await sleep(QUIET_MS);
-      checks.push(["after a broker restart, with that message still retained, one connect more and no reconnect in 30 s", again && b.connects() === before + 1]);
+      checks.push([
+        "after a broker restart, with that message still retained, one connect more and no reconnect in 30 s",
+        again && b.connects() === before + 1,
+      ]);
       await within(() => w.client.state() === ST_CONNECTED, 10000);
     }
     const cleared = w.client.publish(longTopic, "", 1, true);
@@ -183,8 +186,14 @@ export async function hostileChecks(bin: string, port: number, brokerRestart?: B
     // (iv) A command far over the board's packet size: an answer on <root>error, no reconnect.
     const errors = got("error").length;
     sender.client.publish(root + "set/relay", "A".repeat(10000), 1, false);
-    const answered = await within(() => got("error").slice(errors).some((t) => t.indexOf('"code":-112') >= 0), 10000);
-    checks.push(["a 10,000-byte command gets {\"source\":\"command\",\"code\":-112} on <root>error, and no reconnect", answered && b.connects() === connects]);
+    const answered = await within(
+      () =>
+        got("error")
+          .slice(errors)
+          .some((t) => t.indexOf('"code":-112') >= 0),
+      10000,
+    );
+    checks.push(['a 10,000-byte command gets {"source":"command","code":-112} on <root>error, and no reconnect', answered && b.connects() === connects]);
   } catch (e) {
     checks.push(["hostile checks ran: " + (e as Error).message, false]);
   } finally {

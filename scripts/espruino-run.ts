@@ -30,7 +30,12 @@ export function runEspruinoOnce(bin: string, dir: string, script: string, ms: nu
 export async function putEspruinoStorage(bin: string, dir: string, name: string, text: string): Promise<void> {
   for (let off = 0; off < text.length; off += CHUNK) {
     const chunk = JSON.stringify(text.slice(off, off + CHUNK));
-    const out = await runEspruinoOnce(bin, dir, `print(require("Storage").write(${JSON.stringify(name)}, ${chunk}, ${off}, ${text.length}) ? "PUT-OK" : "PUT-FAILED");\n`, 10000);
+    const out = await runEspruinoOnce(
+      bin,
+      dir,
+      `print(require("Storage").write(${JSON.stringify(name)}, ${chunk}, ${off}, ${text.length}) ? "PUT-OK" : "PUT-FAILED");\n`,
+      10000,
+    );
     if (out.indexOf("PUT-OK") < 0) throw new Error(`writing ${name} at ${off}: ${out.trim().slice(-400)}`);
   }
 }

@@ -49,9 +49,19 @@ async function main(): Promise<number> {
   const boot = Buffer.from(BOOT_CODE, "latin1");
   const timeoutMs = target.timeoutMs ?? defaultTimeoutMs(bundle.length + boot.length, target.fast);
   console.log(
-    "flash: " + path.relative(process.cwd(), built.path) + " (" + bundle.length + " B) to " + target.port +
-      " as Storage file " + JSON.stringify(BUNDLE_FILE) + ", boot code as " + JSON.stringify(BOOT_FILE) +
-      " (espruino CLI, time limit " + Math.round(timeoutMs / 1000) + " s)",
+    "flash: " +
+      path.relative(process.cwd(), built.path) +
+      " (" +
+      bundle.length +
+      " B) to " +
+      target.port +
+      " as Storage file " +
+      JSON.stringify(BUNDLE_FILE) +
+      ", boot code as " +
+      JSON.stringify(BOOT_FILE) +
+      " (espruino CLI, time limit " +
+      Math.round(timeoutMs / 1000) +
+      " s)",
   );
   const progress = createProgressPrinter(process.stdout, "  upload   | ");
   const result = await uploadToStorage({
@@ -76,7 +86,19 @@ async function main(): Promise<number> {
     return 1;
   }
   const how = result.crcChecked ? "size and CRC-32" : "size only: this firmware has no E.CRC32";
-  console.log("flash: done in " + (result.ms / 1000).toFixed(1) + " s; the board confirmed " + BUNDLE_FILE + " (" + bundle.length + " B) and " + BOOT_FILE + " (" + how + ").");
+  console.log(
+    "flash: done in " +
+      (result.ms / 1000).toFixed(1) +
+      " s; the board confirmed " +
+      BUNDLE_FILE +
+      " (" +
+      bundle.length +
+      " B) and " +
+      BOOT_FILE +
+      " (" +
+      how +
+      ").",
+  );
   console.log("Next: npm run -s provision -- --board " + target.board.id + " --port " + target.port + " ... (then reset the board)");
   return 0;
 }

@@ -113,11 +113,34 @@ async function main(): Promise<number> {
   const timeoutMs = target.timeoutMs ?? defaultTimeoutMs(data.length, target.fast);
   console.log(
     mask(
-      "provision: device " + config.device + " on " + target.board.id + ", WiFi " + JSON.stringify(config.wifi.ssid) +
-        ", broker " + brokerSummary(config) + ", " + (config.sensors || []).length + " sensors, " + (config.actuators || []).length + " actuators",
+      "provision: device " +
+        config.device +
+        " on " +
+        target.board.id +
+        ", WiFi " +
+        JSON.stringify(config.wifi.ssid) +
+        ", broker " +
+        brokerSummary(config) +
+        ", " +
+        (config.sensors || []).length +
+        " sensors, " +
+        (config.actuators || []).length +
+        " actuators",
     ),
   );
-  console.log("provision: " + CONFIG_FILE + " (" + data.length + " B, checked for " + target.board.id + ") to " + target.port + " (espruino CLI, time limit " + Math.round(timeoutMs / 1000) + " s)");
+  console.log(
+    "provision: " +
+      CONFIG_FILE +
+      " (" +
+      data.length +
+      " B, checked for " +
+      target.board.id +
+      ") to " +
+      target.port +
+      " (espruino CLI, time limit " +
+      Math.round(timeoutMs / 1000) +
+      " s)",
+  );
   const result = await uploadToStorage({
     port: target.port,
     chip: target.board.chip,
@@ -131,7 +154,13 @@ async function main(): Promise<number> {
     console.error("provision failed: " + result.problem);
     return 1;
   }
-  console.log("provision: done in " + (result.ms / 1000).toFixed(1) + " s; the board confirmed " + CONFIG_FILE + ". Reset the board (or type load() in its console) to start fabmqtt.");
+  console.log(
+    "provision: done in " +
+      (result.ms / 1000).toFixed(1) +
+      " s; the board confirmed " +
+      CONFIG_FILE +
+      ". Reset the board (or type load() in its console) to start fabmqtt.",
+  );
   return 0;
 }
 

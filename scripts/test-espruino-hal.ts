@@ -107,7 +107,10 @@ async function main(): Promise<number> {
     check("the peer saw the connection end after close()", !!conn && conn.closed());
     check("1,024 bytes (0..255 four times) arrive as they were sent", r.got === 1024 && r.gotOk);
     check("write takes bytes and the peer gets them byte for byte", r.codes.write === 0 && sent.subarray(0, 256).equals(Buffer.from(down.subarray(0, 256))));
-    check("the send queue fills: E_SOCKET_QUEUE_FULL (-305) after " + r.queued + " writes of 200 bytes", r.codes.queueFull === -305 && r.queued >= 3 && r.queued <= 5);
+    check(
+      "the send queue fills: E_SOCKET_QUEUE_FULL (-305) after " + r.queued + " writes of 200 bytes",
+      r.codes.queueFull === -305 && r.queued >= 3 && r.queued <= 5,
+    );
     check("the peer gets exactly the writes taken (" + sent.length + " bytes)", sent.length === 256 + 200 * r.queued);
     check("write after close: E_SOCKET_CLOSED (-301)", r.codes.afterClose === -301);
     check("a refused connect: E_SOCKET_RESET (-309) at once, no handler", r.codes.refused === -309 && !r.refusedEvents);
@@ -117,8 +120,16 @@ async function main(): Promise<number> {
     check("Storage: 28 characters kept, 29 and 0 refused (E_STORAGE_NAME -341)", JSON.stringify(r.codes.storage) === "[0,-341,-341]" && r.storageBack);
     console.log("Interpreter: " + BIN);
     console.log(
-      "Memory (process.memory().usage, variables): loading the bundle " + r.mem.load + ", createEspruinoHal " + r.mem.hal + ", one connection " + r.mem.connect +
-        ", a DHT22 opened " + r.mem.dht22 + ", a DS18B20 opened " + r.mem.ds18b20,
+      "Memory (process.memory().usage, variables): loading the bundle " +
+        r.mem.load +
+        ", createEspruinoHal " +
+        r.mem.hal +
+        ", one connection " +
+        r.mem.connect +
+        ", a DHT22 opened " +
+        r.mem.dht22 +
+        ", a DS18B20 opened " +
+        r.mem.ds18b20,
     );
   } catch (e) {
     checks.push([String((e as Error).message), false]);

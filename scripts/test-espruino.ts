@@ -94,7 +94,7 @@ async function memoryTargets(port: number): Promise<void> {
           "var dev;\n" +
             prelude +
             'require("Wifi");\n' +
-            "exports.go = function (M) { mem(\"loaded\"); var d = M.start(); mem(\"started\");\n" +
+            'exports.go = function (M) { mem("loaded"); var d = M.start(); mem("started");\n' +
             'if (typeof d !== "object") { print("FAILED start " + d); quit(); } dev = d; };\n',
         ],
       ],
@@ -103,12 +103,18 @@ async function memoryTargets(port: number): Promise<void> {
     );
   const delta = (r: { mem: Map<string, number>; tail: string }, from: string, to: string) =>
     r.mem.has(from) && r.mem.has(to) ? String((r.mem.get(to) as number) - (r.mem.get(from) as number)) : "-" + (r.tail ? " (" + r.tail + ")" : "");
-  const core = await measure([["fabmqtt-core", read("core/fabmqtt-core.min.js")]], 'mem("before"); var M = require("fabmqtt-core"); mem("loaded"); quit();\n', 20000);
+  const core = await measure(
+    [["fabmqtt-core", read("core/fabmqtt-core.min.js")]],
+    'mem("before"); var M = require("fabmqtt-core"); mem("loaded"); quit();\n',
+    20000,
+  );
   rows.push(["codec + client (dist/core) loaded", delta(core, "before", "loaded"), "<= 350"]);
   const lib = await measure(
     [["fabmqtt", read("modules/fabmqtt.min.js")]],
     'mem("before"); var M = require("fabmqtt"); mem("loaded");\n' +
-      "var c = M.create(\"127.0.0.1\", { port: " + port + ', client_id: "espr-lib" });\n' +
+      'var c = M.create("127.0.0.1", { port: ' +
+      port +
+      ', client_id: "espr-lib" });\n' +
       'c.on("connected", function () { setTimeout(function () { mem("connected"); quit(); }, 1000); }); c.connect();\n' +
       'setTimeout(function () { print("FAILED to connect"); quit(); }, 15000);\n',
     25000,
@@ -121,13 +127,13 @@ async function memoryTargets(port: number): Promise<void> {
     // Each figure is taken once every message so far is acknowledged (nothing in flight or queued).
     // waiting() reads the client's stats in a call of its own, so that its
     // object is gone before publish() runs (the script's garbage is not the firmware's).
-    "var n = 0, m = 0, marks = [100, 2500, 5000], names = [\"publishing\", \"after-2500\", \"after-5000\"], seen = false, iv = 0;\n" +
+    'var n = 0, m = 0, marks = [100, 2500, 5000], names = ["publishing", "after-2500", "after-5000"], seen = false, iv = 0;\n' +
       "function waiting() { var st = dev.client.stats(); return st.inFlight + st.queued; }\n" +
-      "function drive() { if (!dev || dev.client.state() !== 3) return; if (!seen) { seen = true; mem(\"connected\"); }\n" +
+      'function drive() { if (!dev || dev.client.state() !== 3) return; if (!seen) { seen = true; mem("connected"); }\n' +
       "  if (n === marks[m]) { if (waiting() === 0) { mem(names[m]); m++; if (m === marks.length) { clearInterval(iv); quit(); } } return; }\n" +
-      "  for (var k = 0; k < 10 && n < marks[m] && waiting() < 8; k++) if (dev.client.publish(\"espr/load\", \"m\" + n, 1, false) > 0) n++;\n" +
+      '  for (var k = 0; k < 10 && n < marks[m] && waiting() < 8; k++) if (dev.client.publish("espr/load", "m" + n, 1, false) > 0) n++;\n' +
       "}\n" +
-      "function timedOut() { print(\"FAILED: \" + n + \" published\"); quit(); }\n" +
+      'function timedOut() { print("FAILED: " + n + " published"); quit(); }\n' +
       "iv = setInterval(drive, 5); setTimeout(timedOut, 600000);\n",
     610000,
   );
@@ -155,9 +161,9 @@ async function memoryTargets(port: number): Promise<void> {
     withDiscovery,
     // The 20 s after the connect are counted by watch() itself: a timer made then would be the script's variables in the figures.
     "var peak = 0, until = 0;\n" +
-      "function watch() { if (!dev || dev.client.state() !== 3) return; var u = process.memory().usage; if (!until) { mem(\"connected\"); until = getTime() + 20; }\n" +
-      "  if (u > peak) peak = u; if (getTime() > until) { print(\"MEM peak \" + peak); mem(\"settled\"); quit(); } }\n" +
-      "function timedOut() { print(\"FAILED to connect\"); quit(); }\n" +
+      'function watch() { if (!dev || dev.client.state() !== 3) return; var u = process.memory().usage; if (!until) { mem("connected"); until = getTime() + 20; }\n' +
+      '  if (u > peak) peak = u; if (getTime() > until) { print("MEM peak " + peak); mem("settled"); quit(); } }\n' +
+      'function timedOut() { print("FAILED to connect"); quit(); }\n' +
       "setInterval(watch, 5); setTimeout(timedOut, 45000);\n",
     60000,
   );
@@ -213,7 +219,7 @@ async function main(): Promise<number> {
       LOAD_CODE +
       "var fab = fabmqtt;\n" +
       'mem("loaded");\n' +
-      'var dev = fab.start();\n' +
+      "var dev = fab.start();\n" +
       'print(typeof dev === "number" ? "START-FAILED " + dev : "STARTED");\n' +
       'mem("started");\n' +
       'setInterval(function () { mem("running"); }, 2000);\n';
@@ -239,18 +245,38 @@ async function main(): Promise<number> {
     const firstReading = watcher.messages.filter((m) => m.topic === "fabmqtt/espruino-linux/telemetry/input").length;
     const doorBefore = got("telemetry/door").length;
     await new Promise((r) => setTimeout(r, 60000));
-    const arrivals = watcher.messages.filter((m) => m.topic === "fabmqtt/espruino-linux/telemetry/input").slice(firstReading - 1).map((m) => m.at);
+    const arrivals = watcher.messages
+      .filter((m) => m.topic === "fabmqtt/espruino-linux/telemetry/input")
+      .slice(firstReading - 1)
+      .map((m) => m.at);
     const meanMs = (arrivals[arrivals.length - 1] - arrivals[0]) / (arrivals.length - 1);
-    console.log("telemetry: " + arrivals.length + " readings of a 1 s period in " + ((arrivals[arrivals.length - 1] - arrivals[0]) / 1000).toFixed(1) + " s, mean interval " + meanMs.toFixed(1) + " ms");
+    console.log(
+      "telemetry: " +
+        arrivals.length +
+        " readings of a 1 s period in " +
+        ((arrivals[arrivals.length - 1] - arrivals[0]) / 1000).toFixed(1) +
+        " s, mean interval " +
+        meanMs.toFixed(1) +
+        " ms",
+    );
     // Readings leave on a tick (250 ms): the first and last arrivals may each be up to a tick late, which the bound allows for.
     const slackMs = 10 + 250 / (arrivals.length - 1);
-    checks.push(["keeps a 1 s telemetry period over 60 s: mean " + meanMs.toFixed(1) + " ms, within 1% and a tick over the run", Math.abs(meanMs - 1000) <= slackMs]);
+    checks.push([
+      "keeps a 1 s telemetry period over 60 s: mean " + meanMs.toFixed(1) + " ms, within 1% and a tick over the run",
+      Math.abs(meanMs - 1000) <= slackMs,
+    ]);
     const doorReadings = got("telemetry/door").length - doorBefore;
-    checks.push(["with delta 1 and maxPeriod 5, an unchanged input read every second is published every 5 s (" + doorReadings + " in 60 s)", doorReadings >= 10 && doorReadings <= 13]);
+    checks.push([
+      "with delta 1 and maxPeriod 5, an unchanged input read every second is published every 5 s (" + doorReadings + " in 60 s)",
+      doorReadings >= 10 && doorReadings <= 13,
+    ]);
     const diagText = got("diag")[0] || "";
     const diag = diagText ? JSON.parse(diagText) : {};
     console.log("diag: " + diagText);
-    checks.push(["publishes diag at connect with the build's commit and free variables", /^[0-9a-f]{7,}/.test(String(diag.fw)) && typeof diag.free === "number" && diag.free > 0]);
+    checks.push([
+      "publishes diag at connect with the build's commit and free variables",
+      /^[0-9a-f]{7,}/.test(String(diag.fw)) && typeof diag.free === "number" && diag.free > 0,
+    ]);
     watcher.client.publish("fabmqtt/espruino-linux/set/relay", "ON", 1, false);
     await step("obeys a command", () => got("state/relay").includes("ON"));
     const onlineBefore = got("status").filter((s) => s === "online").length;

@@ -141,14 +141,13 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
     return true;
   }
 
-
-
   /** broker.hosts: 1 to 8 entries, each "host" or "host:port" (no IPv6 literal). Returns "" or the sentence. */
   function checkHosts(hosts: unknown): string {
     if (!(hosts instanceof Array) || !isInt(hosts.length, 1, 8)) return 'broker.hosts: 1 to 8 "host" or "host:port"';
     for (let i = 0; i < hosts.length; i++) {
       const part = typeof hosts[i] === "string" ? hosts[i].split(":") : [];
-      if (part.length > 2 || !isText(part[0], 1, 253) || (part.length > 1 && !isInt(+part[1], 1, 65535))) return "broker.hosts[" + i + ']: "host" or "host:port", port 1..65535';
+      if (part.length > 2 || !isText(part[0], 1, 253) || (part.length > 1 && !isInt(+part[1], 1, 65535)))
+        return "broker.hosts[" + i + ']: "host" or "host:port", port 1..65535';
     }
     return "";
   }
@@ -217,10 +216,10 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (c.base !== undefined && !isBase(c.base)) return "base: topic levels of letters, digits, '_' or '-'";
   if (c.qos !== undefined && !isInt(c.qos, 0, 2)) return "qos: 0, 1 or 2";
   if (c.retainedCommands !== undefined && typeof c.retainedCommands !== "boolean") return "retainedCommands: true or false";
-  if (c.offline !== undefined && c.offline !== "skip" && c.offline !== "queue") return "offline: \"skip\" or \"queue\"";
+  if (c.offline !== undefined && c.offline !== "skip" && c.offline !== "queue") return 'offline: "skip" or "queue"';
   if (c.persist !== undefined && typeof c.persist !== "boolean") return "persist: true or false";
-  if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return "discovery: a topic prefix or \"\"";
-  if (c.console !== undefined && c.console !== "off" && c.console !== "telnet") return "console: \"off\" or \"telnet\"";
+  if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return 'discovery: a topic prefix or ""';
+  if (c.console !== undefined && c.console !== "off" && c.console !== "telnet") return 'console: "off" or "telnet"';
   if (c.diagPeriod !== undefined && c.diagPeriod !== 0 && !isInt(c.diagPeriod, 10, 86400)) return "diagPeriod: 0 (off) or seconds 10..86400";
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];

@@ -470,9 +470,23 @@ export class DeviceProgram implements Device {
   diag_(now: number): void {
     const h = this.hal_.health ? this.hal_.health() : {};
     const text =
-      '{"fw":"' + (this.board_.version || "dev") + '","board":"' + this.board_.id + '","up":' + Math.floor((now - this.born_) / 1000) +
-      (h.free === undefined ? "" : ',"free":' + h.free) + (h.rssi === undefined ? "" : ',"rssi":' + h.rssi) +
-      ',"reconnects":' + (this.client.stats().connects - 1) + ',"error":' + this.err_ + ',"sent":' + this.sent_ + ',"dropped":' + this.lost_ + "}";
+      '{"fw":"' +
+      (this.board_.version || "dev") +
+      '","board":"' +
+      this.board_.id +
+      '","up":' +
+      Math.floor((now - this.born_) / 1000) +
+      (h.free === undefined ? "" : ',"free":' + h.free) +
+      (h.rssi === undefined ? "" : ',"rssi":' + h.rssi) +
+      ',"reconnects":' +
+      (this.client.stats().connects - 1) +
+      ',"error":' +
+      this.err_ +
+      ',"sent":' +
+      this.sent_ +
+      ',"dropped":' +
+      this.lost_ +
+      "}";
     if (this.ev_) this.ev_("diag", "diag", text);
     const r = this.client.publish(this.root_ + "diag", text, 0, true);
     if (r < 0) this.hal_.log.error(r, "diag");

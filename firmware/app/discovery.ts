@@ -71,16 +71,30 @@ export function discoveryMessage(c: Config, root: string, model: string, k: numb
     component = a.kind === "relay" ? "switch" : "light";
     body = ',"cmd_t":"~set/' + a.name + '","stat_t":"~state/' + a.name + '"';
     if (a.kind === "pwm")
-      body += ',"stat_val_tpl":"{{\'ON\' if value|int > 0 else \'OFF\'}}","bri_cmd_t":"~set/' + a.name + '","bri_stat_t":"~state/' + a.name + '","bri_scl":100,"on_cmd_type":"brightness"';
+      body +=
+        ',"stat_val_tpl":"{{\'ON\' if value|int > 0 else \'OFF\'}}","bri_cmd_t":"~set/' +
+        a.name +
+        '","bri_stat_t":"~state/' +
+        a.name +
+        '","bri_scl":100,"on_cmd_type":"brightness"';
     else body += ',"pl_on":"ON","pl_off":"OFF"';
   }
   out.topic = prefix + "/" + component + "/" + c.device + "/" + id + "/config";
   out.payload =
-    '{"~":' + q(root) +
-    ',"name":' + q(id) +
-    ',"uniq_id":' + q(c.device + "_" + id) +
+    '{"~":' +
+    q(root) +
+    ',"name":' +
+    q(id) +
+    ',"uniq_id":' +
+    q(c.device + "_" + id) +
     ',"avty_t":"~status","pl_avail":"online","pl_not_avail":"offline"' +
     body +
-    ',"dev":{"ids":[' + q("fabmqtt_" + c.device) + '],"name":' + q(c.device) + ',"mf":"fabmqtt","mdl":' + q(model) + "}}";
+    ',"dev":{"ids":[' +
+    q("fabmqtt_" + c.device) +
+    '],"name":' +
+    q(c.device) +
+    ',"mf":"fabmqtt","mdl":' +
+    q(model) +
+    "}}";
   return true;
 }

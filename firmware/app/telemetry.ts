@@ -11,4 +11,3 @@ export function readingPayload(kind: SensorConfig["kind"], a: number, b: number)
   if (kind === "analog") return '{"value":' + Math.round(a * 1000) / 1000 + "}";
   return '{"state":' + (a ? 1 : 0) + "}";
 }
-

@@ -1,10 +1,4 @@
-import {
-  E_BUFFER_TOO_SHORT,
-  E_FIELD_TOO_LONG,
-  E_INVALID_ARGUMENT,
-  E_INVALID_QOS,
-  E_INVALID_TOPIC,
-} from "../../base/errors";
+import { E_BUFFER_TOO_SHORT, E_FIELD_TOO_LONG, E_INVALID_ARGUMENT, E_INVALID_QOS, E_INVALID_TOPIC } from "../../base/errors";
 import * as C from "./constants";
 import { checkTopic } from "./topic-check";
 import { STRINGS_ARE_BYTES, writeText } from "./utf8";
@@ -271,14 +265,7 @@ export function encodePubcomp(buf: Uint8Array, off: number, packetId: number): n
  * E_INVALID_ARGUMENT (no filter [MQTT-3.8.3-3], bad id), E_INVALID_TOPIC,
  * E_INVALID_QOS, E_FIELD_TOO_LONG, E_INVALID_UTF8, E_BUFFER_TOO_SHORT.
  */
-export function encodeSubscription(
-  buf: Uint8Array,
-  off: number,
-  packetId: number,
-  filters: string[],
-  qos: number[] | null,
-  count: number,
-): number {
+export function encodeSubscription(buf: Uint8Array, off: number, packetId: number, filters: string[], qos: number[] | null, count: number): number {
   if (!(packetId >= 1 && packetId <= C.MAX_PACKET_ID && packetId % 1 === 0) || !(count >= 1) || count > filters.length || (qos && count > qos.length))
     return E_INVALID_ARGUMENT;
   let remaining = 2;

@@ -509,7 +509,6 @@ class MqttClient implements Client, SocketHandlers {
     };
   }
 
-
   /**
    * Writes a packet from the byte layer (a negative code from its encoder is
    * returned as it is). A hard socket error fails the connection; so does a
@@ -551,7 +550,10 @@ class MqttClient implements Client, SocketHandlers {
     const r =
       (v[b] & O.M_STATE) === O.SLOT_AWAIT_PUBCOMP
         ? this.send_(W.ackPacket(this.tx_, C.PUBREL, id), true)
-        : this.send_(W.publishPacket(this.tx_, o.topicOf[slot], o.payloadOf[slot], (v[b] >> O.QOS_SHIFT) & 3, (v[b] & O.F_RETAIN) !== 0, (v[b] & O.F_DUP) !== 0, id), false);
+        : this.send_(
+            W.publishPacket(this.tx_, o.topicOf[slot], o.payloadOf[slot], (v[b] >> O.QOS_SHIFT) & 3, (v[b] & O.F_RETAIN) !== 0, (v[b] & O.F_DUP) !== 0, id),
+            false,
+          );
     if (r === 0 && !(v[b] & O.F_SENT)) {
       v[b] |= O.F_SENT | O.F_DUP;
       o.unsent--;
@@ -630,12 +632,14 @@ class MqttClient implements Client, SocketHandlers {
     // Packets after the failure in the same chunk belong to a dead connection.
     W.resetReceived(this.framer_);
     if (st === ST_CONNECTED && now - this.since_ >= (opts.stableMs === undefined ? 30000 : opts.stableMs)) this.attempt_ = 0;
-    this.reconnectAt_ = now + backoffDelay(
-      this.attempt_,
-      opts.backoffBaseMs === undefined ? 1000 : opts.backoffBaseMs,
-      opts.backoffMaxMs === undefined ? 60000 : opts.backoffMaxMs,
-      opts.random ? opts.random() : Math.random(),
-    );
+    this.reconnectAt_ =
+      now +
+      backoffDelay(
+        this.attempt_,
+        opts.backoffBaseMs === undefined ? 1000 : opts.backoffBaseMs,
+        opts.backoffMaxMs === undefined ? 60000 : opts.backoffMaxMs,
+        opts.random ? opts.random() : Math.random(),
+      );
     this.attempt_++;
     // Failover: the next attempt, after the backoff, goes to the next broker.
     if (opts.brokers) this.broker_ = (this.broker_ + 1) % opts.brokers.length;
@@ -651,7 +655,6 @@ class MqttClient implements Client, SocketHandlers {
     for (let i = 0; i < this.subs_.size; i++) this.subs_.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] = 0;
     if (opts.onDisconnect) opts.onDisconnect(code);
   }
-
 
   /**
    * The framer's sink for a packet over maxPacketSize, which has streamed

@@ -96,7 +96,8 @@ export function inboundRecord(s: InboundQos2, id: number, hash: number): number 
     let oldestReleased = -1;
     for (let i = 0; i < s.size && slot < 0; i++) {
       if (e[IN_WORDS * i] === 0) slot = i;
-      else if (e[IN_WORDS * i + IN_AT_STATE] === I_RELEASED && (oldestReleased < 0 || e[IN_WORDS * i + IN_AT_AGE] < e[IN_WORDS * oldestReleased + IN_AT_AGE])) oldestReleased = i;
+      else if (e[IN_WORDS * i + IN_AT_STATE] === I_RELEASED && (oldestReleased < 0 || e[IN_WORDS * i + IN_AT_AGE] < e[IN_WORDS * oldestReleased + IN_AT_AGE]))
+        oldestReleased = i;
     }
     if (slot < 0) slot = oldestReleased;
     if (slot < 0) return -1;

@@ -136,7 +136,8 @@ export function outboxStart(o: Outbox, slot: number): void {
 
 /** The slot in flight (awaiting an ack) with packet id `id`, or -1. Never fails. */
 export function outboxFindId(o: Outbox, id: number): number {
-  for (let i = slotWith(o.slots, id, AT_ID, 0); i >= 0; i = slotWith(o.slots, id, AT_ID, i + 1)) if ((o.slots[SLOT_WORDS * i] & M_STATE) > SLOT_QUEUED) return i;
+  for (let i = slotWith(o.slots, id, AT_ID, 0); i >= 0; i = slotWith(o.slots, id, AT_ID, i + 1))
+    if ((o.slots[SLOT_WORDS * i] & M_STATE) > SLOT_QUEUED) return i;
   return -1;
 }
 

@@ -49,17 +49,27 @@ export function readSession(text: string): Saved | string {
   for (let k = 0; k < s.o.length; k++) {
     const m = s.o[k];
     if (
-      !(m instanceof Array) || m.length !== 8 || !w(m[0], 1, O.SLOT_AWAIT_PUBCOMP) || !w(m[1], 1, 2) ||
+      !(m instanceof Array) ||
+      m.length !== 8 ||
+      !w(m[0], 1, O.SLOT_AWAIT_PUBCOMP) ||
+      !w(m[1], 1, 2) ||
       // In flight: PUBACK awaited for QoS 1, PUBREC or PUBCOMP for QoS 2.
-      (m[0] !== O.SLOT_QUEUED && (m[0] === O.SLOT_AWAIT_PUBACK) !== (m[1] === 1)) || !w(m[3], m[0] === O.SLOT_QUEUED ? 0 : 1, 65535) ||
-      !w(m[2], 0, 5) || (m[2] as number) & 2 || !w(m[4], -big - 1, big) ||
-      typeof m[5] !== "string" || checkTopic(m[5] as string, false) < 0 || !w(m[6], 0, 1) || typeof m[7] !== "string"
+      (m[0] !== O.SLOT_QUEUED && (m[0] === O.SLOT_AWAIT_PUBACK) !== (m[1] === 1)) ||
+      !w(m[3], m[0] === O.SLOT_QUEUED ? 0 : 1, 65535) ||
+      !w(m[2], 0, 5) ||
+      (m[2] as number) & 2 ||
+      !w(m[4], -big - 1, big) ||
+      typeof m[5] !== "string" ||
+      checkTopic(m[5] as string, false) < 0 ||
+      !w(m[6], 0, 1) ||
+      typeof m[7] !== "string"
     )
       return "o[" + k + "]";
   }
   for (let k = 0; k < s.i.length; k++) {
     const q = s.i[k];
-    if (!(q instanceof Array) || q.length !== 4 || !w(q[0], 1, 65535) || !w(q[1], -big - 1, big) || !w(q[2], I_AWAITING, I_UNCONFIRMED) || !w(q[3], 0, big)) return "i[" + k + "]";
+    if (!(q instanceof Array) || q.length !== 4 || !w(q[0], 1, 65535) || !w(q[1], -big - 1, big) || !w(q[2], I_AWAITING, I_UNCONFIRMED) || !w(q[3], 0, big))
+      return "i[" + k + "]";
   }
   return s;
 }
@@ -139,11 +149,21 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
       kind = 1;
       for (let j = 0; j < p.length; j++) text += String.fromCharCode(p[j]);
     }
-    out.push([v[O.SLOT_WORDS * i] & O.M_STATE, (v[O.SLOT_WORDS * i] >> O.QOS_SHIFT) & 3, (v[O.SLOT_WORDS * i] & (O.F_RETAIN | O.F_DUP)) >> O.FLAGS_SHIFT, v[O.SLOT_WORDS * i + O.AT_ID], v[O.SLOT_WORDS * i + O.AT_SEQ], o.topicOf[i], kind, text]);
+    out.push([
+      v[O.SLOT_WORDS * i] & O.M_STATE,
+      (v[O.SLOT_WORDS * i] >> O.QOS_SHIFT) & 3,
+      (v[O.SLOT_WORDS * i] & (O.F_RETAIN | O.F_DUP)) >> O.FLAGS_SHIFT,
+      v[O.SLOT_WORDS * i + O.AT_ID],
+      v[O.SLOT_WORDS * i + O.AT_SEQ],
+      o.topicOf[i],
+      kind,
+      text,
+    ]);
   }
   const ent = inb.idTable;
   // The table may not have taken its memory yet (no QoS 2 message so far): then it has no entry.
-  for (let i = 0; i < ent.length / IN_WORDS; i++) if (ent[IN_WORDS * i] !== 0) ins.push([ent[IN_WORDS * i], ent[IN_WORDS * i + IN_AT_HASH], ent[IN_WORDS * i + IN_AT_STATE], ent[IN_WORDS * i + IN_AT_AGE]]);
+  for (let i = 0; i < ent.length / IN_WORDS; i++)
+    if (ent[IN_WORDS * i] !== 0) ins.push([ent[IN_WORDS * i], ent[IN_WORDS * i + IN_AT_HASH], ent[IN_WORDS * i + IN_AT_STATE], ent[IN_WORDS * i + IN_AT_AGE]]);
   const json = JSON.stringify({ v: 1, l: from, n: o.nextSeq, o: out, i: ins });
   // ASCII only (\u escapes), so that any Storage keeps it byte for byte.
   let ascii = "";

@@ -148,10 +148,24 @@ function publishFlagsError(qos: number, dup: boolean, id: number): number {
  * flags a client gives) is this function alone; the rest is
  * checkedPublishPacket, which does every check.
  */
-export function publishPacket(_tx: Uint8Array | null, topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): string | number {
+export function publishPacket(
+  _tx: Uint8Array | null,
+  topic: string,
+  payload: Payload,
+  qos: number,
+  retain: boolean,
+  dup: boolean,
+  id: number,
+): string | number {
   const n = topic === lastTopic && typeof payload === "string" && STRINGS_ARE_BYTES ? lastTopicField.length + payload.length + (qos ? 2 : 0) : 128;
-  if (n > 127 || (qos === 0 ? dup : (qos !== 1 && qos !== 2) || !(id > 0 && id <= C.MAX_PACKET_ID))) return checkedPublishPacket(topic, payload, qos, retain, dup, id);
-  return String.fromCharCode((C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), n) + lastTopicField + (qos ? String.fromCharCode(id >> 8, id & 0xff) : "") + payload;
+  if (n > 127 || (qos === 0 ? dup : (qos !== 1 && qos !== 2) || !(id > 0 && id <= C.MAX_PACKET_ID)))
+    return checkedPublishPacket(topic, payload, qos, retain, dup, id);
+  return (
+    String.fromCharCode((C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), n) +
+    lastTopicField +
+    (qos ? String.fromCharCode(id >> 8, id & 0xff) : "") +
+    payload
+  );
 }
 
 /** publishPacket() with every check: a new topic, a Uint8Array or Unicode payload, a long packet, bad flags. */
@@ -162,7 +176,9 @@ function checkedPublishPacket(topic: string, payload: Payload, qos: number, reta
   const p = typeof payload === "string" ? toWire(payload) : (E.toString(payload) as string);
   const remaining = t.length + (qos > 0 ? 2 : 0) + p.length;
   if (remaining > C.MAX_REMAINING_LENGTH) return E_FIELD_TOO_LONG;
-  return fixedHeader((C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), remaining) + t + (qos > 0 ? String.fromCharCode(id >> 8, id & 0xff) : "") + p;
+  return (
+    fixedHeader((C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), remaining) + t + (qos > 0 ? String.fromCharCode(id >> 8, id & 0xff) : "") + p
+  );
 }
 
 /** PUBACK, PUBREC, PUBREL or PUBCOMP (sections 3.4-3.7) as a String; E_INVALID_ARGUMENT for another type or a bad id. */

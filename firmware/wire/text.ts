@@ -14,16 +14,7 @@ import { fromWire } from "./text-codec";
 
 declare const E: { toString(data: Uint8Array): string | undefined };
 
-export {
-  connectPacket,
-  publishPacket,
-  ackPacket,
-  subscriptionPacket,
-  barePacket,
-  decodeReceived,
-  receivedHash,
-  checkTopicName,
-} from "./text-codec";
+export { connectPacket, publishPacket, ackPacket, subscriptionPacket, barePacket, decodeReceived, receivedHash, checkTopicName } from "./text-codec";
 export { createFramer, framerPush as pushReceived, framerReset as resetReceived, type TextFramer as Framer } from "./text-framer";
 
 /** A packet ready to write: here a String, or a negative code. */
@@ -33,7 +24,19 @@ export type Received = string | Uint8Array;
 
 /** The record decodeReceived fills: only the fields the client reads. Never fails. */
 export function createReceived(): ReceivedPacket {
-  return { type: 0, sessionPresent: false, returnCode: 0, qos: 0, retain: false, dup: false, packetId: 0, topicStart: 0, topicLength: 0, payloadStart: 0, payloadLength: 0 };
+  return {
+    type: 0,
+    sessionPresent: false,
+    returnCode: 0,
+    qos: 0,
+    retain: false,
+    dup: false,
+    packetId: 0,
+    topicStart: 0,
+    topicLength: 0,
+    payloadStart: 0,
+    payloadLength: 0,
+  };
 }
 
 /** No transmit buffer on this target: null. */

@@ -63,7 +63,7 @@ export function ds18b20Reading(pin: string): Reading {
         if (!s) return end(E_SENSOR_NOT_FOUND, 0, 0);
         if (crc8(s, 8) !== s[8] || (s[4] & 31) !== 31) return end(E_SENSOR_CHECKSUM, 0, 0);
         // Sign-extend the high byte: 16-bit two's complement in 1/16 °C.
-        end(0, ((s[1] << 24) >> 16 | s[0]) / 16, 0);
+        end(0, (((s[1] << 24) >> 16) | s[0]) / 16, 0);
       },
       found ? CONVERT_MS : 0,
     );

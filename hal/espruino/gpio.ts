@@ -65,9 +65,15 @@ export class EspruinoGpio implements Gpio {
     return this.call_(pin, duty >= 0 && duty <= 1 && freq > 0 ? OUTPUT : E_INVALID_ARGUMENT, analogWrite, duty, { freq: freq });
   }
   watch(pin: string, debounceMs: number, fn: (high: boolean) => void): number {
-    const w = this.call_(pin, 0, watchPin, function (e: EspWatchEvent) {
-      fn(!!e.state);
-    }, { repeat: true, edge: "both", debounce: debounceMs > 0 ? debounceMs : 0 });
+    const w = this.call_(
+      pin,
+      0,
+      watchPin,
+      function (e: EspWatchEvent) {
+        fn(!!e.state);
+      },
+      { repeat: true, edge: "both", debounce: debounceMs > 0 ? debounceMs : 0 },
+    );
     // Espruino numbers watches from 1; undefined (0 here) when it cannot watch the pin.
     if (w <= 0) return w || E_PIN_UNSUPPORTED;
     this.watches_[this.next_] = w;

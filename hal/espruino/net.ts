@@ -1,5 +1,14 @@
 import { BOARD_TLS } from "board";
-import { E_SOCKET_BAD_ARGUMENT, E_SOCKET_CLOSED, E_SOCKET_DNS, E_SOCKET_NO_MEMORY, E_SOCKET_NO_ROUTE, E_SOCKET_QUEUE_FULL, E_SOCKET_RESET, E_SOCKET_UNKNOWN } from "../../base/errors";
+import {
+  E_SOCKET_BAD_ARGUMENT,
+  E_SOCKET_CLOSED,
+  E_SOCKET_DNS,
+  E_SOCKET_NO_MEMORY,
+  E_SOCKET_NO_ROUTE,
+  E_SOCKET_QUEUE_FULL,
+  E_SOCKET_RESET,
+  E_SOCKET_UNKNOWN,
+} from "../../base/errors";
 import { SEND_CONTROL_ROOM, WIFI_UP, type Net, type NetTarget, type Socket, type SocketHandlers } from "../types";
 import type { EspNetModule, EspSocket } from "./api";
 import { toEspruinoTls } from "./tls-options";

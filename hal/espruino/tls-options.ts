@@ -12,7 +12,14 @@ export function pemToDer(pem: string): string {
   const body = pem.indexOf("\n", begin);
   const end = pem.indexOf("-----END", begin);
   if (begin < 0 || body < 0 || end < body) return "";
-  const b64 = pem.substring(body + 1, end).split("\n").join("").split("\r").join("").split(" ").join("");
+  const b64 = pem
+    .substring(body + 1, end)
+    .split("\n")
+    .join("")
+    .split("\r")
+    .join("")
+    .split(" ")
+    .join("");
   try {
     return b64 ? atob(b64) : "";
   } catch (e) {

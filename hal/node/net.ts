@@ -81,7 +81,11 @@ export function createNodeNet(options: NodeNetOptions = {}): Net {
           const where = target.host + ":" + target.port;
           if (t.verify === false && !unverified.has(where)) {
             unverified.add(where);
-            warn("warning: TLS to " + where + " without verifying the certificate (broker.insecure): anyone on the path can pose as the broker and read what is sent, passwords included");
+            warn(
+              "warning: TLS to " +
+                where +
+                " without verifying the certificate (broker.insecure): anyone on the path can pose as the broker and read what is sent, passwords included",
+            );
           }
           sock = tls.connect({
             host: target.host,

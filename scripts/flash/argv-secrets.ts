@@ -47,7 +47,9 @@ export function argvSecrets(argv: string[]): ArgvSecret[] {
 export function argvSecretsWarning(found: ArgvSecret[], npmPrinted: boolean): string {
   if (found.length === 0) return "";
   const flags = found.map((f) => f.flag).filter((f, i, all) => all.indexOf(f) === i);
-  const where = npmPrinted ? "npm printed the command line above, and other users of this machine can see it in the process list" : "other users of this machine can see it in the process list, and the shell keeps it in its history";
+  const where = npmPrinted
+    ? "npm printed the command line above, and other users of this machine can see it in the process list"
+    : "other users of this machine can see it in the process list, and the shell keeps it in its history";
   const ways: string[] = [];
   if (flags.indexOf("--password") >= 0) ways.push("put the WiFi password in FABMQTT_WIFI_PASSWORD");
   if (flags.indexOf("--broker") >= 0) ways.push("put the broker password in FABMQTT_BROKER_PASSWORD (with --broker mqtt://user@host)");

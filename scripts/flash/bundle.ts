@@ -46,7 +46,11 @@ export function ensureBundle(boardId: string, log: (line: string) => void): { pa
   }
   log("bundle: building " + boardId + " (npm run build for that board)");
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const r = spawnSync(npm, ["run", "--silent", "build"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, FABMQTT_BOARD: boardId } });
+  const r = spawnSync(npm, ["run", "--silent", "build"], {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, FABMQTT_BOARD: boardId },
+  });
   if (r.status !== 0 || !fs.existsSync(file)) return "the build of " + boardId + " failed (exit code " + r.status + ")";
   return { path: file };
 }

@@ -12,7 +12,9 @@ const MIN_BASE64_RUN = 4;
 
 /** The characters of base64(pad + bytes) that depend on `bytes` alone, for a pad of `a` bytes (0..2). */
 function base64Core(bytes: Buffer, a: number): string {
-  const b64 = Buffer.concat([Buffer.alloc(a), bytes]).toString("base64").replace(/=+$/, "");
+  const b64 = Buffer.concat([Buffer.alloc(a), bytes])
+    .toString("base64")
+    .replace(/=+$/, "");
   const firstBit = 8 * a;
   const endBit = 8 * (a + bytes.length);
   let core = "";

@@ -55,7 +55,15 @@ export function buildConfig(input: ProvisionInput, makeDeviceId: () => string): 
     const t = parseBrokerUrl(input.broker);
     if (typeof t === "string") return t;
     // The URL says where and who; the file's other broker fields (keepalive) stay.
-    const { host: _h, hosts: _hs, port: _p, tls: _t, username: _u, password: _w, ...kept } = c.broker && typeof c.broker === "object" ? c.broker : ({} as Record<string, unknown>);
+    const {
+      host: _h,
+      hosts: _hs,
+      port: _p,
+      tls: _t,
+      username: _u,
+      password: _w,
+      ...kept
+    } = c.broker && typeof c.broker === "object" ? c.broker : ({} as Record<string, unknown>);
     const b: Record<string, unknown> = { host: t.host, port: t.port, ...kept };
     if (t.tls) b.tls = true;
     if (t.username !== undefined) b.username = t.username;
@@ -85,7 +93,13 @@ export function buildConfig(input: ProvisionInput, makeDeviceId: () => string): 
 export function brokerSummary(config: Config): string {
   const b = config.broker;
   const user = b.username !== undefined ? encodeURIComponent(b.username) + (b.password !== undefined ? ":***" : "") + "@" : "";
-  return (b.tls ? "mqtts://" : "mqtt://") + user + brokerAddresses(b).map((a) => a.host + ":" + a.port).join(",");
+  return (
+    (b.tls ? "mqtts://" : "mqtt://") +
+    user +
+    brokerAddresses(b)
+      .map((a) => a.host + ":" + a.port)
+      .join(",")
+  );
 }
 
 /**
@@ -97,7 +111,10 @@ export function espruinoTlsWarning(config: Config): string {
   const b = config.broker;
   if (!b.tls) return "";
   return (
-    "warning: Espruino never verifies the broker's certificate (not even with broker.ca): the link to " + brokerAddresses(b).map((a) => a.host + ":" + a.port).join(", ") +
+    "warning: Espruino never verifies the broker's certificate (not even with broker.ca): the link to " +
+    brokerAddresses(b)
+      .map((a) => a.host + ":" + a.port)
+      .join(", ") +
     " is encrypted, but anyone on the path can pose as the broker and take the password. The broker must also offer what Espruino's TLS has: TLS 1.2 only, RSA or DHE-RSA key exchange only, no SNI"
   );
 }

@@ -54,7 +54,10 @@ export function defaultTimeoutMs(bytes: number, fast: boolean): number {
 
 /** The CLI's words about a failure: its lines that are not the board's output, or the last lines when there are none. */
 function cliWords(output: string): string {
-  const lines = output.split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l.trim() !== "");
+  const lines = output
+    .split("\n")
+    .map((l) => l.replace(/\r$/, ""))
+    .filter((l) => l.trim() !== "");
   const own = lines.filter((l) => !l.startsWith("--] ") && !/^Espruino Command-line Tool|^-+$|^Explicit board JSON|^\d+\.\d+\.\d+$/.test(l));
   return (own.length ? own : lines).slice(-12).join("\n");
 }
@@ -103,7 +106,13 @@ export async function uploadToStorage(o: UploadOptions): Promise<UploadResult> {
     }
     const output = mask(run.output);
     if (run.timedOut) {
-      return { ok: false, problem: "the espruino CLI did not finish within " + Math.round(o.timeoutMs / 1000) + " s (stopped); it said:\n" + cliWords(output), crcChecked: false, output, ms: run.ms };
+      return {
+        ok: false,
+        problem: "the espruino CLI did not finish within " + Math.round(o.timeoutMs / 1000) + " s (stopped); it said:\n" + cliWords(output),
+        crcChecked: false,
+        output,
+        ms: run.ms,
+      };
     }
     const reports = parseStoredReports(run.output);
     const differs = compareStored(o.files, reports);

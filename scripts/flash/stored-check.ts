@@ -37,8 +37,10 @@ export function storedCheckExpression(expect: StoredExpectation[], erase: string
     erases +
     JSON.stringify(expect.map((f) => [f.name, f.crc >>> 0])) +
     ".forEach(function(f){var s=S.read(f[0]);" +
-    'print("' + STORED_MARK + '"+JSON.stringify({name:f[0],size:s===undefined?-1:s.length,same:(s!==undefined&&E.CRC32)?(E.CRC32(s)>>>0)===f[1]:null}));' +
-    "});})(require(\"Storage\"))"
+    'print("' +
+    STORED_MARK +
+    '"+JSON.stringify({name:f[0],size:s===undefined?-1:s.length,same:(s!==undefined&&E.CRC32)?(E.CRC32(s)>>>0)===f[1]:null}));' +
+    '});})(require("Storage"))'
   );
 }
 
@@ -55,7 +57,8 @@ export function parseStoredReports(output: string): StoredReport[] {
     if (at < 0) continue;
     try {
       const r = JSON.parse(line.slice(at + STORED_MARK.length).trim());
-      if (typeof r.name === "string" && typeof r.size === "number" && (r.same === null || typeof r.same === "boolean")) reports.push({ name: r.name, size: r.size, same: r.same });
+      if (typeof r.name === "string" && typeof r.size === "number" && (r.same === null || typeof r.same === "boolean"))
+        reports.push({ name: r.name, size: r.size, same: r.same });
     } catch {
       // a line cut by the board's console: not a report
     }

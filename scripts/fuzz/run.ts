@@ -121,7 +121,9 @@ export function runFuzz(o: FuzzOptions, progress: (line: string) => void): FuzzR
     if (took > slowestMs) slowestMs = took;
     if (took > o.hangMs) hangs++;
     if (o.progressEvery > 0 && (frame + 1) % o.progressEvery === 0) {
-      progress(`fuzz: ${frame + 1} frames, ${Math.round((frame + 1) / ((performance.now() - t0) / 1000))} frames/s, ${exceptions.decode + exceptions.framer + exceptions.client} exceptions`);
+      progress(
+        `fuzz: ${frame + 1} frames, ${Math.round((frame + 1) / ((performance.now() - t0) / 1000))} frames/s, ${exceptions.decode + exceptions.framer + exceptions.client} exceptions`,
+      );
     }
   }
   const durationMs = performance.now() - t0;
@@ -136,7 +138,12 @@ export function runFuzz(o: FuzzOptions, progress: (line: string) => void): FuzzR
     slowestMs,
     decodeCodes: record(decodeCodes),
     framerPackets,
-    client: { connections: target.connections(), delivered: target.delivered, disconnectCodes: record(target.disconnectCodes), errorCodes: record(target.errorCodes) },
+    client: {
+      connections: target.connections(),
+      delivered: target.delivered,
+      disconnectCodes: record(target.disconnectCodes),
+      errorCodes: record(target.errorCodes),
+    },
     heapBefore,
     heapAfter,
     heapAfterGc: heapAfterGc().collected,

@@ -63,7 +63,9 @@ async function runBroker(launcher: BrokerLauncher, all: Scenario[]): Promise<Bro
   running.add(broker);
   broker.pids().forEach(notePid);
   column.startSeconds = (Date.now() - t0) / 1000;
-  log(`${launcher.name} ${column.version}: up on 127.0.0.1:${broker.port} in ${column.startSeconds.toFixed(1)} s (pids ${broker.pids().join(" ") || "in-process"})`);
+  log(
+    `${launcher.name} ${column.version}: up on 127.0.0.1:${broker.port} in ${column.startSeconds.toFixed(1)} s (pids ${broker.pids().join(" ") || "in-process"})`,
+  );
   try {
     for (const s of scenarios) {
       const outcome = await runScenario(s, launcher, broker);
@@ -80,7 +82,10 @@ async function runBroker(launcher: BrokerLauncher, all: Scenario[]): Promise<Bro
 
 function pick<T extends { id?: string; name?: string }>(all: T[], list: string | undefined, key: "id" | "name", what: string): T[] {
   if (!list) return all;
-  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !all.some((x) => x[key] === n));
   if (unknown.length) {
     log(`unknown ${what}: ${unknown.join(", ")} (known: ${all.map((x) => x[key]).join(", ")})`);

@@ -61,7 +61,11 @@ export function formatMatrix(m: Matrix): string {
     rows.push(row);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   const out = [line(rows[0]), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)];
   const problems = m.brokers.filter((b) => b.problem).map((b) => `${b.name}: ${b.problem}`);
   const starts = m.brokers.filter((b) => b.startSeconds !== null).map((b) => `${b.name} ${b.startSeconds!.toFixed(1)} s`);

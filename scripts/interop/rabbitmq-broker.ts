@@ -34,8 +34,13 @@ export function epmdBinary(): string | null {
 
 function hasMqttPlugin(): boolean {
   try {
-    return fs.readdirSync(PLUGIN_GLOB_DIR).some((d) => fs.existsSync(path.join(PLUGIN_GLOB_DIR, d, "plugins")) &&
-      fs.readdirSync(path.join(PLUGIN_GLOB_DIR, d, "plugins")).some((p) => p.startsWith("rabbitmq_mqtt")));
+    return fs
+      .readdirSync(PLUGIN_GLOB_DIR)
+      .some(
+        (d) =>
+          fs.existsSync(path.join(PLUGIN_GLOB_DIR, d, "plugins")) &&
+          fs.readdirSync(path.join(PLUGIN_GLOB_DIR, d, "plugins")).some((p) => p.startsWith("rabbitmq_mqtt")),
+      );
   } catch {
     return false;
   }

@@ -150,7 +150,11 @@ export const SCENARIOS: Scenario[] = [
       await subscribed(ctx, third, topic, 1);
       await drained(ctx, third, topic, "sentinel");
       const stale = third.messages.filter((x) => x.retain);
-      if (stale.length) ctx.differ("retained-clear-kept", `after an empty retained PUBLISH a new subscriber still got ${stale.length} retained message(s) ("${stale[0].payload}")`);
+      if (stale.length)
+        ctx.differ(
+          "retained-clear-kept",
+          `after an empty retained PUBLISH a new subscriber still got ${stale.length} retained message(s) ("${stale[0].payload}")`,
+        );
     },
   },
   {

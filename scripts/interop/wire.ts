@@ -93,7 +93,10 @@ export function createWire(): Wire {
     transcript(n = 12) {
       return packets
         .slice(-n)
-        .map((p) => `${p.dir} ${p.cmd}${p.cmd === "PUBLISH" ? ` q${p.qos}` : ""}${p.id ? ` #${p.id}` : ""}${p.cmd === "SUBACK" ? ` [${p.granted.join(",")}]` : ""}${p.cmd === "CONNACK" ? ` rc=${p.returnCode}` : ""}`)
+        .map(
+          (p) =>
+            `${p.dir} ${p.cmd}${p.cmd === "PUBLISH" ? ` q${p.qos}` : ""}${p.id ? ` #${p.id}` : ""}${p.cmd === "SUBACK" ? ` [${p.granted.join(",")}]` : ""}${p.cmd === "CONNACK" ? ` rc=${p.returnCode}` : ""}`,
+        )
         .join(", ");
     },
   };

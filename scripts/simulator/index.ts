@@ -90,10 +90,14 @@ async function main() {
   const tlsArgs = target.tls ? " --cafile <ca.pem>" : "";
   const where = `-h ${target.host} -p ${target.port}${auth}${tlsArgs}`;
   const header = [
-    `fabmqtt virtual board "${config.device}" (${board.name} pins), broker ${target.tls ? "mqtts" : "mqtt"}://${[target, ...more].map((t) => t.host + ":" + t.port).join(",")}` + (embedded ? " (embedded aedes)" : ""),
+    `fabmqtt virtual board "${config.device}" (${board.name} pins), broker ${target.tls ? "mqtts" : "mqtt"}://${[target, ...more].map((t) => t.host + ":" + t.port).join(",")}` +
+      (embedded ? " (embedded aedes)" : ""),
     `watch:   mosquitto_sub ${where} -t '${root}/#' -v`,
     `command: mosquitto_pub ${where} -t ${root}/set/relay -m ON`,
-    "pins:    " + [...config.sensors, ...config.actuators].map((p) => `${p.name} ${p.pin}` + (board.labels[p.pin] !== p.pin ? ` (${board.labels[p.pin]} on the board)` : "")).join(", "),
+    "pins:    " +
+      [...config.sensors, ...config.actuators]
+        .map((p) => `${p.name} ${p.pin}` + (board.labels[p.pin] !== p.pin ? ` (${board.labels[p.pin]} on the board)` : ""))
+        .join(", "),
   ];
   for (const t of [target, ...more]) {
     const warning = plainPasswordWarning({ ...t, password: target.password });
@@ -139,7 +143,9 @@ async function main() {
     stopping = true;
     clearInterval(world);
     // The offline status goes out only over a connection: say what happened.
-    view!.event(device!.client.state() === ST_CONNECTED ? "stopping: offline status published, disconnecting" : "stopping: not connected, no offline status published");
+    view!.event(
+      device!.client.state() === ST_CONNECTED ? "stopping: offline status published, disconnecting" : "stopping: not connected, no offline status published",
+    );
     device!.stop();
     await new Promise((r) => setTimeout(r, 300));
     view!.close();

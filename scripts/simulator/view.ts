@@ -48,8 +48,23 @@ export function createView(hal: NodeHal, device: () => Device | null, config: Co
       const at = d ? d.client.stats().broker : 0;
       const where = brokers[at].host + ":" + brokers[at].port + (brokers.length > 1 ? " (broker " + (at + 1) + " of " + brokers.length + ")" : "");
       mqtt += (st === ST_CONNECTED ? " to " : ", broker ") + where;
-      const acts = (config.actuators || []).map((a, i) => "  " + a.name.padEnd(8) + " " + a.kind.padEnd(6) + " " + a.pin.padEnd(4) + " " + (d ? stateText(a, d.levels[i]) : "-"));
-      const lines = [...header, "", "WiFi   " + wifi, "MQTT   " + mqtt, "", "Actuators", ...acts, "", "Recent", ...recent.map((l) => "  " + l), "", "Ctrl-C to stop"];
+      const acts = (config.actuators || []).map(
+        (a, i) => "  " + a.name.padEnd(8) + " " + a.kind.padEnd(6) + " " + a.pin.padEnd(4) + " " + (d ? stateText(a, d.levels[i]) : "-"),
+      );
+      const lines = [
+        ...header,
+        "",
+        "WiFi   " + wifi,
+        "MQTT   " + mqtt,
+        "",
+        "Actuators",
+        ...acts,
+        "",
+        "Recent",
+        ...recent.map((l) => "  " + l),
+        "",
+        "Ctrl-C to stop",
+      ];
       out.write("\x1b[H\x1b[2J" + lines.join("\n") + "\n");
     },
     close() {

@@ -16,7 +16,9 @@ async function main(): Promise<number> {
     console.error((e as Error).message);
     return 2;
   }
-  console.log(`soak seed ${options.seed} (npm run soak -- --seed ${options.seed}${options.profile === "default" ? "" : ` --${options.profile}`} replays the fault decisions)`);
+  console.log(
+    `soak seed ${options.seed} (npm run soak -- --seed ${options.seed}${options.profile === "default" ? "" : ` --${options.profile}`} replays the fault decisions)`,
+  );
   const result = await runSoak(options, (line) => console.error(line));
   console.log(soakTable(result));
   if (options.json) console.log(soakJson(result));

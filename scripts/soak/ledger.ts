@@ -39,7 +39,18 @@ export interface Ledger {
 
 /** An empty ledger. Never fails. */
 export function createLedger(): Ledger {
-  return { brokerAcked: new Map(), sentId: new Map(), deliveries: new Map(), pubrels: new Map(), receiverAcked: new Set(), receiverSaw: new Set(), corrupted: 0, corruptedByQos: [0, 0, 0], senderIds: new Map(), receiverIds: new Map() };
+  return {
+    brokerAcked: new Map(),
+    sentId: new Map(),
+    deliveries: new Map(),
+    pubrels: new Map(),
+    receiverAcked: new Set(),
+    receiverSaw: new Set(),
+    corrupted: 0,
+    corruptedByQos: [0, 0, 0],
+    senderIds: new Map(),
+    receiverIds: new Map(),
+  };
 }
 
 /**

@@ -71,8 +71,24 @@ export function parseSoakOptions(argv: string[]): SoakOptions {
       else if (a === "--per-qos") perQos = v;
       else if (a === "--inbound-qos2") inboundQos2 = v;
       else brokerInflight = v;
-    } else throw new Error(`unknown argument ${a}; usage: npm run soak -- [--short|--long] [--seed S] [--per-qos N] [--save-on-changes] [--inbound-qos2 N] [--broker-inflight N] [--trace FILE] [--json]`);
+    } else
+      throw new Error(
+        `unknown argument ${a}; usage: npm run soak -- [--short|--long] [--seed S] [--per-qos N] [--save-on-changes] [--inbound-qos2 N] [--broker-inflight N] [--trace FILE] [--json]`,
+      );
   }
   const p = PROFILES[profile];
-  return { profile, perQos: perQos ?? p.perQos, resetEveryPackets: 200, kills: p.kills, seed, json, deadlineMs: p.deadlineMs, quietMs: 15000, saveOnChanges, inboundQos2, brokerInflight, trace };
+  return {
+    profile,
+    perQos: perQos ?? p.perQos,
+    resetEveryPackets: 200,
+    kills: p.kills,
+    seed,
+    json,
+    deadlineMs: p.deadlineMs,
+    quietMs: 15000,
+    saveOnChanges,
+    inboundQos2,
+    brokerInflight,
+    trace,
+  };
 }

@@ -27,7 +27,10 @@ export function soakTable(r: SoakResult): string {
     row("received (distinct, by the handler)", (q) => n(q.received)),
     row("lost", (q) => n(q.lost)),
     row("lost, acknowledged by mosquitto ≤ 3 s before a SIGKILL (broker-side)", (q) => n(q.lostBrokerAcked)),
-    row("lost, acknowledged by the running mosquitto, never delivered (broker-side)", (q) => `${n(q.lostBrokerRunning)} (${n(q.lostBrokerNeverSent)} never sent to the receiver)`),
+    row(
+      "lost, acknowledged by the running mosquitto, never delivered (broker-side)",
+      (q) => `${n(q.lostBrokerRunning)} (${n(q.lostBrokerNeverSent)} never sent to the receiver)`,
+    ),
     row("lost, not acknowledged by mosquitto (client-side, must be 0)", (q) => n(q.lostClientSide)),
     ...(qos1.lostUnattributed + qos2.lostUnattributed > 0 ? [row("missing when the run ended unfinished (not attributed)", (q) => n(q.lostUnattributed))] : []),
     row("duplicated (extra deliveries to the handler)", (q) => n(q.duplicates)),
@@ -51,7 +54,11 @@ export function soakTable(r: SoakResult): string {
     `| result | ${r.verdict.passed ? "PASS" : "FAIL"} |`,
   ];
   for (const f of r.verdict.failures) lines.push(`\nFAIL: ${f}`);
-  for (const [name, q] of [["QoS 1", qos1], ["QoS 2", qos2]] as const) for (const e of q.examples) lines.push(`${name} client-side: ${e}`);
+  for (const [name, q] of [
+    ["QoS 1", qos1],
+    ["QoS 2", qos2],
+  ] as const)
+    for (const e of q.examples) lines.push(`${name} client-side: ${e}`);
   return lines.join("\n");
 }
 

@@ -24,7 +24,15 @@ import { createTrace } from "./trace";
 import { tapNet } from "./wire-tap";
 
 /** Mosquitto settings that decide whether the broker itself may drop or forget messages. */
-const BROKER_LIMIT_KEYS = ["max_queued_messages", "max_queued_bytes", "max_inflight_messages", "persistence", "autosave_interval", "autosave_on_changes", "set_tcp_nodelay"];
+const BROKER_LIMIT_KEYS = [
+  "max_queued_messages",
+  "max_queued_bytes",
+  "max_inflight_messages",
+  "persistence",
+  "autosave_interval",
+  "autosave_on_changes",
+  "set_tcp_nodelay",
+];
 
 export interface SoakResult {
   options: SoakOptions;
@@ -119,7 +127,13 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   const sender: LiveClient = startLiveClient(proxy.port, {
     ...common,
     clientId: `soak-tx-${o.seed}`,
-    net: tapNet(createNodeNet(), trace.listener("tx", senderTap(ledger, now, (key) => ledger.deliveries.has(key) || backlog.acked(key, now())))),
+    net: tapNet(
+      createNodeNet(),
+      trace.listener(
+        "tx",
+        senderTap(ledger, now, (key) => ledger.deliveries.has(key) || backlog.acked(key, now())),
+      ),
+    ),
     queueSize: 128,
     inflightWindow: 32,
     onConnect: (sp) => {
@@ -136,7 +150,9 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
   const heapStart = heapUsed();
   proxy.plan = plan;
   const packetsBefore = proxy.stats.packets;
-  progress(`soak: seed ${o.seed}, ${o.perQos} QoS 1 + ${o.perQos} QoS 2 messages, a reset every ~${o.resetEveryPackets} packets, ${o.kills} SIGKILLs, proxy 127.0.0.1:${proxy.port} -> mosquitto :${broker.port}`);
+  progress(
+    `soak: seed ${o.seed}, ${o.perQos} QoS 1 + ${o.perQos} QoS 2 messages, a reset every ~${o.resetEveryPackets} packets, ${o.kills} SIGKILLs, proxy 127.0.0.1:${proxy.port} -> mosquitto :${broker.port}`,
+  );
 
   const total = 2 * o.perQos;
   const qosOfSeq = new Map<number, number>();
@@ -196,7 +212,8 @@ export async function runSoak(o: SoakOptions, progress: Progress): Promise<SoakR
     const packetsUnderFaults = proxy.stats.packets - packetsBefore;
     sender.client.publish(`${base}/1`, "end", 1, false);
     sender.client.publish(`${base}/2`, "end", 2, false);
-    while (performance.now() < deadline && !(markers.size === 2 && now() - lastDeliveryAt > 500) && now() - Math.max(lastDeliveryAt, sentAt) < o.quietMs) await sleep(50);
+    while (performance.now() < deadline && !(markers.size === 2 && now() - lastDeliveryAt > 500) && now() - Math.max(lastDeliveryAt, sentAt) < o.quietMs)
+      await sleep(50);
     const drainMs = now() - sentAt;
     const completed = acked() >= total && markers.size === 2;
     for (const seq of sender.published) {

@@ -23,7 +23,9 @@ export function createTrace(file: string | null, now: () => number): Trace {
   return {
     listener: (client, next) => (direction: Direction, p: TappedPacket, connection: number) => {
       const key = p.cmd === "publish" ? `${checkPayload(String(p.payload ?? "")) ?? String(p.payload ?? "").slice(0, 12)} ${p.topic}` : "";
-      write(`${client}#${connection} ${direction === "in" ? "<-" : "->"} ${p.cmd}${p.messageId !== undefined ? ` ${p.messageId}` : ""}${p.dup ? " DUP" : ""}${p.qos ? ` q${p.qos}` : ""} ${key}`);
+      write(
+        `${client}#${connection} ${direction === "in" ? "<-" : "->"} ${p.cmd}${p.messageId !== undefined ? ` ${p.messageId}` : ""}${p.dup ? " DUP" : ""}${p.qos ? ` q${p.qos}` : ""} ${key}`,
+      );
       next(direction, p, connection);
     },
     note: (line) => write(line),

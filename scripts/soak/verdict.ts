@@ -124,7 +124,10 @@ function qosFigures(ledger: Ledger, qos: number, published: number, sent: number
         }
       } else {
         f.lostClientSide++;
-        if (f.examples.length < 10) f.examples.push(`${key} lost: broker ack ${ackedAt === undefined ? "none" : `at ${ackedAt.toFixed(0)} ms`}, receiver acked ${ledger.receiverAcked.has(key)}`);
+        if (f.examples.length < 10)
+          f.examples.push(
+            `${key} lost: broker ack ${ackedAt === undefined ? "none" : `at ${ackedAt.toFixed(0)} ms`}, receiver acked ${ledger.receiverAcked.has(key)}`,
+          );
       }
       continue;
     }
@@ -145,7 +148,9 @@ function qosFigures(ledger: Ledger, qos: number, published: number, sent: number
           continue;
         }
         if (f.examples.length < 10)
-          f.examples.push(`${key} delivered again under id ${again.packetId} (dup ${again.dup}) at ${again.at.toFixed(0)} ms, first at ${first.at.toFixed(0)} ms (dup ${first.dup}), PUBREL ${pubrel === undefined ? "not seen" : `at ${pubrel.toFixed(0)} ms`}`);
+          f.examples.push(
+            `${key} delivered again under id ${again.packetId} (dup ${again.dup}) at ${again.at.toFixed(0)} ms, first at ${first.at.toFixed(0)} ms (dup ${first.dup}), PUBREL ${pubrel === undefined ? "not seen" : `at ${pubrel.toFixed(0)} ms`}`,
+          );
       }
       f.duplicatesSameId++;
     }
@@ -162,9 +167,13 @@ export function judge(ledger: Ledger, published: [number, number], sent: [number
   const qos1 = qosFigures(ledger, 1, published[0], sent[0], kills, window, finished);
   const qos2 = qosFigures(ledger, 2, published[1], sent[1], kills, window, finished);
   const failures: string[] = [];
-  for (const [name, f] of [["QoS 1", qos1], ["QoS 2", qos2]] as const) {
+  for (const [name, f] of [
+    ["QoS 1", qos1],
+    ["QoS 2", qos2],
+  ] as const) {
     if (f.sent < f.published) failures.push(`${name}: ${f.published - f.sent} message(s) never acknowledged to the sender`);
-    if (f.lostClientSide > 0) failures.push(`${name}: ${f.lostClientSide} message(s) lost that the broker had not acknowledged (or that the receiver acknowledged without delivering)`);
+    if (f.lostClientSide > 0)
+      failures.push(`${name}: ${f.lostClientSide} message(s) lost that the broker had not acknowledged (or that the receiver acknowledged without delivering)`);
     if (f.corrupted > 0) failures.push(`${name}: ${f.corrupted} corrupted payload(s)`);
   }
   if (!finished) failures.push(`the receiver never caught up: ${qos1.lostUnattributed + qos2.lostUnattributed} message(s) missing at the end, not attributed`);

@@ -33,7 +33,8 @@ export function makeFrame(random: () => number): Uint8Array {
       grown.set(bytes);
       for (let i = bytes.length; i < grown.length; i++) grown[i] = pick(256);
       bytes = grown;
-    } else if (kind === 4 && bytes.length > 1) bytes[1] = pick(256); // remaining length
+    } else if (kind === 4 && bytes.length > 1)
+      bytes[1] = pick(256); // remaining length
     else if (kind === 5 && bytes.length > 0) bytes[0] = (bytes[0] & 0xf0) | pick(16); // flags
   }
   return bytes;

@@ -51,7 +51,8 @@ export function startLiveClient(port: number, over: Partial<ClientOptions> = {})
     queueSize: 64,
     onConnect: (sp) => events.push(`connect:${sp}`),
     onDisconnect: (code) => events.push(`disconnect:${code}`),
-    onMessage: (m: Message) => messages.push({ topic: m.topic, payload: Buffer.from(m.payload), qos: m.qos, retain: m.retain, dup: m.dup, packetId: m.packetId, at: Date.now() }),
+    onMessage: (m: Message) =>
+      messages.push({ topic: m.topic, payload: Buffer.from(m.payload), qos: m.qos, retain: m.retain, dup: m.dup, packetId: m.packetId, at: Date.now() }),
     onPublished: (seq) => published.push(seq),
     onSubscribe: (f, r) => subacks.push([f, r]),
     ...over,

@@ -140,7 +140,12 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   }
   if (opts.persistence) {
     // By default saved after every change, so a SIGKILL loses little the broker acknowledged.
-    conf.push("persistence true", `persistence_location ${dir}/`, "autosave_interval 1", `autosave_on_changes ${opts.saveOnChanges === false ? "false" : "true"}`);
+    conf.push(
+      "persistence true",
+      `persistence_location ${dir}/`,
+      "autosave_interval 1",
+      `autosave_on_changes ${opts.saveOnChanges === false ? "false" : "true"}`,
+    );
   }
   let caPem: string | undefined;
   if (tlsPort) {

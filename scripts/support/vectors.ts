@@ -37,7 +37,8 @@ export const VECTORS: Vector[] = [
   {
     name: "CONNECT, minimal: client id, clean session, keepalive 60",
     bytes: [
-      0x10, 15, // CONNECT, remaining length 15
+      0x10,
+      15, // CONNECT, remaining length 15
       ...str("MQTT"), // protocol name
       4, // protocol level 3.1.1
       0x02, // flags: clean session
@@ -50,8 +51,10 @@ export const VECTORS: Vector[] = [
   {
     name: "CONNECT, full: will QoS 1 retained, user name, password, persistent session",
     bytes: [
-      0x10, 59, // CONNECT, remaining length 59
-      ...str("MQTT"), 4, // protocol name and level
+      0x10,
+      59, // CONNECT, remaining length 59
+      ...str("MQTT"),
+      4, // protocol name and level
       0xec, // flags: user name 0x80, password 0x40, will retain 0x20, will QoS 1 0x08, will 0x04
       ...u16(30), // keepalive
       ...str("dev-1"), // client id
@@ -61,38 +64,66 @@ export const VECTORS: Vector[] = [
       ...str("s3cret"), // password
     ],
     oracle: {
-      cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: false, clientId: "dev-1", keepalive: 30,
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clean: false,
+      clientId: "dev-1",
+      keepalive: 30,
       will: { topic: "fab/dev-1/status", payload: Buffer.from("offline"), qos: 1, retain: true },
-      username: "maker", password: Buffer.from("s3cret"),
+      username: "maker",
+      password: Buffer.from("s3cret"),
     },
     encode: (b, o) =>
       enc.encodeConnect(b, o, {
-        clientId: "dev-1", cleanSession: false, keepalive: 30,
-        willTopic: "fab/dev-1/status", willPayload: "offline", willQos: 1, willRetain: true,
-        username: "maker", password: "s3cret",
+        clientId: "dev-1",
+        cleanSession: false,
+        keepalive: 30,
+        willTopic: "fab/dev-1/status",
+        willPayload: "offline",
+        willQos: 1,
+        willRetain: true,
+        username: "maker",
+        password: "s3cret",
       }),
   },
   {
     name: "CONNECT, will QoS 2 with a binary payload, keepalive 0, user name only",
     bytes: [
-      0x10, 38, // CONNECT, remaining length 38
-      ...str("MQTT"), 4, // protocol name and level
+      0x10,
+      38, // CONNECT, remaining length 38
+      ...str("MQTT"),
+      4, // protocol name and level
       0x96, // flags: user name 0x80, will QoS 2 0x10, will 0x04, clean session 0x02
       ...u16(0), // keepalive off
       ...str("c"), // client id
       ...str("w/t"), // will topic
-      ...u16(4), 0x00, 0xff, 0x10, 0x80, // will payload, binary
+      ...u16(4),
+      0x00,
+      0xff,
+      0x10,
+      0x80, // will payload, binary
       ...str("user-name-12"), // user name
     ],
     oracle: {
-      cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: true, clientId: "c", keepalive: 0,
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clean: true,
+      clientId: "c",
+      keepalive: 0,
       will: { topic: "w/t", payload: Buffer.from([0x00, 0xff, 0x10, 0x80]), qos: 2, retain: false },
       username: "user-name-12",
     },
     encode: (b, o) =>
       enc.encodeConnect(b, o, {
-        clientId: "c", cleanSession: true, keepalive: 0, willTopic: "w/t",
-        willPayload: new Uint8Array([0x00, 0xff, 0x10, 0x80]), willQos: 2, username: "user-name-12",
+        clientId: "c",
+        cleanSession: true,
+        keepalive: 0,
+        willTopic: "w/t",
+        willPayload: new Uint8Array([0x00, 0xff, 0x10, 0x80]),
+        willQos: 2,
+        username: "user-name-12",
       }),
   },
   {
@@ -116,7 +147,8 @@ export const VECTORS: Vector[] = [
   {
     name: "PUBLISH QoS 0, text payload",
     bytes: [
-      0x30, 11, // PUBLISH, QoS 0, remaining length 11
+      0x30,
+      11, // PUBLISH, QoS 0, remaining length 11
       ...str("fab/t"), // topic
       ...utf8("21.5"), // payload
     ],
@@ -127,7 +159,9 @@ export const VECTORS: Vector[] = [
   {
     name: "PUBLISH QoS 1, retained, packet id 10, binary payload 0x00-0xFF",
     bytes: [
-      0x33, 0x8b, 0x02, // PUBLISH, QoS 1 (0x02), retain (0x01), remaining length 267 (0x8b 0x02)
+      0x33,
+      0x8b,
+      0x02, // PUBLISH, QoS 1 (0x02), retain (0x01), remaining length 267 (0x8b 0x02)
       ...str("fab/bin"), // topic
       ...u16(10), // packet id
       ...BINARY, // 256 bytes 0x00..0xFF
@@ -139,7 +173,8 @@ export const VECTORS: Vector[] = [
   {
     name: "PUBLISH QoS 2, DUP, packet id 65535, empty payload",
     bytes: [
-      0x3c, 7, // PUBLISH, DUP (0x08), QoS 2 (0x04), remaining length 7
+      0x3c,
+      7, // PUBLISH, DUP (0x08), QoS 2 (0x04), remaining length 7
       ...str("a/b"), // topic
       ...u16(65535), // packet id
     ],
@@ -150,7 +185,8 @@ export const VECTORS: Vector[] = [
   {
     name: "PUBLISH QoS 1, UTF-8 topic and payload outside ASCII",
     bytes: [
-      0x32, 34, // PUBLISH, QoS 1, remaining length 34
+      0x32,
+      34, // PUBLISH, QoS 1, remaining length 34
       ...str("fab/café/☺/😀"), // topic: 2-, 3- and 4-byte sequences (18 bytes)
       ...u16(7), // packet id
       ...utf8("température"), // payload (12 bytes)
@@ -166,7 +202,10 @@ export const VECTORS: Vector[] = [
   {
     name: "PUBLISH QoS 0, 20,000-byte payload (3-byte remaining length)",
     bytes: [
-      0x30, 0xa5, 0x9c, 0x01, // PUBLISH, remaining length 20005 = 0x25 + 0x1c*128 + 1*16384
+      0x30,
+      0xa5,
+      0x9c,
+      0x01, // PUBLISH, remaining length 20005 = 0x25 + 0x1c*128 + 1*16384
       ...str("big"), // topic
       ...BIG,
     ],
@@ -205,12 +244,22 @@ export const VECTORS: Vector[] = [
   {
     name: "SUBSCRIBE two filters, QoS 1 and 2",
     bytes: [
-      0x82, 20, // SUBSCRIBE (flags 0010), remaining length 20
+      0x82,
+      20, // SUBSCRIBE (flags 0010), remaining length 20
       ...u16(1), // packet id
-      ...str("fab/cmd"), 1, // filter, requested QoS 1
-      ...str("fab/#"), 2, // filter, requested QoS 2
+      ...str("fab/cmd"),
+      1, // filter, requested QoS 1
+      ...str("fab/#"),
+      2, // filter, requested QoS 2
     ],
-    oracle: { cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "fab/cmd", qos: 1 }, { topic: "fab/#", qos: 2 }] },
+    oracle: {
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [
+        { topic: "fab/cmd", qos: 1 },
+        { topic: "fab/#", qos: 2 },
+      ],
+    },
     encode: (b, o) => enc.encodeSubscribe(b, o, 1, ["fab/cmd", "fab/#"], [1, 2], 2),
   },
   {

@@ -31,7 +31,10 @@ describe("app: bursts of commands on an ESP8266's send queue", () => {
     for (let i = 0; i < 60; i++) bad.push(["relay", "maybe"]);
     r.burst(bad);
     r.run(TICK_MS);
-    assert.deepEqual(r.got("error").map((t) => JSON.parse(t)), [{ source: "relay", code: E.E_COMMAND_BAD_VALUE }]);
+    assert.deepEqual(
+      r.got("error").map((t) => JSON.parse(t)),
+      [{ source: "relay", code: E.E_COMMAND_BAD_VALUE }],
+    );
     r.burst([["heater", "ON"]]);
     r.run(TICK_MS);
     assert.deepEqual(JSON.parse(r.got("error")[1]), { source: "heater", code: E.E_COMMAND_UNKNOWN_ACTUATOR, dropped: 59 });
@@ -91,7 +94,8 @@ describe("app: retained state and relay switching under bursts", () => {
     }
     r.run(1500);
     assert.ok(switches.length >= 2 && switches.length <= Math.ceil((41 * 50 + 500) / 500) + 1, "switches: " + switches.length);
-    for (let i = 1; i < switches.length; i++) assert.ok(switches[i][0] - switches[i - 1][0] >= 500, "switched " + (switches[i][0] - switches[i - 1][0]) + " ms after the one before");
+    for (let i = 1; i < switches.length; i++)
+      assert.ok(switches[i][0] - switches[i - 1][0] >= 500, "switched " + (switches[i][0] - switches[i - 1][0]) + " ms after the one before");
     const expected = toggles % 2 === 1 ? 1 : 0;
     assert.equal(r.hal.gpio.level("D5"), expected, "the level the commands, taken in order, ask for");
     const states = r.got("state/relay");
@@ -110,7 +114,12 @@ describe("app: retained state and relay switching under bursts", () => {
     const r = startDevice();
     r.burst([["relay", "ON"]]);
     r.run(600);
-    r.burst([["relay", "OFF"], ["relay", "ON"], ["relay", "OFF"], ["relay", "ON"]]);
+    r.burst([
+      ["relay", "OFF"],
+      ["relay", "ON"],
+      ["relay", "OFF"],
+      ["relay", "ON"],
+    ]);
     assert.equal(r.hal.gpio.level("D5"), 0, "OFF applied at once, the rest wait");
     r.net.last.reset();
     r.run(20);

@@ -81,7 +81,14 @@ describe("app: configuration checked at boot", () => {
   }
 
   it('accepts console: "off" and "telnet"', () => {
-    for (const console of ["off", "telnet"] as const) assert.equal(checkConfig(withChange((c) => (c.console = console)), nodemcu), "");
+    for (const console of ["off", "telnet"] as const)
+      assert.equal(
+        checkConfig(
+          withChange((c) => (c.console = console)),
+          nodemcu,
+        ),
+        "",
+      );
   });
 
   it("accepts a switching interval per actuator", () => {
@@ -129,6 +136,9 @@ describe("app: configuration checked at boot", () => {
     assert.equal(boot(hal, nodemcu), E.E_SENSOR_NOT_FOUND);
     assert.equal(hal.wifi.joins(), 0);
     assert.equal(time.pending(), 0);
-    assert.deepEqual(hal.gpio.log.filter((e) => e.kind !== "mode"), []);
+    assert.deepEqual(
+      hal.gpio.log.filter((e) => e.kind !== "mode"),
+      [],
+    );
   });
 });

@@ -110,17 +110,24 @@ describe("app: the device on the Node HAL and a real mosquitto", function () {
     assert.equal(hal.gpio.level("D14"), 0.75);
     const writes = hal.gpio.log.length;
     // One error reply a tick at most: each bad command comes a tick after the reply to the one before.
-    for (const [name, payload] of [["relay", "maybe"], ["fan", "101"], ["heater", "ON"]]) {
+    for (const [name, payload] of [
+      ["relay", "maybe"],
+      ["fan", "101"],
+      ["heater", "ON"],
+    ]) {
       const replies = got(base + "/dev1/error").length;
       await new Promise((r) => setTimeout(r, TICK_MS));
       watcher.client.publish(base + "/dev1/set/" + name, payload, 1, false);
       await waitFor(() => got(base + "/dev1/error").length === replies + 1, "the error reply for " + name);
     }
-    assert.deepEqual(got(base + "/dev1/error").map((t) => JSON.parse(t)), [
-      { source: "relay", code: E.E_COMMAND_BAD_VALUE },
-      { source: "fan", code: E.E_COMMAND_BAD_VALUE },
-      { source: "heater", code: E.E_COMMAND_UNKNOWN_ACTUATOR },
-    ]);
+    assert.deepEqual(
+      got(base + "/dev1/error").map((t) => JSON.parse(t)),
+      [
+        { source: "relay", code: E.E_COMMAND_BAD_VALUE },
+        { source: "fan", code: E.E_COMMAND_BAD_VALUE },
+        { source: "heater", code: E.E_COMMAND_UNKNOWN_ACTUATOR },
+      ],
+    );
     assert.equal(hal.gpio.log.length, writes, "no pin touched by a refused command");
     assert.equal(hal.gpio.level("D5"), 1);
     watcher.client.publish(base + "/dev1/set/relay", "TOGGLE", 1, false);

@@ -183,10 +183,15 @@ describe("app: discovery sent by the device to mosquitto", function () {
     const ha = startLiveClient(broker.port, { clientId: "ha" });
     ha.client.subscribe("homeassistant/+/bench-2/+/config", 1);
     await waitFor(() => ha.messages.length === discoveryCount(c), "discovery");
-    assert.ok(ha.messages.every((m) => m.qos === 0), "sent at QoS 0: nothing kept in the outbox");
+    assert.ok(
+      ha.messages.every((m) => m.qos === 0),
+      "sent at QoS 0: nothing kept in the outbox",
+    );
     assert.deepEqual(
       ha.messages.map((m) => m.payload.toString()).sort(),
-      all(c).map((m) => m.payload).sort(),
+      all(c)
+        .map((m) => m.payload)
+        .sort(),
     );
     // A late subscriber gets them retained.
     const late = startLiveClient(broker.port, { clientId: "late" });

@@ -60,7 +60,11 @@ describe("library: the MQTT-module API", function () {
     assert.ok(mqtt.publish("lib/2", "two", { qos: 2, retain: false }) > 0);
     await waitFor(() => pubs.length === 3, "three messages");
     assert.deepEqual(events, ["connected"]);
-    assert.deepEqual(pubs.map((p) => [p.topic, p.message, p.qos]).sort(), [["lib/0", "zero", 0], ["lib/1", "one", 1], ["lib/2", "two", 2]]);
+    assert.deepEqual(pubs.map((p) => [p.topic, p.message, p.qos]).sort(), [
+      ["lib/0", "zero", 0],
+      ["lib/1", "one", 1],
+      ["lib/2", "two", 2],
+    ]);
     assert.deepEqual(messages.map((m) => m.join("=")).sort(), ["lib/0=zero", "lib/1=one", "lib/2=two"]);
   });
 
@@ -134,7 +138,15 @@ describe("library: the MQTT-module API", function () {
     for (const bad of [[42], { "bad/qos": 3 }, { "bad/qos": "1" }, null, 7, ["bad/#/x", "good/1"], { "bad/+x": 1, "good/2": 1 }]) {
       assert.doesNotThrow(() => codes.push(mqtt.subscribe(bad as any, { qos: 1 })));
     }
-    assert.deepEqual(codes, [E.E_INVALID_TOPIC, E.E_INVALID_QOS, E.E_INVALID_QOS, E.E_INVALID_ARGUMENT, E.E_INVALID_ARGUMENT, E.E_INVALID_TOPIC, E.E_INVALID_TOPIC]);
+    assert.deepEqual(codes, [
+      E.E_INVALID_TOPIC,
+      E.E_INVALID_QOS,
+      E.E_INVALID_QOS,
+      E.E_INVALID_ARGUMENT,
+      E.E_INVALID_ARGUMENT,
+      E.E_INVALID_TOPIC,
+      E.E_INVALID_TOPIC,
+    ]);
     assert.deepEqual(errors, codes, "each failure is also an error event");
     await settle();
     // Another connection with the same client id takes the session over: the
@@ -195,7 +207,16 @@ describe("library: the MQTT-module API", function () {
     const two = mqtt.publish("events/b", "2", { qos: 2 });
     await waitFor(() => seen.length === 6, "PUBACK and PUBCOMP");
     mqtt.disconnect();
-    assert.deepEqual(seen, ["connected", "connect", "subscribed events/a 1", "subscribed events/b 2", "puback " + one, "pubcomp " + two, "disconnected " + E.E_STOPPED, "close " + E.E_STOPPED]);
+    assert.deepEqual(seen, [
+      "connected",
+      "connect",
+      "subscribed events/a 1",
+      "subscribed events/b 2",
+      "puback " + one,
+      "pubcomp " + two,
+      "disconnected " + E.E_STOPPED,
+      "close " + E.E_STOPPED,
+    ]);
   });
 
   it("emits subscribed_fail for a filter the broker refuses (SUBACK 0x80)", async () => {
@@ -222,7 +243,9 @@ describe("library: the MQTT-module API", function () {
     const time = createManualTime(1000);
     const fake = new FakeNet();
     const scripted = new ScriptedBroker(fake);
-    const mqtt = createMqttModule({ net: fake, clock: time.clock, timers: time.timers, events: addEventMethods }).create("broker", { client_id: "lib-downgraded" });
+    const mqtt = createMqttModule({ net: fake, clock: time.clock, timers: time.timers, events: addEventMethods }).create("broker", {
+      client_id: "lib-downgraded",
+    });
     const seen = record(mqtt, ["puback", "pubcomp", "error"]);
     mqtt.connect();
     scripted.run();
@@ -310,7 +333,10 @@ describe("library: the MQTT-module API", function () {
         await settle();
         assert.equal(sub.got.length + refused(), 200, "nothing more came");
         // Those that arrived are the first ones, in order; the rest were refused at publish().
-        assert.deepEqual(sub.got, Array.from({ length: sub.got.length }, (_, i) => "m" + i));
+        assert.deepEqual(
+          sub.got,
+          Array.from({ length: sub.got.length }, (_, i) => "m" + i),
+        );
         if (qos === 0) assert.deepEqual(errors, [], "QoS 0 goes out at once while connected");
         else {
           assert.equal(sub.got.length, 16, "the default queue (16) takes the head of the burst");
@@ -332,7 +358,13 @@ describe("library: the MQTT-module API", function () {
     assert.deepEqual(codes.slice(2), [E.E_QUEUE_FULL, E.E_QUEUE_FULL, E.E_QUEUE_FULL, E.E_INVALID_TOPIC], "each call still returns its code");
     assert.deepEqual(errors, [], "not while the loop runs");
     await settle(50);
-    assert.deepEqual(errors.sort(), [[E.E_QUEUE_FULL, 3], [E.E_INVALID_TOPIC, 1]].sort());
+    assert.deepEqual(
+      errors.sort(),
+      [
+        [E.E_QUEUE_FULL, 3],
+        [E.E_INVALID_TOPIC, 1],
+      ].sort(),
+    );
     mqtt.publish("refusals/+", "bad again", { qos: 1 });
     await settle(50);
     assert.deepEqual(errors.slice(2), [[E.E_INVALID_TOPIC, 1]], "a later call, a new event");

@@ -62,7 +62,11 @@ describe("boards: data validated by the build", () => {
     assert.ok(view.pins.indexOf(" D2 ") >= 0);
     assert.equal(view.pins.indexOf(" D6 "), -1);
     assert.equal(view.adc, " A0 ");
-    assert.deepEqual(Object.keys(view).sort(), ["adc", "chip", "id", "inflightWindow", "inputOnly", "maxPacketSize", "pins", "sendQueueBytes", "tls", "txBufferSize"], "only what the firmware reads");
+    assert.deepEqual(
+      Object.keys(view).sort(),
+      ["adc", "chip", "id", "inflightWindow", "inputOnly", "maxPacketSize", "pins", "sendQueueBytes", "tls", "txBufferSize"],
+      "only what the firmware reads",
+    );
     assert.equal(toDeviceBoard(copy("linux")).adc, " ");
   });
 });

@@ -30,7 +30,13 @@ function compileCodec(): Promise<string> {
       const typescript = (await import("@rollup/plugin-typescript")).default;
       const bundle = await rollup({
         input: path.join(import.meta.dirname, "..", "..", "firmware", "mqtt", "index.ts"),
-        plugins: [typescript({ tsconfig: path.join(import.meta.dirname, "..", "..", "tsconfig.json"), noEmitOnError: true, include: ["firmware/**/*.ts", "base/**/*.ts"] })],
+        plugins: [
+          typescript({
+            tsconfig: path.join(import.meta.dirname, "..", "..", "tsconfig.json"),
+            noEmitOnError: true,
+            include: ["firmware/**/*.ts", "base/**/*.ts"],
+          }),
+        ],
       });
       const out = await bundle.generate({ format: "cjs", exports: "named", strict: false, esModule: false });
       return out.output[0].code;

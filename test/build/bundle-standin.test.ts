@@ -59,7 +59,10 @@ describe("bundles: each board's firmware in a vm over the Espruino stand-in, aga
       const watcher = startLiveClient(broker.port, { clientId: "watch-" + board.id });
       watcher.client.subscribe(`fabmqtt/${device}/#`, 1);
       const got = (t: string) => watcher.messages.filter((m) => m.topic === `fabmqtt/${device}/${t}`).map((m) => m.payload.toString());
-      const started = ctx.run("var module = { exports: {} }; var exports = module.exports;\n" + fs.readFileSync(file, "utf8") + "\nvar dev = module.exports.start(); typeof dev", board.id);
+      const started = ctx.run(
+        "var module = { exports: {} }; var exports = module.exports;\n" + fs.readFileSync(file, "utf8") + "\nvar dev = module.exports.start(); typeof dev",
+        board.id,
+      );
       assert.equal(started, "object", ctx.console.join("\n"));
       // start() freed what only starting uses (BOOT_ONLY in rollup.config.js): everything below runs without it.
       assert.equal(ctx.run("typeof module.exports.createEspruinoHal", board.id + "-released"), "undefined");
@@ -79,7 +82,10 @@ describe("bundles: each board's firmware in a vm over the Espruino stand-in, aga
       const size = board.txBufferSize + 300;
       const big = Buffer.alloc(size);
       for (let i = 0; i < size; i++) big[i] = (i * 7) & 255;
-      const sent = ctx.run(`var big = ""; for (var i = 0; i < ${size}; i++) big += String.fromCharCode((i * 7) & 255); dev.client.publish("fabmqtt/${device}/big", big, 1, false) > 0`, board.id + "-big");
+      const sent = ctx.run(
+        `var big = ""; for (var i = 0; i < ${size}; i++) big += String.fromCharCode((i * 7) & 255); dev.client.publish("fabmqtt/${device}/big", big, 1, false) > 0`,
+        board.id + "-big",
+      );
       assert.equal(sent, true);
       await waitFor(() => watcher.messages.some((m) => m.topic === `fabmqtt/${device}/big`), "the large payload");
       assert.deepEqual(watcher.messages.find((m) => m.topic === `fabmqtt/${device}/big`)!.payload, big);

@@ -128,7 +128,10 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
   ] as const) {
     it(`${boardId}/${file}: start() closes the telnet console, unless the configuration says console: "telnet"`, () => {
       const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", boardId, file), "utf8");
-      for (const [console, expected] of [[undefined, "off"], ["telnet", "on"]] as const) {
+      for (const [console, expected] of [
+        [undefined, "off"],
+        ["telnet", "on"],
+      ] as const) {
         const config = deviceConfig(broker.port, "standin-console", "sc" + process.pid, { sensors: [], console });
         esp = startBundle(mode, bundle, config, 20);
         assert.equal(esp.telnet.mode(), expected, JSON.stringify(esp.telnet.calls));
@@ -250,7 +253,8 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     const base = "sp" + process.pid;
     const topic = (t: string) => base + "/" + device + "/" + t;
     watcher = await watch("watch-persist", base);
-    const readings = () => watcher.messages.filter((m) => m.topic === topic("telemetry/climate")).map((m) => JSON.parse(m.payload.toString("latin1")).temperature);
+    const readings = () =>
+      watcher.messages.filter((m) => m.topic === topic("telemetry/climate")).map((m) => JSON.parse(m.payload.toString("latin1")).temperature);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-persist-"));
     const storageFile = path.join(dir, "storage.json");
     const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");

@@ -29,11 +29,7 @@ function describeViolations(violations: { rule: string; message: string; line: n
 function assertOnly(rule: RuleId, code: string, budget?: number): void {
   const found = checkBundle(code, { budget });
   assert.ok(found.length > 0, rule + " did not fire on:\n" + code);
-  assert.deepEqual(
-    [...new Set(rulesOf(found))],
-    [rule],
-    "expected only " + rule + " on:\n" + code + "\ngot:\n" + describeViolations(found),
-  );
+  assert.deepEqual([...new Set(rulesOf(found))], [rule], "expected only " + rule + " on:\n" + code + "\ngot:\n" + describeViolations(found));
 }
 
 function assertClean(code: string, budget?: number): void {
@@ -42,8 +38,7 @@ function assertClean(code: string, budget?: number): void {
 }
 
 function es5(source: string): string {
-  return ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.None } })
-    .outputText;
+  return ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.None } }).outputText;
 }
 
 interface Case {
@@ -191,42 +186,22 @@ const CASES: Record<RuleId, Case> = {
   },
   concat: {
     name: ".concat() calls",
-    bad: [
-      "var a = 'x';\nvar s = ''.concat(a, 'b');\n",
-      "var a = [1];\nvar b = a.concat([2]);\n",
-      "var a = [1];\nvar b = a['concat']([2]);\n",
-    ],
-    good: [
-      "var a = 'x';\nvar s = '' + a + 'b';\n",
-      "var a = [1];\nvar b = a.slice();\nb.push(2);\n",
-      "var concat = function (x) { return x; };\nconcat(1);\n",
-    ],
+    bad: ["var a = 'x';\nvar s = ''.concat(a, 'b');\n", "var a = [1];\nvar b = a.concat([2]);\n", "var a = [1];\nvar b = a['concat']([2]);\n"],
+    good: ["var a = 'x';\nvar s = '' + a + 'b';\n", "var a = [1];\nvar b = a.slice();\nb.push(2);\n", "var concat = function (x) { return x; };\nconcat(1);\n"],
   },
   "length-assign": {
     name: "assignment to .length",
-    bad: [
-      "var a = [1, 2];\na.length = 0;\n",
-      "var a = [1, 2];\na['length'] = 1;\n",
-      "var a = [1, 2];\na.length += 1;\n",
-      "var a = [1, 2];\na.length--;\n",
-    ],
+    bad: ["var a = [1, 2];\na.length = 0;\n", "var a = [1, 2];\na['length'] = 1;\n", "var a = [1, 2];\na.length += 1;\n", "var a = [1, 2];\na.length--;\n"],
     good: ["var a = [1, 2];\na.splice(0, a.length);\n", "var a = [1, 2];\nvar n = a.length;\nvar e = a.length === 0;\n"],
   },
   "clear-all-timers": {
     name: "clearTimeout()/clearInterval() without argument",
     bad: ["var t = setTimeout(function () {}, 10);\nclearTimeout();\n", "var t = setInterval(function () {}, 10);\nclearInterval();\n"],
-    good: [
-      "var t = setTimeout(function () {}, 10);\nclearTimeout(t);\n",
-      "var t = setInterval(function () {}, 10);\nif (t) clearInterval(t);\n",
-    ],
+    good: ["var t = setTimeout(function () {}, 10);\nclearTimeout(t);\n", "var t = setInterval(function () {}, 10);\nif (t) clearInterval(t);\n"],
   },
   "line-breaks": {
     name: "a one-line file or a line over 1,000 characters",
-    bad: [
-      "var a = 1; var b = 2;\n",
-      "var a = 1; var b = 2;",
-      "var s = '" + "x".repeat(1000) + "';\nvar t = s;\n",
-    ],
+    bad: ["var a = 1; var b = 2;\n", "var a = 1; var b = 2;", "var s = '" + "x".repeat(1000) + "';\nvar t = s;\n"],
     good: ["var a = 1;\nvar b = 2;", "var s = '" + "x".repeat(980) + "';\nvar t = s;\n"],
   },
   size: {
@@ -270,17 +245,16 @@ describe("Espruino gate rules", () => {
     const found = checkBundle("var a = 1;\nvar b = () => 2;\n", { budget: 4 });
     assert.deepEqual(
       found.map((v) => [v.rule, v.line]),
-      [["es5-parse", 2], ["size", 0]],
+      [
+        ["es5-parse", 2],
+        ["size", 0],
+      ],
     );
   });
 });
 
 describe("Espruino gate on real TypeScript ES5 output", () => {
-  const classes = es5(
-    "class Base { n = 1; get(): number { return this.n; } }\n" +
-      "class Derived extends Base { m = 2; }\n" +
-      "new Derived().get();\n",
-  );
+  const classes = es5("class Base { n = 1; get(): number { return this.n; } }\n" + "class Derived extends Base { m = 2; }\n" + "new Derived().get();\n");
 
   it("catches the class `extends` pattern (__extends(B, _super) before function B) as hoist", () => {
     assert.match(classes, /__extends\(Derived, _super\);\s*function Derived\(/);
@@ -303,8 +277,14 @@ describe("Espruino gate on real TypeScript ES5 output", () => {
     const format = { max_line_len: 160, ecma: 5 as const };
     const without = await minify(code, { ecma: 5, compress: { hoist_funs: true, passes: 2 }, mangle: true, format });
     const withHoist = await minify(code, { ecma: 5, compress: { hoist_funs: true, hoist_vars: true, passes: 2 }, mangle: true, format });
-    assert.ok(checkBundle(without.code!, {}).some((v) => v.rule === "var-order"), "terser without hoist_vars makes a var used before its declaration");
-    assert.deepEqual(checkBundle(withHoist.code!, {}).filter((v) => v.rule === "var-order"), []);
+    assert.ok(
+      checkBundle(without.code!, {}).some((v) => v.rule === "var-order"),
+      "terser without hoist_vars makes a var used before its declaration",
+    );
+    assert.deepEqual(
+      checkBundle(withHoist.code!, {}).filter((v) => v.rule === "var-order"),
+      [],
+    );
   });
 
   it("catches array spread", () => {
@@ -319,7 +299,10 @@ describe("Espruino gate on real TypeScript ES5 output", () => {
     );
     const rules = rulesOf(checkBundle(code));
     assert.ok(rules.includes("async-try"), rules.join(","));
-    assert.ok(checkBundle(code).some((v) => v.rule === "async-try" && /holes/.test(v.message)), code);
+    assert.ok(
+      checkBundle(code).some((v) => v.rule === "async-try" && /holes/.test(v.message)),
+      code,
+    );
   });
 
   it("catches template literals compiled to concat", () => {
@@ -336,7 +319,10 @@ describe("Espruino gate on the built bundles", () => {
   });
 
   for (const board of BOARDS) {
-    for (const [file, budget] of [["fabmqtt.js", board.bundleBudget], ["fabmqtt.min.js", board.minBundleBudget]] as const) {
+    for (const [file, budget] of [
+      ["fabmqtt.js", board.bundleBudget],
+      ["fabmqtt.min.js", board.minBundleBudget],
+    ] as const) {
       it("dist/" + board.id + "/" + file + " passes within " + budget + " bytes", () => {
         const full = path.join(ROOT, "dist", board.id, file);
         assert.ok(fs.existsSync(full), full + " is missing: run npm run build");
@@ -351,7 +337,10 @@ describe("Espruino gate on the built bundles", () => {
     ["modules", "fabmqtt", MODULE_BUDGET],
     ["core", "fabmqtt-core", CORE_BUDGET],
   ] as const) {
-    for (const [file, budget] of [[base + ".js", budgets.bundleBudget], [base + ".min.js", budgets.minBundleBudget]] as const) {
+    for (const [file, budget] of [
+      [base + ".js", budgets.bundleBudget],
+      [base + ".min.js", budgets.minBundleBudget],
+    ] as const) {
       it("dist/" + dir + "/" + file + " passes within " + budget + " bytes", () => {
         const full = path.join(ROOT, "dist", dir, file);
         assert.ok(fs.existsSync(full), full + " is missing: run npm run build");

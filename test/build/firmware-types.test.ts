@@ -19,7 +19,10 @@ function compileProbe(text: string): string[] {
   const host = ts.createCompilerHost(options);
   const read = host.readFile;
   host.readFile = (name) => (path.resolve(name) === probe ? text : read.call(host, name));
-  host.fileExists = ((exists) => (name: string) => path.resolve(name) === probe || exists.call(host, name))(host.fileExists);
+  host.fileExists = (
+    (exists) => (name: string) =>
+      path.resolve(name) === probe || exists.call(host, name)
+  )(host.fileExists);
   const program = ts.createProgram([probe], options, host);
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
 }
@@ -32,8 +35,14 @@ describe("firmware compiler settings", () => {
   });
   it("makes Buffer and process compile errors in firmware/", () => {
     const errors = compileProbe("export const a = Buffer.from('x');\nexport const b = process.env;\n");
-    assert.ok(errors.some((e) => e.includes("Cannot find name 'Buffer'")), errors.join("\n"));
-    assert.ok(errors.some((e) => e.includes("Cannot find name 'process'")), errors.join("\n"));
+    assert.ok(
+      errors.some((e) => e.includes("Cannot find name 'Buffer'")),
+      errors.join("\n"),
+    );
+    assert.ok(
+      errors.some((e) => e.includes("Cannot find name 'process'")),
+      errors.join("\n"),
+    );
   });
   it("compiles a clean probe without errors (the probe itself works)", () => {
     assert.deepEqual(compileProbe("export const a: number = new Uint8Array(2).length;\n"), []);

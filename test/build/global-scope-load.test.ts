@@ -19,9 +19,16 @@ describe("device bundles at the global scope", () => {
         const code = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", board.id, file), "latin1");
         const names = topLevelNames(code);
         assert.ok(names.length > 30, "top-level names found: " + names.length);
-        assert.deepEqual(names.filter((n) => /^(E|[AD]\d+)$/.test(n)), []);
+        assert.deepEqual(
+          names.filter((n) => /^(E|[AD]\d+)$/.test(n)),
+          [],
+        );
         // Minified, every top-level name starts with $: a global made at the console (`for (i = 0; ...)`) cannot overwrite one.
-        if (file.endsWith(".min.js")) assert.deepEqual(names.filter((n) => n[0] !== "$" && n !== "fabmqtt"), []);
+        if (file.endsWith(".min.js"))
+          assert.deepEqual(
+            names.filter((n) => n[0] !== "$" && n !== "fabmqtt"),
+            [],
+          );
         const context = vm.createContext({});
         vm.runInContext(code, context);
         const g = context as { fabmqtt?: Record<string, unknown>; exports?: unknown };

@@ -133,7 +133,10 @@ function checkRun(run: ReturnType<typeof parse>, heard: Awaited<ReturnType<typeo
   assert.deepEqual(log.filter((l) => l.startsWith("subscribed")).sort(), ["subscribed drop/a 1", "subscribed drop/b 1", "subscribed drop/c 2"]);
   assert.deepEqual(run.errors.setup, { [E.E_INVALID_TOPIC]: 1 }, "the invalid filter is an error event");
   // The listener removed from inside itself ran for the first message only.
-  assert.deepEqual(log.filter((l) => l.startsWith("first")), ["first drop/a"]);
+  assert.deepEqual(
+    log.filter((l) => l.startsWith("first")),
+    ["first drop/a"],
+  );
   assert.deepEqual(log.filter((l) => l.startsWith("message")).sort(), ["message drop/a celsius", "message drop/b big", "message drop/c two"]);
   has("publish drop/c two 0 2 0");
   const acks = log.filter((l) => /^pub(ack|comp)/.test(l));
@@ -172,7 +175,10 @@ function giveObjectsEvents(esp: EspruinoContext): void {
     },
     removeListener(this: object, event: string, fn: Function) {
       const l = of(this);
-      l.set(event, (l.get(event) ?? []).filter((f) => f !== fn));
+      l.set(
+        event,
+        (l.get(event) ?? []).filter((f) => f !== fn),
+      );
     },
     removeAllListeners(this: object, event?: string) {
       if (event === undefined) lists.delete(this);
@@ -253,9 +259,20 @@ describe("library bundle: a program written for the MQTT module, against mosquit
       checkRun(run, heard);
       const m = run.mem;
       console.log(
-        "      " + total + "-variable pool; variables above the interpreter's own: loaded " + (m.loaded - m.before) + ", connected " + (m.connected - m.before) +
-          ", highest " + (m.peak - m.before) + ", after the bursts " + (m["after-bursts"] - m.before) + ", closed " + (m.closed - m.before) +
-          "; QoS 0 burst errors " + JSON.stringify(run.errors.qos0),
+        "      " +
+          total +
+          "-variable pool; variables above the interpreter's own: loaded " +
+          (m.loaded - m.before) +
+          ", connected " +
+          (m.connected - m.before) +
+          ", highest " +
+          (m.peak - m.before) +
+          ", after the bursts " +
+          (m["after-bursts"] - m.before) +
+          ", closed " +
+          (m.closed - m.before) +
+          "; QoS 0 burst errors " +
+          JSON.stringify(run.errors.qos0),
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -69,7 +69,12 @@ describe("paramsToArguments (build)", () => {
     assert.match(out, /function \(a\) \{ return arguments\.length \+ a; \}/);
     assert.match(out, /set value\(x\)/);
     assert.match(out, /var \$\$=arguments,a=\$\$\[0\],b=\$\$\[1\];/);
-    const m = run(out) as unknown as { outer(a: number): number; reader(a: number): number; box: { value: number; v: number }; dollar(a: number, b: number): number };
+    const m = run(out) as unknown as {
+      outer(a: number): number;
+      reader(a: number): number;
+      box: { value: number; v: number };
+      dollar(a: number, b: number): number;
+    };
     assert.equal(m.outer(5), 6);
     assert.equal(m.reader(1), 2);
     m.box.value = 3;
@@ -115,12 +120,22 @@ describe("paramsToArguments (build)", () => {
     const bad = argumentReaders("function a() { var x = arguments[0]; return function () { return arguments[0]; }; }");
     assert.deepEqual(bad.map((r) => r.nested).sort(), [false, true]);
     const dist = path.join(import.meta.dirname, "..", "..", "dist");
-    for (const b of ["esp8266-nodemcu/fabmqtt.min.js", "esp32-devkitc/fabmqtt.min.js", "linux/fabmqtt.min.js", "modules/fabmqtt.min.js", "core/fabmqtt-core.min.js"]) {
+    for (const b of [
+      "esp8266-nodemcu/fabmqtt.min.js",
+      "esp32-devkitc/fabmqtt.min.js",
+      "linux/fabmqtt.min.js",
+      "modules/fabmqtt.min.js",
+      "core/fabmqtt-core.min.js",
+    ]) {
       const code = fs.readFileSync(path.join(dist, b), "latin1");
       const readers = argumentReaders(code);
       // The core has some 30 functions with parameters; a dozen keep theirs (KEEP_PARAMS).
       assert.ok(readers.length > 10, b + ": the parameters were not moved (" + readers.length + " readers)");
-      assert.deepEqual(readers.filter((r) => r.nested), [], b);
+      assert.deepEqual(
+        readers.filter((r) => r.nested),
+        [],
+        b,
+      );
     }
   });
 });

@@ -42,10 +42,12 @@ describe("framer", () => {
           const bytes = Uint8Array.from(v.bytes);
           const text = asText(bytes);
           let got: Buffer[] = [];
-          const f = createFramer(32768, { onPacket: (buf, start, length, total) => {
-            assert.equal(length, total, "oversize");
-            got.push(Buffer.from(buf.subarray(start, start + length)));
-          } });
+          const f = createFramer(32768, {
+            onPacket: (buf, start, length, total) => {
+              assert.equal(length, total, "oversize");
+              got.push(Buffer.from(buf.subarray(start, start + length)));
+            },
+          });
           for (let cut = 0; cut <= bytes.length; cut++) {
             got = [];
             framerReset(f);
@@ -132,7 +134,10 @@ describe("framer", () => {
     const c = collector(64);
     push(c, Uint8Array.from([...exact, ...over, ...exact]));
     assert.equal(c.packets.length, 2);
-    assert.deepEqual(c.oversized.map((o) => [o.kept, o.total]), [[64, 65]]);
+    assert.deepEqual(
+      c.oversized.map((o) => [o.kept, o.total]),
+      [[64, 65]],
+    );
   });
 
   it("stops feeding when a callback resets it, and starts clean", () => {

@@ -37,7 +37,19 @@ function bytesOf(tx: Uint8Array, out: B.OutPacket): string | number {
   return typeof out === "string" ? out : latin1(out);
 }
 
-const FIELDS: (keyof ReceivedPacket)[] = ["type", "qos", "retain", "dup", "packetId", "topicStart", "topicLength", "payloadStart", "payloadLength", "sessionPresent", "returnCode"];
+const FIELDS: (keyof ReceivedPacket)[] = [
+  "type",
+  "qos",
+  "retain",
+  "dup",
+  "packetId",
+  "topicStart",
+  "topicLength",
+  "payloadStart",
+  "payloadLength",
+  "sessionPresent",
+  "returnCode",
+];
 
 function pick(p: ReceivedPacket, type: number): Partial<ReceivedPacket> {
   const out: Partial<ReceivedPacket> = {};
@@ -58,7 +70,21 @@ describe("Espruino byte layer (8-bit Strings) against the Node one", () => {
     const bin = new Uint8Array(300).map((_, i) => i & 0xff);
     const cases: [string, (w: typeof B | typeof T) => B.OutPacket][] = [
       ["CONNECT minimal", (w) => w.connectPacket(tx, { clientId: "dev-1", cleanSession: true, keepalive: 60 })],
-      ["CONNECT full", (w) => w.connectPacket(tx, { clientId: "dev-1", cleanSession: false, keepalive: 30, username: "u", password: "p w", willTopic: "lab/dev-1/status", willPayload: "offline", willQos: 1, willRetain: true })],
+      [
+        "CONNECT full",
+        (w) =>
+          w.connectPacket(tx, {
+            clientId: "dev-1",
+            cleanSession: false,
+            keepalive: 30,
+            username: "u",
+            password: "p w",
+            willTopic: "lab/dev-1/status",
+            willPayload: "offline",
+            willQos: 1,
+            willRetain: true,
+          }),
+      ],
       ["CONNECT empty id without clean session", (w) => w.connectPacket(tx, { clientId: "", cleanSession: false, keepalive: 60 })],
       ["CONNECT password without user", (w) => w.connectPacket(tx, { clientId: "a", cleanSession: true, keepalive: 60, password: "p" })],
       ["PUBLISH QoS 0", (w) => w.publishPacket(tx, "lab/t", "21.5", 0, false, false, 0)],
@@ -120,7 +146,11 @@ describe("Espruino byte layer (8-bit Strings) against the Node one", () => {
         assert.deepEqual(pick(p, full.type), pick(full, full.type), v.name);
         if (full.type === C.PUBLISH) {
           assert.equal(T.receivedText(byteString(bytes), p.topicStart, p.topicLength), B.receivedText(bytes, full.topicStart, full.topicLength), v.name);
-          assert.equal(T.receivedPayload(byteString(bytes), p.payloadStart, p.payloadLength), latin1(B.receivedPayload(bytes, full.payloadStart, full.payloadLength) as Uint8Array), v.name);
+          assert.equal(
+            T.receivedPayload(byteString(bytes), p.payloadStart, p.payloadLength),
+            latin1(B.receivedPayload(bytes, full.payloadStart, full.payloadLength) as Uint8Array),
+            v.name,
+          );
         }
       }
       compared++;
@@ -171,7 +201,7 @@ describe("Espruino framer (8-bit Strings)", () => {
       const rnd = createRandom(seed);
       const max = Math.max(...stream.map((s) => s.length));
       const { f, seen } = framer(max);
-      for (let at = 0; at < all.length; ) {
+      for (let at = 0; at < all.length;) {
         const n = 1 + Math.floor(rnd() * 600);
         assert.equal(T.pushReceived(f, all.slice(at, at + n)), 0);
         at += n;
@@ -189,7 +219,7 @@ describe("Espruino framer (8-bit Strings)", () => {
       const ack = "\x40\x02\x00\x07";
       const text = latin1(big) + ack;
       const { f, seen } = framer(160);
-      for (let at = 0; at < text.length; ) {
+      for (let at = 0; at < text.length;) {
         const n = 1 + Math.floor(rnd() * 300);
         assert.equal(T.pushReceived(f, text.slice(at, at + n)), 0);
         at += n;

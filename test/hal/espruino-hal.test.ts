@@ -98,7 +98,10 @@ describe("hal/espruino on Espruino's terms (stand-in)", function () {
         await join(hal);
         const log = new SocketLog();
         const types = new Set<string>();
-        const s = hal.net.connect({ host: "127.0.0.1", port: peer.port }, { ...log.handlers, onData: (d) => (types.add(typeof d), log.handlers.onData(d)) }) as Socket;
+        const s = hal.net.connect(
+          { host: "127.0.0.1", port: peer.port },
+          { ...log.handlers, onData: (d) => (types.add(typeof d), log.handlers.onData(d)) },
+        ) as Socket;
         await waitFor(() => log.events.includes("connect"), "connect");
         const conn = await peer.next();
         const bytes = new Uint8Array(5000).map((_, i) => (i * 7) & 255);
@@ -211,7 +214,10 @@ describe("hal/espruino on Espruino's terms (stand-in)", function () {
       const esp32 = load("esp32-devkitc", "fabmqtt.min.js");
       await join(esp32.hal);
       const log = new SocketLog();
-      assert.equal(esp32.hal.net.connect({ host: "127.0.0.1", port: broker.tlsPort!, tls: { ca: "not a certificate" } }, log.handlers), E.E_SOCKET_BAD_ARGUMENT);
+      assert.equal(
+        esp32.hal.net.connect({ host: "127.0.0.1", port: broker.tlsPort!, tls: { ca: "not a certificate" } }, log.handlers),
+        E.E_SOCKET_BAD_ARGUMENT,
+      );
       const esp8266 = load("esp8266-nodemcu", "fabmqtt.min.js");
       await join(esp8266.hal);
       assert.equal(esp8266.hal.net.connect({ host: "127.0.0.1", port: broker.tlsPort!, tls: { ca: broker.caPem! } }, log.handlers), E.E_SOCKET_BAD_ARGUMENT);
@@ -400,7 +406,10 @@ describe("the Espruino stand-in itself", function () {
   it("lacks what Espruino lacks, and its timers bite like Espruino's", function () {
     const esp = createEspruinoContext({ mode: "esp8266" });
     contexts.push(esp);
-    assert.equal(esp.run("typeof Map + typeof Set + typeof WeakMap + typeof Symbol + typeof Array.from + typeof Object.freeze + typeof Number.isInteger"), "undefined".repeat(7));
+    assert.equal(
+      esp.run("typeof Map + typeof Set + typeof WeakMap + typeof Symbol + typeof Array.from + typeof Object.freeze + typeof Number.isInteger"),
+      "undefined".repeat(7),
+    );
     assert.equal(esp.run("typeof ''.concat + typeof [].lastIndexOf"), "undefinedundefined");
     assert.equal(esp.run("String.fromCharCode(0x263a).charCodeAt(0)"), 0x3a);
     assert.throws(() => esp.run("clearTimeout(undefined)"), /not allowed/);

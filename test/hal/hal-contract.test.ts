@@ -83,10 +83,23 @@ function espruinoRig(boardId: string, file: string, mode: StandinMode, connectLa
         if (kind === "dht22") {
           esp.pins.dht22(
             pin,
-            outcome === "timeout" ? "silent" : outcome === "checksum" ? { temp: 21, rh: 40, fault: "checksum" } : outcome === "absent" ? "silent" : { temp: outcome.temp, rh: outcome.rh ?? 0 },
+            outcome === "timeout"
+              ? "silent"
+              : outcome === "checksum"
+                ? { temp: 21, rh: 40, fault: "checksum" }
+                : outcome === "absent"
+                  ? "silent"
+                  : { temp: outcome.temp, rh: outcome.rh ?? 0 },
           );
         } else {
-          esp.ds18b20(pin, outcome === "absent" || outcome === "timeout" ? { tempC: 0, fault: "absent" } : outcome === "checksum" ? { tempC: 21, fault: "crc" } : { tempC: outcome.temp });
+          esp.ds18b20(
+            pin,
+            outcome === "absent" || outcome === "timeout"
+              ? { tempC: 0, fault: "absent" }
+              : outcome === "checksum"
+                ? { tempC: 21, fault: "crc" }
+                : { tempC: outcome.temp },
+          );
         }
       },
       uncaught: () => esp.uncaught,

@@ -59,7 +59,9 @@ describe("half-open connection through a black hole", function () {
       assert.equal(up.event, "connect");
       const detected = down.at - holedAt;
       const reconnected = up.at - holedAt;
-      console.log(`      half-open noticed after ${detected.toFixed(0)} ms (keepalive ${KEEPALIVE_S * 1000} ms), reconnected after ${reconnected.toFixed(0)} ms`);
+      console.log(
+        `      half-open noticed after ${detected.toFixed(0)} ms (keepalive ${KEEPALIVE_S * 1000} ms), reconnected after ${reconnected.toFixed(0)} ms`,
+      );
       assert.ok(detected <= 1.5 * KEEPALIVE_S * 1000 + DETECTION_MARGIN_MS, `noticed after ${detected} ms`);
       // Not a reset in disguise: packets were acknowledged until the black hole, so the silence itself was timed.
       assert.ok(detected >= 1.5 * KEEPALIVE_S * 1000 - 200, `noticed too early: ${detected} ms`);

@@ -24,8 +24,25 @@ const auth = { username: "maker", password: USERS.maker };
 /** A CA certificate (PEM) that signed nothing the broker has. */
 function makeOtherCa(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-otherca-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=Other CA", "-days", "2",
-    "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt")], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=Other CA",
+      "-days",
+      "2",
+      "-keyout",
+      path.join(dir, "ca.key"),
+      "-out",
+      path.join(dir, "ca.crt"),
+    ],
+    { stdio: "ignore" },
+  );
   const pem = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
   fs.rmSync(dir, { recursive: true, force: true });
   return pem;
@@ -114,7 +131,11 @@ describe("client against mosquitto", function () {
       p.client.publish("re/x", "again", 1, false);
       await waitFor(() => c.messages.some((m) => m.topic === "re/x"), "a message on the filter");
       await new Promise((r) => setTimeout(r, 500));
-      assert.deepEqual(c.events.filter((e) => e.startsWith("disconnect")), [], "no disconnect");
+      assert.deepEqual(
+        c.events.filter((e) => e.startsWith("disconnect")),
+        [],
+        "no disconnect",
+      );
     });
 
     for (const qos of [0, 1, 2]) {
@@ -163,10 +184,14 @@ describe("client against mosquitto", function () {
     watcher.client.subscribe(topic, 1);
     await waitFor(() => watcher.subacks.length === 1, "SUBACK");
     // The child needs credentials: pass them through the environment.
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "..", "support", "will-child.ts"), String(broker.port), topic, "gone"], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, FABMQTT_TEST_USER: "maker", FABMQTT_TEST_PASS: USERS.maker },
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(import.meta.dirname, "..", "support", "will-child.ts"), String(broker.port), topic, "gone"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, FABMQTT_TEST_USER: "maker", FABMQTT_TEST_PASS: USERS.maker },
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       child.stdout.on("data", (d) => String(d).includes("connected") && resolve());
       child.on("exit", (code) => reject(new Error(`child exited ${code}`)));
@@ -229,7 +254,10 @@ describe("client against mosquitto", function () {
     await broker.restart();
     publishSome(2 * N);
     await waitFor(() => sender.published.length === 2 * N, "every message acknowledged", 60000);
-    assert.ok(sender.events.some((e) => e.startsWith("disconnect:")), "the sender saw the broker go");
+    assert.ok(
+      sender.events.some((e) => e.startsWith("disconnect:")),
+      "the sender saw the broker go",
+    );
     const wanted = (qos: number) => Array.from({ length: N }, (_, i) => `n${2 * i + (qos === 1 ? 0 : 1)}`);
     const got = (qos: number) => receiver.messages.filter((m) => m.topic.endsWith(`/${qos}`)).map((m) => m.payload.toString());
     const missing = (qos: number) => wanted(qos).filter((m) => !got(qos).includes(m));
@@ -274,7 +302,8 @@ describe("client against mosquitto", function () {
     // new message under a new id, one it had already delivered. Whatever the
     // client does. Those are printed; any other loss or duplicate fails the test.
     if (r.lost.length) console.log(`      mosquitto lost ${r.lost.length} message(s) it had acknowledged before SIGKILL: ${r.lost.join(", ")}`);
-    if (r.dupResentAsNew.length) console.log(`      mosquitto sent again as new ${r.dupResentAsNew.length} QoS 2 message(s) after SIGKILL: ${r.dupResentAsNew.join(", ")}`);
+    if (r.dupResentAsNew.length)
+      console.log(`      mosquitto sent again as new ${r.dupResentAsNew.length} QoS 2 message(s) after SIGKILL: ${r.dupResentAsNew.join(", ")}`);
     assert.deepEqual(r.lostUnacked, [], "lost messages the broker had not acknowledged");
     assert.deepEqual(r.dupSameId, [], "QoS 2 messages delivered twice under one packet id");
   });
@@ -299,7 +328,11 @@ describe("client against mosquitto", function () {
         publisher.client.publish("after/x", "next", 1, false);
         await waitFor(() => small.messages.some((m) => m.topic === "after/x"), "the message after the oversized one");
         await new Promise((r) => setTimeout(r, 1500));
-        assert.deepEqual(small.events.filter((e) => e.startsWith("disconnect")), [], "no disconnect");
+        assert.deepEqual(
+          small.events.filter((e) => e.startsWith("disconnect")),
+          [],
+          "no disconnect",
+        );
         assert.equal(small.events.filter((e) => e.startsWith("connect")).length, 1, "one connect");
         assert.ok(!small.messages.some((m) => m.topic.startsWith(`big/q${qos}/`)), "the oversized message is not delivered");
         await mosquittoPub([...pub, "-n", "-r"]);

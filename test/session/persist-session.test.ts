@@ -67,9 +67,20 @@ describe("client: persistent session", () => {
     const again = after.net.last.packets("publish");
     assert.deepEqual(
       again.map((p) => [String(p.payload), p.qos, p.dup, p.retain]),
-      [["m0", 1, true, true], ["m1", 2, true, false], ["m2", 1, true, false], ["m3", 2, true, false], ["m4", 1, false, false], ["m5", 2, false, false]],
+      [
+        ["m0", 1, true, true],
+        ["m1", 2, true, false],
+        ["m2", 1, true, false],
+        ["m3", 2, true, false],
+        ["m4", 1, false, false],
+        ["m5", 2, false, false],
+      ],
     );
-    assert.deepEqual(again.slice(0, 4).map((p) => p.messageId), first.map((p) => p.messageId), "same packet ids");
+    assert.deepEqual(
+      again.slice(0, 4).map((p) => p.messageId),
+      first.map((p) => p.messageId),
+      "same packet ids",
+    );
     after.advance(300); // QoS 2: PUBREL goes once "PUBREC received" is written
     assert.equal(after.client.stats().inFlight + after.client.stats().queued, 0, "all acknowledged");
   });
@@ -89,7 +100,11 @@ describe("client: persistent session", () => {
     assert.equal(s.writes(), 0);
     rig.advance(100);
     assert.equal(s.writes(), 1, "written at the next tick, not after the interval");
-    assert.deepEqual(c.packets("pubrel").map((p) => p.messageId), [id], "then sent");
+    assert.deepEqual(
+      c.packets("pubrel").map((p) => p.messageId),
+      [id],
+      "then sent",
+    );
 
     const after = persistentRig(s.storage);
     after.broker.script.sessionPresent = true;
@@ -97,7 +112,10 @@ describe("client: persistent session", () => {
     after.run();
     const d = after.net.last;
     assert.equal(d.packets("publish").length, 0, "no PUBLISH: the broker has it");
-    assert.deepEqual(d.packets("pubrel").map((p) => p.messageId), [id]);
+    assert.deepEqual(
+      d.packets("pubrel").map((p) => p.messageId),
+      [id],
+    );
     assert.equal(after.client.state(), ST_CONNECTED);
   });
 
@@ -109,7 +127,10 @@ describe("client: persistent session", () => {
     rig.net.flush();
     assert.equal(rig.messages.length, 1);
     assert.equal(s.writes(), 1, "written before PUBREC");
-    assert.deepEqual(rig.net.last.packets("pubrec").map((p) => p.messageId), [31]);
+    assert.deepEqual(
+      rig.net.last.packets("pubrec").map((p) => p.messageId),
+      [31],
+    );
 
     const after = persistentRig(s.storage);
     after.broker.script.sessionPresent = true;
@@ -118,8 +139,14 @@ describe("client: persistent session", () => {
     after.net.last.send({ cmd: "pubrel", messageId: 31 });
     after.run();
     assert.equal(after.messages.length, 0, "not delivered twice");
-    assert.deepEqual(after.net.last.packets("pubrec").map((p) => p.messageId), [31]);
-    assert.deepEqual(after.net.last.packets("pubcomp").map((p) => p.messageId), [31]);
+    assert.deepEqual(
+      after.net.last.packets("pubrec").map((p) => p.messageId),
+      [31],
+    );
+    assert.deepEqual(
+      after.net.last.packets("pubcomp").map((p) => p.messageId),
+      [31],
+    );
   });
 
   it("keeps binary payloads byte for byte and the sequence numbers going", () => {
@@ -145,7 +172,10 @@ describe("client: persistent session", () => {
     rig.client.publish("t/\u00e9", "h\u00e9\u4e16\ud83d\ude00", 1, false);
     rig.client.stop();
     const text = s.files.get(FILE) as string;
-    assert.ok([...text].every((ch) => ch.charCodeAt(0) < 0x7f), text);
+    assert.ok(
+      [...text].every((ch) => ch.charCodeAt(0) < 0x7f),
+      text,
+    );
     const latin1 = createMemoryStorage();
     latin1.write(FILE, Buffer.from(text, "latin1").toString("latin1"));
     const after = persistentRig(latin1);

@@ -47,7 +47,25 @@ describe("security", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-sec-"));
     let server: tls.Server | null = null;
     try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem"), "-days", "1", "-subj", "/CN=127.0.0.1"], { stdio: "ignore" });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          path.join(dir, "k.pem"),
+          "-out",
+          path.join(dir, "c.pem"),
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+        ],
+        { stdio: "ignore" },
+      );
       server = tls.createServer({ key: fs.readFileSync(path.join(dir, "k.pem")), cert: fs.readFileSync(path.join(dir, "c.pem")) }, (s) => s.end());
       await new Promise<void>((r) => server!.listen(0, "127.0.0.1", () => r()));
       const port = (server!.address() as { port: number }).port;

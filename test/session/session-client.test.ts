@@ -172,7 +172,13 @@ describe("client: outbound QoS", () => {
     assert.ok(seq > 0);
     rig.run();
     const pubs = rig.net.last.packets("publish");
-    assert.deepEqual(pubs.map((p) => [p.topic, p.qos, p.retain, p.payload.toString()]), [["t/0", 0, false, "zero"], ["t/1", 1, true, "one"]]);
+    assert.deepEqual(
+      pubs.map((p) => [p.topic, p.qos, p.retain, p.payload.toString()]),
+      [
+        ["t/0", 0, false, "zero"],
+        ["t/1", 1, true, "one"],
+      ],
+    );
     assert.deepEqual(rig.publishedSeqs, [seq]);
     assert.equal(rig.client.stats().inFlight, 0);
   });
@@ -187,10 +193,18 @@ describe("client: outbound QoS", () => {
     c.hold();
     rig.broker.run();
     c.send({ cmd: "publish", topic: "dev/set", payload: "on", qos: 1, messageId: 7 });
-    assert.deepEqual(c.received.map((p) => p.cmd), ["connect"], "CONNACK held with the PUBLISH");
+    assert.deepEqual(
+      c.received.map((p) => p.cmd),
+      ["connect"],
+      "CONNACK held with the PUBLISH",
+    );
     c.release();
     rig.net.flush();
-    assert.deepEqual(c.received.map((p) => p.cmd), ["connect", "puback", "publish"], "the ack inside the chunk, the PUBLISH after it");
+    assert.deepEqual(
+      c.received.map((p) => p.cmd),
+      ["connect", "puback", "publish"],
+      "the ack inside the chunk, the PUBLISH after it",
+    );
     assert.equal(c.packets("puback")[0].messageId, 7);
     assert.equal(c.packets("publish")[0].topic, "dev/status");
     assert.ok(seq > 0);
@@ -204,7 +218,10 @@ describe("client: outbound QoS", () => {
     const seq = rig.client.publish("t/2", "two", 2, false);
     rig.run();
     const c = rig.net.last;
-    assert.deepEqual(c.received.slice(1).map((p) => p.cmd), ["publish", "pubrel"]);
+    assert.deepEqual(
+      c.received.slice(1).map((p) => p.cmd),
+      ["publish", "pubrel"],
+    );
     assert.equal(c.packets("pubrel")[0].messageId, c.packets("publish")[0].messageId);
     assert.deepEqual(rig.publishedSeqs, [seq]);
   });
@@ -222,7 +239,11 @@ describe("client: outbound QoS", () => {
     assert.equal(rig.client.stats().inFlight, 0);
     assert.ok(rig.errors.includes(E.E_QOS_DOWNGRADED), "reported once");
     assert.equal(rig.client.state(), ST_CONNECTED, "no reconnect");
-    assert.deepEqual(c.received.slice(1).map((p) => p.cmd), ["publish"], "nothing resent, no PUBREL");
+    assert.deepEqual(
+      c.received.slice(1).map((p) => p.cmd),
+      ["publish"],
+      "nothing resent, no PUBREL",
+    );
   });
 
   it("resends unacknowledged QoS 1/2 in order with DUP, and PUBREL for QoS 2 past PUBREC, after a reconnect", () => {
@@ -260,7 +281,10 @@ describe("client: outbound QoS", () => {
     rig.connect();
     rig.broker.script.ackPublishes = false;
     const results = [1, 2, 3, 4, 5].map((i) => rig.client.publish(`w/${i}`, "x", 1, false));
-    assert.deepEqual(results.slice(0, 4).map((r) => r > 0), [true, true, true, true]);
+    assert.deepEqual(
+      results.slice(0, 4).map((r) => r > 0),
+      [true, true, true, true],
+    );
     assert.equal(results[4], E.E_QUEUE_FULL);
     rig.run();
     assert.equal(rig.net.last.packets("publish").length, 2);
@@ -271,7 +295,10 @@ describe("client: outbound QoS", () => {
       rig.net.last.send({ cmd: "puback", messageId: pubs[k].messageId });
       rig.run();
     }
-    assert.deepEqual(rig.net.last.packets("publish").map((p) => p.topic), ["w/1", "w/2", "w/3", "w/4"]);
+    assert.deepEqual(
+      rig.net.last.packets("publish").map((p) => p.topic),
+      ["w/1", "w/2", "w/3", "w/4"],
+    );
     assert.equal(rig.publishedSeqs.length, 4);
   });
 
@@ -291,7 +318,13 @@ describe("client: outbound QoS", () => {
     c.send({ cmd: "puback", messageId: c.packets("publish")[1].messageId });
     rig.net.flush();
     assert.equal(c.packets("publish").length, 10);
-    assert.deepEqual(c.packets("publish").map((p) => p.topic).slice(7), ["b/7", "b/8", "b/9"]);
+    assert.deepEqual(
+      c
+        .packets("publish")
+        .map((p) => p.topic)
+        .slice(7),
+      ["b/7", "b/8", "b/9"],
+    );
   });
 
   it("wraps packet ids from 65535 to 1 and never reuses one in flight", () => {
@@ -330,7 +363,10 @@ describe("client: offline policy", () => {
     rig.broker.script.connackCode = 0;
     rig.advance(8000);
     assert.equal(rig.client.state(), ST_CONNECTED);
-    assert.deepEqual(rig.net.last.packets("publish").map((p) => p.topic), ["t/a", "t/b"]);
+    assert.deepEqual(
+      rig.net.last.packets("publish").map((p) => p.topic),
+      ["t/a", "t/b"],
+    );
     assert.deepEqual(rig.publishedSeqs, [a, b]);
   });
 });
@@ -349,7 +385,10 @@ describe("client: inbound", () => {
     c.send({ cmd: "publish", topic: "in/x", payload: Buffer.from("hello"), qos: 1, messageId: 77, retain: true, dup: true });
     rig.run();
     assert.equal(ackedBeforeHandler, 0);
-    assert.deepEqual(c.packets("puback").map((p) => p.messageId), [77]);
+    assert.deepEqual(
+      c.packets("puback").map((p) => p.messageId),
+      [77],
+    );
     assert.deepEqual(rig.messages, [{ topic: "in/x", payload: "hello", qos: 1, retain: true, dup: true }]);
   });
 
@@ -362,14 +401,23 @@ describe("client: inbound", () => {
     c.send({ ...pub, dup: true });
     rig.run();
     assert.equal(rig.messages.length, 1);
-    assert.deepEqual(c.packets("pubrec").map((p) => p.messageId), [9, 9]);
+    assert.deepEqual(
+      c.packets("pubrec").map((p) => p.messageId),
+      [9, 9],
+    );
     c.send({ cmd: "pubrel", messageId: 9 });
     rig.run();
-    assert.deepEqual(c.packets("pubcomp").map((p) => p.messageId), [9]);
+    assert.deepEqual(
+      c.packets("pubcomp").map((p) => p.messageId),
+      [9],
+    );
     // After PUBREL the id is free: a new message with id 9 is delivered.
     c.send({ ...pub, payload: Buffer.from("again") });
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["once", "again"]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["once", "again"],
+    );
   });
 
   it("refuses a QoS 2 message when every id awaits PUBREL, reconnects once all are released, and delivers it once when the broker resends it", () => {
@@ -378,15 +426,24 @@ describe("client: inbound", () => {
     for (const id of [1, 2, 3]) first.send({ cmd: "publish", topic: "q2", payload: Buffer.from(String(id)), qos: 2, messageId: id });
     rig.run();
     // 3 is neither delivered nor acknowledged: forgetting 1 or 2 instead could deliver a resend of it twice.
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["1", "2"]);
-    assert.deepEqual(first.packets("pubrec").map((p) => p.messageId), [1, 2]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["1", "2"],
+    );
+    assert.deepEqual(
+      first.packets("pubrec").map((p) => p.messageId),
+      [1, 2],
+    );
     assert.deepEqual(rig.events, [CONNECTED], "still connected: PUBRELs are due");
     first.send({ cmd: "pubrel", messageId: 1 });
     rig.run();
     assert.equal(rig.client.state(), ST_CONNECTED, "one id still awaits PUBREL");
     first.send({ cmd: "pubrel", messageId: 2 });
     rig.run();
-    assert.deepEqual(first.packets("pubcomp").map((p) => p.messageId), [1, 2]);
+    assert.deepEqual(
+      first.packets("pubcomp").map((p) => p.messageId),
+      [1, 2],
+    );
     assert.deepEqual(rig.events, [CONNECTED, `disconnect:${E.E_INBOUND_QOS2_FULL}`], "then closed to have 3 again");
     assert.ok(first.closed);
     rig.broker.script.sessionPresent = true;
@@ -397,8 +454,14 @@ describe("client: inbound", () => {
     // The broker resends what it has no acknowledgement for: 3.
     second.send({ cmd: "publish", topic: "q2", payload: Buffer.from("3"), qos: 2, messageId: 3, dup: true });
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["1", "2", "3"]);
-    assert.deepEqual(second.packets("pubrec").map((p) => p.messageId), [3]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["1", "2", "3"],
+    );
+    assert.deepEqual(
+      second.packets("pubrec").map((p) => p.messageId),
+      [3],
+    );
   });
 
   it("takes ids the broker forgot (no PUBREL, no resend, long after a resumed session) as released when messages wait for room", () => {
@@ -407,7 +470,10 @@ describe("client: inbound", () => {
     rig.net.last.send(pub(1, "one"));
     rig.net.last.send(pub(2, "two"));
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["one", "two"]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["one", "two"],
+    );
     // The broker dies before it saved our PUBRECs: back from an older save it knows neither id.
     rig.net.last.reset();
     rig.broker.script.sessionPresent = true;
@@ -415,8 +481,15 @@ describe("client: inbound", () => {
     const again = rig.net.last;
     again.send(pub(5, "five"));
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["one", "two"], "refused: both ids may still get PUBREL");
-    assert.deepEqual(again.packets("pubrec").map((p) => p.messageId), []);
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["one", "two"],
+      "refused: both ids may still get PUBREL",
+    );
+    assert.deepEqual(
+      again.packets("pubrec").map((p) => p.messageId),
+      [],
+    );
     rig.advance(21000); // twice the keepalive (10 s) since the CONNACK, and nothing said of 1 and 2
     assert.equal(rig.client.state(), ST_CONNECTED, "reconnected to have 5 again");
     assert.ok(rig.events.includes(`disconnect:${E.E_INBOUND_QOS2_FULL}`));
@@ -424,8 +497,15 @@ describe("client: inbound", () => {
     assert.notEqual(third, again);
     third.send(pub(5, "five", true));
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["one", "two", "five"], "now it has room");
-    assert.deepEqual(third.packets("pubrec").map((p) => p.messageId), [5]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["one", "two", "five"],
+      "now it has room",
+    );
+    assert.deepEqual(
+      third.packets("pubrec").map((p) => p.messageId),
+      [5],
+    );
     // 5 took the place of 1 (the oldest); 2 is still known, as released: a late DUP resend of it is acknowledged, not delivered.
     third.send(pub(2, "two", true));
     rig.run();
@@ -450,10 +530,17 @@ describe("client: inbound", () => {
     third.send(pub(1, "one", true));
     third.send(pub(6, "six", true));
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["one", "two", "six"], "1 is not delivered again");
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["one", "two", "six"],
+      "1 is not delivered again",
+    );
     third.send({ cmd: "pubrel", messageId: 1 });
     rig.run();
-    assert.deepEqual(third.packets("pubcomp").map((p) => p.messageId), [1]);
+    assert.deepEqual(
+      third.packets("pubcomp").map((p) => p.messageId),
+      [1],
+    );
   });
 
   it("handles nothing that follows a failure in the same chunk", () => {
@@ -475,8 +562,14 @@ describe("client: inbound", () => {
     c.send({ cmd: "publish", topic: "in/2", payload: Buffer.from("new"), qos: 2, messageId: 6, dup: false });
     c.send({ cmd: "publish", topic: "in/2", payload: Buffer.from("new"), qos: 2, messageId: 6, dup: true });
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["old", "new"]);
-    assert.deepEqual(c.packets("pubrec").map((p) => p.messageId), [6, 6, 6, 6]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["old", "new"],
+    );
+    assert.deepEqual(
+      c.packets("pubrec").map((p) => p.messageId),
+      [6, 6, 6, 6],
+    );
   });
 
   it("does not deliver again a completed QoS 2 message that a rolled-back broker resends with DUP", () => {
@@ -487,11 +580,20 @@ describe("client: inbound", () => {
     c.send({ cmd: "pubrel", messageId: 12 });
     c.send({ ...pub, dup: true }); // resent by a broker restored from an older save
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["on"]);
-    assert.deepEqual(c.packets("pubrec").map((p) => p.messageId), [12, 12]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["on"],
+    );
+    assert.deepEqual(
+      c.packets("pubrec").map((p) => p.messageId),
+      [12, 12],
+    );
     c.send({ ...pub, dup: false }); // the same command sent again by the application: a new message
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.payload), ["on", "on"]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.payload),
+      ["on", "on"],
+    );
   });
 
   it("keeps QoS 2 ids awaiting PUBREL across a resumed session", () => {
@@ -505,7 +607,10 @@ describe("client: inbound", () => {
     rig.net.last.send({ ...pub, dup: true });
     rig.run();
     assert.equal(rig.messages.length, 1);
-    assert.deepEqual(rig.net.last.packets("pubrec").map((p) => p.messageId), [4]);
+    assert.deepEqual(
+      rig.net.last.packets("pubrec").map((p) => p.messageId),
+      [4],
+    );
   });
 
   it("without a clean session, does not deliver a resend again after a CONNACK that says no session (ActiveMQ keeps it and says 0)", () => {
@@ -520,7 +625,10 @@ describe("client: inbound", () => {
     rig.net.last.send({ ...pub, dup: true });
     rig.run();
     assert.equal(rig.messages.length, 1, "the resend is known");
-    assert.deepEqual(rig.net.last.packets("pubrec").map((p) => p.messageId), [4]);
+    assert.deepEqual(
+      rig.net.last.packets("pubrec").map((p) => p.messageId),
+      [4],
+    );
     rig.net.last.send({ ...pub, payload: Buffer.from("other"), dup: false });
     rig.run();
     assert.equal(rig.messages.length, 2, "a new message on the id is delivered");
@@ -542,7 +650,10 @@ describe("client: inbound", () => {
     const rig = createRig().connect();
     rig.net.last.send({ cmd: "pubrel", messageId: 321 });
     rig.run();
-    assert.deepEqual(rig.net.last.packets("pubcomp").map((p) => p.messageId), [321]);
+    assert.deepEqual(
+      rig.net.last.packets("pubcomp").map((p) => p.messageId),
+      [321],
+    );
     assert.deepEqual(rig.events, [CONNECTED]);
   });
 
@@ -553,8 +664,14 @@ describe("client: inbound", () => {
     c.send({ cmd: "publish", topic: "small", payload: Buffer.from("ok"), qos: 0 });
     rig.run();
     assert.deepEqual(rig.errors, [E.E_PACKET_TOO_LARGE]);
-    assert.deepEqual(c.packets("puback").map((p) => p.messageId), [5]);
-    assert.deepEqual(rig.messages.map((m) => m.topic), ["small"]);
+    assert.deepEqual(
+      c.packets("puback").map((p) => p.messageId),
+      [5],
+    );
+    assert.deepEqual(
+      rig.messages.map((m) => m.topic),
+      ["small"],
+    );
     assert.deepEqual(rig.events, [CONNECTED]);
   });
 
@@ -581,7 +698,10 @@ describe("client: subscriptions", () => {
     for (const topic of ["fab/relay/cmd", "fab/t", "other/x"]) rig.net.last.send({ cmd: "publish", topic, payload: Buffer.from("1"), qos: 0 });
     rig.run();
     assert.deepEqual(seen, ["cmd:fab/relay/cmd", "all:fab/relay/cmd", "all:fab/t"]);
-    assert.deepEqual(rig.messages.map((m) => m.topic), ["other/x"]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.topic),
+      ["other/x"],
+    );
   });
 
   it("reports SUBACK per filter, including a 0x80 refusal", () => {
@@ -590,7 +710,10 @@ describe("client: subscriptions", () => {
     rig.client.subscribe("yes/#", 2);
     rig.client.subscribe("no/#", 1);
     rig.run();
-    assert.deepEqual(rig.subacks, [["yes/#", 1], ["no/#", E.E_SUBACK_FAILURE]]);
+    assert.deepEqual(rig.subacks, [
+      ["yes/#", 1],
+      ["no/#", E.E_SUBACK_FAILURE],
+    ]);
     assert.deepEqual(rig.events, [CONNECTED]);
   });
 
@@ -601,7 +724,10 @@ describe("client: subscriptions", () => {
     rig.run();
     rig.net.last.reset();
     rig.advance(1000);
-    assert.deepEqual(rig.net.last.packets("subscribe").map((p) => p.subscriptions[0].topic), ["a/#", "b"]);
+    assert.deepEqual(
+      rig.net.last.packets("subscribe").map((p) => p.subscriptions[0].topic),
+      ["a/#", "b"],
+    );
     rig.broker.script.sessionPresent = true;
     rig.net.last.reset();
     rig.advance(1600); // second failure in a row: 0.75 x 2 s
@@ -625,9 +751,16 @@ describe("client: subscriptions", () => {
     c.release();
     rig.net.flush();
     const sent = c.received.map((p) => (p.cmd === "subscribe" ? "subscribe " + p.subscriptions[0].topic : p.cmd === "publish" ? "publish " + p.topic : p.cmd));
-    assert.deepEqual(sent.slice(0, 5), ["connect", "puback", "subscribe a/#", "subscribe late/#", "publish dev/queued"], "the ack inside the chunk, then subscriptions in slot order, then messages");
+    assert.deepEqual(
+      sent.slice(0, 5),
+      ["connect", "puback", "subscribe a/#", "subscribe late/#", "publish dev/queued"],
+      "the ack inside the chunk, then subscriptions in slot order, then messages",
+    );
     rig.run();
-    assert.deepEqual(rig.subacks.map((s) => s[0]), ["a/#", "late/#"]);
+    assert.deepEqual(
+      rig.subacks.map((s) => s[0]),
+      ["a/#", "late/#"],
+    );
     assert.equal(rig.client.stats().inFlight + rig.client.stats().queued, 0);
   });
 
@@ -638,7 +771,10 @@ describe("client: subscriptions", () => {
     rig.run();
     assert.equal(rig.client.unsubscribe("u/#"), 0);
     rig.run();
-    assert.deepEqual(rig.net.last.packets("unsubscribe").map((p) => p.unsubscriptions), [["u/#"]]);
+    assert.deepEqual(
+      rig.net.last.packets("unsubscribe").map((p) => p.unsubscriptions),
+      [["u/#"]],
+    );
     rig.net.last.send({ cmd: "publish", topic: "u/1", payload: Buffer.from("1"), qos: 0 });
     rig.run();
     assert.deepEqual(seen, []);
@@ -724,7 +860,10 @@ describe("client: socket faults", () => {
     for (let i = 0; i < 5; i++) c.send({ cmd: "publish", topic: `s/${i}`, payload: Buffer.from([i, 0, 255]), qos: 1, messageId: 100 + i });
     c.release();
     rig.run();
-    assert.deepEqual(rig.messages.map((m) => m.topic), ["s/0", "s/1", "s/2", "s/3", "s/4"]);
+    assert.deepEqual(
+      rig.messages.map((m) => m.topic),
+      ["s/0", "s/1", "s/2", "s/3", "s/4"],
+    );
     assert.deepEqual(rig.messages[4].payload, "\u0004\u0000\u00ff");
     assert.equal(c.packets("puback").length, 5);
   });

@@ -25,7 +25,16 @@ import { startMosquitto, type Mosquitto } from "../../scripts/support/mosquitto"
 
 /** A session as the client writes it: one QoS 1 message in flight (retained, id 7), one QoS 2 queued (bytes), one inbound QoS 2 id released. */
 function goodSession(): any {
-  return { v: 1, l: 7, n: 3, o: [[2, 1, 1, 7, 1, "t/a", 0, "x"], [1, 2, 0, 0, 2, "t/b", 1, "\u0001\u00ff"]], i: [[9, 123, 1, 4]] };
+  return {
+    v: 1,
+    l: 7,
+    n: 3,
+    o: [
+      [2, 1, 1, 7, 1, "t/a", 0, "x"],
+      [1, 2, 0, 0, 2, "t/b", 1, "\u0001\u00ff"],
+    ],
+    i: [[9, 123, 1, 4]],
+  };
 }
 
 /** Each way a file can be wrong, as [what, change to the good session]. */
@@ -115,7 +124,14 @@ describe("session file: a bad one is set aside and the device boots without it (
   });
 
   function config(name: string): Config {
-    return { wifi: { ssid: "fablab", password: "wifi-pass" }, broker: { host: "127.0.0.1", port: broker.port, keepalive: 10 }, device: name, base, discovery: "", persist: true };
+    return {
+      wifi: { ssid: "fablab", password: "wifi-pass" },
+      broker: { host: "127.0.0.1", port: broker.port, keepalive: 10 },
+      device: name,
+      base,
+      discovery: "",
+      persist: true,
+    };
   }
 
   /** Connects the watcher and returns how many times `name` said "online". */
@@ -126,7 +142,10 @@ describe("session file: a bad one is set aside and the device boots without it (
     return () => watcher.messages.filter((m) => m.payload.toString() === "online" && !m.retain).length;
   }
 
-  for (const [what, change] of [["an outbox entry null", (s: any) => (s.o = [null])], ["a topic stored as a number", (s: any) => (s.o[0][5] = 5)]] as const) {
+  for (const [what, change] of [
+    ["an outbox entry null", (s: any) => (s.o = [null])],
+    ["a topic stored as a number", (s: any) => (s.o[0][5] = 5)],
+  ] as const) {
     const text = badSession(change);
 
     it(`Node HAL: ${what}`, async () => {
@@ -157,7 +176,10 @@ describe("session file: a bad one is set aside and the device boots without it (
       const started = esp.run(BOOT_CODE);
       assert.equal(typeof started, "object", "start() gave " + String(started) + "\n" + esp.console.join("\n"));
       assert.equal(esp.storage.get(SESSION_FILE + ".bad"), text);
-      assert.ok(esp.console.some((l) => l.indexOf("E-342 fabmqtt.ses: o[0] is not valid") >= 0), esp.console.join("\n"));
+      assert.ok(
+        esp.console.some((l) => l.indexOf("E-342 fabmqtt.ses: o[0] is not valid") >= 0),
+        esp.console.join("\n"),
+      );
       await waitFor(() => online() === 1, "online:\n" + esp.console.join("\n"));
       await new Promise((r) => setTimeout(r, 4000));
       assert.equal(online(), 1, "one connection:\n" + esp.console.join("\n"));

@@ -93,7 +93,11 @@ describe("outbox", () => {
     // Slots written directly, as a saved session is read back: the oldest queued starts first.
     const r = O.createOutbox(3);
     const slots = O.outboxSlots(r);
-    for (const [i, seq] of [[0, 9], [1, 7], [2, 8]]) {
+    for (const [i, seq] of [
+      [0, 9],
+      [1, 7],
+      [2, 8],
+    ]) {
       slots[3 * i] = O.SLOT_QUEUED | (1 << O.QOS_SHIFT);
       slots[3 * i + 2] = seq;
       r.topicOf[i] = "s" + seq;

@@ -138,7 +138,9 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
   };
   const context = vm.createContext(globals);
   const vmUint8Array = vm.runInContext("Uint8Array", context) as Uint8ArrayConstructor;
-  const vmArray = vm.runInContext("(function (list) { var a = []; for (var i = 0; i < list.length; i++) a.push(list[i]); return a; })", context) as (v: unknown[]) => unknown;
+  const vmArray = vm.runInContext("(function (list) { var a = []; for (var i = 0; i < list.length; i++) a.push(list[i]); return a; })", context) as (
+    v: unknown[],
+  ) => unknown;
   globals.E = {
     toString: (...args: unknown[]) => {
       if (toStringFails) {

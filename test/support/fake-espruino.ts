@@ -46,7 +46,8 @@ export interface FakeEspruino {
   close(): Promise<void>;
 }
 
-const BANNER = "\r\n ____                 _ \r\n|  __|___ ___ ___ _ _|_|___ ___ \r\n|  __|_ -| . |  _| | | |   | . |\r\n|____|___|  _|_| |___|_|_|_|___|\r\n         |_| espruino.com\r\n 2v29 (c) 2025 G.Williams\r\n\r\n";
+const BANNER =
+  "\r\n ____                 _ \r\n|  __|___ ___ ___ _ _|_|___ ___ \r\n|  __|_ -| . |  _| | | |   | . |\r\n|____|___|  _|_| |___|_|_|_|___|\r\n         |_| espruino.com\r\n 2v29 (c) 2025 G.Williams\r\n\r\n";
 
 /** Starts the fake board. */
 export function startFakeEspruino(options: FakeEspruinoOptions = {}): Promise<FakeEspruino> {
@@ -113,7 +114,14 @@ export function startFakeEspruino(options: FakeEspruinoOptions = {}): Promise<Fa
           if (error !== null) {
             const e = error as Error;
             const first = code.split("\n")[0];
-            out += "Uncaught " + (e && e.name ? e.name : "Error") + ": " + (e && e.message !== undefined ? e.message : String(e)) + "\r\n at line 1 col 1\r\n" + (first.length > 60 ? first.slice(0, 60) + "..." : first) + "\r\n^\r\n";
+            out +=
+              "Uncaught " +
+              (e && e.name ? e.name : "Error") +
+              ": " +
+              (e && e.message !== undefined ? e.message : String(e)) +
+              "\r\n at line 1 col 1\r\n" +
+              (first.length > 60 ? first.slice(0, 60) + "..." : first) +
+              "\r\n^\r\n";
           }
           if (shown) out += "=" + espruinoText(result, true) + "\r\n";
           if (shown || out) out += ">";

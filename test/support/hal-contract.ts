@@ -45,7 +45,9 @@ function pinsOf(board: DeviceBoard) {
   const adc = board.adc.trim().split(" ")[0];
   const inputOnly = board.inputOnly.trim().split(" ")[0];
   // GPIO16 of an ESP8266 cannot be watched (no interrupt): not for watches or a DHT22.
-  const io = all.filter((p) => board.inputOnly.indexOf(" " + p + " ") < 0 && board.adc.indexOf(" " + p + " ") < 0 && !(board.chip === "esp8266" && p === "D16"));
+  const io = all.filter(
+    (p) => board.inputOnly.indexOf(" " + p + " ") < 0 && board.adc.indexOf(" " + p + " ") < 0 && !(board.chip === "esp8266" && p === "D16"),
+  );
   return { io: io[0], io2: io[1], io3: io[2], adc, inputOnly };
 }
 
@@ -183,8 +185,14 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
         await waitFor(() => log.bytes.length >= down.length, "3,000 bytes from the peer");
         assert.deepEqual(Buffer.from(log.bytes), Buffer.from(down));
         const up = pattern(700, 2);
-        assert.equal(log.call(() => s.write(up, 0, 300)), 0);
-        assert.equal(log.call(() => s.write(up, 300, 700)), 0);
+        assert.equal(
+          log.call(() => s.write(up, 0, 300)),
+          0,
+        );
+        assert.equal(
+          log.call(() => s.write(up, 300, 700)),
+          0,
+        );
         await waitFor(() => conn.received().length >= up.length, "700 bytes at the peer");
         assert.deepEqual(conn.received(), Buffer.from(up));
         log.close(s);
@@ -199,7 +207,7 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
         const conn = await peer.next();
         const data = pattern(65536, 3);
         const rnd = createRandom(4);
-        for (let at = 0; at < data.length; ) {
+        for (let at = 0; at < data.length;) {
           const n = 1 + Math.floor(rnd() * 3000);
           conn.send(data.subarray(at, at + n));
           at += n;
@@ -222,8 +230,14 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
         const bytes = pattern(512, 6);
         let text = "";
         for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
-        assert.equal(log.call(() => s.write(text, 0, text.length)), 0);
-        assert.equal(log.call(() => s.write(text, 100, 356)), 0);
+        assert.equal(
+          log.call(() => s.write(text, 0, text.length)),
+          0,
+        );
+        assert.equal(
+          log.call(() => s.write(text, 100, 356)),
+          0,
+        );
         await waitFor(() => conn.received().length >= 768, "768 bytes at the peer");
         assert.deepEqual(conn.received(), Buffer.concat([Buffer.from(bytes), Buffer.from(bytes.subarray(100, 356))]));
       });
@@ -244,7 +258,10 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
         const mine = await connected(peer.port);
         await peer.next();
         mine.log.close(mine.s);
-        assert.equal(mine.log.call(() => mine.s.write(new Uint8Array([1, 2, 3]), 0, 3)), E.E_SOCKET_CLOSED);
+        assert.equal(
+          mine.log.call(() => mine.s.write(new Uint8Array([1, 2, 3]), 0, 3)),
+          E.E_SOCKET_CLOSED,
+        );
         const theirs = await connected(peer.port);
         (await peer.next()).end();
         await waitFor(() => theirs.log.closed(), "onClose");
@@ -268,7 +285,11 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
         assert.equal(refused, 1, "no write was refused after " + sent.length + " writes of 500 bytes");
         // A queue that refuses data still takes an ack (4 bytes): the room kept for control packets.
         const ack = Buffer.from([0x40, 2, 0, 1]);
-        assert.equal(log.call(() => s.write(ack, 0, 4)), 0, "a 4-byte ack after the queue refused data");
+        assert.equal(
+          log.call(() => s.write(ack, 0, 4)),
+          0,
+          "a 4-byte ack after the queue refused data",
+        );
         sent.push(ack);
         const all = Buffer.concat(sent);
         await waitFor(() => conn.received().length >= all.length, all.length + " bytes at the peer");
@@ -276,7 +297,10 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
         assert.deepEqual(conn.received(), all);
         // Once the queue has drained, writes are taken again.
         await tick(50);
-        assert.equal(log.call(() => s.write(new Uint8Array([7]), 0, 1)), 0);
+        assert.equal(
+          log.call(() => s.write(new Uint8Array([7]), 0, 1)),
+          0,
+        );
         await waitFor(() => conn.received().length === all.length + 1, "one more byte");
       });
 
@@ -323,7 +347,10 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
       it("a real mosquitto answers a CONNECT with CONNACK 0", async function () {
         const { log, s } = await connected(mosquittoPort());
         const packet = connectPacket("hal-contract-" + process.pid);
-        assert.equal(log.call(() => s.write(packet, 0, packet.length)), 0);
+        assert.equal(
+          log.call(() => s.write(packet, 0, packet.length)),
+          0,
+        );
         await waitFor(() => log.bytes.length >= 4, "CONNACK");
         assert.deepEqual(log.bytes, [0x20, 0x02, 0x00, 0x00]);
       });

@@ -20,7 +20,11 @@ const ROOT = path.join(import.meta.dirname, "..", "..");
 export function npmRun(args: string[], env: Record<string, string> = {}, limitMs = 60000): Promise<NpmRun> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.platform === "win32" ? "npm.cmd" : "npm", args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.platform === "win32" ? "npm.cmd" : "npm", args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let all = "";

@@ -9,7 +9,6 @@ import path from "node:path";
 
 const ROOT = path.join(import.meta.dirname, "..", "..");
 
-
 interface Context {
   /** The script names of package.json. */
   scripts: ReadonlySet<string>;
@@ -124,10 +123,7 @@ describe("README and docs", () => {
       isFile: (p) => p === "README.md" || p === "docs/flashing.md",
       allowMissing: [],
     });
-    assert.deepEqual(problems, [
-      "docs/sample.md: link ./gone.md: no file docs/gone.md",
-      "docs/sample.md: link ../../x.md: leaves the repository",
-    ]);
+    assert.deepEqual(problems, ["docs/sample.md: link ./gone.md: no file docs/gone.md", "docs/sample.md: link ../../x.md: leaves the repository"]);
   });
 
   it("reports a link to a missing file that is not in the allowed list", () => {

@@ -120,7 +120,8 @@ describe("scripts/ensure-packages.sh (npm test's Debian packages)", function () 
     assert.match(r.out, /Installed: mosquitto mosquitto-clients openssl\n$/);
     const lines = fs.readFileSync(log, "utf8").split("\n");
     const calls = lines.filter((l) => l.startsWith("apt-get"));
-    if (process.getuid!() !== 0) assert.deepEqual(lines.filter((l) => l.startsWith("sudo")).slice(0, 2), ["sudo -n true", "sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq"]);
+    if (process.getuid!() !== 0)
+      assert.deepEqual(lines.filter((l) => l.startsWith("sudo")).slice(0, 2), ["sudo -n true", "sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq"]);
     else assert.equal(lines.filter((l) => l.startsWith("sudo")).length, 0, "root runs apt-get itself");
     assert.deepEqual(calls, [
       "apt-get update -qq (noninteractive)",

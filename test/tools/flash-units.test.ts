@@ -93,7 +93,11 @@ describe("flash: the board's report after an upload", () => {
     for (const c of [crc32("abc"), crc32("abd")]) {
       assert.equal(printed.includes(String(c)) || printed.toLowerCase().includes(c.toString(16)), false, "printed a CRC-32: " + printed);
     }
-    assert.deepEqual(parseStoredReports(run(false)).map((r) => r.same), [null, null, null], "firmware without E.CRC32 compares sizes only");
+    assert.deepEqual(
+      parseStoredReports(run(false)).map((r) => r.same),
+      [null, null, null],
+      "firmware without E.CRC32 compares sizes only",
+    );
   });
 
   it("compares sizes and the board's verdict, naming the first file that is missing or differs, with no CRC-32 in the words", () => {
@@ -107,7 +111,8 @@ describe("flash: the board's report after an upload", () => {
   });
 
   it("reads reports from the CLI's prefixed lines and skips cut ones", () => {
-    const out = '--] >FABMQTT-STORED {"name":"a","size":1,"same":true}\r\n--] FABMQTT-STORED {"name":"b","si\r\n--] FABMQTT-STORED {"name":"c","size":1,"crc":2}\r\n';
+    const out =
+      '--] >FABMQTT-STORED {"name":"a","size":1,"same":true}\r\n--] FABMQTT-STORED {"name":"b","si\r\n--] FABMQTT-STORED {"name":"c","size":1,"crc":2}\r\n';
     assert.deepEqual(parseStoredReports(out), [{ name: "a", size: 1, same: true }]);
   });
 });
@@ -116,7 +121,12 @@ describe("provision: assembling the configuration", () => {
   it("takes the broker from the URL, keeps the file's other fields, and lets flags win", () => {
     const p = buildConfig(
       {
-        configText: JSON.stringify({ wifi: { ssid: "old", password: "old-pw" }, broker: { host: "x", port: 1, keepalive: 15, username: "u0" }, device: "d0", sensors: [] }),
+        configText: JSON.stringify({
+          wifi: { ssid: "old", password: "old-pw" },
+          broker: { host: "x", port: 1, keepalive: 15, username: "u0" },
+          device: "d0",
+          sensors: [],
+        }),
         ssid: "fablab",
         broker: "mqtt://board1:p%40ss@10.0.0.2:1884",
         device: "bench-1",
@@ -137,7 +147,11 @@ describe("provision: assembling the configuration", () => {
   });
 
   it("keeps a file's broker.hosts, shows every broker, and lets --broker replace them", () => {
-    const text = JSON.stringify({ wifi: { ssid: "lab" }, broker: { hosts: ["10.0.0.2", "10.0.0.3:1884"], port: 1883, username: "u", password: "pw" }, device: "d" });
+    const text = JSON.stringify({
+      wifi: { ssid: "lab" },
+      broker: { hosts: ["10.0.0.2", "10.0.0.3:1884"], port: 1883, username: "u", password: "pw" },
+      device: "d",
+    });
     const kept = buildConfig({ configText: text }, fixedId);
     assert.ok(typeof kept !== "string");
     assert.equal(brokerSummary(kept.config), "mqtt://u:***@10.0.0.2:1883,10.0.0.3:1884");
@@ -161,7 +175,17 @@ describe("provision: assembling the configuration", () => {
 
 describe("provision: passwords on the command line", () => {
   it("finds --password and the password of any URL, whatever its flag, as written and decoded", () => {
-    const found = argvSecrets(["--ssid", "lab", "--password", "w pw", "--broker=mqtt://u:p%40ss word@h:1883", "--port", "tcp://admin:a@b/c@10.0.0.9:23", "--device", "d"]);
+    const found = argvSecrets([
+      "--ssid",
+      "lab",
+      "--password",
+      "w pw",
+      "--broker=mqtt://u:p%40ss word@h:1883",
+      "--port",
+      "tcp://admin:a@b/c@10.0.0.9:23",
+      "--device",
+      "d",
+    ]);
     assert.deepEqual(found, [
       { flag: "--password", texts: ["w pw"] },
       { flag: "--broker", texts: ["p%40ss word", "p@ss word"] },

@@ -76,7 +76,9 @@ describe("npm run flash (the real espruino CLI, a fake board console)", function
     board = await startFakeEspruino({ chip: "esp32", chatterMs: 100 });
     const r = await npmRun(["run", "-s", "flash", "--", "--board", "esp32-devkitc", "--port", "tcp://127.0.0.1:" + board.port, "--fast", "--timeout", "15"]);
     assert.equal(r.code, 0, r.all);
-    assert.ok(board.storage.files.get(BUNDLE_FILE)!.equals(fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp32-devkitc", "fabmqtt.min.js"))));
+    assert.ok(
+      board.storage.files.get(BUNDLE_FILE)!.equals(fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp32-devkitc", "fabmqtt.min.js"))),
+    );
   });
 
   it("fails when a chunk arrives changed (the CRC-32 check), and checks sizes alone on firmware without E.CRC32", async () => {

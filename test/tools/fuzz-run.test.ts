@@ -16,7 +16,9 @@ describe(`npm run fuzz, ${FRAMES} frames`, () => {
     const seed = runSeed();
     const r = runFuzz({ frames: FRAMES, seed, hangMs: 200, progressEvery: 0 }, () => undefined);
     const where = `FABMQTT_SEED=${seed} (npm run fuzz -- --seed ${seed} --frames ${FRAMES})`;
-    console.log(`      ${Math.round(r.framesPerSecond)} frames/s, heap ${(r.heapBefore / 1048576).toFixed(2)} -> ${(r.heapAfter / 1048576).toFixed(2)} MB, ${r.client.connections} client connections`);
+    console.log(
+      `      ${Math.round(r.framesPerSecond)} frames/s, heap ${(r.heapBefore / 1048576).toFixed(2)} -> ${(r.heapAfter / 1048576).toFixed(2)} MB, ${r.client.connections} client connections`,
+    );
     assert.deepEqual(r.exceptions, { decode: 0, framer: 0, client: 0 }, `exceptions with ${where}: ${JSON.stringify(r.failures)}`);
     assert.equal(r.hangs, 0, `frames over 200 ms with ${where}`);
     assert.ok(r.heapAfter - r.heapBefore < HEAP_GROWTH_LIMIT, `heap grew ${r.heapAfter - r.heapBefore} bytes with ${where}`);

@@ -69,21 +69,33 @@ describe("interop suite (scripts/interop)", function () {
     const scenario = (run: Scenario["run"], limitMs = 5000): Scenario => ({ id: "rule", title: "rule", limitMs, run });
 
     it("records a deviation the broker documents as differs, with the documentation", async () => {
-      const o = await runScenario(scenario(async (ctx) => ctx.differ("documented-key", "seen on the wire")), launcher, broker);
+      const o = await runScenario(
+        scenario(async (ctx) => ctx.differ("documented-key", "seen on the wire")),
+        launcher,
+        broker,
+      );
       assert.equal(o.status, "differs");
       assert.match(o.note, /seen on the wire: a documented quirk \(its manual\)/);
     });
     it("fails on a deviation the broker does not document", async () => {
-      const o = await runScenario(scenario(async (ctx) => ctx.differ("other-key", "seen on the wire")), launcher, broker);
+      const o = await runScenario(
+        scenario(async (ctx) => ctx.differ("other-key", "seen on the wire")),
+        launcher,
+        broker,
+      );
       assert.equal(o.status, "fail");
       assert.match(o.note, /not a deviation aedes documents/);
     });
     it("fails a scenario that runs past its limit, and closes its clients", async () => {
       let client: ReturnType<Parameters<Scenario["run"]>[0]["client"]> | null = null;
-      const o = await runScenario(scenario(async (ctx) => {
-        client = ctx.client();
-        await new Promise(() => undefined);
-      }, 300), launcher, broker);
+      const o = await runScenario(
+        scenario(async (ctx) => {
+          client = ctx.client();
+          await new Promise(() => undefined);
+        }, 300),
+        launcher,
+        broker,
+      );
       assert.equal(o.status, "fail");
       assert.match(o.note, /limit/);
       assert.ok(o.ms < 2000);
@@ -105,8 +117,20 @@ describe("interop suite (scripts/interop)", function () {
         seconds: 1,
         scenarios: [SCENARIOS[0], SCENARIOS[1]],
         brokers: [
-          { name: "a", version: "1", problem: null, startSeconds: 0, cells: { [SCENARIOS[0].id]: { status: "pass", note: "", ms: 1 }, [SCENARIOS[1].id]: { status: "differs", note: "why", ms: 1 } } },
-          { name: "b", version: "?", problem: "not installed", startSeconds: null, cells: { [SCENARIOS[0].id]: { status: "missing", note: "x", ms: 0 }, [SCENARIOS[1].id]: { status: "fail", note: "y", ms: 0 } } },
+          {
+            name: "a",
+            version: "1",
+            problem: null,
+            startSeconds: 0,
+            cells: { [SCENARIOS[0].id]: { status: "pass", note: "", ms: 1 }, [SCENARIOS[1].id]: { status: "differs", note: "why", ms: 1 } },
+          },
+          {
+            name: "b",
+            version: "?",
+            problem: "not installed",
+            startSeconds: null,
+            cells: { [SCENARIOS[0].id]: { status: "missing", note: "x", ms: 0 }, [SCENARIOS[1].id]: { status: "fail", note: "y", ms: 0 } },
+          },
         ],
       };
       assert.equal(failures(m), 2);

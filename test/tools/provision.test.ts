@@ -49,11 +49,26 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
       }),
     );
     const r = await npmRun([
-      "run", "-s", "provision", "--",
-      "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port,
-      "--config", file, "--ssid", "fablab", "--password", WIFI_PASSWORD,
-      "--broker", "mqtt://board1:" + encodeURIComponent(BROKER_PASSWORD) + "@192.168.1.10:1883",
-      "--device", "bench-1", "--base", "lab/fabmqtt",
+      "run",
+      "-s",
+      "provision",
+      "--",
+      "--board",
+      "esp8266-nodemcu",
+      "--port",
+      "tcp://127.0.0.1:" + board.port,
+      "--config",
+      file,
+      "--ssid",
+      "fablab",
+      "--password",
+      WIFI_PASSWORD,
+      "--broker",
+      "mqtt://board1:" + encodeURIComponent(BROKER_PASSWORD) + "@192.168.1.10:1883",
+      "--device",
+      "bench-1",
+      "--base",
+      "lab/fabmqtt",
     ]);
     assert.equal(r.code, 0, r.all);
     const stored = board.storage.files.get(CONFIG_FILE);
@@ -83,7 +98,21 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
   it("never prints the configuration's CRC-32 (with the WiFi password it gives the broker's away), not even from an echoing board", async () => {
     board = await startFakeEspruino({ chip: "esp8266", echoAll: true });
     const r = await npmRun(
-      ["run", "-s", "provision", "--", "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtt://board1@192.168.1.10", "--fast"],
+      [
+        "run",
+        "-s",
+        "provision",
+        "--",
+        "--board",
+        "esp8266-nodemcu",
+        "--port",
+        "tcp://127.0.0.1:" + board.port,
+        "--ssid",
+        "fablab",
+        "--broker",
+        "mqtt://board1@192.168.1.10",
+        "--fast",
+      ],
       { FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: "1234567" },
     );
     assert.equal(r.code, 0, r.all);
@@ -97,7 +126,20 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
   it("takes the passwords from the environment with a plain `npm run` (whose banner shows the command line)", async () => {
     board = await startFakeEspruino({ chip: "esp32" });
     const r = await npmRun(
-      ["run", "provision", "--", "--board", "esp32-devkitc", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtts://board1@broker.lab:8883", "--fast"],
+      [
+        "run",
+        "provision",
+        "--",
+        "--board",
+        "esp32-devkitc",
+        "--port",
+        "tcp://127.0.0.1:" + board.port,
+        "--ssid",
+        "fablab",
+        "--broker",
+        "mqtts://board1@broker.lab:8883",
+        "--fast",
+      ],
       { FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD },
     );
     assert.equal(r.code, 0, r.all);
@@ -114,7 +156,23 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     const file = path.join(dir, "ca.json");
     fs.writeFileSync(file, JSON.stringify({ broker: { host: "x", port: 1, ca: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" } }));
     const r = await npmRun(
-      ["run", "-s", "provision", "--", "--board", "esp32-devkitc", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--config", file, "--broker", "mqtts://board1@broker.lab:8883", "--fast"],
+      [
+        "run",
+        "-s",
+        "provision",
+        "--",
+        "--board",
+        "esp32-devkitc",
+        "--port",
+        "tcp://127.0.0.1:" + board.port,
+        "--ssid",
+        "fablab",
+        "--config",
+        file,
+        "--broker",
+        "mqtts://board1@broker.lab:8883",
+        "--fast",
+      ],
       { FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD },
     );
     assert.equal(r.code, 0, r.all);
@@ -128,8 +186,21 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     const file = path.join(dir, "bad.json");
     fs.writeFileSync(file, JSON.stringify({ actuators: [{ name: "relay", kind: "relay", pin: "D6" }] }));
     const r = await npmRun([
-      "run", "provision", "--", "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port,
-      "--config", file, "--ssid", "fablab", "--password", WIFI_PASSWORD, "--broker", "mqtt://192.168.1.10",
+      "run",
+      "provision",
+      "--",
+      "--board",
+      "esp8266-nodemcu",
+      "--port",
+      "tcp://127.0.0.1:" + board.port,
+      "--config",
+      file,
+      "--ssid",
+      "fablab",
+      "--password",
+      WIFI_PASSWORD,
+      "--broker",
+      "mqtt://192.168.1.10",
     ]);
     assert.equal(r.code, 2, r.all);
     assert.match(r.stderr, /provision: bad configuration for esp8266-nodemcu: actuators\[0\]\.pin: D6 is not a usable pin on esp8266-nodemcu/);
@@ -139,10 +210,24 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
   });
 
   it("warns about a broker URL's password on the command line, which npm prints when it has a space, and names the variable to use", async () => {
-    const r = await npmRun([
-      "run", "provision", "--", "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:9",
-      "--ssid", "fablab", "--broker", "mqtt://board1:pass word@192.168.1.10", "--config", path.join(dir, "missing.json"),
-    ], { FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD });
+    const r = await npmRun(
+      [
+        "run",
+        "provision",
+        "--",
+        "--board",
+        "esp8266-nodemcu",
+        "--port",
+        "tcp://127.0.0.1:9",
+        "--ssid",
+        "fablab",
+        "--broker",
+        "mqtt://board1:pass word@192.168.1.10",
+        "--config",
+        path.join(dir, "missing.json"),
+      ],
+      { FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD },
+    );
     assert.equal(r.code, 2, r.all);
     assert.match(r.stdout, /--broker mqtt:\/\/board1:pass word@/, "npm printed the password: the reason for the warning");
     assert.match(r.stderr, /warning: a password is on the command line \(--broker\): npm printed the command line above/);
@@ -152,13 +237,26 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
 
   it("warns about a password on the command line also when npm printed nothing (process list, shell history)", async () => {
     const r = await npmRun([
-      "run", "-s", "provision", "--", "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:9",
-      "--ssid", "fablab", "--password=" + WIFI_PASSWORD, "--broker=mqtt://board1:" + encodeURIComponent(BROKER_PASSWORD) + "@192.168.1.10", "--config", path.join(dir, "missing.json"),
+      "run",
+      "-s",
+      "provision",
+      "--",
+      "--board",
+      "esp8266-nodemcu",
+      "--port",
+      "tcp://127.0.0.1:9",
+      "--ssid",
+      "fablab",
+      "--password=" + WIFI_PASSWORD,
+      "--broker=mqtt://board1:" + encodeURIComponent(BROKER_PASSWORD) + "@192.168.1.10",
+      "--config",
+      path.join(dir, "missing.json"),
     ]);
     assert.equal(r.code, 2, r.all);
     assert.match(r.stderr, /warning: a password is on the command line \(--password, --broker\): other users of this machine can see it/);
     assert.match(r.stderr, /FABMQTT_WIFI_PASSWORD.*FABMQTT_BROKER_PASSWORD/);
-    for (const secret of [WIFI_PASSWORD, BROKER_PASSWORD, encodeURIComponent(BROKER_PASSWORD)]) assert.equal(r.all.includes(secret), false, "printed: " + secret);
+    for (const secret of [WIFI_PASSWORD, BROKER_PASSWORD, encodeURIComponent(BROKER_PASSWORD)])
+      assert.equal(r.all.includes(secret), false, "printed: " + secret);
   });
 
   /** provision in a process of its own, held in its upload by a board that never answers; resolves once the temporary copy is on disk. */
@@ -168,10 +266,33 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     fs.mkdirSync(tmp);
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(import.meta.dirname, "..", "..", "scripts", "provision.ts"), "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port, "--ssid", "fablab", "--broker", "mqtt://board1@192.168.1.10", "--timeout", "30"],
-      { env: { ...process.env, TMPDIR: tmp, FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD }, stdio: ["ignore", "pipe", "pipe"] },
+      [
+        "--import",
+        "tsx",
+        path.join(import.meta.dirname, "..", "..", "scripts", "provision.ts"),
+        "--board",
+        "esp8266-nodemcu",
+        "--port",
+        "tcp://127.0.0.1:" + board.port,
+        "--ssid",
+        "fablab",
+        "--broker",
+        "mqtt://board1@192.168.1.10",
+        "--timeout",
+        "30",
+      ],
+      {
+        env: { ...process.env, TMPDIR: tmp, FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
     );
-    const run = { child, out: "", exited: new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c))), copies: () => fs.readdirSync(tmp).filter((n) => n.startsWith("fabmqtt-flash-")), copy: Buffer.alloc(0) };
+    const run = {
+      child,
+      out: "",
+      exited: new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c))),
+      copies: () => fs.readdirSync(tmp).filter((n) => n.startsWith("fabmqtt-flash-")),
+      copy: Buffer.alloc(0),
+    };
     child.stdout!.on("data", (d) => (run.out += d));
     child.stderr!.on("data", (d) => (run.out += d));
     const started = Date.now();
@@ -183,7 +304,10 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     return run;
   }
 
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
     it(`removes the temporary copy of the configuration on ${signal} and exits with ${code}`, async () => {
       const run = await stuckProvision();
       assert.ok(run.copy.toString("utf8").includes(JSON.stringify(BROKER_PASSWORD).slice(1, -1)), "the copy holds the passwords");
@@ -201,7 +325,10 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     const lines: string[] = [];
     for (const pid of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
       try {
-        const line = fs.readFileSync("/proc/" + pid + "/cmdline", "latin1").split("\0").join(" ");
+        const line = fs
+          .readFileSync("/proc/" + pid + "/cmdline", "latin1")
+          .split("\0")
+          .join(" ");
         if (line.includes("espruino-cli.js") && line.includes(port)) lines.push(line);
       } catch {
         // a process that ended meanwhile
@@ -211,6 +338,7 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     await run.exited;
     assert.equal(lines.length, 1, "the espruino CLI runs: " + run.out);
     const crc = crc32(run.copy);
-    for (const form of [String(crc), String(crc | 0), crc.toString(16)]) assert.equal(lines[0].includes(form), false, "the CLI's command line holds the CRC-32: " + lines[0]);
+    for (const form of [String(crc), String(crc | 0), crc.toString(16)])
+      assert.equal(lines[0].includes(form), false, "the CLI's command line holds the CRC-32: " + lines[0]);
   });
 });

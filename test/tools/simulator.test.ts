@@ -23,7 +23,9 @@ describe("simulator: npm start", function () {
 
   it("runs the virtual board on an embedded broker and a printed mosquitto_pub line switches the relay", async () => {
     mosquittoBinary(); // mosquitto_pub comes with the mosquitto clients: fail with install advice when missing
-    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "sim-test"], { stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "sim-test"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
@@ -41,7 +43,10 @@ describe("simulator: npm start", function () {
     const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
     child.kill("SIGINT");
     assert.equal(await exited, 0, out);
-    assert.ok(watcher.messages.some((m) => m.topic === "fabmqtt/sim-test/status" && m.payload.toString() === "offline"), "offline published on Ctrl-C");
+    assert.ok(
+      watcher.messages.some((m) => m.topic === "fabmqtt/sim-test/status" && m.payload.toString() === "offline"),
+      "offline published on Ctrl-C",
+    );
   });
 
   it("on Ctrl-C before any connection, says no offline status was published", async () => {
@@ -49,7 +54,9 @@ describe("simulator: npm start", function () {
     const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
     await new Promise<void>((resolve) => server.close(() => resolve()));
     // Nothing listens on that port: the board never connects.
-    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", `mqtt://127.0.0.1:${port}`, "--device", "sim-nobroker"], { stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", `mqtt://127.0.0.1:${port}`, "--device", "sim-nobroker"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
@@ -66,7 +73,9 @@ describe("simulator: npm start", function () {
     const server = net.createServer();
     const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
     try {
-      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", String(port), "--device", "sim-taken"], { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", String(port), "--device", "sim-taken"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       child.stdout!.on("data", (d) => (out += d));
       child.stderr!.on("data", (d) => (out += d));
@@ -96,18 +105,42 @@ describe("simulator: npm start", function () {
     for (const board of BOARDS) {
       const config = simulatorConfig(board, target, "sim-1", "fabmqtt");
       assert.equal(checkConfig(config, toDeviceBoard(board)), "", board.id);
-      assert.deepEqual(config.actuators.map((a) => a.name), ["relay", "led", "fan"], board.id);
-      for (const p of [...config.sensors, ...config.actuators]) assert.ok(!board.strappingPins.includes(p.pin) || board.roles.led === p.pin, board.id + ": " + p.name + " on strapping pin " + p.pin);
+      assert.deepEqual(
+        config.actuators.map((a) => a.name),
+        ["relay", "led", "fan"],
+        board.id,
+      );
+      for (const p of [...config.sensors, ...config.actuators])
+        assert.ok(!board.strappingPins.includes(p.pin) || board.roles.led === p.pin, board.id + ": " + p.name + " on strapping pin " + p.pin);
     }
-    const nodemcu = simulatorConfig(BOARDS.find((b) => b.id === "esp8266-nodemcu")!, target, "sim-1", "fabmqtt");
-    assert.deepEqual([...nodemcu.sensors, ...nodemcu.actuators].map((p) => p.name + " " + p.pin + (("activeLow" in p && p.activeLow) ? " low" : "")), ["climate D4", "light A0", "door D12", "relay D5", "led D2 low", "fan D14"]);
-    const linux = simulatorConfig(BOARDS.find((b) => b.id === "linux")!, target, "sim-1", "fabmqtt");
-    assert.deepEqual(linux.sensors.map((s) => s.name), ["climate", "door"], "no ADC on linux: no light sensor");
+    const nodemcu = simulatorConfig(
+      BOARDS.find((b) => b.id === "esp8266-nodemcu")!,
+      target,
+      "sim-1",
+      "fabmqtt",
+    );
+    assert.deepEqual(
+      [...nodemcu.sensors, ...nodemcu.actuators].map((p) => p.name + " " + p.pin + ("activeLow" in p && p.activeLow ? " low" : "")),
+      ["climate D4", "light A0", "door D12", "relay D5", "led D2 low", "fan D14"],
+    );
+    const linux = simulatorConfig(
+      BOARDS.find((b) => b.id === "linux")!,
+      target,
+      "sim-1",
+      "fabmqtt",
+    );
+    assert.deepEqual(
+      linux.sensors.map((s) => s.name),
+      ["climate", "door"],
+      "no ADC on linux: no light sensor",
+    );
   });
 
   for (const boardId of ["esp32-devkitc", "linux"]) {
     it(`starts as --board ${boardId}, names its pins and publishes telemetry`, async () => {
-      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--board", boardId, "--port", "0", "--device", "sim-" + boardId], { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--board", boardId, "--port", "0", "--device", "sim-" + boardId], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       child.stdout!.on("data", (d) => (out += d));
       child.stderr!.on("data", (d) => (out += d));
@@ -120,7 +153,9 @@ describe("simulator: npm start", function () {
   }
 
   it("refuses a bad --device before it prints command lines to copy", async () => {
-    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "bad name!"], { stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "bad name!"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
@@ -133,17 +168,29 @@ describe("simulator: npm start", function () {
   it("runs against a mosquitto with a password file, as the walkthrough in docs/device.md does", async () => {
     const broker = await startMosquitto({ passwords: { board1: "b-secret", maker: "m-secret" } });
     try {
-      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", `mqtt://board1:b-secret@127.0.0.1:${broker.port}`, "--device", "walk"], { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(
+        process.execPath,
+        ["--import", "tsx", "scripts/simulator/index.ts", "--broker", `mqtt://board1:b-secret@127.0.0.1:${broker.port}`, "--device", "walk"],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
       let out = "";
       child.stdout!.on("data", (d) => (out += d));
       child.stderr!.on("data", (d) => (out += d));
       const sub = await new Promise<string>((resolve, reject) => {
         // mosquitto_sub as the walkthrough shows it, for the retained status.
-        execFile("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(broker.port), "-u", "maker", "-P", "m-secret", "-t", "fabmqtt/walk/status", "-C", "1", "-W", "15", "-v"], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        execFile(
+          "mosquitto_sub",
+          ["-h", "127.0.0.1", "-p", String(broker.port), "-u", "maker", "-P", "m-secret", "-t", "fabmqtt/walk/status", "-C", "1", "-W", "15", "-v"],
+          (err, stdout) => (err ? reject(err) : resolve(stdout)),
+        );
       });
       assert.equal(sub.trim(), "fabmqtt/walk/status online");
       await new Promise<void>((resolve, reject) =>
-        execFile("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-u", "maker", "-P", "m-secret", "-t", "fabmqtt/walk/set/relay", "-m", "ON"], (err) => (err ? reject(err) : resolve())),
+        execFile(
+          "mosquitto_pub",
+          ["-h", "127.0.0.1", "-p", String(broker.port), "-u", "maker", "-P", "m-secret", "-t", "fabmqtt/walk/set/relay", "-m", "ON"],
+          (err) => (err ? reject(err) : resolve()),
+        ),
       );
       await waitFor(() => /command +relay -> ON/.test(out), "the relay switched:\n" + out);
       assert.doesNotMatch(out, /b-secret/, "the broker password is never printed");
@@ -162,7 +209,21 @@ describe("simulator: npm start", function () {
     const dead = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
     await new Promise<void>((resolve) => server.close(() => resolve()));
     try {
-      child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--broker", `mqtt://127.0.0.1:${dead}`, "--broker", `mqtt://127.0.0.1:${broker.port}`, "--device", "sim-two"], { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "scripts/simulator/index.ts",
+          "--broker",
+          `mqtt://127.0.0.1:${dead}`,
+          "--broker",
+          `mqtt://127.0.0.1:${broker.port}`,
+          "--device",
+          "sim-two",
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
       let out = "";
       child.stdout!.on("data", (d) => (out += d));
       child.stderr!.on("data", (d) => (out += d));

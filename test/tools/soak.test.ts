@@ -41,7 +41,9 @@ describe("npm run soak -- --short", function () {
     }
     const table = lines.slice(0, -1).join("\n");
     const { qos1, qos2 } = r.verdict;
-    console.log(`      seed ${r.seed}: ${qos1.received}+${qos2.received} received of ${qos1.sent}+${qos2.sent}; broker-side losses ${qos1.lostBrokerAcked + qos1.lostBrokerRunning}+${qos2.lostBrokerAcked + qos2.lostBrokerRunning}; QoS 1 duplicates ${qos1.duplicates}; ${r.proxy.resets} resets; ${(r.durationMs / 1000).toFixed(1)} s`);
+    console.log(
+      `      seed ${r.seed}: ${qos1.received}+${qos2.received} received of ${qos1.sent}+${qos2.sent}; broker-side losses ${qos1.lostBrokerAcked + qos1.lostBrokerRunning}+${qos2.lostBrokerAcked + qos2.lostBrokerRunning}; QoS 1 duplicates ${qos1.duplicates}; ${r.proxy.resets} resets; ${(r.durationMs / 1000).toFixed(1)} s`,
+    );
     assert.equal(code, r.passed ? 0 : 1, "the exit code follows the verdict");
     assert.deepEqual(r.verdict.failures, [], `seed ${r.seed} failed:\n${table}`);
     assert.equal(code, 0);

@@ -47,7 +47,10 @@ export class LineEditor {
   private esc = 0; // 0 none, 1 after ESC, 2 inside ESC [ ...
   private afterCR = false;
 
-  constructor(private readonly events: LineEvents, private readonly echoOn: () => boolean) {}
+  constructor(
+    private readonly events: LineEvents,
+    private readonly echoOn: () => boolean,
+  ) {}
 
   /** Feeds received bytes (one character per byte). */
   feed(text: string): void {

@@ -16,10 +16,39 @@ export type FakeChip = "esp8266" | "esp32" | "linux";
 export function boardEnv(chip: FakeChip): Record<string, unknown> {
   const common = { VERSION: "2v29", GIT_COMMIT: "4e4ff9a5c", BUILD_DATE: "Oct 13 2025", BUILD_TIME: "10:21:07", EXPTR: 1073643636 };
   if (chip === "esp8266")
-    return { ...common, BOARD: "ESP8266_4MB", RAM: 81920, FLASH: 0, SPIFLASH: 4194304, STORAGE: 196608, SERIAL: "5ccf7f00aabb", CONSOLE: "Telnet", MODULES: "Flash,Storage,heatshrink,net,dgram,http,NetworkJS,Wifi,ESP8266,TelnetServer,crypto,neopixel" };
+    return {
+      ...common,
+      BOARD: "ESP8266_4MB",
+      RAM: 81920,
+      FLASH: 0,
+      SPIFLASH: 4194304,
+      STORAGE: 196608,
+      SERIAL: "5ccf7f00aabb",
+      CONSOLE: "Telnet",
+      MODULES: "Flash,Storage,heatshrink,net,dgram,http,NetworkJS,Wifi,ESP8266,TelnetServer,crypto,neopixel",
+    };
   if (chip === "esp32")
-    return { ...common, BOARD: "ESP32", RAM: 524288, FLASH: 0, SPIFLASH: 4194304, STORAGE: 917504, SERIAL: "30aea4001122", CONSOLE: "Telnet", MODULES: "Flash,Storage,heatshrink,net,dgram,http,tls,NetworkJS,Wifi,ESP32,TelnetServer,crypto,neopixel" };
-  return { ...common, BOARD: "LINUX", RAM: 0, FLASH: 0, STORAGE: 1048576, SERIAL: "", CONSOLE: "Telnet", MODULES: "Flash,Storage,heatshrink,net,dgram,http,tls,crypto,fs" };
+    return {
+      ...common,
+      BOARD: "ESP32",
+      RAM: 524288,
+      FLASH: 0,
+      SPIFLASH: 4194304,
+      STORAGE: 917504,
+      SERIAL: "30aea4001122",
+      CONSOLE: "Telnet",
+      MODULES: "Flash,Storage,heatshrink,net,dgram,http,tls,NetworkJS,Wifi,ESP32,TelnetServer,crypto,neopixel",
+    };
+  return {
+    ...common,
+    BOARD: "LINUX",
+    RAM: 0,
+    FLASH: 0,
+    STORAGE: 1048576,
+    SERIAL: "",
+    CONSOLE: "Telnet",
+    MODULES: "Flash,Storage,heatshrink,net,dgram,http,tls,crypto,fs",
+  };
 }
 
 /** Espruino's text for a value after `=` and in print(). */

@@ -58,7 +58,17 @@ function espruinoCode(err: NodeJS.ErrnoException | null, mode: StandinMode): num
   return -10;
 }
 
-const MESSAGES: Record<number, string> = { [-1]: "socket closed", [-3]: "timeout", [-4]: "no route", [-6]: "not found", [-8]: "unsent data", [-9]: "connection reset", [-10]: "unknown error", [-11]: "no connection", [-13]: "SSL handshake failed" };
+const MESSAGES: Record<number, string> = {
+  [-1]: "socket closed",
+  [-3]: "timeout",
+  [-4]: "no route",
+  [-6]: "not found",
+  [-8]: "unsent data",
+  [-9]: "connection reset",
+  [-10]: "unknown error",
+  [-11]: "no connection",
+  [-13]: "SSL handshake failed",
+};
 
 /** The IPv4 address as /proc/net/tcp writes it ("127.0.0.1" -> "0100007F"). */
 function procHex(ip: string): string {

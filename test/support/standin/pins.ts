@@ -210,15 +210,34 @@ export function createStandinPins(loop: Loop, mode: StandinMode, getTime: () => 
       if (typeof fn !== "function") throw new Error("Function or String not supplied!");
       if (mode === "esp8266" && p === "D16") {
         // GPIO16 has no interrupt: Espruino warns and returns undefined.
-        loop.print("WARNING: Unable to set watch. You may already have a watch on a pin with the same number (eg. A0 and B0),\nor this pin cannot be used with watch");
+        loop.print(
+          "WARNING: Unable to set watch. You may already have a watch on a pin with the same number (eg. A0 and B0),\nor this pin cannot be used with watch",
+        );
         return undefined;
       }
       const o = (options && typeof options === "object" ? options : { repeat: !!options }) as Record<string, unknown>;
       const edgeName = o.edge;
-      const e = edgeName === undefined || edgeName === "both" || edgeName === 0 ? 0 : edgeName === "rising" || edgeName === 1 ? 1 : edgeName === "falling" || edgeName === -1 ? -1 : NaN;
+      const e =
+        edgeName === undefined || edgeName === "both" || edgeName === 0
+          ? 0
+          : edgeName === "rising" || edgeName === 1
+            ? 1
+            : edgeName === "falling" || edgeName === -1
+              ? -1
+              : NaN;
       if (Number.isNaN(e)) throw new TypeError("'edge' in setWatch should be 1, -1, 0, 'rising', 'falling' or 'both'");
       const id = watches.length ? watches[watches.length - 1].id + 1 : 1;
-      watches.push({ id, pin: p, fn, repeat: !!o.repeat, edge: e, debounceMs: Number(o.debounce) > 0 ? Number(o.debounce) : 0, state: levelOf(p), lastTime: getTime(), timer: null });
+      watches.push({
+        id,
+        pin: p,
+        fn,
+        repeat: !!o.repeat,
+        edge: e,
+        debounceMs: Number(o.debounce) > 0 ? Number(o.debounce) : 0,
+        state: levelOf(p),
+        lastTime: getTime(),
+        timer: null,
+      });
       log.push({ pin: p, kind: "watch", value: id });
       return id;
     },

@@ -54,19 +54,21 @@ export function createStandinTimers(loop: Loop): StandinTimers {
     list.push(entry);
     return id;
   };
-  const clear = (name: string) => (...ids: unknown[]) => {
-    if (ids.length === 0) {
-      allCleared++;
-      for (const t of list) {
-        clearTimeout(t.handle);
-        clearInterval(t.handle);
+  const clear =
+    (name: string) =>
+    (...ids: unknown[]) => {
+      if (ids.length === 0) {
+        allCleared++;
+        for (const t of list) {
+          clearTimeout(t.handle);
+          clearInterval(t.handle);
+        }
+        list = [];
+        return;
       }
-      list = [];
-      return;
-    }
-    if (ids[0] === undefined) throw new Error("clear" + name + "(undefined) not allowed. Use clear" + name + "() instead");
-    remove(Number(ids[0]));
-  };
+      if (ids[0] === undefined) throw new Error("clear" + name + "(undefined) not allowed. Use clear" + name + "() instead");
+      remove(Number(ids[0]));
+    };
   return {
     setTimeout: (fn, ms, ...args) => add(fn, ms, args, false),
     setInterval: (fn, ms, ...args) => add(fn, ms, args, true),
