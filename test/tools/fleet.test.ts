@@ -73,7 +73,13 @@ describe("fleet: boards on a real mosquitto", function () {
     assert.ok(report.steady.telemetryPerSecond >= 14 && report.steady.telemetryPerSecond <= 24, String(report.steady.telemetryPerSecond));
     assert.ok(report.steady.commandsSent > 0);
     assert.equal(report.steady.commandsAnswered, report.steady.commandsSent);
-    assert.ok(report.memoryPerBoard.heapBytes > 0);
+    // Measured in this shared test process, the heap can shrink while the boards start (earlier tests'
+    // sockets are freed): the figure is taken and printed; its size is npm run fleet's, in a process of its own.
+    assert.ok(Number.isFinite(report.memoryPerBoard.heapBytes));
+    assert.ok(
+      lines.some((l) => l.startsWith("memory per board in Node: ")),
+      lines.join("\n"),
+    );
     assert.equal(report.restarts.length, 1);
     const r = report.restarts[0];
     assert.equal(r.leftBehind, 0);
