@@ -463,12 +463,16 @@ export class DeviceProgram implements Device {
    * Publishes the diagnostics, retained at QoS 0, on <root>diag:
    * {"fw":"<commit>","board":"<id>","up":<s>,"reconnects":<n>,"error":<code>,
    * "sent":<n>,"dropped":<n>} with "free" (variables on Espruino) and "rssi"
-   * (dBm) where the platform has them. `sent` and `dropped` count the
+   * (dBm) where the platform has them, and with several brokers (failover)
+   * "broker":"<host>:<port>", the one connected to. `sent` and `dropped` count the
    * device's own messages (telemetry, states, error replies) the client took
    * or refused. A refusal is logged.
    */
   diag_(now: number): void {
     const h = this.hal_.health ? this.hal_.health() : {};
+    const st = this.client.stats();
+    const brokers = (this as unknown as { brokers?: NetTarget[] }).brokers;
+    const broker = brokers ? brokers[st.broker] : null;
     const text =
       '{"fw":"' +
       (this.board_.version || "dev") +
@@ -478,8 +482,9 @@ export class DeviceProgram implements Device {
       Math.floor((now - this.born_) / 1000) +
       (h.free === undefined ? "" : ',"free":' + h.free) +
       (h.rssi === undefined ? "" : ',"rssi":' + h.rssi) +
+      (broker ? ',"broker":"' + broker.host + ":" + broker.port + '"' : "") +
       ',"reconnects":' +
-      (this.client.stats().connects - 1) +
+      (st.connects - 1) +
       ',"error":' +
       this.err_ +
       ',"sent":' +

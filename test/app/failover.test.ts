@@ -197,7 +197,7 @@ describe("the device with broker.hosts, on two real brokers", function () {
     closeLiveClients();
   });
 
-  it("goes to the second broker when the first is gone, and publishes its status there", async () => {
+  it("goes to the second broker when the first is gone, and publishes its status and diagnostics there", async () => {
     const first = await startAedes();
     const second = await startAedes();
     try {
@@ -226,6 +226,15 @@ describe("the device with broker.hosts, on two real brokers", function () {
         10000,
       );
       assert.equal(device.client.stats().broker, 1);
+      // The diagnostics name the broker the board is on.
+      await waitFor(() => watcher.messages.some((m) => m.topic === "failover/fo1/diag"), "diag on the second broker", 10000);
+      const diag = JSON.parse(
+        watcher.messages
+          .filter((m) => m.topic === "failover/fo1/diag")
+          .pop()!
+          .payload.toString(),
+      );
+      assert.equal(diag.broker, "127.0.0.1:" + second.port);
     } finally {
       await first.close();
       await second.close();
