@@ -46,6 +46,31 @@ function hasMqttPlugin(): boolean {
   }
 }
 
+/**
+ * A node's directory under `dir`: mnesia/, log/ and home/ made, its
+ * rabbitmq.conf (AMQP and MQTT listeners on 127.0.0.1, the interop user,
+ * no anonymous MQTT, logs to file, then `extra` lines) and the MQTT plugin
+ * enabled. Throws when a file cannot be written.
+ */
+export function writeNodeFiles(dir: string, amqpPort: number, mqttPort: number, extra: string[] = []): void {
+  for (const d of ["mnesia", "log", "home"]) fs.mkdirSync(path.join(dir, d));
+  fs.writeFileSync(
+    path.join(dir, "rabbitmq.conf"),
+    [
+      `listeners.tcp.default = 127.0.0.1:${amqpPort}`,
+      `mqtt.listeners.tcp.default = 127.0.0.1:${mqttPort}`,
+      `default_user = ${INTEROP_USER}`,
+      `default_pass = ${INTEROP_PASSWORD}`,
+      "mqtt.allow_anonymous = false",
+      ...extra,
+      "log.console = false",
+      "log.file.level = info",
+      "",
+    ].join("\n"),
+  );
+  fs.writeFileSync(path.join(dir, "enabled_plugins"), "[rabbitmq_mqtt].\n");
+}
+
 export const rabbitmqLauncher: BrokerLauncher = {
   name: "rabbitmq",
   packages: "rabbitmq-server",
@@ -60,23 +85,7 @@ export const rabbitmqLauncher: BrokerLauncher = {
     removeOnExit(dir);
     const [amqpPort, mqttPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const node = `fabmqtt-interop-${process.pid}@localhost`;
-    fs.mkdirSync(path.join(dir, "mnesia"));
-    fs.mkdirSync(path.join(dir, "log"));
-    fs.mkdirSync(path.join(dir, "home"));
-    fs.writeFileSync(
-      path.join(dir, "rabbitmq.conf"),
-      [
-        `listeners.tcp.default = 127.0.0.1:${amqpPort}`,
-        `mqtt.listeners.tcp.default = 127.0.0.1:${mqttPort}`,
-        `default_user = ${INTEROP_USER}`,
-        `default_pass = ${INTEROP_PASSWORD}`,
-        "mqtt.allow_anonymous = false",
-        "log.console = false",
-        "log.file.level = info",
-        "",
-      ].join("\n"),
-    );
-    fs.writeFileSync(path.join(dir, "enabled_plugins"), "[rabbitmq_mqtt].\n");
+    writeNodeFiles(dir, amqpPort, mqttPort);
     fs.writeFileSync(path.join(dir, "rabbitmq-env.conf"), "");
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,

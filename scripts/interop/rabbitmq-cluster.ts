@@ -28,7 +28,7 @@ import { INTEROP_PASSWORD, INTEROP_USER, type BrokerLauncher, type InteropBroker
 import { freePort } from "../support/mosquitto";
 import { debianVersion, fileTail, waitForPort } from "./host";
 import { familyOf, removeOnExit, spawnTracked, stopTracked } from "./processes";
-import { epmdBinary, rabbitmqLauncher, RABBITMQ_SERVER } from "./rabbitmq-broker";
+import { epmdBinary, rabbitmqLauncher, RABBITMQ_SERVER, writeNodeFiles } from "./rabbitmq-broker";
 
 const NODES = 3;
 const START_MS = 150000;
@@ -57,27 +57,14 @@ async function startCluster(): Promise<ClusterBroker> {
   for (let k = 0; k < NODES; k++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fabmqtt-rabbitmq-c${k + 1}-`));
     removeOnExit(dir);
-    for (const d of ["mnesia", "log", "home"]) fs.mkdirSync(path.join(dir, d));
-    fs.writeFileSync(path.join(dir, "home", ".erlang.cookie"), cookie, { mode: 0o600 });
     const [amqpPort, mqttPort, distPort] = [await freePort(), await freePort(), await freePort()];
-    fs.writeFileSync(
-      path.join(dir, "rabbitmq.conf"),
-      [
-        `listeners.tcp.default = 127.0.0.1:${amqpPort}`,
-        `mqtt.listeners.tcp.default = 127.0.0.1:${mqttPort}`,
-        `default_user = ${INTEROP_USER}`,
-        `default_pass = ${INTEROP_PASSWORD}`,
-        "mqtt.allow_anonymous = false",
-        // A persistent session's QoS 1 subscription queue is then replicated on every node.
-        "mqtt.durable_queue_type = quorum",
-        "cluster_formation.peer_discovery_backend = classic_config",
-        ...names.map((n, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${n}`),
-        "log.console = false",
-        "log.file.level = info",
-        "",
-      ].join("\n"),
-    );
-    fs.writeFileSync(path.join(dir, "enabled_plugins"), "[rabbitmq_mqtt].\n");
+    writeNodeFiles(dir, amqpPort, mqttPort, [
+      // A persistent session's QoS 1 subscription queue is then replicated on every node.
+      "mqtt.durable_queue_type = quorum",
+      "cluster_formation.peer_discovery_backend = classic_config",
+      ...names.map((n, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${n}`),
+    ]);
+    fs.writeFileSync(path.join(dir, "home", ".erlang.cookie"), cookie, { mode: 0o600 });
     fs.writeFileSync(path.join(dir, "rabbitmq-env.conf"), "");
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
