@@ -71,6 +71,31 @@ export function writeNodeFiles(dir: string, amqpPort: number, mqttPort: number, 
   fs.writeFileSync(path.join(dir, "enabled_plugins"), "[rabbitmq_mqtt].\n");
 }
 
+/**
+ * The environment of node `node` whose files are in `dir` (writeNodeFiles):
+ * its distribution port, the epmd at `epmdPort` on 127.0.0.1, nothing of
+ * the machine's own RabbitMQ. Never fails.
+ */
+export function nodeEnv(dir: string, node: string, distPort: number, epmdPort: number): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    LANG: "C.UTF-8",
+    HOME: path.join(dir, "home"),
+    RABBITMQ_NODENAME: node,
+    RABBITMQ_MNESIA_BASE: path.join(dir, "mnesia"),
+    RABBITMQ_LOG_BASE: path.join(dir, "log"),
+    RABBITMQ_CONFIG_FILE: path.join(dir, "rabbitmq.conf"),
+    RABBITMQ_ADVANCED_CONFIG_FILE: path.join(dir, "advanced.config"),
+    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(dir, "enabled_plugins"),
+    RABBITMQ_CONF_ENV_FILE: path.join(dir, "rabbitmq-env.conf"),
+    RABBITMQ_PID_FILE: path.join(dir, "rabbitmq.pid"),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
+    ERL_EPMD_PORT: String(epmdPort),
+    ERL_EPMD_ADDRESS: "127.0.0.1",
+  };
+}
+
 export const rabbitmqLauncher: BrokerLauncher = {
   name: "rabbitmq",
   packages: "rabbitmq-server",
@@ -87,23 +112,7 @@ export const rabbitmqLauncher: BrokerLauncher = {
     const node = `fabmqtt-interop-${process.pid}@localhost`;
     writeNodeFiles(dir, amqpPort, mqttPort);
     fs.writeFileSync(path.join(dir, "rabbitmq-env.conf"), "");
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      LANG: "C.UTF-8",
-      HOME: path.join(dir, "home"),
-      RABBITMQ_NODENAME: node,
-      RABBITMQ_MNESIA_BASE: path.join(dir, "mnesia"),
-      RABBITMQ_LOG_BASE: path.join(dir, "log"),
-      RABBITMQ_CONFIG_FILE: path.join(dir, "rabbitmq.conf"),
-      RABBITMQ_ADVANCED_CONFIG_FILE: path.join(dir, "advanced.config"),
-      RABBITMQ_ENABLED_PLUGINS_FILE: path.join(dir, "enabled_plugins"),
-      RABBITMQ_CONF_ENV_FILE: path.join(dir, "rabbitmq-env.conf"),
-      RABBITMQ_PID_FILE: path.join(dir, "rabbitmq.pid"),
-      RABBITMQ_DIST_PORT: String(distPort),
-      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
-      ERL_EPMD_PORT: String(epmdPort),
-      ERL_EPMD_ADDRESS: "127.0.0.1",
-    };
+    const env = nodeEnv(dir, node, distPort, epmdPort);
     const logFile = path.join(dir, "log", `${node}.log`);
     const out = fs.openSync(path.join(dir, "stdout.log"), "a");
 

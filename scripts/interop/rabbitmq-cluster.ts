@@ -28,7 +28,7 @@ import { INTEROP_PASSWORD, INTEROP_USER, type BrokerLauncher, type InteropBroker
 import { freePort } from "../support/mosquitto";
 import { debianVersion, fileTail, waitForPort } from "./host";
 import { familyOf, removeOnExit, spawnTracked, stopTracked } from "./processes";
-import { epmdBinary, rabbitmqLauncher, RABBITMQ_SERVER, writeNodeFiles } from "./rabbitmq-broker";
+import { epmdBinary, nodeEnv, rabbitmqLauncher, RABBITMQ_SERVER, writeNodeFiles } from "./rabbitmq-broker";
 
 const NODES = 3;
 const START_MS = 150000;
@@ -66,23 +66,7 @@ async function startCluster(): Promise<ClusterBroker> {
     ]);
     fs.writeFileSync(path.join(dir, "home", ".erlang.cookie"), cookie, { mode: 0o600 });
     fs.writeFileSync(path.join(dir, "rabbitmq-env.conf"), "");
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      LANG: "C.UTF-8",
-      HOME: path.join(dir, "home"),
-      RABBITMQ_NODENAME: names[k],
-      RABBITMQ_MNESIA_BASE: path.join(dir, "mnesia"),
-      RABBITMQ_LOG_BASE: path.join(dir, "log"),
-      RABBITMQ_CONFIG_FILE: path.join(dir, "rabbitmq.conf"),
-      RABBITMQ_ADVANCED_CONFIG_FILE: path.join(dir, "advanced.config"),
-      RABBITMQ_ENABLED_PLUGINS_FILE: path.join(dir, "enabled_plugins"),
-      RABBITMQ_CONF_ENV_FILE: path.join(dir, "rabbitmq-env.conf"),
-      RABBITMQ_PID_FILE: path.join(dir, "rabbitmq.pid"),
-      RABBITMQ_DIST_PORT: String(distPort),
-      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
-      ERL_EPMD_PORT: String(epmdPort),
-      ERL_EPMD_ADDRESS: "127.0.0.1",
-    };
+    const env = nodeEnv(dir, names[k], distPort, epmdPort);
     nodes.push({ name: names[k], mqttPort, dir, env, server: null, killed: false });
   }
   const epmd = spawnTracked(epmdBinary()!, ["-port", String(epmdPort)], { env: nodes[0].env, stdio: "ignore" });
