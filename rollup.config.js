@@ -15,7 +15,7 @@ import { inlineSingleUseMethods } from "./build/inline-methods.mjs";
 import { paramsToArguments } from "./build/params-to-arguments.mjs";
 import { topLevelNames } from "./build/top-level-names.mjs";
 import { CORE_BUDGET, MODULE_BUDGET } from "./build/bundle-budgets.mjs";
-import { checkFunctions, checkMentioned, checkMethods, checkProperties, checkTopLevel, markNotInlined, minifiedName } from "./build/name-checks.mjs";
+import { checkFunctions, checkMentioned, checkMethods, checkProperties, checkTopLevel, markNotInlined, minifiedName, namesFor } from "./build/name-checks.mjs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -354,9 +354,7 @@ function minified() {
         if (file.type !== "chunk") continue;
         const device = file.code.startsWith(GLOBAL_SCOPE_BANNER);
         const library = !device && file.fileName === "fabmqtt.js";
-        // Entries "name@library" are the library bundle's alone.
-        const notInlined = NOT_INLINED.filter((e) => !e.includes("@") || (library && e.endsWith("@library"))).map((e) => e.split("@")[0]);
-        const source = markNotInlined("NOT_INLINED", notInlined, inlineConstants(file.code), file.fileName, device || library);
+        const source = markNotInlined("NOT_INLINED", namesFor(NOT_INLINED, library), inlineConstants(file.code), file.fileName, device || library);
         checkProperties("RECORD_FIELDS", RECORD_FIELDS, source, file.fileName);
         if (device) checkProperties("DEVICE_FIELDS", DEVICE_FIELDS, source, file.fileName);
         if (library) checkProperties("LIBRARY_FIELDS", LIBRARY_FIELDS, source, file.fileName);
@@ -380,16 +378,10 @@ function minified() {
         // on Espruino a declared parameter costs a variable for as long as its function lives.
         let code = paramsToArguments(
           out.code,
-          KEEP_PARAMS.map((name) => minifiedName(name.split("@")[0], cache)),
+          namesFor(KEEP_PARAMS, library).map((name) => minifiedName(name, cache)),
         );
         if (device) {
-          checkFunctions(
-            "KEEP_PARAMS",
-            KEEP_PARAMS.filter((name) => !name.includes("@")),
-            out.code,
-            cache,
-            file.fileName,
-          );
+          checkFunctions("KEEP_PARAMS", namesFor(KEEP_PARAMS, false), out.code, cache, file.fileName);
           const plain = topLevelNames(out.code).filter((n) => n[0] !== "$" && !GLOBAL_NAMES.includes(n));
           if (plain.length) throw new Error("dollar-names: top-level names without $ in " + file.fileName + ": " + plain.join(", "));
           code = deleteReleasedNames(code, cache);

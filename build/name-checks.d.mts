@@ -9,6 +9,7 @@ export function checkProperties(list: string, fields: readonly string[], code: s
 export function checkMentioned(list: string, names: readonly string[], code: string, file: string): void;
 /** The code with terser's NOINLINE mark before each call of `names`; throws, when `mustCall`, for a name never called. */
 export function markNotInlined(list: string, names: readonly string[], code: string, file: string, mustCall: boolean): string;
+export function namesFor(entries: readonly string[], library: boolean): string[];
 /** A list's name as terser's name cache renamed it. */
 export function minifiedName(name: string, cache: object): string;
 /** Throws when a name ("f" or "Class.prototype.m") is not a function of the minified `code`. */

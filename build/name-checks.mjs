@@ -65,24 +65,39 @@ export function checkMentioned(list, names, code, file) {
  * Throws, when `mustCall`, for a name with no call in `code`.
  */
 export function markNotInlined(list, names, code, file, mustCall) {
-  const missing = [];
-  for (const name of names) {
-    // Calls named in comments are left alone: the marker would end the comment.
-    const comments = [];
-    parse(code, { ecmaVersion: 5, onComment: (_block, _text, start, end) => comments.push([start, end]) });
-    const inComment = (at) => comments.some(([start, end]) => at >= start && at < end);
-    const call = new RegExp("(^|[^\\w$.])(" + name + "\\()", "g");
-    let found = 0;
-    code = code.replace(call, (m, before, rest, at) => {
-      if (/function\s*$/.test(code.slice(Math.max(0, at - 12), at + before.length)) || inComment(at)) return m;
-      found++;
-      return before + "/*@__NOINLINE__*/" + rest;
-    });
-    if (found === 0) missing.push(name);
-  }
-  const e = mustCall ? staleError(list, "call", file, missing) : null;
+  // One pass over the code for every name; calls named in comments are left
+  // alone (the marker would end the comment).
+  const comments = [];
+  parse(code, { ecmaVersion: 5, onComment: (_block, _text, start, end) => comments.push([start, end]) });
+  const inComment = (at) => comments.some(([start, end]) => at >= start && at < end);
+  const found = new Set();
+  const call = new RegExp("(^|[^\\w$.])(" + names.join("|") + ")\\(", "g");
+  const marked =
+    names.length === 0
+      ? code
+      : code.replace(call, (m, before, name, at) => {
+          if (/function\s*$/.test(code.slice(Math.max(0, at - 12), at + before.length)) || inComment(at)) return m;
+          found.add(name);
+          return before + "/*@__NOINLINE__*/" + name + "(";
+        });
+  const e = mustCall
+    ? staleError(
+        list,
+        "call",
+        file,
+        names.filter((n) => !found.has(n)),
+      )
+    : null;
   if (e) throw e;
-  return code;
+  return marked;
+}
+
+/**
+ * The names of a list that apply to a bundle: an entry "name@library" is the
+ * library bundle's alone, any other is every bundle's. Never fails.
+ */
+export function namesFor(entries, library) {
+  return entries.filter((e) => !e.includes("@") || (library && e.endsWith("@library"))).map((e) => e.split("@")[0]);
 }
 
 /** A name of a list ("f" or "Class.prototype.m") as the minifier renamed it (terser's name cache). */

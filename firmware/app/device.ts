@@ -108,6 +108,8 @@ export class DeviceProgram implements Device {
   net: Net;
   /** For the client's backoff jitter, and the WiFi loop's; Math.random when not given. */
   random?: () => number;
+  /** With several brokers (broker.hosts): the client's list, set as its option. */
+  brokers?: NetTarget[];
   hal_: Hal;
   board_: DeviceBoard;
   c_: Config;
@@ -182,7 +184,7 @@ export class DeviceProgram implements Device {
         if (b.tls) target.tls = self.tls as NetTarget["tls"];
         brokers.push(target);
       }
-      self.brokers = brokers;
+      this.brokers = brokers;
     }
     if (b.username !== undefined) self.username = b.username;
     if (b.password !== undefined) self.password = b.password;
@@ -471,8 +473,7 @@ export class DeviceProgram implements Device {
   diag_(now: number): void {
     const h = this.hal_.health ? this.hal_.health() : {};
     const st = this.client.stats();
-    const brokers = (this as unknown as { brokers?: NetTarget[] }).brokers;
-    const broker = brokers ? brokers[st.broker] : null;
+    const broker = this.brokers ? this.brokers[st.broker] : null;
     const text =
       '{"fw":"' +
       (this.board_.version || "dev") +

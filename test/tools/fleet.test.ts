@@ -115,6 +115,8 @@ describe("fleet: npm run fleet", function () {
     assert.equal(json.steady.online, 5);
     assert.deepEqual(json.restarts, []);
     assert.equal(json.ok, true);
+    // In a process of its own, what the boards hold is heap the run took.
+    assert.ok(json.memoryPerBoard.heapBytes > 0, JSON.stringify(json.memoryPerBoard));
   });
 
   it("refuses --restart-broker with a broker of someone else's, and a bad number", async () => {
