@@ -13,6 +13,7 @@ import { inlineConstants } from "./build/inline-constants.mjs";
 import { unwrapClasses } from "./build/unwrap-classes.mjs";
 import { inlineSingleUseMethods } from "./build/inline-methods.mjs";
 import { paramsToArguments } from "./build/params-to-arguments.mjs";
+import { onCallFunctions } from "./build/on-call-functions.mjs";
 import { topLevelNames } from "./build/top-level-names.mjs";
 import { CORE_BUDGET, MODULE_BUDGET } from "./build/bundle-budgets.mjs";
 import { checkFunctions, checkMentioned, checkMethods, checkProperties, checkTopLevel, markNotInlined, minifiedName, namesFor } from "./build/name-checks.mjs";
@@ -380,6 +381,23 @@ function minified() {
           out.code,
           namesFor(KEEP_PARAMS, library).map((name) => minifiedName(name, cache)),
         );
+        if (device || library) {
+          const resident = namesFor(
+            RESIDENT.concat(
+              KEEP_PARAMS,
+              NOT_INLINED,
+              HOT_METHODS.map((m) => m.replace(".", ".prototype.")),
+            ),
+            library,
+          );
+          if (device) checkFunctions("RESIDENT", RESIDENT, code, cache, file.fileName);
+          code = onCallFunctions(code, {
+            resident: resident.map((name) => minifiedName(name, cache)),
+            internal: new Set(Object.values((cache.props && cache.props.props) || {})),
+            groupBytes: ON_CALL_GROUP_BYTES,
+            count: Boolean(process.env.FABMQTT_COUNT_ON_CALL),
+          });
+        }
         if (device) {
           checkFunctions("KEEP_PARAMS", namesFor(KEEP_PARAMS, false), out.code, cache, file.fileName);
           const plain = topLevelNames(out.code).filter((n) => n[0] !== "$" && !GLOBAL_NAMES.includes(n));
@@ -518,6 +536,38 @@ const BOOT_ONLY_METHODS = [
   "EspruinoWifi.leave",
 ];
 
+// The rare functions of the device and library bundles are made at each call
+// from the bundle's text instead of staying in memory (build/on-call-functions.mjs):
+// ESP8266 firmware connected 838 -> 751 variables, the library loaded 578 -> 487
+// (`ESPRUINO_ONLY=memory npm run test:espruino`, 1,600-variable pool). These
+// run per message or per tick and stay, with
+// KEEP_PARAMS, NOT_INLINED and HOT_METHODS: a call through a dispatcher reads
+// its whole group's text. Found by counting the calls through the dispatchers
+// (FABMQTT_COUNT_ON_CALL=1 builds bundles that count into the global $$C) over
+// 300 publishes at QoS 0/1/2 with a sensor, a relay and discovery: each name
+// here was called about once a message or a tick, every other at most a few
+// times. A name that is no function of a device bundle stops the build.
+const RESIDENT = [
+  "checkTopicName",
+  "MqttClient.prototype.publishQueued_",
+  "MqttClient.prototype.nextId_",
+  "MqttClient.prototype.sendMessage_",
+  "slotWith",
+  "outboxFindId",
+  "outboxOldest",
+  "outboxStart",
+  "subscriptionTakes",
+  "publishPacket",
+  "ackPacket",
+  "validId",
+  "stateText",
+  "pinIn",
+  "EspruinoGpio.prototype.call_",
+];
+// The text a dispatcher holds at most: a call through it reads all of it
+// (about 1 ms for 2 KB from Storage on the Linux build).
+const ON_CALL_GROUP_BYTES = 2500;
+
 function releaseBootCode() {
   return {
     name: "release-boot-code",
@@ -576,6 +626,7 @@ const ONLY_BOARD = process.env.FABMQTT_BOARD;
  */
 export const NAME_LISTS = {
   KEEP_PARAMS,
+  RESIDENT,
   NOT_INLINED,
   HOT_METHODS,
   RECORD_FIELDS,
