@@ -557,6 +557,7 @@ const RESIDENT = [
   "outboxOldest",
   "outboxStart",
   "subscriptionTakes",
+  "subscriptionOfRequest",
   "publishPacket",
   "ackPacket",
   "validId",
@@ -564,8 +565,12 @@ const RESIDENT = [
   "pinIn",
   "EspruinoGpio.prototype.call_",
 ];
-// The text a dispatcher holds at most: a call through it reads all of it
-// (about 1 ms for 2 KB from Storage on the Linux build).
+// The text a dispatcher holds at most: a call through it reads all of it,
+// about 0.5 ms a KB from Storage on the Linux build. The ESP8266 firmware
+// with a sensor, a relay and discovery makes 35 such calls from start() to
+// connected, which took 63 ms before, 118 ms with groups of 2,500 bytes,
+// 190 ms with 5,000 (11 variables fewer connected) and 320 ms with one group
+// (20 fewer).
 const ON_CALL_GROUP_BYTES = 2500;
 
 function releaseBootCode() {

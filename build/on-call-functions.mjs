@@ -18,7 +18,8 @@
 // are (`resident`).
 //
 // Only what is safe to move moves: a top-level function declaration named by
-// calls only (never passed as a value, never `new`, no `this`), and a method
+// calls only (never passed as a value, except to `setTimeout`, which lets it
+// go once it has run; never `new`, no `this`), and a method
 // assigned at the top level as `C.prototype.m = function` whose property the
 // minifier shortened (`internal`: no caller outside the bundle knows it),
 // defined once, and used only in calls `x.m(...)`.
@@ -117,7 +118,10 @@ export function onCallFunctions(code, { resident = [], internal = new Set(), gro
     if (node.type === "Identifier" && tops.has(node.name) && !local(node.name, ancestors.slice(0, -1))) {
       const t = tops.get(node.name);
       if (parent === t.node) return;
-      if (parent && parent.type === "CallExpression" && parent.callee === node) t.calls.push(node);
+      const call = parent && parent.type === "CallExpression";
+      // setTimeout(f, ...) holds f only until it fires: made there, it goes then.
+      if (call && (parent.callee === node || (parent.arguments[0] === node && parent.callee.type === "Identifier" && parent.callee.name === "setTimeout")))
+        t.calls.push(node);
       else if (!(parent && parent.type === "MemberExpression" && parent.property === node && !parent.computed)) tops.delete(node.name);
     }
     if (node.type === "MemberExpression" && !node.computed && methods.has(node.property.name)) {

@@ -52,6 +52,17 @@ describe("on-call functions (build/on-call-functions.mjs)", () => {
     assert.deepEqual([...(run(out).k as () => unknown[])().slice(1)], [3, 4, 5]);
   });
 
+  it("moves a function handed to setTimeout, which holds it only until it has run", async () => {
+    const code = "function $a(){exports.done=arguments[0]}\nfunction $b(){return 1}\nexports.go=function(){setTimeout($a,1,$b()+1)};\n";
+    const out = transform(code);
+    assert.deepEqual(resident(out), []);
+    const exp: Record<string, unknown> = {};
+    vm.runInNewContext(out, { exports: exp, setTimeout });
+    (exp.go as () => void)();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(exp.done, 2);
+  });
+
   it("leaves a name that a function declares for itself", () => {
     const code =
       "function t(){return 1}\nfunction i(){return 2}\nexports.f=function(){var t=function(){return 9};return t()+i()+t()};exports.g=function(){return t()};\n";
