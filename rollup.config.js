@@ -385,12 +385,11 @@ function minified() {
           const resident = namesFor(
             RESIDENT.concat(
               KEEP_PARAMS,
-              NOT_INLINED,
               HOT_METHODS.map((m) => m.replace(".", ".prototype.")),
             ),
             library,
           );
-          if (device) checkFunctions("RESIDENT", RESIDENT, code, cache, file.fileName);
+          if (device) checkFunctions("RESIDENT", namesFor(RESIDENT, false), code, cache, file.fileName);
           code = onCallFunctions(code, {
             resident: resident.map((name) => minifiedName(name, cache)),
             internal: new Set(Object.values((cache.props && cache.props.props) || {})),
@@ -538,15 +537,18 @@ const BOOT_ONLY_METHODS = [
 
 // The rare functions of the device and library bundles are made at each call
 // from the bundle's text instead of staying in memory (build/on-call-functions.mjs):
-// ESP8266 firmware connected 838 -> 751 variables, the library loaded 578 -> 487
+// ESP8266 firmware connected 838 -> 728 variables, the library loaded 578 -> 468
 // (`ESPRUINO_ONLY=memory npm run test:espruino`, 1,600-variable pool). These
-// run per message or per tick and stay, with
-// KEEP_PARAMS, NOT_INLINED and HOT_METHODS: a call through a dispatcher reads
-// its whole group's text. Found by counting the calls through the dispatchers
-// (FABMQTT_COUNT_ON_CALL=1 builds bundles that count into the global $$C) over
-// 300 publishes at QoS 0/1/2 with a sensor, a relay and discovery: each name
-// here was called about once a message or a tick, every other at most a few
-// times. A name that is no function of a device bundle stops the build.
+// run per message or per tick and stay, with KEEP_PARAMS and HOT_METHODS: a
+// call through a dispatcher reads its whole group's text. Found by counting
+// the calls through the dispatchers (FABMQTT_COUNT_ON_CALL=1 builds bundles
+// that count into the global $$C) over 300 publishes at QoS 0/1/2 with a
+// sensor, a relay and discovery, and over 40 QoS 0 and 16 QoS 1 publishes of
+// the library: each name here was called about once a message or a tick,
+// every other at most a few times. The device takes a command now and then,
+// the library may receive messages all the time: what reads a received
+// PUBLISH stays in the library only ("@library"). A name that is no function
+// of a device bundle stops the build.
 const RESIDENT = [
   "checkTopicName",
   "MqttClient.prototype.publishQueued_",
@@ -559,6 +561,12 @@ const RESIDENT = [
   "subscriptionTakes",
   "subscriptionOfRequest",
   "publishPacket",
+  "checkedPublishPacket",
+  "framerPush",
+  "decodeReceived",
+  "decodePublish@library",
+  "fromWire@library",
+  "payloadText@library",
   "ackPacket",
   "validId",
   "stateText",
