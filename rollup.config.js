@@ -467,9 +467,10 @@ function globalScopeLoad() {
 // on Espruino a function costs about five variables however rarely it runs,
 // as Linux frees its __init code after boot. The classes are constructed once
 // per start: their instances keep the prototypes; the constructors go. The
-// names are top-level functions, the Storage file names only starting reads,
-// and espruinoStorage: its object lives on only where the client keeps it to
-// save a session. A name that is not a top-level name of the bundle stops the
+// names are top-level functions (string constants such as the Storage file
+// names are written where they are used: build/inline-constants.mjs). The configuration check stays (remote configuration checks a change
+// against the board): made at each call (build/on-call-functions.mjs), it
+// costs next to nothing resident. A name that is not a top-level name of the bundle stops the
 // build; one called after start() fails the bundle tests
 // (test/build/bundle-standin.test.ts, test/build/espruino-device.test.ts), which run the
 // firmware through connect, telemetry, commands, a broker restart, a WiFi loss
@@ -479,18 +480,7 @@ function globalScopeLoad() {
 // into its only caller, whose constructor goes; listed, each would be called
 // from two places and kept as a function until start() ends (24 variables
 // more loaded on the x86-64 interpreter, the same once started).
-const BOOT_ONLY_NAMES = [
-  "boot",
-  "parseConfig",
-  "checkConfig",
-  "createEspruinoHal",
-  "fire",
-  "watchPin",
-  "subscriptionSlot",
-  "espruinoStorage",
-  "CONFIG_FILE",
-  "SESSION_FILE",
-];
+const BOOT_ONLY_NAMES = ["boot", "parseConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot"];
 // Built-in constructors only starting names: Espruino keeps one in a global
 // once a script names it (and makes it again if a later script does); deleted
 // with the global names, in the minified bundle run at the global scope. One
@@ -500,15 +490,14 @@ const BOOT_ONLY_NAMES = [
 const BOOT_ONLY_BUILTINS = [];
 // Members of the platform and of the board that only starting reads, deleted
 // from the two objects start() passes to releaseBootCode(hal, board). The
-// device opens its sensors and closes the remote console while starting, and
-// hands Storage to the client then (which keeps it when it saves the
-// session): none is used through the platform again. Of the board, only
-// starting reads the chip, TLS and the sizes (the configuration check, the
-// client's buffers, the socket queue); the pins are checked at every use, and
-// the id names the device in discovery. A name used as a property nowhere in
-// the bundle stops the build.
-const BOOT_ONLY_HAL_FIELDS = ["sensors", "storage", "closeConsole"];
-const BOOT_ONLY_BOARD_FIELDS = ["chip", "tls", "txBufferSize", "maxPacketSize", "inflightWindow", "sendQueueBytes"];
+// device opens its sensors and closes the remote console while starting;
+// Storage stays (remote configuration reads and writes it). Of the board,
+// only starting reads the sizes (the client's buffers, the socket queue); the
+// pins, the chip and TLS are read by the configuration check, and the id
+// names the device in discovery. A name used as a property nowhere in the
+// bundle stops the build.
+const BOOT_ONLY_HAL_FIELDS = ["sensors", "closeConsole"];
+const BOOT_ONLY_BOARD_FIELDS = ["txBufferSize", "maxPacketSize", "inflightWindow", "sendQueueBytes"];
 const BOOT_ONLY_CLASSES = ["DeviceProgram", "MqttClient", "EspruinoNet", "EspruinoWifi", "EspruinoGpio", "EspruinoSensors", "EspruinoSensor", "EspruinoTimers"];
 // Methods the firmware calls only while starting, or never (the platform's
 // interface has them for programs of one's own, which use createEspruinoHal

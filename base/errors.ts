@@ -144,9 +144,13 @@ export const E_STORAGE_FAILED = -342;
 export const E_CONFIG = -401;
 /** start() ran already: the code only starting needs was freed then; load the bundle again (a reset, or load()). */
 export const E_STARTED = -402;
+/** A configuration set remotely (config/set) did not reach the broker; the device went back to the last one that did. */
+export const E_CONFIG_ROLLED_BACK = -403;
 /** A command names an actuator the configuration does not have. */
 export const E_COMMAND_UNKNOWN_ACTUATOR = -410;
 /** A command's value is not valid for the actuator. */
 export const E_COMMAND_BAD_VALUE = -411;
 /** A retained command was ignored (retainedCommands is off). */
 export const E_COMMAND_RETAINED = -412;
+/** A device command (<root>cmd/<name>) the device does not know, or one its platform cannot do (a restart where there is no restart). */
+export const E_COMMAND_UNKNOWN = -413;

@@ -1,5 +1,6 @@
-// Replaces the uses of numeric ALL_CAPS constants (`var E_TRUNCATED = -113;`)
-// by their value before minifying. On Espruino every variable that survives
+// Replaces the uses of numeric and string ALL_CAPS constants
+// (`var E_TRUNCATED = -113;`, `var CONFIG_FILE = "fabmqtt.json";`) by their
+// value before minifying. On Espruino every variable that survives
 // in a scope costs JS variables for as long as the scope lives, and terser
 // keeps a constant as a variable whenever that is shorter in bytes.
 import { parse } from "acorn";
@@ -10,13 +11,14 @@ const CONSTANT = /^[A-Z][A-Z0-9_]*$/;
 function literal(init) {
   if (!init) return null;
   if (init.type === "Literal" && typeof init.value === "number") return String(init.value);
+  if (init.type === "Literal" && typeof init.value === "string") return JSON.stringify(init.value);
   if (init.type === "UnaryExpression" && init.operator === "-" && init.argument.type === "Literal" && typeof init.argument.value === "number")
     return "(-" + init.argument.value + ")";
   return null;
 }
 
 /**
- * The code with every use of a numeric constant replaced by its value. A name
+ * The code with every use of a numeric or string constant replaced by its value. A name
  * declared twice, or assigned anywhere, is left alone. Returns the code
  * unchanged when it cannot be parsed as ES5.
  */

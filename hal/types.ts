@@ -233,4 +233,10 @@ export interface Hal {
   closeConsole?(): void;
   /** The platform's health now (diagnostics, every few minutes). A platform without any leaves this out. Never fails. */
   health?(): Health;
+  /**
+   * Restarts the firmware as a power-on would: memory, timers and sockets are
+   * let go, and the boot code runs again from Storage (Espruino's load()). Does
+   * not return where it can restart; a platform that cannot leaves this out.
+   */
+  restart?(): void;
 }

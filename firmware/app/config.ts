@@ -213,6 +213,7 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (b.password !== undefined && b.username === undefined) return "broker.password: needs broker.username";
   if (b.keepalive !== undefined && !isInt(b.keepalive, 5, 3600)) return "broker.keepalive: seconds 5..3600";
   if (!isName(c.device)) return "device: 1 to 32 letters, digits, '_' or '-'";
+  if (c.device === "all") return 'device: "all" is the group of every device';
   if (c.base !== undefined && !isBase(c.base)) return "base: topic levels of letters, digits, '_' or '-'";
   if (c.qos !== undefined && !isInt(c.qos, 0, 2)) return "qos: 0, 1 or 2";
   if (c.retainedCommands !== undefined && typeof c.retainedCommands !== "boolean") return "retainedCommands: true or false";

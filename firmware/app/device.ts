@@ -5,11 +5,12 @@ import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientOptions
 import type { Message } from "../session/subscriptions";
 import { backoffDelay } from "../session/backoff";
 import { payloadText } from "../wire/index";
-import { isName, type ActuatorConfig, type Config } from "./config";
+import { CONFIG_FILE, isName, type ActuatorConfig, type Config } from "./config";
+import { changedConfig, maskedConfig, CONFIG_RESULT_FILE, CONFIG_TRY_FILE, type ConfigChange } from "./remote-config";
 import { parseCommand, stateText } from "./actuators";
 import { readingPayload } from "./telemetry";
-import { topicRoot } from "./topics";
-import { discoveryMessage } from "./discovery";
+import { groupRoot, topicRoot } from "./topics";
+import { discoveryMessage, type DiscoveryMessage } from "./discovery";
 
 /**
  * The device program: WiFi, the MQTT client, telemetry on a schedule,
@@ -27,7 +28,13 @@ import { discoveryMessage } from "./discovery";
  * - Commands: only configured actuators can be driven; a bad value or an
  *   unknown actuator gets an error reply and leaves the pin alone; a retained
  *   command is ignored unless `retainedCommands` is on. After a change the
- *   state is published (retained).
+ *   state is published (retained). <base>/all/set/<actuator> reaches every
+ *   device with an actuator of that name (the others ignore it).
+ * - Device commands, <root>cmd/<name>: "restart" publishes "offline", disconnects,
+ *   and has the platform restart the firmware RESTART_DELAY_MS later (the
+ *   boot code runs again); "discovery" sends discovery again. A retained one
+ *   is always ignored (a retained restart would restart at every boot); an
+ *   unknown one, or a restart where the platform has none, gets an error reply.
  * - Error replies (QoS 0 on <root>error) go out at most one a tick; the next
  *   one says how many were left out ("dropped"), and every error is logged.
  *   (Sixty replies at once filled an ESP8266's 1,024-byte send queue, and the
@@ -43,9 +50,14 @@ import { discoveryMessage } from "./discovery";
  *   tick once the interval has passed.
  * - Diagnostics: retained on <root>diag at QoS 0, from the first tick after
  *   every connect and every `diagPeriod` seconds (default 300; 0 off).
- * - Home Assistant discovery (discovery.ts): after every connect, and when
- *   Home Assistant publishes "online" on <prefix>/status, one retained
- *   message per entity, sent one at a time when nothing else is in flight.
+ * - Announcement: after every connect the configuration in force (retained
+ *   on <root>config, passwords masked), then Home Assistant discovery
+ *   (discovery.ts; again when Home Assistant publishes "online" on
+ *   <prefix>/status, and on cmd/discovery), one retained message per entity:
+ *   one message a tick, when nothing else is in flight.
+ * - Remote configuration (remote-config.ts): <root>config/set is checked,
+ *   answered on <root>config/result, and the device restarts into it; kept
+ *   once it reached the broker, dropped otherwise.
  * - Broker lost (a connection that was up goes down): each actuator goes to its
  *   `safe` level unless that is "keep": at once (whatever its interval), and
  *   in place of a command still waiting for the interval.
@@ -84,6 +96,9 @@ export const TICK_MS = 250;
 
 /** A relay's `minSwitchMs` unless configured (led and pwm: 0). */
 export const RELAY_MIN_SWITCH_MS = 500;
+
+/** From a restart command to the platform's restart: time for "offline" and the DISCONNECT to leave (Espruino's load() at once loses what the socket still holds). */
+export const RESTART_DELAY_MS = 500;
 
 /** The Storage file of the MQTT session when `persist` is on. */
 export const SESSION_FILE = "fabmqtt.ses";
@@ -129,8 +144,8 @@ export class DeviceProgram implements Device {
   up_ = false;
   /** The repeating timer; 0 when the device is not running. */
   timer_ = 0;
-  /** The next discovery message to send, -1 for none. */
-  disc_ = -1;
+  /** The next message announcing the device after a connect (see announcement_), -1 for none. */
+  announce_ = -1;
   /** The WiFi loop: failed joins in a row, whether a join waits, and from when. */
   attempt_ = 0;
   waiting_ = false;
@@ -149,6 +164,12 @@ export class DeviceProgram implements Device {
   sent_ = 0;
   lost_ = 0;
   err_ = 0;
+  /**
+   * When the tick restarts the firmware, 0 for never: a restart command's
+   * short delay, or the bound of a configuration on trial (remote-config.ts,
+   * set by boot()), cleared when it reaches the broker.
+   */
+  restartAt_ = 0;
 
   /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
   constructor(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions) {
@@ -197,7 +218,7 @@ export class DeviceProgram implements Device {
       maxPacketSize: board.maxPacketSize,
       inflightWindow: board.inflightWindow,
       queueSize: board.inflightWindow * 4,
-      maxSubscriptions: 4,
+      maxSubscriptions: 5,
       // The broker sends at most the QoS subscribed at (the device's own, or 1):
       // below 2 it sends nothing at QoS 2, and one id is kept for a broker that would.
       inboundQos2: qos === 2 ? 8 : 1,
@@ -263,6 +284,9 @@ export class DeviceProgram implements Device {
     }
     hal.wifi.setHostname(c.device);
     client.subscribe(this.root_ + "set/+", this.qos_, null);
+    client.subscribe(this.root_ + "cmd/+", this.qos_, null);
+    client.subscribe(this.root_ + "config/set", this.qos_, null);
+    if (actuators.length) client.subscribe(groupRoot(c) + "set/+", this.qos_, null);
     if (c.discovery !== "") client.subscribe((c.discovery || "homeassistant") + "/status", 1, null);
     this.born_ = hal.clock.now();
     this.timer_ = hal.timers.every(TICK_MS, this.tick.bind(this));
@@ -278,12 +302,10 @@ export class DeviceProgram implements Device {
 
   stop(): void {
     const hal = this.hal_;
-    const client = this.client;
     hal.timers.cancel(this.timer_);
     this.timer_ = 0;
     this.waiting_ = false;
-    if (client.state() === ST_CONNECTED) client.publish(this.root_ + "status", "offline", 0, true);
-    client.stop();
+    this.leave_();
     const w = this.watches_;
     for (let i = 0; i < w.length; i++) hal.gpio.unwatch(w[i]);
     w.splice(0, w.length);
@@ -294,6 +316,12 @@ export class DeviceProgram implements Device {
     const c = this.c_;
     const client = this.client;
     const now = hal.clock.now();
+    if (this.restartAt_ && now - this.restartAt_ >= 0) {
+      // A restart command, or a configuration on trial that did not reach the broker (the next boot goes back).
+      hal.log.info("restart");
+      this.stop();
+      return (hal.restart as () => void)();
+    }
     if (this.timer_ && this.waiting_ && hal.wifi.state() === WIFI_DOWN && now - this.joinAt_ >= 0) {
       this.waiting_ = false;
       const r = hal.wifi.join(c.wifi.ssid, c.wifi.password || "", this);
@@ -313,18 +341,19 @@ export class DeviceProgram implements Device {
     }
     // The stats are read inside the condition: an object kept in a variable here
     // would stay allocated through the publish below, the deepest point of sending.
-    // Discovery goes at QoS 0: a message of a few hundred bytes kept in the
-    // outbox until its PUBACK is memory an ESP8266 lacks, and a connection lost
-    // before the broker had it sends discovery again anyway. One a tick, once
-    // nothing waits; one a full send queue refused is tried again, one refused
-    // for another reason is logged and skipped.
-    if (online && this.disc_ >= 0 && client.stats().inFlight === 0 && client.stats().queued === 0) {
+    // The announcement (the configuration, then discovery) goes at QoS 0: a
+    // message of a few hundred bytes kept in the outbox until its PUBACK is
+    // memory an ESP8266 lacks, and a connection lost before the broker had it
+    // sends it again anyway. One a tick, once nothing waits; one a full send
+    // queue refused is tried again, one refused for another reason is logged
+    // and skipped.
+    if (online && this.announce_ >= 0 && client.stats().inFlight === 0 && client.stats().queued === 0) {
       const out = { topic: "", payload: "" };
-      if (!discoveryMessage(c, this.root_, this.board_.id, this.disc_, out)) this.disc_ = -1;
+      if (!this.announcement_(this.announce_, out)) this.announce_ = -1;
       else {
-        const r = client.publish(out.topic, out.payload, 0, true);
+        const r = out.payload ? client.publish(out.topic, out.payload, 0, true) : 0;
         if (r !== E.E_SOCKET_QUEUE_FULL) {
-          this.disc_++;
+          this.announce_++;
           if (r < 0) this.hal_.log.error(r, out.topic);
         }
       }
@@ -357,7 +386,11 @@ export class DeviceProgram implements Device {
     this.client.publish(this.root_ + "status", "online", this.qos_, true);
     this.stateDue_ = (1 << this.levels.length) - 1;
     this.diagAt_ = now;
-    this.disc_ = this.c_.discovery === "" ? -1 : 0;
+    this.announce_ = 0;
+    // Connected within its bound: a configuration on trial is kept (a restart
+    // command stops the client, so no connect comes while one is due).
+    if (this.restartAt_) this.keepTrial_();
+    else this.answerConfig_();
   }
 
   /** The connection is gone (or stopped): a connection that was up puts the actuators in their safe state. */
@@ -383,27 +416,133 @@ export class DeviceProgram implements Device {
     else this.hal_.log.error(code, "mqtt");
   }
 
-  /** Every message: a command (<root>set/<actuator>) or Home Assistant's status. */
+  /**
+   * Every message: a command to an actuator (<root>set/<actuator>, or
+   * <base>/all/set/<actuator> to the group), one to the device
+   * (<root>cmd/<name>), or Home Assistant's status.
+   */
   onMessage(m: Message): void {
     const c = this.c_;
+    const topic = m.topic;
     const set = this.root_ + "set/";
-    if (m.topic.substr(0, set.length) !== set) {
+    const group = groupRoot(c) + "set/";
+    const cmd = this.root_ + "cmd/";
+    if (topic === this.root_ + "config/set") return this.setConfig_(payloadText(m.payload), m.retain);
+    let name: string;
+    let toGroup = false;
+    if (topic.substr(0, set.length) === set) name = topic.substr(set.length);
+    else if (topic.substr(0, group.length) === group) {
+      name = topic.substr(group.length);
+      toGroup = true;
+    } else if (topic.substr(0, cmd.length) === cmd) return this.command_(topic.substr(cmd.length), m.retain);
+    else {
       // Home Assistant came (back) online: it forgets non-retained state, so discovery is sent again.
-      if (c.discovery !== "" && m.topic === (c.discovery || "homeassistant") + "/status" && payloadText(m.payload) === "online") this.disc_ = 0;
+      if (c.discovery !== "" && topic === (c.discovery || "homeassistant") + "/status" && payloadText(m.payload) === "online") this.announce_ = 1;
       return;
     }
-    const name = m.topic.substr(set.length);
     const actuators = c.actuators || [];
     let i = actuators.length - 1;
     while (i >= 0 && actuators[i].name !== name) i--;
-    // A name from the broker goes back into JSON only when it is a configured one.
-    if (i < 0) return this.report_(isName(name) ? name : "?", E.E_COMMAND_UNKNOWN_ACTUATOR, true);
+    // A group command is for the devices that have the actuator. A name from
+    // the broker goes back into JSON only when it is a configured one.
+    if (i < 0) return toGroup ? undefined : this.report_(isName(name) ? name : "?", E.E_COMMAND_UNKNOWN_ACTUATOR, true);
     if (m.retain && !c.retainedCommands) return this.hal_.log.error(E.E_COMMAND_RETAINED, name);
     // Taken against the level asked last, so that commands coalesced inside the interval add up.
     const level = parseCommand(actuators[i].kind, m.payload, this.wanted_[i]);
     if (level < 0) return this.report_(name, level, true);
     this.wanted_[i] = level;
     if (this.hal_.clock.now() - this.nextSwitch_[i] >= 0) this.switch_(i, level);
+  }
+
+  /**
+   * A command to the device itself (<root>cmd/<name>): "restart" stops
+   * cleanly ("offline" goes out) and restarts the firmware RESTART_DELAY_MS
+   * later; "discovery" sends discovery again. A retained one is ignored and
+   * logged (E_COMMAND_RETAINED); an unknown one, or one the platform or the
+   * configuration cannot do, is answered with E_COMMAND_UNKNOWN.
+   */
+  command_(name: string, retained: boolean): void {
+    const hal = this.hal_;
+    if (retained) return hal.log.error(E.E_COMMAND_RETAINED, "cmd/" + name);
+    if (name === "discovery" && this.c_.discovery !== "") {
+      this.announce_ = 1;
+      return;
+    }
+    if (name === "restart" && hal.restart) {
+      hal.log.info("restart");
+      if (this.ev_) this.ev_("command", "device", "restart");
+      this.leave_();
+      // From the tick, once "offline" and the DISCONNECT had time to leave (a restart at once loses them).
+      this.restartAt_ = hal.clock.now() + RESTART_DELAY_MS;
+      return;
+    }
+    this.report_(isName(name) ? "cmd/" + name : "cmd", E.E_COMMAND_UNKNOWN, true);
+  }
+
+  /**
+   * config/set (remote-config.ts): checks the change against the board and
+   * answers on <root>config/result; a sound one is written as the
+   * configuration on trial, and the device restarts into it. A retained one
+   * is ignored (it would apply again at every boot), and without a platform
+   * restart the answer is E_COMMAND_UNKNOWN.
+   */
+  setConfig_(change: string, retained: boolean): void {
+    const hal = this.hal_;
+    if (retained) return hal.log.error(E.E_COMMAND_RETAINED, "config/set");
+    let r: ConfigChange | null = hal.restart
+      ? changedConfig(hal.storage.read(CONFIG_FILE) || "", change, this.board_)
+      : { ok: false, text: '{"ok":false,"code":' + E.E_COMMAND_UNKNOWN + "}" };
+    const ok = r.ok && hal.storage.write(CONFIG_TRY_FILE, r.text) === 0;
+    const answer = ok ? '{"ok":true}' : r.ok ? '{"ok":false,"code":' + E.E_STORAGE_FAILED + "}" : r.text;
+    // Not kept through the publish: the configuration's text is the largest string the device makes.
+    r = null;
+    if (this.ev_) this.ev_(ok ? "command" : "refused", "config", answer);
+    this.client.publish(this.root_ + "config/result", answer, 0, false);
+    if (!ok) return hal.log.error(E.E_CONFIG, "config/set");
+    hal.log.info("config: restarting into the new configuration");
+    this.leave_();
+    this.restartAt_ = hal.clock.now() + RESTART_DELAY_MS;
+  }
+
+  /** The configuration on trial reached the broker: it becomes the one in force; config/result says so. */
+  keepTrial_(): void {
+    const storage = this.hal_.storage;
+    const text = storage.read(CONFIG_TRY_FILE);
+    if (text !== null && storage.write(CONFIG_FILE, text) === 0) {
+      storage.erase(CONFIG_TRY_FILE);
+      storage.erase(CONFIG_RESULT_FILE);
+      this.client.publish(this.root_ + "config/result", '{"ok":true,"kept":true}', 0, false);
+    }
+    // Written or not, the device runs on it until the next boot, which goes back when it was not.
+    this.restartAt_ = 0;
+  }
+
+  /** Publishes, and erases, the answer a config/set came to across a restart (a rollback). */
+  answerConfig_(): void {
+    const storage = this.hal_.storage;
+    const answer = storage.read(CONFIG_RESULT_FILE);
+    if (answer === null) return;
+    if (this.client.publish(this.root_ + "config/result", answer, 0, false) >= 0) storage.erase(CONFIG_RESULT_FILE);
+  }
+
+  /**
+   * Fills `out` with message k of the announcement after a connect, each
+   * retained: 0 the configuration in force on <root>config, passwords masked
+   * (an empty payload when Storage has none to show: nothing is sent), then
+   * discovery message k - 1 unless discovery is off. Returns false past the last.
+   */
+  announcement_(k: number, out: DiscoveryMessage): boolean {
+    if (k > 0) return this.c_.discovery !== "" && discoveryMessage(this.c_, this.root_, this.board_, k - 1, out);
+    out.topic = this.root_ + "config";
+    out.payload = maskedConfig(this.hal_.storage.read(CONFIG_FILE) || "");
+    return true;
+  }
+
+  /** Says "offline" (retained) when connected, then disconnects cleanly. */
+  leave_(): void {
+    const client = this.client;
+    if (client.state() === ST_CONNECTED) client.publish(this.root_ + "status", "offline", 0, true);
+    client.stop();
   }
 
   /** WiFi is up: try the broker now rather than when the backoff says. */

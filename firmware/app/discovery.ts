@@ -8,15 +8,25 @@ import type { Config } from "./config";
  * root, stat_t, cmd_t, avty_t, uniq_id, dev, ...). Entities:
  *   dht22 -> sensor temperature + sensor humidity; ds18b20 -> sensor temperature;
  *   analog -> sensor (0..1); digital -> binary_sensor;
- *   relay -> switch; led -> light (on/off); pwm -> light with brightness 0..100.
+ *   relay -> switch; led -> light (on/off); pwm -> light with brightness 0..100;
+ *   and, unless diagPeriod is 0, the fields of <root>diag as diagnostic sensors
+ *   (uptime, free memory, WiFi signal, reconnects, last error, sent, dropped).
+ * The device info carries the board as model and the firmware's version as sw_version.
  * Availability is the device's status topic (online / offline, the will).
  * Payloads are ASCII ("°C" is written as the JSON escape \u00b0C), so they
  * are the same bytes on an 8-bit-string Espruino and on Node.
  */
 
+/**
+ * The diagnostic entities, one "<id>:<field of diag>:<unit>:<device class>"
+ * each: text in the code rather than a table, which would stay in memory.
+ */
+const DIAG_ENTITIES =
+  "uptime:up:s:duration,free_memory:free,wifi_signal:rssi:dBm:signal_strength,reconnects:reconnects,last_error:error,sent:sent,dropped:dropped";
+
 /** How many discovery messages a configuration makes. Never fails. */
 export function discoveryCount(c: Config): number {
-  let n = (c.actuators || []).length;
+  let n = (c.actuators || []).length + (c.diagPeriod === 0 ? 0 : DIAG_ENTITIES.split(",").length);
   const sensors = c.sensors || [];
   for (let i = 0; i < sensors.length; i++) n += sensors[i].kind === "dht22" ? 2 : 1;
   return n;
@@ -30,11 +40,12 @@ export interface DiscoveryMessage {
 
 /**
  * Fills `out` with discovery message `k` (0 <= k < discoveryCount(c)) for a
- * device on board `model` whose topics start with `root` (topicRoot(c), which
- * the device keeps). Returns false when k is out of range. The device calls it
- * once per message sent, so its helper exists only during the call.
+ * device on `board` (its id is the model, its version the sw_version) whose
+ * topics start with `root` (topicRoot(c), which the device keeps). Returns
+ * false when k is out of range. The device calls it once per message sent, so
+ * its helper exists only during the call.
  */
-export function discoveryMessage(c: Config, root: string, model: string, k: number, out: DiscoveryMessage): boolean {
+export function discoveryMessage(c: Config, root: string, board: { id: string; version?: string }, k: number, out: DiscoveryMessage): boolean {
   function q(s: string): string {
     return '"' + s + '"';
   }
@@ -64,8 +75,20 @@ export function discoveryMessage(c: Config, root: string, model: string, k: numb
       else body += ',"dev_cla":"temperature","unit_of_meas":"\\u00b0C","val_tpl":"{{value_json.temperature}}","stat_cla":"measurement"';
     }
   }
+  if (component === "" && k >= actuators.length) {
+    const diag = c.diagPeriod === 0 ? [] : DIAG_ENTITIES.split(",");
+    k -= actuators.length;
+    if (k >= diag.length) return false;
+    const d = diag[k].split(":");
+    id = d[0];
+    component = "sensor";
+    body =
+      ',"stat_t":"~diag","val_tpl":"{{value_json.' +
+      d[1] +
+      '}}","ent_cat":"diagnostic"' +
+      (d[2] ? ',"unit_of_meas":"' + d[2] + '","dev_cla":"' + d[3] + '"' : "");
+  }
   if (component === "") {
-    if (k >= actuators.length) return false;
     const a = actuators[k];
     id = a.name;
     component = a.kind === "relay" ? "switch" : "light";
@@ -94,7 +117,9 @@ export function discoveryMessage(c: Config, root: string, model: string, k: numb
     '],"name":' +
     q(c.device) +
     ',"mf":"fabmqtt","mdl":' +
-    q(model) +
+    q(board.id) +
+    ',"sw":' +
+    q(board.version || "dev") +
     "}}";
   return true;
 }

@@ -8,6 +8,10 @@ import type { Config } from "./config";
  *   set/<actuator>      commands: "ON", "OFF", "TOGGLE" (relay, led); 0..100 or ON/OFF (pwm)
  *   state/<actuator>    the actuator's state after every change (retained): "ON"/"OFF" or 0..100
  *   error               a refused command or a failed reading: {"source":"relay","code":-411}
+ *   diag                diagnostics (retained): uptime, free memory, RSSI, reconnects, last error, counts
+ *   cmd/<name>          "restart", "discovery": commands to the device itself
+ *
+ * and <base>/all/set/<actuator>: a command to every device with that actuator.
  *
  * The device keeps only the root and builds each topic when it publishes:
  * on an ESP8266 a string kept for the device's life costs variables, a
@@ -17,4 +21,9 @@ import type { Config } from "./config";
 /** "<base>/<device>/", the root of every topic of a device. Never fails on a checked Config. */
 export function topicRoot(c: Config): string {
   return (c.base || "fabmqtt") + "/" + c.device + "/";
+}
+
+/** "<base>/all/", the root of the commands to every device under the base (a device cannot be named "all"). Never fails on a checked Config. */
+export function groupRoot(c: Config): string {
+  return (c.base || "fabmqtt") + "/all/";
 }

@@ -79,7 +79,9 @@ export function subscriptionSlot(t: Subscriptions, filter: string, qos: number, 
   v[SUB_WORDS * slot + SUB_AT_QOS] = qos;
   v[SUB_WORDS * slot + SUB_AT_REQUEST] = 0;
   t.filterOf[slot] = filter;
-  t.handlerOf[slot] = handler;
+  // No entry for no handler: on Espruino an element holding null is a variable.
+  if (handler) t.handlerOf[slot] = handler;
+  else delete t.handlerOf[slot];
   return slot;
 }
 

@@ -12,6 +12,8 @@ import { EspruinoTimers } from "./timers";
 import { EspruinoWifi } from "./wifi";
 
 declare function require(name: string): EspTelnetModule;
+/** Espruino's soft reset: clears memory and runs the boot code from Storage again. */
+declare function load(): void;
 
 /**
  * The platform on an Espruino board described by `board` (the device view the
@@ -37,6 +39,9 @@ export function createEspruinoHal(board: DeviceBoard): Hal {
     storage: espruinoStorage,
     log: espruinoLog,
     health: espruinoHealth,
+    // Espruino's own load(): a soft reset that runs the boot code again. The
+    // native function itself, so the field costs no function of ours.
+    restart: load,
     // Espruino's telnet console (port 23 on ESP8266 and ESP32, no password)
     // is turned off until the next reset: through it anyone on the network
     // could read Storage, the configuration's passwords included; a session

@@ -11,7 +11,7 @@ import { BOARDS, findBoard } from "../../boards/index";
 import { toDeviceBoard } from "../../boards/device-view";
 import { boot } from "../../firmware/app/boot";
 import { checkConfig, CONFIG_FILE } from "../../firmware/app/config";
-import type { Device } from "../../firmware/app/device";
+import type { Device, DeviceOptions } from "../../firmware/app/device";
 import { ST_CONNECTED } from "../../firmware/session/client";
 import { createNodeHal } from "../../hal/node/index";
 import { createMemoryStorage } from "../../hal/node/storage";
@@ -108,17 +108,27 @@ async function main() {
   let device: Device | null = null;
   const storage = createMemoryStorage();
   let view: ReturnType<typeof createView> | null = null;
-  const hal = createNodeHal(board, { ssid: SIM_SSID, password: SIM_WIFI_PASSWORD, storage, echo: (line) => view && view.event(line) });
-  view = createView(hal, () => device, config, header);
-  storage.write(CONFIG_FILE, JSON.stringify(config));
-  const booted = boot(hal, toDeviceBoard(board), {
+  const events: DeviceOptions = {
     onEvent: (kind, name, text) => {
       if (kind === "telemetry") view!.event(`telemetry ${root}/telemetry/${name} ${text}`);
       else if (kind === "command") view!.event(`command   ${name} -> ${text}`);
       else if (kind === "diag") view!.event(`diag      ${root}/diag ${text}`);
       else view!.event(`refused   ${name}: code ${text}`);
     },
-  });
+  };
+  // cmd/restart: the device has stopped; it boots again from Storage, as a board does after load().
+  const restart = () => {
+    const again = boot(hal, toDeviceBoard(board), events);
+    if (typeof again === "number") view!.event("restart   the device did not start again: code " + again);
+    else {
+      view!.event("restart   booted again from Storage");
+      device = again;
+    }
+  };
+  const hal = createNodeHal(board, { ssid: SIM_SSID, password: SIM_WIFI_PASSWORD, storage, echo: (line) => view && view.event(line), restart });
+  view = createView(hal, () => device, config, header);
+  storage.write(CONFIG_FILE, JSON.stringify(config));
+  const booted = boot(hal, toDeviceBoard(board), events);
   if (typeof booted === "number") {
     view.close();
     if (embedded) await embedded.close();

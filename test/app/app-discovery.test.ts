@@ -36,8 +36,9 @@ const ABBREVIATIONS: Record<string, string> = {
   bri_stat_t: "brightness_state_topic",
   bri_scl: "brightness_scale",
   on_cmd_type: "on_command_type",
+  ent_cat: "entity_category",
 };
-const DEVICE_ABBREVIATIONS: Record<string, string> = { ids: "identifiers", mf: "manufacturer", mdl: "model", name: "name" };
+const DEVICE_ABBREVIATIONS: Record<string, string> = { ids: "identifiers", mf: "manufacturer", mdl: "model", name: "name", sw: "sw_version" };
 const TOPIC_KEYS = ["availability_topic", "state_topic", "command_topic", "brightness_command_topic", "brightness_state_topic"];
 
 /** Expands abbreviations and "~" the way Home Assistant does; fails on a key it would not know. */
@@ -81,11 +82,16 @@ function config(port = 1883): Config {
   };
 }
 
-function all(c: Config): DiscoveryMessage[] {
+const DIAG_TOPICS = ["uptime", "free_memory", "wifi_signal", "reconnects", "last_error", "sent", "dropped"].map(
+  (id) => "homeassistant/sensor/bench-2/" + id + "/config",
+);
+
+/** Every discovery message of `c`, from a bundle of version `version` ("dev": a host build has none). */
+function all(c: Config, version = "v-test"): DiscoveryMessage[] {
   const out: DiscoveryMessage[] = [];
   for (let k = 0; ; k++) {
     const m = { topic: "", payload: "" };
-    if (!discoveryMessage(c, topicRoot(c), "esp8266-nodemcu", k, m)) break;
+    if (!discoveryMessage(c, topicRoot(c), { id: "esp8266-nodemcu", version }, k, m)) break;
     out.push(m);
   }
   return out;
@@ -109,8 +115,27 @@ describe("app: Home Assistant discovery messages", () => {
         "homeassistant/switch/bench-2/relay/config",
         "homeassistant/light/bench-2/led/config",
         "homeassistant/light/bench-2/fan/config",
+        ...DIAG_TOPICS,
       ],
     );
+  });
+
+  it("lists the fields of diag as diagnostic sensors of the device, and none with diagPeriod 0", () => {
+    const up = byTopic.get(DIAG_TOPICS[0])!;
+    assert.equal(up.state_topic, "fab/bench-2/diag");
+    assert.equal(up.value_template, "{{value_json.up}}");
+    assert.equal(up.entity_category, "diagnostic");
+    assert.deepEqual([up.unit_of_measurement, up.device_class], ["s", "duration"]);
+    const rssi = byTopic.get(DIAG_TOPICS[2])!;
+    assert.deepEqual([rssi.value_template, rssi.unit_of_measurement, rssi.device_class], ["{{value_json.rssi}}", "dBm", "signal_strength"]);
+    // Every template names a field the device's diag carries.
+    const fields = DIAG_TOPICS.map((t) => /value_json\.(\w+)/.exec(byTopic.get(t)!.value_template)![1]);
+    assert.deepEqual(fields, ["up", "free", "rssi", "reconnects", "error", "sent", "dropped"]);
+    for (const t of DIAG_TOPICS) assert.equal(byTopic.get(t)!.entity_category, "diagnostic", t);
+    const quiet = all({ ...c, diagPeriod: 0 });
+    assert.equal(quiet.length, discoveryCount({ ...c, diagPeriod: 0 }));
+    assert.equal(quiet.length, messages.length - DIAG_TOPICS.length);
+    assert.ok(quiet.every((m) => !m.payload.includes("~diag")));
   });
 
   it("gives every entity a unique id, the device block and availability tied to the status topic and the will", () => {
@@ -121,7 +146,13 @@ describe("app: Home Assistant discovery messages", () => {
       assert.equal(e.availability_topic, "fab/bench-2/status");
       assert.equal(e.payload_available, "online");
       assert.equal(e.payload_not_available, "offline");
-      assert.deepEqual(e.device, { identifiers: ["fabmqtt_bench-2"], name: "bench-2", manufacturer: "fabmqtt", model: "esp8266-nodemcu" });
+      assert.deepEqual(e.device, {
+        identifiers: ["fabmqtt_bench-2"],
+        name: "bench-2",
+        manufacturer: "fabmqtt",
+        model: "esp8266-nodemcu",
+        sw_version: "v-test",
+      });
     }
   });
 
@@ -189,7 +220,7 @@ describe("app: discovery sent by the device to mosquitto", function () {
     );
     assert.deepEqual(
       ha.messages.map((m) => m.payload.toString()).sort(),
-      all(c)
+      all(c, "dev")
         .map((m) => m.payload)
         .sort(),
     );

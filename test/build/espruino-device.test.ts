@@ -248,6 +248,30 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     assert.deepEqual(esp.uncaught.map(String), []);
   });
 
+  it("esp8266-nodemcu/fabmqtt.min.js: takes a group command; on cmd/restart says offline and calls load(), and boots again from the same Storage", async function () {
+    const device = "standin-restart";
+    const base = "sr" + process.pid;
+    const topic = (t: string) => base + "/" + device + "/" + t;
+    watcher = await watch("watch-restart", base);
+    const got = (t: string) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
+    const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    const storageFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-restart-")), "storage.json");
+    const config = deviceConfig(broker.port, device, base, { actuators: [{ name: "relay", kind: "relay", pin: "D5" }] });
+    esp = startBundle("esp8266", bundle, config, 21, storageFile);
+    await waitFor(() => got("status").length === 1, "online");
+    watcher.client.publish(base + "/all/set/relay", "ON", 1, false);
+    await waitFor(() => got("state/relay").includes("ON"), "the group command obeyed");
+    watcher.client.publish(topic("cmd/restart"), "1", 1, false);
+    await waitFor(() => esp!.loads() === 1, "load()");
+    assert.deepEqual(got("status"), ["online", "offline"]);
+    // The stand-in stops at load(): the boot file runs in a fresh context on the same Storage, as on the board.
+    esp.dispose();
+    esp = startBundle("esp8266", bundle, config, 21, storageFile);
+    await waitFor(() => got("status").length === 3, "online again");
+    assert.deepEqual(got("status"), ["online", "offline", "online"]);
+    assert.deepEqual(esp.uncaught.map(String), []);
+  });
+
   it("esp8266-nodemcu/fabmqtt.min.js with persist: readings queued offline are saved, and sent after a power cut and a restart", async function () {
     const device = "standin-persist";
     const base = "sp" + process.pid;

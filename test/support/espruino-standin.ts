@@ -72,6 +72,12 @@ export interface EspruinoContext {
   timers: StandinTimers;
   /** Makes the next E.toString() give undefined, as Espruino does out of memory. */
   failNextToString(): void;
+  /**
+   * How many times load() ran. Espruino's load() is a soft reset: the stand-in
+   * stops timers and sockets as it does, but does not run the boot code again
+   * (a test boots a new context on the same storageFile).
+   */
+  loads(): number;
   /** Stops timers, sockets and everything queued. */
   dispose(): void;
 }
@@ -164,6 +170,12 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     return name;
   };
   globals.OneWire = createOneWireClass(resolvePin, devices, vmArray);
+  let loads = 0;
+  globals.load = () => {
+    loads++;
+    timers.dispose();
+    net.dispose();
+  };
   const modules = new Map<string, unknown>();
   globals.require = (name: unknown) => {
     if (name === "net") return net.net;
@@ -209,6 +221,7 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     failNextToString() {
       toStringFails = true;
     },
+    loads: () => loads,
     dispose() {
       loop.dispose();
       timers.dispose();

@@ -40,6 +40,11 @@ describe("simulator: npm start", function () {
     await new Promise<void>((resolve, reject) => execFile("mosquitto_pub", argv, (err) => (err ? reject(err) : resolve())));
     await waitFor(() => /command +relay -> ON/.test(out), "the view shows the relay switched:\n" + out);
     await waitFor(() => watcher.messages.some((m) => m.topic === "fabmqtt/sim-test/state/relay" && m.payload.toString() === "ON"), "relay state ON");
+    // cmd/restart: offline, then the device boots again from the virtual board's Storage.
+    watcher.client.publish("fabmqtt/sim-test/cmd/restart", "1", 1, false);
+    await waitFor(() => /booted again from Storage/.test(out), "the view shows the restart:\n" + out);
+    const statuses = () => watcher.messages.filter((m) => m.topic === "fabmqtt/sim-test/status").map((m) => m.payload.toString());
+    await waitFor(() => statuses().join(",").endsWith("offline,online"), "offline then online again: " + statuses().join(","));
     const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
     child.kill("SIGINT");
     assert.equal(await exited, 0, out);
