@@ -214,6 +214,16 @@ export interface Health {
   rssi?: number;
 }
 
+/** The board's power. */
+export interface Power {
+  /**
+   * Deep sleep for `ms` milliseconds; the board then starts as from power-on
+   * (the boot code runs again, memory and sockets are gone). Does not return
+   * where the platform can sleep.
+   */
+  deepSleep(ms: number): void;
+}
+
 /** Everything the firmware gets from the platform. */
 export interface Hal {
   clock: Clock;
@@ -239,4 +249,6 @@ export interface Hal {
    * not return where it can restart; a platform that cannot leaves this out.
    */
   restart?(): void;
+  /** Deep sleep (battery mode); a platform that cannot sleep leaves this out. */
+  power?: Power;
 }

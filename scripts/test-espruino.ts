@@ -10,7 +10,8 @@
  * reconnects after the broker restarts, restarts on cmd/restart (load()
  * runs the boot file, written to Storage as `npm run flash` writes it), and
  * takes a configuration over MQTT (config/set), going back from one that
- * cannot reach the broker. Exit code 0 only when all of that held.
+ * cannot reach the broker, and then runs in battery mode (a wake, a reading,
+ * deep sleep, simulated). Exit code 0 only when all of that held.
  *
  * First it measures, each in a fresh interpreter, what the bundles cost in
  * variables against the memory targets (printed, not judged by the exit code,
@@ -304,8 +305,8 @@ async function main(): Promise<number> {
     const diag = diagText ? JSON.parse(diagText) : {};
     console.log("diag: " + diagText);
     checks.push([
-      "publishes diag at connect with the build's commit and free variables",
-      /^[0-9a-f]{7,}/.test(String(diag.fw)) && typeof diag.free === "number" && diag.free > 0,
+      "publishes diag at connect with the build's commit, free variables and the last error's name",
+      /^[0-9a-f]{7,}/.test(String(diag.fw)) && typeof diag.free === "number" && diag.free > 0 && diag.errorName === "E_OK",
     ]);
     watcher.client.publish("fabmqtt/espruino-linux/set/relay", "ON", 1, false);
     await step("obeys a command", () => got("state/relay").includes("ON"));
@@ -344,6 +345,17 @@ async function main(): Promise<number> {
       CONFIG_TRIAL_MS + 40000,
     );
     console.log("config/result: " + got("config/result").join(" "));
+    // Battery mode, switched on over MQTT: each wake reads, publishes, and sleeps (Espruino for Linux
+    // has no deep sleep: the HAL's load() after the time stands in for the wake).
+    const awake = () => output.match(/awake \d+ ms, sleeping 10 s/g) || [];
+    const readingsBefore = got("telemetry/input").length;
+    watcher.client.publish("fabmqtt/espruino-linux/config/set", JSON.stringify({ sleep: 10 }), 1, false);
+    await step(
+      "battery mode (sleep 10): two wakes, each with its reading, acknowledged, then asleep; no offline",
+      () => awake().length >= 2 && got("telemetry/input").length >= readingsBefore + 2 && !got("status").slice(-2).includes("offline"),
+      45000,
+    );
+    console.log("battery mode: " + awake().join("; "));
     child.kill("SIGKILL");
     // What a stranger on the broker can send a board (scripts/espruino-hostile.ts).
     for (const check of await hostileChecks(BIN!, broker.port, async () => {

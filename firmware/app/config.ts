@@ -95,6 +95,12 @@ export interface Config {
   console?: "off" | "telnet";
   /** Seconds between the retained diagnostics on <root>diag (also sent at every connect); 0 turns them off. Default 300. */
   diagPeriod?: number;
+  /**
+   * Battery mode: seconds of deep sleep between wakes (10..86400). Each wake
+   * reads every sensor once, connects, publishes, waits (bounded) for the
+   * acknowledgements and sleeps again. Absent: always on.
+   */
+  sleep?: number;
 }
 
 /** Whether `s` is 1 to 32 letters, digits, '_' or '-' (a device, sensor or actuator name). */
@@ -222,6 +228,8 @@ export function checkConfig(c: Config, board: DeviceBoard): string {
   if (c.discovery !== undefined && c.discovery !== "" && !isBase(c.discovery)) return 'discovery: a topic prefix or ""';
   if (c.console !== undefined && c.console !== "off" && c.console !== "telnet") return 'console: "off" or "telnet"';
   if (c.diagPeriod !== undefined && c.diagPeriod !== 0 && !isInt(c.diagPeriod, 10, 86400)) return "diagPeriod: 0 (off) or seconds 10..86400";
+  if (c.sleep !== undefined && !isInt(c.sleep, 10, 86400)) return "sleep: seconds 10..86400";
+  if (c.sleep !== undefined && c.qos === 0) return "qos: 1 or 2 with sleep (a reading waits for its acknowledgement before the board sleeps)";
   const sensors = c.sensors || [];
   const actuators = c.actuators || [];
   if (!(sensors instanceof Array)) return "sensors: a list";

@@ -1,6 +1,7 @@
 import * as E from "../../base/errors";
+import { errorNameOf } from "../../base/error-names";
 import type { DeviceBoard } from "../../boards/types";
-import { WIFI_DOWN, WIFI_UP, type Hal, type Net, type NetTarget, type Sensor } from "../../hal/types";
+import { WIFI_DOWN, WIFI_UP, type Hal, type Net, type NetTarget, type Power, type Sensor } from "../../hal/types";
 import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientOptions } from "../session/client";
 import type { Message } from "../session/subscriptions";
 import { backoffDelay } from "../session/backoff";
@@ -55,6 +56,11 @@ import { discoveryMessage, type DiscoveryMessage } from "./discovery";
  *   (discovery.ts; again when Home Assistant publishes "online" on
  *   <prefix>/status, and on cmd/discovery), one retained message per entity:
  *   one message a tick, when nothing else is in flight.
+ * - Battery mode (`sleep`): each wake reads every sensor once after the
+ *   connect, publishes (QoS 1 or 2), and once nothing waits for an
+ *   acknowledgement, or AWAKE_MAX_MS after the start, disconnects without
+ *   "offline" and deep-sleeps `sleep` seconds (hal.power); the wake that
+ *   follows is a boot.
  * - Remote configuration (remote-config.ts): <root>config/set is checked,
  *   answered on <root>config/result, and the device restarts into it; kept
  *   once it reached the broker, dropped otherwise.
@@ -96,6 +102,9 @@ export const TICK_MS = 250;
 
 /** A relay's `minSwitchMs` unless configured (led and pwm: 0). */
 export const RELAY_MIN_SWITCH_MS = 500;
+
+/** Battery mode: the longest a wake lasts, connected or not, before the board sleeps again. */
+export const AWAKE_MAX_MS = 30000;
 
 /** From a restart command to the platform's restart: time for "offline" and the DISCONNECT to leave (Espruino's load() at once loses what the socket still holds). */
 export const RESTART_DELAY_MS = 500;
@@ -164,6 +173,8 @@ export class DeviceProgram implements Device {
   sent_ = 0;
   lost_ = 0;
   err_ = 0;
+  /** Battery mode: sensors not read since the wake. */
+  unread_ = 0;
   /**
    * When the tick restarts the firmware, 0 for never: a restart command's
    * short delay, or the bound of a configuration on trial (remote-config.ts,
@@ -257,6 +268,10 @@ export class DeviceProgram implements Device {
     if (c.console !== "telnet" && hal.closeConsole) hal.closeConsole();
     delete c.console;
     // Everything that can be refused is checked before WiFi and MQTT start.
+    if (c.sleep && !hal.power) {
+      hal.log.error(E.E_CONFIG, "sleep: the platform cannot deep-sleep");
+      return E.E_CONFIG;
+    }
     for (let i = 0; i < sensors.length; i++) {
       const s = sensors[i];
       const d = hal.sensors.open(s);
@@ -289,6 +304,7 @@ export class DeviceProgram implements Device {
     if (actuators.length) client.subscribe(groupRoot(c) + "set/+", this.qos_, null);
     if (c.discovery !== "") client.subscribe((c.discovery || "homeassistant") + "/status", 1, null);
     this.born_ = hal.clock.now();
+    this.unread_ = sensors.length;
     this.timer_ = hal.timers.every(TICK_MS, this.tick.bind(this));
     this.attempt_ = 0;
     if (hal.wifi.state() === WIFI_UP) this.onUp(hal.wifi.ip());
@@ -309,6 +325,22 @@ export class DeviceProgram implements Device {
     const w = this.watches_;
     for (let i = 0; i < w.length; i++) hal.gpio.unwatch(w[i]);
     w.splice(0, w.length);
+  }
+
+  /**
+   * Battery mode: disconnects cleanly without "offline" (a sleeping device
+   * is not gone: Home Assistant lets its readings expire instead; the will
+   * goes only with an unclean loss), saves the session (client.stop), and
+   * deep-sleeps for `sleep` seconds.
+   */
+  sleep_(now: number): void {
+    const hal = this.hal_;
+    const seconds = this.c_.sleep as number;
+    hal.log.info("awake " + Math.round(now - this.born_) + " ms, sleeping " + seconds + " s");
+    hal.timers.cancel(this.timer_);
+    this.timer_ = 0;
+    this.client.stop();
+    (hal.power as Power).deepSleep(seconds * 1000);
   }
 
   tick(): void {
@@ -368,11 +400,19 @@ export class DeviceProgram implements Device {
       if (due[i] === -1 || now - due[i] < 0) continue;
       // Due a period after it was due, not after this tick (which comes late on Espruino):
       // readings keep their rate. After a stall longer than a period, a period from now.
-      const period = (c.sensors as { period: number }[])[i].period * 1000;
+      // In battery mode once a wake: the next reading would come after the wake's bound.
+      const period = c.sleep ? AWAKE_MAX_MS : (c.sensors as { period: number }[])[i].period * 1000;
       due[i] += period;
       if (now - due[i] >= 0) due[i] = now + period;
       if (online || c.offline === "queue") this.sensor_(i);
     }
+    // Battery mode: asleep once every sensor was read and nothing waits, or at the bound.
+    if (
+      c.sleep &&
+      (now - this.born_ >= AWAKE_MAX_MS ||
+        (online && this.unread_ === 0 && this.announce_ < 0 && !this.stateDue_ && client.stats().inFlight + client.stats().queued === 0))
+    )
+      this.sleep_(now);
   }
 
   /** The client is connected: "online", then every actuator's state (from the next tick), then discovery. */
@@ -603,7 +643,7 @@ export class DeviceProgram implements Device {
   /**
    * Publishes the diagnostics, retained at QoS 0, on <root>diag:
    * {"fw":"<commit>","board":"<id>","up":<s>,"reconnects":<n>,"error":<code>,
-   * "sent":<n>,"dropped":<n>} with "free" (variables on Espruino) and "rssi"
+   * "errorName":"<E_...>","sent":<n>,"dropped":<n>} with "free" (variables on Espruino) and "rssi"
    * (dBm) where the platform has them, and with several brokers (failover)
    * "broker":"<host>:<port>", the one connected to. `sent` and `dropped` count the
    * device's own messages (telemetry, states, error replies) the client took
@@ -627,6 +667,9 @@ export class DeviceProgram implements Device {
       (st.connects - 1) +
       ',"error":' +
       this.err_ +
+      ',"errorName":"' +
+      errorNameOf(this.err_) +
+      '"' +
       ',"sent":' +
       this.sent_ +
       ',"dropped":' +
@@ -685,8 +728,11 @@ export class DeviceProgram implements Device {
     const s = (this.c_.sensors || [])[i];
     if (typeof code !== "number") {
       if (code === undefined || this.client.state() === ST_CONNECTED) this.drivers_[i].read(this.sensor_.bind(this, i));
-    } else if (code < 0) this.report_(s.name, code, false);
-    else {
+    } else if (code < 0) {
+      if (this.unread_ > 0) this.unread_--;
+      this.report_(s.name, code, false);
+    } else {
+      if (this.unread_ > 0) this.unread_--;
       // Report on change: with `delta`, a reading that moved less than it
       // since the last one published is left out, unless `maxPeriod` has passed.
       const last = this.last_ as number[];

@@ -13,6 +13,8 @@ import type { Config } from "./config";
  *   (uptime, free memory, WiFi signal, reconnects, last error, sent, dropped).
  * The device info carries the board as model and the firmware's version as sw_version.
  * Availability is the device's status topic (online / offline, the will).
+ * In battery mode (`sleep`) a sensor's reading expires (expire_after) after
+ * two sleeps without one.
  * Payloads are ASCII ("°C" is written as the JSON escape \u00b0C), so they
  * are the same bytes on an 8-bit-string Espruino and on Node.
  */
@@ -65,6 +67,8 @@ export function discoveryMessage(c: Config, root: string, board: { id: string; v
     const humidity = s.kind === "dht22" && k === 1;
     id = s.name + (s.kind === "dht22" ? (humidity ? "_humidity" : "_temperature") : "");
     body = ',"stat_t":"~telemetry/' + s.name + '"';
+    // Battery mode: a reading comes once a wake; it expires after two sleeps missed, not while the board sleeps.
+    if (c.sleep) body += ',"exp_aft":' + (2 * c.sleep + 60);
     if (s.kind === "digital") {
       component = "binary_sensor";
       body += ',"val_tpl":"{{value_json.state}}","pl_on":1,"pl_off":0';

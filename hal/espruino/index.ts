@@ -3,6 +3,7 @@ import type { Hal } from "../types";
 import type { EspTelnetModule } from "./api";
 import { espruinoClock } from "./clock";
 import { espruinoHealth } from "./health";
+import { espruinoPower } from "./power";
 import { EspruinoGpio } from "./gpio";
 import { espruinoLog } from "./log";
 import { EspruinoNet } from "./net";
@@ -42,6 +43,7 @@ export function createEspruinoHal(board: DeviceBoard): Hal {
     // Espruino's own load(): a soft reset that runs the boot code again. The
     // native function itself, so the field costs no function of ours.
     restart: load,
+    power: espruinoPower,
     // Espruino's telnet console (port 23 on ESP8266 and ESP32, no password)
     // is turned off until the next reset: through it anyone on the network
     // could read Storage, the configuration's passwords included; a session

@@ -34,7 +34,11 @@ export interface NodeHalOptions {
   password?: string;
   /** Echo of log lines (the simulator's view); none by default. */
   echo?: ((line: string) => void) | null;
-  /** What restart() does (the simulator stops the device and boots it again); without it the platform cannot restart. */
+  /**
+   * What restart() does (the simulator stops the device and boots it again);
+   * without it the platform can neither restart nor sleep. Deep sleep is
+   * simulated with it: restart() after the time.
+   */
   restart?: () => void;
 }
 
@@ -82,6 +86,6 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
     // A simulated station: a plausible signal while the link is up; the host's memory is not the board's.
     health: () => (wifi.state() === 2 ? { rssi: -58 } : {}),
     consoleCloses: () => consoleCloses,
-    ...(options.restart ? { restart: options.restart } : {}),
+    ...(options.restart ? { restart: options.restart, power: { deepSleep: (ms: number) => timers.after(ms, options.restart!) } } : {}),
   };
 }

@@ -21,9 +21,10 @@ import { simulatorConfig, SIM_SSID, SIM_WIFI_PASSWORD } from "./sim-config";
 import { createView } from "./view";
 
 const USAGE = `usage: npm start -- [--broker mqtt://user:pass@host:port | mqtts://...] [--ca ca.pem]
-                    [--board esp8266-nodemcu] [--device sim-1] [--base fabmqtt] [--port 1883]
+                    [--board esp8266-nodemcu] [--device sim-1] [--base fabmqtt] [--port 1883] [--sleep 30]
 Without --broker, an embedded aedes broker is started on 127.0.0.1 (--port, default 1883).
---broker given more than once: brokers tried in turn (failover); TLS and the user are the first one's.`;
+--broker given more than once: brokers tried in turn (failover); TLS and the user are the first one's.
+--sleep: battery mode, seconds of deep sleep between wakes (10..86400); each wake prints its awake time.`;
 
 function fail(text: string): never {
   process.stderr.write(text + "\n");
@@ -41,6 +42,7 @@ async function main() {
         device: { type: "string", default: "sim-1" },
         base: { type: "string", default: "fabmqtt" },
         port: { type: "string", default: "1883" },
+        sleep: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -79,6 +81,7 @@ async function main() {
     }
   }
   const config = simulatorConfig(board, target, args.device!, args.base!, ca, more);
+  if (args.sleep !== undefined) config.sleep = Number(args.sleep);
   // Refused before the header prints command lines for a device that will not start.
   const problem = checkConfig(config, toDeviceBoard(board));
   if (problem) {

@@ -37,6 +37,7 @@ const ABBREVIATIONS: Record<string, string> = {
   bri_scl: "brightness_scale",
   on_cmd_type: "on_command_type",
   ent_cat: "entity_category",
+  exp_aft: "expire_after",
 };
 const DEVICE_ABBREVIATIONS: Record<string, string> = { ids: "identifiers", mf: "manufacturer", mdl: "model", name: "name", sw: "sw_version" };
 const TOPIC_KEYS = ["availability_topic", "state_topic", "command_topic", "brightness_command_topic", "brightness_state_topic"];
@@ -118,6 +119,15 @@ describe("app: Home Assistant discovery messages", () => {
         ...DIAG_TOPICS,
       ],
     );
+  });
+
+  it("in battery mode, lets each sensor's reading expire after two sleeps without one, and nothing else", () => {
+    const sleeping = all({ ...c, sleep: 600 }).map((m) => [m.topic, expand(m.payload)] as const);
+    const sensors = sleeping.filter(([, e]) => /telemetry/.test(e.state_topic || ""));
+    assert.equal(sensors.length, 5);
+    for (const [topic, e] of sensors) assert.equal(e.expire_after, 2 * 600 + 60, topic);
+    for (const [topic, e] of sleeping) if (!sensors.some(([t]) => t === topic)) assert.equal(e.expire_after, undefined, topic);
+    for (const [, e] of byTopic) assert.equal(e.expire_after, undefined);
   });
 
   it("lists the fields of diag as diagnostic sensors of the device, and none with diagPeriod 0", () => {

@@ -135,14 +135,15 @@ describe("app: report on change", () => {
 });
 
 describe("app: diagnostics on <root>diag", () => {
-  it("publishes them retained at connect and every diagPeriod, with uptime, RSSI, reconnects, the last error and the messages sent and dropped", () => {
+  it("publishes them retained at connect and every diagPeriod, with uptime, RSSI, reconnects, the last error's code and name and the messages sent and dropped", () => {
     const r = startDevice({}, { diagPeriod: 10 });
     r.run(TICK_MS);
     const first = r.broker.published.filter((p) => p.topic === "lab/dev1/diag");
     assert.equal(first.length, 1, "one at connect");
     assert.equal(first[0].retain, true);
     const d = JSON.parse(first[0].payload.toString());
-    assert.deepEqual(Object.keys(d), ["fw", "board", "up", "rssi", "reconnects", "error", "sent", "dropped"]);
+    assert.deepEqual(Object.keys(d), ["fw", "board", "up", "rssi", "reconnects", "error", "errorName", "sent", "dropped"]);
+    assert.deepEqual([d.error, d.errorName], [0, "E_OK"]);
     assert.equal(d.fw, "dev", "no build version on the host");
     assert.equal(d.board, "esp8266-nodemcu");
     assert.equal(d.rssi, -58);
@@ -153,6 +154,7 @@ describe("app: diagnostics on <root>diag", () => {
     const later = r.got("diag").map((t) => JSON.parse(t));
     assert.equal(later.length, 3, "then one every 10 s");
     assert.equal(later[2].error, E.E_COMMAND_UNKNOWN_ACTUATOR, "the last error");
+    assert.equal(later[2].errorName, "E_COMMAND_UNKNOWN_ACTUATOR");
     assert.ok(later[2].sent >= 2 && later[2].dropped === 0, JSON.stringify(later[2]));
     assert.ok(later[2].up - later[1].up === 10, "uptime moves with the clock");
   });

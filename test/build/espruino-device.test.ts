@@ -245,6 +245,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     assert.match(diag.fw, /^([0-9a-f]{7,}\+?|unknown)$/);
     assert.equal(typeof diag.free, "number");
     assert.equal(diag.reconnects, 0);
+    assert.deepEqual([diag.error, diag.errorName], [0, "E_OK"]);
     assert.deepEqual(esp.uncaught.map(String), []);
   });
 
@@ -269,6 +270,66 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     esp = startBundle("esp8266", bundle, config, 21, storageFile);
     await waitFor(() => got("status").length === 3, "online again");
     assert.deepEqual(got("status"), ["online", "offline", "online"]);
+    assert.deepEqual(esp.uncaught.map(String), []);
+  });
+
+  it("esp8266-nodemcu/fabmqtt.min.js: config/set answered and restarted into; a change that cannot connect is dropped at the next boot", async function () {
+    const device = "standin-config";
+    const base = "scf" + process.pid;
+    const topic = (t: string) => base + "/" + device + "/" + t;
+    watcher = await watch("watch-config", base);
+    const got = (t: string) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
+    const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    const storageFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-config-")), "storage.json");
+    const config = deviceConfig(broker.port, device, base, {});
+    esp = startBundle("esp8266", bundle, config, 21, storageFile);
+    await waitFor(() => got("config").length === 1, "the configuration shown");
+    assert.equal(JSON.parse(got("config")[0]).wifi.password, "***");
+    // A refused change: answered, nothing restarts.
+    watcher.client.publish(topic("config/set"), '{"sensors":[{"name":"x","kind":"dht22","pin":"D99","period":2}]}', 1, false);
+    await waitFor(() => got("config/result").length === 1, "the refusal");
+    assert.equal(JSON.parse(got("config/result")[0]).field, "sensors[0].pin");
+    // A sound one whose broker cannot be reached (port 1: nothing listens there).
+    watcher.client.publish(topic("config/set"), '{"broker":{"port":1}}', 1, false);
+    await waitFor(() => esp!.loads() === 1, "load() into the new configuration");
+    assert.deepEqual(JSON.parse(got("config/result")[1]), { ok: true });
+    esp.dispose();
+    esp = startBundle("esp8266", bundle, config, 21, storageFile);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(got("status"), ["online", "offline"], "the trial did not reach the broker");
+    // A power cut before it did: the next boot goes back to the configuration in force.
+    esp.dispose();
+    esp = startBundle("esp8266", bundle, config, 21, storageFile);
+    await waitFor(() => got("config/result").length === 3, "the rollback said");
+    assert.equal(JSON.parse(got("config/result")[2]).code, -403);
+    assert.deepEqual(got("status"), ["online", "offline", "online"]);
+    assert.deepEqual(esp.uncaught.map(String), []);
+  });
+
+  it("esp8266-nodemcu/fabmqtt.min.js with sleep: reads, publishes at QoS 1, and calls ESP8266.deepSleep once acknowledged; the wake is a boot", async function () {
+    const device = "standin-sleep";
+    const base = "ss" + process.pid;
+    const topic = (t: string) => base + "/" + device + "/" + t;
+    watcher = await watch("watch-sleep", base);
+    const got = (t: string) => watcher.messages.filter((m) => m.topic === topic(t)).map((m) => m.payload.toString("latin1"));
+    const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    const storageFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-sleep-")), "storage.json");
+    const config = deviceConfig(broker.port, device, base, { sleep: 60 });
+    esp = startBundle("esp8266", bundle, config, 21, storageFile);
+    await waitFor(() => esp!.sleeps().length === 1, "deep sleep");
+    assert.deepEqual(esp.sleeps(), [60 * 1000 * 1000]);
+    assert.deepEqual(JSON.parse(got("telemetry/climate")[0]), { temperature: 21, humidity: 45.2 });
+    assert.ok(watcher.messages.filter((m) => m.topic === topic("telemetry/climate")).every((m) => m.qos === 1));
+    assert.match(esp.console.join("\n"), /awake \d+ ms, sleeping 60 s/);
+    assert.deepEqual(got("status"), ["online"], "no offline before sleeping");
+    // The wake: the chip starts from its boot code.
+    esp.dispose();
+    esp = startBundle("esp8266", bundle, config, 22, storageFile);
+    await waitFor(() => esp!.sleeps().length === 1, "deep sleep after the second wake");
+    assert.deepEqual(
+      got("telemetry/climate").map((t) => JSON.parse(t).temperature),
+      [21, 22],
+    );
     assert.deepEqual(esp.uncaught.map(String), []);
   });
 

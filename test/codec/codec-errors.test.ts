@@ -2,6 +2,7 @@
 import { strict as assert } from "node:assert";
 import * as E from "../../base/errors";
 import { errorMessage, errorName } from "../../base/error-text";
+import { errorNameOf } from "../../base/error-names";
 import { decodeAck, decodeConnack, decodeOversizedPublish, decodePacket, decodePublish } from "../../firmware/mqtt/decode";
 import * as enc from "../../firmware/mqtt/encode";
 import { createPacket } from "../../firmware/mqtt/packet";
@@ -87,6 +88,14 @@ describe("codec: bad input from a broker", () => {
       assert.ok(!errorMessage(code).startsWith("unknown"), errorName(code));
     }
     assert.equal(errorName(-999), "E_UNKNOWN(-999)");
+  });
+
+  it("names every code of errors.ts on the device too (errorNameOf), and nothing else", () => {
+    const codes = Object.entries(E).filter(([k, v]) => /^E_/.test(k) && typeof v === "number") as [string, number][];
+    assert.ok(codes.length > 50);
+    for (const [name, code] of codes) assert.equal(errorNameOf(code), name);
+    assert.equal(errorNameOf(-999), "");
+    assert.equal(errorNameOf(1), "");
   });
 });
 

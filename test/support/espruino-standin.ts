@@ -78,6 +78,12 @@ export interface EspruinoContext {
    * (a test boots a new context on the same storageFile).
    */
   loads(): number;
+  /**
+   * The deep sleeps asked for (ESP8266.deepSleep / ESP32.deepSleep), in
+   * microseconds. Each stops timers and sockets, as the chip does; the wake
+   * is a new context on the same storageFile.
+   */
+  sleeps(): number[];
   /** Stops timers, sockets and everything queued. */
   dispose(): void;
 }
@@ -176,6 +182,16 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     timers.dispose();
     net.dispose();
   };
+  const sleeps: number[] = [];
+  const chip = {
+    deepSleep: (us: number) => {
+      sleeps.push(us);
+      timers.dispose();
+      net.dispose();
+    },
+  };
+  if (mode === "esp8266") globals.ESP8266 = chip;
+  if (mode === "esp32") globals.ESP32 = chip;
   const modules = new Map<string, unknown>();
   globals.require = (name: unknown) => {
     if (name === "net") return net.net;
@@ -222,6 +238,7 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
       toStringFails = true;
     },
     loads: () => loads,
+    sleeps: () => sleeps.slice(),
     dispose() {
       loop.dispose();
       timers.dispose();

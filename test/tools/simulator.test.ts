@@ -54,6 +54,51 @@ describe("simulator: npm start", function () {
     );
   });
 
+  it("--sleep 10: battery mode, each wake publishes its readings and prints its awake time", async () => {
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "sim-sleep", "--sleep", "10"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    await waitFor(() => (out.match(/awake \d+ ms, sleeping 10 s/g) || []).length >= 2, "two wakes in the view:\n" + out, 25000);
+    assert.equal((out.match(/booted again from Storage/g) || []).length >= 1, true, out);
+    // Each wake published the light reading.
+    assert.ok((out.match(/telemetry fabmqtt\/sim-sleep\/telemetry\/light/g) || []).length >= 2, out);
+    const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    await exited;
+  });
+
+  it("takes config/set: answers on config/result, boots into it, and the view shows the new period", async () => {
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator/index.ts", "--port", "0", "--device", "sim-config"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    await waitFor(() => /broker mqtt:\/\/127\.0\.0\.1:(\d+)/.test(out) && /mqtt up/.test(out), "connected:\n" + out, 20000);
+    const port = Number(/broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const watcher = startLiveClient(port, { clientId: "watcher" });
+    watcher.client.subscribe("fabmqtt/sim-config/config/result", 1);
+    await waitFor(() => watcher.subacks.length === 1, "subscribed");
+    watcher.client.publish("fabmqtt/sim-config/config/set", '{"sensors":[{"name":"light","kind":"analog","pin":"A0","period":1}]}', 1, false);
+    await waitFor(() => watcher.messages.length === 2, "ok, then kept:\n" + out);
+    assert.deepEqual(
+      watcher.messages.map((m) => JSON.parse(m.payload.toString())),
+      [{ ok: true }, { ok: true, kept: true }],
+    );
+    const from = out.length;
+    await new Promise((r) => setTimeout(r, 4500));
+    // The light sensor now every second (it was every 3 s), and no other sensor.
+    const lines = out.slice(from).split("\n");
+    assert.ok(lines.filter((l) => /telemetry fabmqtt\/sim-config\/telemetry\/light/.test(l)).length >= 4, out.slice(from));
+    assert.equal(lines.filter((l) => /telemetry\/climate/.test(l)).length, 0, out.slice(from));
+    const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    await exited;
+  });
+
   it("on Ctrl-C before any connection, says no offline status was published", async () => {
     const server = net.createServer();
     const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
