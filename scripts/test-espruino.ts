@@ -185,6 +185,28 @@ async function memoryTargets(port: number): Promise<void> {
     received("homeassistant/") + " / " + received("fabmqtt/espr-ha/telemetry/"),
     entities + " / about 10",
   ]);
+  // Every device feature configured at once: report on change, diagnostics once a minute, discovery
+  // (with its diagnostic entities), an actuator (group commands), remote configuration and device commands
+  // (always on), connected and running for 20 s.
+  const everything = await measureFirmware(
+    {
+      ...withDiscovery,
+      device: "espr-all",
+      diagPeriod: 60,
+      sensors: [{ name: "door", kind: "digital", pin: "D4", period: 2, delta: 1, maxPeriod: 10 }],
+    },
+    "var peak = 0, until = 0;\n" +
+      'function watch() { if (!dev || dev.client.state() !== 3) return; var u = process.memory().usage; if (!until) { mem("connected"); until = getTime() + 20; }\n' +
+      '  if (u > peak) peak = u; if (getTime() > until) { print("MEM peak " + peak); mem("settled"); quit(); } }\n' +
+      'function timedOut() { print("FAILED to connect"); quit(); }\n' +
+      "setInterval(watch, 5); setTimeout(timedOut, 45000);\n",
+    60000,
+  );
+  rows.push([
+    "ESP8266 firmware, every device feature configured (report on change, diag, discovery, a relay), connected / highest in 20 s",
+    delta(everything, "before", "connected") + " / " + delta(everything, "before", "peak"),
+    "<= 914 / -",
+  ]);
   console.log("\nMemory (variables above the interpreter's own, process.memory().usage) on " + BIN + ":");
   console.log("| what | variables | target |\n| --- | ---: | --- |");
   for (const [what, v, target] of rows) console.log("| " + what + " | " + v + " | " + target + " |");

@@ -229,7 +229,8 @@ export class DeviceProgram implements Device {
       maxPacketSize: board.maxPacketSize,
       inflightWindow: board.inflightWindow,
       queueSize: board.inflightWindow * 4,
-      maxSubscriptions: 5,
+      // Commands, device commands, configuration; the group's with actuators; Home Assistant's status with discovery.
+      maxSubscriptions: 3 + (c.actuators && c.actuators.length ? 1 : 0) + (c.discovery === "" ? 0 : 1),
       // The broker sends at most the QoS subscribed at (the device's own, or 1):
       // below 2 it sends nothing at QoS 2, and one id is kept for a broker that would.
       inboundQos2: qos === 2 ? 8 : 1,
@@ -241,6 +242,8 @@ export class DeviceProgram implements Device {
     delete (c as { broker?: unknown }).broker;
     delete c.persist;
     delete c.qos;
+    // The default prefix, written out, is a string the device would keep for nothing.
+    if (c.discovery === "homeassistant") delete c.discovery;
     /** The level a config value stands for ("on" 100, "off" 0, a number itself); -1 for "keep" or none. */
     function levelOf(v: ActuatorConfig["safe"]): number {
       if (v === "on") return 100;
