@@ -62,6 +62,19 @@ const WIFI_MODULE =
 
 const MEM = 'function mem(what) { print("MEM " + what + " " + process.memory().usage); }\n';
 
+/**
+ * A measuring script's prelude: "connected" at the connect, then the highest
+ * usage ("peak", sampled every 5 ms) over the 20 s after it. Those 20 s are
+ * counted by watch() itself: a timer made then would be the script's
+ * variables in the figures.
+ */
+const WATCH_20S =
+  "var peak = 0, until = 0;\n" +
+  'function watch() { if (!dev || dev.client.state() !== 3) return; var u = process.memory().usage; if (!until) { mem("connected"); until = getTime() + 20; }\n' +
+  '  if (u > peak) peak = u; if (getTime() > until) { print("MEM peak " + peak); mem("settled"); quit(); } }\n' +
+  'function timedOut() { print("FAILED to connect"); quit(); }\n' +
+  "setInterval(watch, 5); setTimeout(timedOut, 45000);\n";
+
 /** Runs `script` in a fresh interpreter whose Storage holds `files`; the "MEM <stage> <usage>" lines it printed, and its last words. */
 async function measure(files: [string, string][], script: string, ms: number): Promise<{ mem: Map<string, number>; tail: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-espruino-mem-"));
@@ -166,16 +179,7 @@ async function memoryTargets(port: number): Promise<void> {
   listener.client.subscribe("homeassistant/+/espr-ha/#", 0);
   listener.client.subscribe("fabmqtt/espr-ha/telemetry/#", 0);
   await waitFor(() => listener.subacks.length === 2, "the listener's subscriptions");
-  const ha = await measureFirmware(
-    withDiscovery,
-    // The 20 s after the connect are counted by watch() itself: a timer made then would be the script's variables in the figures.
-    "var peak = 0, until = 0;\n" +
-      'function watch() { if (!dev || dev.client.state() !== 3) return; var u = process.memory().usage; if (!until) { mem("connected"); until = getTime() + 20; }\n' +
-      '  if (u > peak) peak = u; if (getTime() > until) { print("MEM peak " + peak); mem("settled"); quit(); } }\n' +
-      'function timedOut() { print("FAILED to connect"); quit(); }\n' +
-      "setInterval(watch, 5); setTimeout(timedOut, 45000);\n",
-    60000,
-  );
+  const ha = await measureFirmware(withDiscovery, WATCH_20S, 60000);
   const received = (prefix: string) => listener.messages.filter((m) => m.topic.startsWith(prefix)).length;
   const entities = discoveryCount(withDiscovery as Config);
   rows.push(["ESP8266 firmware, 1 sensor + 1 relay + discovery, connected", delta(ha, "before", "connected"), "<= 800"]);
@@ -195,11 +199,7 @@ async function memoryTargets(port: number): Promise<void> {
       diagPeriod: 60,
       sensors: [{ name: "door", kind: "digital", pin: "D4", period: 2, delta: 1, maxPeriod: 10 }],
     },
-    "var peak = 0, until = 0;\n" +
-      'function watch() { if (!dev || dev.client.state() !== 3) return; var u = process.memory().usage; if (!until) { mem("connected"); until = getTime() + 20; }\n' +
-      '  if (u > peak) peak = u; if (getTime() > until) { print("MEM peak " + peak); mem("settled"); quit(); } }\n' +
-      'function timedOut() { print("FAILED to connect"); quit(); }\n' +
-      "setInterval(watch, 5); setTimeout(timedOut, 45000);\n",
+    WATCH_20S,
     60000,
   );
   rows.push([
