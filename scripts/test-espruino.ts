@@ -328,7 +328,7 @@ async function main(): Promise<number> {
     console.log("diag: " + diagText);
     checks.push([
       "publishes diag at connect with the build's commit, free variables and the last error's name",
-      /^[0-9a-f]{7,}/.test(String(diag.fw)) && typeof diag.free === "number" && diag.free > 0 && diag.errorName === "E_OK",
+      /^\d+\.\d+\.\d+\+[0-9a-f]{7,}/.test(String(diag.fw)) && typeof diag.free === "number" && diag.free > 0 && diag.errorName === "E_OK",
     ]);
     watcher.client.publish("fabmqtt/espruino-linux/set/relay", "ON", 1, false);
     await step("obeys a command", () => got("state/relay").includes("ON"));

@@ -11,6 +11,7 @@ import { changedConfig, maskedConfig, CONFIG_RESULT_FILE, CONFIG_TRY_FILE, type 
 import { parseCommand, stateText } from "./actuators";
 import { readingPayload } from "./telemetry";
 import { groupRoot, topicRoot } from "./topics";
+import { firmwareVersion } from "./version";
 import { discoveryMessage, type DiscoveryMessage } from "./discovery";
 
 /**
@@ -52,7 +53,8 @@ import { discoveryMessage, type DiscoveryMessage } from "./discovery";
  * - Diagnostics: retained on <root>diag at QoS 0, from the first tick after
  *   every connect and every `diagPeriod` seconds (default 300; 0 off).
  * - Announcement: after every connect the configuration in force (retained
- *   on <root>config, passwords masked), then Home Assistant discovery
+ *   on <root>config, passwords masked), the firmware's version (retained on
+ *   <root>version), then Home Assistant discovery
  *   (discovery.ts; again when Home Assistant publishes "online" on
  *   <prefix>/status, and on cmd/discovery), one retained message per entity:
  *   one message a tick, when nothing else is in flight.
@@ -480,7 +482,7 @@ export class DeviceProgram implements Device {
     } else if (topic.substr(0, cmd.length) === cmd) return this.command_(topic.substr(cmd.length), m.retain);
     else {
       // Home Assistant came (back) online: it forgets non-retained state, so discovery is sent again.
-      if (c.discovery !== "" && topic === (c.discovery || "homeassistant") + "/status" && payloadText(m.payload) === "online") this.announce_ = 1;
+      if (c.discovery !== "" && topic === (c.discovery || "homeassistant") + "/status" && payloadText(m.payload) === "online") this.announce_ = 2;
       return;
     }
     const actuators = c.actuators || [];
@@ -508,7 +510,7 @@ export class DeviceProgram implements Device {
     const hal = this.hal_;
     if (retained) return hal.log.error(E.E_COMMAND_RETAINED, "cmd/" + name);
     if (name === "discovery" && this.c_.discovery !== "") {
-      this.announce_ = 1;
+      this.announce_ = 2;
       return;
     }
     if (name === "restart" && hal.restart) {
@@ -571,13 +573,14 @@ export class DeviceProgram implements Device {
   /**
    * Fills `out` with message k of the announcement after a connect, each
    * retained: 0 the configuration in force on <root>config, passwords masked
-   * (an empty payload when Storage has none to show: nothing is sent), then
-   * discovery message k - 1 unless discovery is off. Returns false past the last.
+   * (an empty payload when Storage has none to show: nothing is sent), 1 the
+   * firmware's version on <root>version, then discovery message k - 2 unless
+   * discovery is off. Returns false past the last.
    */
   announcement_(k: number, out: DiscoveryMessage): boolean {
-    if (k > 0) return this.c_.discovery !== "" && discoveryMessage(this.c_, this.root_, this.board_, k - 1, out);
-    out.topic = this.root_ + "config";
-    out.payload = maskedConfig(this.hal_.storage.read(CONFIG_FILE) || "");
+    if (k > 1) return this.c_.discovery !== "" && discoveryMessage(this.c_, this.root_, this.board_, k - 2, out);
+    out.topic = this.root_ + (k ? "version" : "config");
+    out.payload = k ? firmwareVersion(this.board_) : maskedConfig(this.hal_.storage.read(CONFIG_FILE) || "");
     return true;
   }
 
@@ -658,7 +661,7 @@ export class DeviceProgram implements Device {
     const broker = this.brokers ? this.brokers[st.broker] : null;
     const text =
       '{"fw":"' +
-      (this.board_.version || "dev") +
+      firmwareVersion(this.board_) +
       '","board":"' +
       this.board_.id +
       '","up":' +

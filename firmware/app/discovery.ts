@@ -1,4 +1,5 @@
 import type { Config } from "./config";
+import { firmwareVersion } from "./version";
 
 /**
  * Home Assistant MQTT discovery: one retained message per entity (not one per
@@ -11,7 +12,7 @@ import type { Config } from "./config";
  *   relay -> switch; led -> light (on/off); pwm -> light with brightness 0..100;
  *   and, unless diagPeriod is 0, the fields of <root>diag as diagnostic sensors
  *   (uptime, free memory, WiFi signal, reconnects, last error, sent, dropped).
- * The device info carries the board as model and the firmware's version as sw_version.
+ * The device info carries the board as model and the firmware's version (firmwareVersion) as sw_version.
  * Availability is the device's status topic (online / offline, the will).
  * In battery mode (`sleep`) a sensor's reading expires (expire_after) after
  * two sleeps without one.
@@ -123,7 +124,7 @@ export function discoveryMessage(c: Config, root: string, board: { id: string; v
     ',"mf":"fabmqtt","mdl":' +
     q(board.id) +
     ',"sw":' +
-    q(board.version || "dev") +
+    q(firmwareVersion(board)) +
     "}}";
   return true;
 }

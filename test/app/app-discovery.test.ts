@@ -11,6 +11,9 @@ import { CONFIG_FILE, type Config } from "../../firmware/app/config";
 import { discoveryCount, discoveryMessage, type DiscoveryMessage } from "../../firmware/app/discovery";
 import { boot } from "../../firmware/app/boot";
 import { topicRoot } from "../../firmware/app/topics";
+import { firmwareVersion, PACKAGE_VERSION } from "../../firmware/app/version";
+import fs from "node:fs";
+import path from "node:path";
 import type { Device } from "../../firmware/app/device";
 import { createNodeHal } from "../../hal/node/index";
 import { startMosquitto, type Mosquitto } from "../../scripts/support/mosquitto";
@@ -130,6 +133,13 @@ describe("app: Home Assistant discovery messages", () => {
     for (const [, e] of byTopic) assert.equal(e.expire_after, undefined);
   });
 
+  it("gives the firmware's version as sw_version: the package's, then the commit; the package's is package.json's", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "..", "..", "package.json"), "utf8"));
+    assert.equal(PACKAGE_VERSION, pkg.version);
+    assert.equal(firmwareVersion({ version: "c7f71f5" }), pkg.version + "+c7f71f5");
+    assert.equal(firmwareVersion({}), pkg.version + "+dev");
+  });
+
   it("lists the fields of diag as diagnostic sensors of the device, and none with diagPeriod 0", () => {
     const up = byTopic.get(DIAG_TOPICS[0])!;
     assert.equal(up.state_topic, "fab/bench-2/diag");
@@ -161,7 +171,7 @@ describe("app: Home Assistant discovery messages", () => {
         name: "bench-2",
         manufacturer: "fabmqtt",
         model: "esp8266-nodemcu",
-        sw_version: "v-test",
+        sw_version: "0.1.0+v-test",
       });
     }
   });

@@ -87,6 +87,9 @@ describe("app: remote configuration (config/set), against mosquitto", function (
     assert.equal(shown.broker.username, "board");
     assert.equal(shown.device, "dev1");
     assert.doesNotMatch(got("config")[0], /secret/);
+    // Then the firmware's version, retained too.
+    await waitFor(() => got("version").length === 1, "version");
+    assert.equal(got("version")[0], "0.1.0+dev");
   });
 
   it("checks a change, answers ok, restarts into it and keeps it once it reached the broker", async () => {

@@ -144,7 +144,7 @@ describe("app: diagnostics on <root>diag", () => {
     const d = JSON.parse(first[0].payload.toString());
     assert.deepEqual(Object.keys(d), ["fw", "board", "up", "rssi", "reconnects", "error", "errorName", "sent", "dropped"]);
     assert.deepEqual([d.error, d.errorName], [0, "E_OK"]);
-    assert.equal(d.fw, "dev", "no build version on the host");
+    assert.equal(d.fw, "0.1.0+dev", "the package's version; no commit on the host");
     assert.equal(d.board, "esp8266-nodemcu");
     assert.equal(d.rssi, -58);
     assert.equal(d.reconnects, 0);

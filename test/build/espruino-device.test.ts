@@ -242,7 +242,7 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     // The diagnostics, sent at the connect: the build's commit, and free variables from process.memory().
     const diag = JSON.parse(got("diag")[0]);
     assert.equal(diag.board, "esp8266-nodemcu");
-    assert.match(diag.fw, /^([0-9a-f]{7,}\+?|unknown)$/);
+    assert.match(diag.fw, /^\d+\.\d+\.\d+\+([0-9a-f]{7,}\+?|unknown)$/);
     assert.equal(typeof diag.free, "number");
     assert.equal(diag.reconnects, 0);
     assert.deepEqual([diag.error, diag.errorName], [0, "E_OK"]);
