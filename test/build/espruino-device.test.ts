@@ -273,6 +273,25 @@ describe("the board bundle in the Espruino stand-in against mosquitto", function
     assert.deepEqual(esp.uncaught.map(String), []);
   });
 
+  it("esp8266-nodemcu/fabmqtt.min.js: sends discovery, its diagnostic entities included, and again on cmd/discovery", async function () {
+    const device = "standin-disc";
+    const base = "sd" + process.pid;
+    const prefix = "ha" + process.pid;
+    watcher = await watch("watch-disc", prefix);
+    const bundle = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "dist", "esp8266-nodemcu", "fabmqtt.min.js"), "utf8");
+    const config = deviceConfig(broker.port, device, base, { discovery: prefix, actuators: [{ name: "relay", kind: "relay", pin: "D5" }] });
+    esp = startBundle("esp8266", bundle, config, 21);
+    // A DHT22 (two sensors), a relay, and diag's seven fields.
+    const entities = 2 + 1 + 7;
+    await waitFor(() => watcher.messages.length === entities, "discovery");
+    const diag = watcher.messages.filter((m) => JSON.parse(m.payload.toString("latin1")).ent_cat === "diagnostic");
+    assert.equal(diag.length, 7);
+    assert.match(JSON.parse(watcher.messages[0].payload.toString("latin1")).dev.sw, /^\d+\.\d+\.\d+\+/);
+    watcher.client.publish(base + "/" + device + "/cmd/discovery", "1", 1, false);
+    await waitFor(() => watcher.messages.length === 2 * entities, "discovery again");
+    assert.deepEqual(esp.uncaught.map(String), []);
+  });
+
   it("esp8266-nodemcu/fabmqtt.min.js: config/set answered and restarted into; a change that cannot connect is dropped at the next boot", async function () {
     const device = "standin-config";
     const base = "scf" + process.pid;
