@@ -553,7 +553,9 @@ export class DeviceProgram implements Device {
   keepTrial_(): void {
     const storage = this.hal_.storage;
     const text = storage.read(CONFIG_TRY_FILE);
-    if (text !== null && storage.write(CONFIG_FILE, text) === 0) {
+    // No trial: the deadline is a restart command's (the WiFi came back while it waited), which stands.
+    if (text === null) return;
+    if (storage.write(CONFIG_FILE, text) === 0) {
       storage.erase(CONFIG_TRY_FILE);
       storage.erase(CONFIG_RESULT_FILE);
       this.client.publish(this.root_ + "config/result", '{"ok":true,"kept":true}', 0, false);
