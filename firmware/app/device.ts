@@ -378,7 +378,7 @@ export class DeviceProgram implements Device {
     }
     // The stats are read inside the condition: an object kept in a variable here
     // would stay allocated through the publish below, the deepest point of sending.
-    // The announcement (the configuration, then discovery) goes at QoS 0: a
+    // The announcement (the configuration, the version, then discovery) goes at QoS 0: a
     // message of a few hundred bytes kept in the outbox until its PUBACK is
     // memory an ESP8266 lacks, and a connection lost before the broker had it
     // sends it again anyway. One a tick, once nothing waits; one a full send
@@ -432,8 +432,8 @@ export class DeviceProgram implements Device {
     this.stateDue_ = (1 << this.levels.length) - 1;
     this.diagAt_ = now;
     this.announce_ = 0;
-    // Connected within its bound: a configuration on trial is kept (a restart
-    // command stops the client, so no connect comes while one is due).
+    // Connected within its bound: a configuration on trial is kept (keepTrial_
+    // leaves a restart command's deadline alone).
     if (this.restartAt_) this.keepTrial_();
     else this.answerConfig_();
   }
@@ -464,7 +464,8 @@ export class DeviceProgram implements Device {
   /**
    * Every message: a command to an actuator (<root>set/<actuator>, or
    * <base>/all/set/<actuator> to the group), one to the device
-   * (<root>cmd/<name>), or Home Assistant's status.
+   * (<root>cmd/<name>), a configuration change (<root>config/set), or Home
+   * Assistant's status.
    */
   onMessage(m: Message): void {
     const c = this.c_;
