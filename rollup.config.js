@@ -543,7 +543,6 @@ const RESIDENT = [
   "MqttClient.prototype.publishQueued_",
   "MqttClient.prototype.nextId_",
   "MqttClient.prototype.sendMessage_",
-  "slotWith",
   "outboxFindId",
   "outboxOldest",
   "outboxStart",

@@ -319,8 +319,8 @@ class MqttClient implements Client, SocketHandlers {
     if (p.held > 0) {
       p.held = 0;
       for (let i = 0; i < o.size; i++) {
-        if (o.slots[O.SLOT_WORDS * i] & O.F_HELD) {
-          o.slots[O.SLOT_WORDS * i] &= ~O.F_HELD;
+        if (o.slots[i] & O.F_HELD) {
+          o.slots[i] &= ~O.F_HELD;
           o.unsent++;
         }
       }
@@ -544,18 +544,26 @@ class MqttClient implements Client, SocketHandlers {
   sendMessage_(slot: number): void {
     const o = this.out_;
     const v = o.slots;
-    const b = O.SLOT_WORDS * slot;
-    if (v[b + O.AT_ID] === 0) v[b + O.AT_ID] = this.nextId_();
-    const id = v[b + O.AT_ID];
+    const at = O.AT_ID * o.size + slot;
+    if (v[at] === 0) v[at] = this.nextId_();
+    const id = v[at];
     const r =
-      (v[b] & O.M_STATE) === O.SLOT_AWAIT_PUBCOMP
+      (v[slot] & O.M_STATE) === O.SLOT_AWAIT_PUBCOMP
         ? this.send_(W.ackPacket(this.tx_, C.PUBREL, id), true)
         : this.send_(
-            W.publishPacket(this.tx_, o.topicOf[slot], o.payloadOf[slot], (v[b] >> O.QOS_SHIFT) & 3, (v[b] & O.F_RETAIN) !== 0, (v[b] & O.F_DUP) !== 0, id),
+            W.publishPacket(
+              this.tx_,
+              o.topicOf[slot],
+              o.payloadOf[slot],
+              (v[slot] >> O.QOS_SHIFT) & 3,
+              (v[slot] & O.F_RETAIN) !== 0,
+              (v[slot] & O.F_DUP) !== 0,
+              id,
+            ),
             false,
           );
-    if (r === 0 && !(v[b] & O.F_SENT)) {
-      v[b] |= O.F_SENT | O.F_DUP;
+    if (r === 0 && !(v[slot] & O.F_SENT)) {
+      v[slot] |= O.F_SENT | O.F_DUP;
       o.unsent--;
     }
   }
@@ -606,7 +614,7 @@ class MqttClient implements Client, SocketHandlers {
     while (o.unsent > 0 && this.state_ === ST_CONNECTED) {
       const slot = O.outboxOldest(o, true);
       this.sendMessage_(slot);
-      if (!(o.slots[O.SLOT_WORDS * slot] & O.F_SENT)) return;
+      if (!(o.slots[slot] & O.F_SENT)) return;
     }
     if (batch && o.inFlightCount > 0 && this.window_ - o.inFlightCount < this.refill_) return;
     while (this.state_ === ST_CONNECTED && o.inFlightCount < this.window_) {
@@ -614,7 +622,7 @@ class MqttClient implements Client, SocketHandlers {
       if (slot < 0) return;
       O.outboxStart(o, slot);
       this.sendMessage_(slot);
-      if (!(o.slots[O.SLOT_WORDS * slot] & O.F_SENT)) return;
+      if (!(o.slots[slot] & O.F_SENT)) return;
     }
   }
 
@@ -647,8 +655,8 @@ class MqttClient implements Client, SocketHandlers {
     this.refused_ = false;
     this.lastError_ = code;
     for (let i = 0; i < o.size; i++) {
-      if ((o.slots[O.SLOT_WORDS * i] & O.M_STATE) > O.SLOT_QUEUED && o.slots[O.SLOT_WORDS * i] & O.F_SENT) {
-        o.slots[O.SLOT_WORDS * i] &= ~O.F_SENT;
+      if ((o.slots[i] & O.M_STATE) > O.SLOT_QUEUED && o.slots[i] & O.F_SENT) {
+        o.slots[i] &= ~O.F_SENT;
         o.unsent++;
       }
     }
@@ -784,12 +792,11 @@ class MqttClient implements Client, SocketHandlers {
     const slot = O.outboxFindId(o, id);
     if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
     const v = o.slots;
-    const b = O.SLOT_WORDS * slot;
-    const st = v[b] & O.M_STATE;
+    const st = v[slot] & O.M_STATE;
     if (type === C.PUBREC) {
       if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
       // With a saved session, PUBREL waits until "PUBREC received" is written (see "Power cuts").
-      v[b] = (v[b] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP | (this.persist_ ? O.F_HELD : 0);
+      v[slot] = (v[slot] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP | (this.persist_ ? O.F_HELD : 0);
       if (this.persist_) {
         this.persist_.held++;
         this.persist_.dirty = true;
@@ -801,7 +808,7 @@ class MqttClient implements Client, SocketHandlers {
     }
     const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
     if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
-    const seq = v[b + O.AT_SEQ];
+    const seq = v[O.AT_SEQ * o.size + slot];
     O.outboxFree(o, slot);
     if (this.persist_) this.persist_.dirty = true;
     if (downgraded) {

@@ -14,11 +14,15 @@ import type { Payload } from "../mqtt/encode";
  * on: a full outbox answers E_QUEUE_FULL, it never grows. The client moves
  * slots between states and keeps the counters.
  *
- * A slot is SLOT_WORDS numbers in `slots`, from SLOT_WORDS * slot: its state (bits 0-2),
- * QoS (bits 3-4) and flags (F_*); its packet id; its sequence number. One
- * typed array, not one per field: on Espruino each typed array costs about
- * six variables whatever its length (an outbox of ten slots took 49 variables
- * on a 1,600-variable pool with five typed arrays, 32 with one).
+ * A slot is SLOT_WORDS numbers in `slots`: its state (bits 0-2), QoS (bits
+ * 3-4) and flags (F_*); its packet id (AT_ID); its sequence number (AT_SEQ).
+ * Word w of slot s is slots[w * size + s]: the ids lie together, and so do the
+ * sequence numbers, so that finding a slot by either is one call of the typed
+ * array's own indexOf (native code on Espruino, where a JavaScript loop costs
+ * what it reads). One typed array, not one per field: on Espruino each typed
+ * array costs about six variables whatever its length (an outbox of ten slots
+ * took 49 variables on a 1,600-variable pool with five typed arrays, 32 with
+ * one).
  */
 
 export const SLOT_FREE = 0;
@@ -28,7 +32,7 @@ export const SLOT_AWAIT_PUBACK = 2;
 export const SLOT_AWAIT_PUBREC = 3;
 export const SLOT_AWAIT_PUBCOMP = 4;
 
-/** Numbers per slot in `slots`, and where its packet id and sequence number are (its state, QoS and flags come first). */
+/** Numbers per slot in `slots`, and which of them its packet id and sequence number are (word w of slot s: slots[w * size + s]; word 0 holds its state, QoS and flags). */
 export const SLOT_WORDS = 3;
 export const AT_ID = 1;
 export const AT_SEQ = 2;
@@ -76,17 +80,6 @@ export function createOutbox(capacity: number): Outbox {
 }
 
 /**
- * The first slot from `from` whose word `word` (0 the state, AT_ID, AT_SEQ)
- * holds `value`, or -1. The search is the typed array's own indexOf (native
- * code on Espruino, where a JavaScript loop over the slots costs what it
- * reads), checked for the word's place in its slot.
- */
-function slotWith(v: Int32Array, value: number, word: number, from: number): number {
-  for (let i = v.indexOf(value, SLOT_WORDS * from + word); i >= 0; i = v.indexOf(value, i + 1)) if (i % SLOT_WORDS === word) return (i - word) / SLOT_WORDS;
-  return -1;
-}
-
-/**
  * The slots, their memory taken at the first call: before it, `slots` is
  * empty and every slot reads as free. Never fails.
  */
@@ -100,45 +93,46 @@ export function outboxAdd(o: Outbox, topic: string, payload: Payload, qos: numbe
   // outboxSlots() written out: called from here too, the bundles would keep it as a function of its own.
   if (o.slots.length === 0) o.slots = new Int32Array(SLOT_WORDS * o.size);
   const v = o.slots;
-  // A free slot's state word is 0.
-  const i = slotWith(v, SLOT_FREE, 0, 0);
-  if (i < 0) return E_QUEUE_FULL;
-  v[SLOT_WORDS * i] = SLOT_QUEUED | (qos << QOS_SHIFT) | (retain ? F_RETAIN : 0);
-  v[SLOT_WORDS * i + AT_ID] = 0;
-  v[SLOT_WORDS * i + AT_SEQ] = o.nextSeq;
+  const n = o.size;
+  // A free slot's state word is 0: the first 0 among the state words (a 0 found past them is an id).
+  const i = v.indexOf(SLOT_FREE);
+  if (i < 0 || i >= n) return E_QUEUE_FULL;
+  v[i] = SLOT_QUEUED | (qos << QOS_SHIFT) | (retain ? F_RETAIN : 0);
+  v[AT_ID * n + i] = 0;
+  v[AT_SEQ * n + i] = o.nextSeq;
   // The first message queued behind none is the next to start.
   if (o.heldCount === o.inFlightCount) o.startSeq = o.nextSeq;
   o.topicOf[i] = topic;
   o.payloadOf[i] = payload;
   o.nextSeq = o.nextSeq >= 0x7fffffff ? 1 : o.nextSeq + 1;
   o.heldCount++;
-  return v[SLOT_WORDS * i + AT_SEQ];
+  return v[AT_SEQ * n + i];
 }
 
 /** After slots were written other than through outboxAdd (a saved session read back): the next message to start is the oldest queued. Never fails. */
 export function outboxRestored(o: Outbox): void {
   o.startSeq = o.nextSeq;
   const oldest = outboxOldest(o, false);
-  if (oldest >= 0) o.startSeq = o.slots[SLOT_WORDS * oldest + AT_SEQ];
+  if (oldest >= 0) o.startSeq = o.slots[AT_SEQ * o.size + oldest];
 }
 
 /** Puts queued slot `slot` in flight, awaiting PUBACK (QoS 1) or PUBREC (QoS 2), with no packet id yet and not sent. Never fails. */
 export function outboxStart(o: Outbox, slot: number): void {
   const v = o.slots;
-  const m = v[SLOT_WORDS * slot];
-  v[SLOT_WORDS * slot] = (m & ~M_STATE) | (((m >> QOS_SHIFT) & 3) === 1 ? SLOT_AWAIT_PUBACK : SLOT_AWAIT_PUBREC);
-  v[SLOT_WORDS * slot + AT_ID] = 0;
+  const m = v[slot];
+  v[slot] = (m & ~M_STATE) | (((m >> QOS_SHIFT) & 3) === 1 ? SLOT_AWAIT_PUBACK : SLOT_AWAIT_PUBREC);
+  v[AT_ID * o.size + slot] = 0;
   o.inFlightCount++;
   o.unsent++;
-  const seq = v[SLOT_WORDS * slot + AT_SEQ];
+  const seq = v[AT_SEQ * o.size + slot];
   o.startSeq = seq >= 0x7fffffff ? 1 : seq + 1;
 }
 
 /** The slot in flight (awaiting an ack) with packet id `id`, or -1. Never fails. */
 export function outboxFindId(o: Outbox, id: number): number {
-  for (let i = slotWith(o.slots, id, AT_ID, 0); i >= 0; i = slotWith(o.slots, id, AT_ID, i + 1))
-    if ((o.slots[SLOT_WORDS * i] & M_STATE) > SLOT_QUEUED) return i;
-  return -1;
+  // Only a slot in flight has an id (a queued or free one holds 0), and no two hold the same.
+  const i = o.slots.indexOf(id, AT_ID * o.size) - AT_ID * o.size;
+  return i >= 0 && i < o.size && (o.slots[i] & M_STATE) > SLOT_QUEUED ? i : -1;
 }
 
 /**
@@ -150,14 +144,15 @@ export function outboxOldest(o: Outbox, unsent: boolean): number {
   // Nothing to look for: no scan (this runs after every publish and ack).
   if (unsent ? o.unsent === 0 : o.heldCount === o.inFlightCount) return -1;
   const v = o.slots;
-  // Messages start in publish order: the next one is usually startSeq's.
-  const next = unsent ? -1 : slotWith(v, o.startSeq, AT_SEQ, 0);
-  if (next >= 0 && (v[SLOT_WORDS * next] & M_STATE) === SLOT_QUEUED) return next;
+  const seqs = AT_SEQ * o.size;
+  // Messages start in publish order: the next one is usually startSeq's (the sequence numbers are the last words).
+  const next = unsent ? -1 : v.indexOf(o.startSeq, seqs) - seqs;
+  if (next >= 0 && (v[next] & M_STATE) === SLOT_QUEUED) return next;
   let best = -1;
   for (let i = 0; i < o.size; i++) {
-    const st = v[SLOT_WORDS * i] & M_STATE;
-    if (unsent ? st <= SLOT_QUEUED || v[SLOT_WORDS * i] & F_SENT : st !== SLOT_QUEUED) continue;
-    const d = best < 0 ? -1 : v[SLOT_WORDS * i + AT_SEQ] - v[SLOT_WORDS * best + AT_SEQ];
+    const st = v[i] & M_STATE;
+    if (unsent ? st <= SLOT_QUEUED || v[i] & F_SENT : st !== SLOT_QUEUED) continue;
+    const d = best < 0 ? -1 : v[seqs + i] - v[seqs + best];
     if (d < 0 ? d > -0x40000000 : d > 0x40000000) best = i;
   }
   return best;
@@ -166,14 +161,14 @@ export function outboxOldest(o: Outbox, unsent: boolean): number {
 /** Empties a slot, keeping the counters right. Never fails. */
 export function outboxFree(o: Outbox, slot: number): void {
   const v = o.slots;
-  const st = v[SLOT_WORDS * slot] & M_STATE;
+  const st = v[slot] & M_STATE;
   if (st > SLOT_QUEUED) {
     o.inFlightCount--;
-    if (!(v[SLOT_WORDS * slot] & (F_SENT | F_HELD))) o.unsent--;
+    if (!(v[slot] & (F_SENT | F_HELD))) o.unsent--;
   }
   if (st !== SLOT_FREE) o.heldCount--;
-  v[SLOT_WORDS * slot] = SLOT_FREE;
-  v[SLOT_WORDS * slot + AT_ID] = 0;
+  v[slot] = SLOT_FREE;
+  v[AT_ID * o.size + slot] = 0;
   delete o.topicOf[slot];
   delete o.payloadOf[slot];
 }

@@ -111,9 +111,9 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
         for (let j = 0; j < text.length; j++) payload[j] = text.charCodeAt(j);
       }
       // Saved flags are in the bits of format 1: retain 1, DUP 4.
-      slots[O.SLOT_WORDS * k] = state | ((m[1] as number) << O.QOS_SHIFT) | ((m[2] as number) << O.FLAGS_SHIFT);
-      slots[O.SLOT_WORDS * k + O.AT_ID] = m[3] as number;
-      slots[O.SLOT_WORDS * k + O.AT_SEQ] = m[4] as number;
+      slots[k] = state | ((m[1] as number) << O.QOS_SHIFT) | ((m[2] as number) << O.FLAGS_SHIFT);
+      slots[O.AT_ID * o.size + k] = m[3] as number;
+      slots[O.AT_SEQ * o.size + k] = m[4] as number;
       o.topicOf[k] = m[5] as string;
       o.payloadOf[k] = payload;
       o.heldCount++;
@@ -139,7 +139,7 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
   const ins: number[][] = [];
   const v = o.slots;
   for (let i = 0; i < o.size; i++) {
-    if ((v[O.SLOT_WORDS * i] & O.M_STATE) === O.SLOT_FREE) continue;
+    if ((v[i] & O.M_STATE) === O.SLOT_FREE) continue;
     const p = o.payloadOf[i];
     let kind = 0;
     let text = "";
@@ -150,11 +150,11 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
       for (let j = 0; j < p.length; j++) text += String.fromCharCode(p[j]);
     }
     out.push([
-      v[O.SLOT_WORDS * i] & O.M_STATE,
-      (v[O.SLOT_WORDS * i] >> O.QOS_SHIFT) & 3,
-      (v[O.SLOT_WORDS * i] & (O.F_RETAIN | O.F_DUP)) >> O.FLAGS_SHIFT,
-      v[O.SLOT_WORDS * i + O.AT_ID],
-      v[O.SLOT_WORDS * i + O.AT_SEQ],
+      v[i] & O.M_STATE,
+      (v[i] >> O.QOS_SHIFT) & 3,
+      (v[i] & (O.F_RETAIN | O.F_DUP)) >> O.FLAGS_SHIFT,
+      v[O.AT_ID * o.size + i],
+      v[O.AT_SEQ * o.size + i],
       o.topicOf[i],
       kind,
       text,

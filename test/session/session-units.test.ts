@@ -50,16 +50,16 @@ describe("outbox", () => {
     O.outboxFree(o, 0);
     assert.equal(O.outboxAdd(o, "d", "4", 1, false), 4); // takes slot 0
     assert.equal(o.topicOf[O.outboxOldest(o, false)], "b");
-    assert.equal(o.slots[3 * 2] & O.F_RETAIN, O.F_RETAIN);
-    assert.equal(o.slots[3 * 0] & O.F_RETAIN, 0);
-    assert.equal((o.slots[3 * 1] >> O.QOS_SHIFT) & 3, 2, "the QoS is kept with the state");
-    o.slots[3 * 1] = (o.slots[3 * 1] & ~O.M_STATE) | O.SLOT_AWAIT_PUBREC;
+    assert.equal(o.slots[2] & O.F_RETAIN, O.F_RETAIN);
+    assert.equal(o.slots[0] & O.F_RETAIN, 0);
+    assert.equal((o.slots[1] >> O.QOS_SHIFT) & 3, 2, "the QoS is kept with the state");
+    o.slots[1] = (o.slots[1] & ~O.M_STATE) | O.SLOT_AWAIT_PUBREC;
     // The counters the client keeps with each change of state (outboxOldest trusts them).
     o.inFlightCount = 1;
     o.unsent = 1;
     assert.equal(o.topicOf[O.outboxOldest(o, false)], "c", "a slot in flight is no longer queued");
     assert.equal(o.topicOf[O.outboxOldest(o, true)], "b", "in flight and not sent on this connection");
-    o.slots[3 * 1] |= O.F_SENT;
+    o.slots[1] |= O.F_SENT;
     o.unsent = 0;
     assert.equal(O.outboxOldest(o, true), -1);
   });
@@ -98,8 +98,8 @@ describe("outbox", () => {
       [1, 7],
       [2, 8],
     ]) {
-      slots[3 * i] = O.SLOT_QUEUED | (1 << O.QOS_SHIFT);
-      slots[3 * i + 2] = seq;
+      slots[i] = O.SLOT_QUEUED | (1 << O.QOS_SHIFT);
+      slots[O.AT_SEQ * r.size + i] = seq;
       r.topicOf[i] = "s" + seq;
     }
     r.heldCount = 3;
@@ -112,9 +112,9 @@ describe("outbox", () => {
     O.outboxAdd(o, "a", "1", 1, false);
     O.outboxAdd(o, "b", "2", 2, false);
     o.slots[0] = (o.slots[0] & ~O.M_STATE) | O.SLOT_AWAIT_PUBACK;
-    o.slots[1] = 7;
-    o.slots[3] = (o.slots[3] & ~O.M_STATE) | O.SLOT_AWAIT_PUBREC;
-    o.slots[4] = 8;
+    o.slots[O.AT_ID * o.size + 0] = 7;
+    o.slots[1] = (o.slots[1] & ~O.M_STATE) | O.SLOT_AWAIT_PUBREC;
+    o.slots[O.AT_ID * o.size + 1] = 8;
     o.inFlightCount = 2;
     o.unsent = 2;
     assert.equal(O.outboxFindId(o, 8), 1);
