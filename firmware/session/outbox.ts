@@ -148,6 +148,17 @@ export function outboxOldest(o: Outbox, unsent: boolean): number {
   // Messages start in publish order: the next one is usually startSeq's (the sequence numbers are the last words).
   const next = unsent ? -1 : v.indexOf(o.startSeq, seqs) - seqs;
   if (next >= 0 && (v[next] & M_STATE) === SLOT_QUEUED) return next;
+  return outboxSearchOldest(o, unsent);
+}
+
+/**
+ * outboxOldest() by looking at every slot: after a reconnect (the slots in
+ * flight to send again), or when the next to start is not startSeq's (a
+ * restored session). Apart, so that the common case reads none of it. Never fails.
+ */
+function outboxSearchOldest(o: Outbox, unsent: boolean): number {
+  const v = o.slots;
+  const seqs = AT_SEQ * o.size;
   let best = -1;
   for (let i = 0; i < o.size; i++) {
     const st = v[i] & M_STATE;
