@@ -1,11 +1,16 @@
 /**
  * `npm run bench:espruino`: what a message costs on the interpreter, counted in
  * machine instructions with valgrind's callgrind, for fabmqtt's library beside
- * Espruino's own MQTT module. Only the instructions run inside JavaScript
- * callbacks (timers, socket events: jsiExecuteEventCallback) are counted, not
- * the interpreter's idle loop, whose polling depends on the wall clock: the
- * counts then stay within a few percent on a busy machine, where messages per
- * second vary twofold between runs.
+ * Espruino's own MQTT module. Only the instructions of JavaScript run for
+ * events are counted: the queued events (jsiExecuteEvents: `connected`,
+ * `puback`) and the sockets' (socketIdle: data, drain). Not counted: the
+ * interpreter's idle loop, whose polling depends on the wall clock, and
+ * timers, among them the library's 100 ms tick, which costs per second, not
+ * per message (under valgrind a run lasts fifty times longer, and counting
+ * the tick made fabmqtt's figures vary by 5-10% between runs). The messages
+ * are published from the `connected` event, and a `puback` listener (the
+ * same in both modules) counts the acknowledgements; the run quits once all
+ * came.
  *
  * For each module (fabmqtt's dist/modules/fabmqtt.min.js; MQTT.js from the
  * folder in ESPRUINO_MODULES_DIR, minified with this project's terser) and each
@@ -33,10 +38,11 @@ const CASES: [number, number][] = [
   [1, 16],
 ];
 
-/** The driving script: load, connect, publish `n` messages at `qos` in one go, quit. */
+/** The driving script: load, connect, publish `n` messages at `qos` in one go from the `connected` event, quit once all are acknowledged. */
 function driver(port: number, qos: number, n: number): string {
+  const wanted = qos ? n : 0;
   return (
-    'var M = require("m"), PAY = "0123456789abcdef0123456789abcdef";\n' +
+    'var M = require("m"), PAY = "0123456789abcdef0123456789abcdef", acked = 0, waited = 0;\n' +
     'var c = M.create("127.0.0.1", { port: ' +
     port +
     ', client_id: "count-' +
@@ -44,7 +50,8 @@ function driver(port: number, qos: number, n: number): string {
     "-" +
     n +
     '", keep_alive: 60 });\n' +
-    'c.on("connected", function () { setTimeout(function () {\n' +
+    'c.on("puback", function () { acked++; });\n' +
+    'c.on("connected", function () {\n' +
     "  var refused = 0;\n" +
     "  for (var i = 0; i < " +
     n +
@@ -54,10 +61,14 @@ function driver(port: number, qos: number, n: number): string {
     (qos ? ", { qos: " + qos + " }" : "") +
     '); if (typeof r === "number" && r < 0) refused++; }\n' +
     '  if (refused) print("FAILED: " + refused + " refused");\n' +
-    "  setTimeout(quit, 300);\n" +
-    "}, 300); });\n" +
+    "  var poll = setInterval(function () {\n" +
+    "    if (acked >= " +
+    wanted +
+    " && ++waited > 2) { clearInterval(poll); quit(); }\n" +
+    "  }, 100);\n" +
+    "});\n" +
     "c.connect();\n" +
-    'setTimeout(function () { print("TIMED OUT"); quit(); }, 30000);\n'
+    'setTimeout(function () { print("TIMED OUT: " + acked + " acknowledged"); quit(); }, 60000);\n'
   );
 }
 
@@ -67,7 +78,7 @@ function countRun(dir: string, script: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       "valgrind",
-      ["--tool=callgrind", "--callgrind-out-file=/dev/null", "--toggle-collect=jsiExecuteEventCallback", BIN as string, "run.js"],
+      ["--tool=callgrind", "--callgrind-out-file=/dev/null", "--toggle-collect=jsiExecuteEvents", "--toggle-collect=socketIdle", BIN as string, "run.js"],
       {
         cwd: dir,
         stdio: ["pipe", "pipe", "pipe"],
