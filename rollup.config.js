@@ -283,6 +283,7 @@ const NOT_INLINED = [
   "framerStep",
   "refused@library",
   "outboxSearchOldest",
+  "writeAny",
 ];
 
 // Functions that keep their declared parameters (build/params-to-arguments.mjs):

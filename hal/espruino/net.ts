@@ -65,19 +65,15 @@ class Conn implements Socket {
   }
   write(data: Uint8Array | string, start: number, end: number): number {
     if (this.st_ > 1 || this.e_) return E_SOCKET_CLOSED;
-    // Packets of up to 4 bytes (acks, PINGREQ) cannot wait: past the bound they have a budget of their own.
-    const beyond = this.q_ >= this.n_.limit_;
-    if (beyond && (end - start > 4 || this.k_ >= SEND_CONTROL_ROOM)) return E_SOCKET_QUEUE_FULL;
-    const text = typeof data === "string" && start === 0 && end === data.length ? data : sliceText(data, start, end);
-    if (typeof text !== "string") return E_SOCKET_NO_MEMORY;
+    // The common packet: a whole String, the queue under its bound. The rest is writeAny's.
+    if (typeof data !== "string" || start !== 0 || end !== data.length || this.q_ >= this.n_.limit_) return writeAny(this, data, start, end);
     try {
-      this.s_.write(text);
+      this.s_.write(data);
     } catch (e) {
       // Espruino dropped the connection; its close event is on the way.
       return E_SOCKET_CLOSED;
     }
-    if (beyond) this.k_ += end - start;
-    this.q_ += end - start;
+    this.q_ += end;
     return 0;
   }
   close(): void {
@@ -96,6 +92,27 @@ class Conn implements Socket {
       cut(this, 0);
     }
   }
+}
+
+/**
+ * Conn.write() off its common case: bytes [start, end) of a Uint8Array or of
+ * part of a String, or a queue at its bound, where packets of up to 4 bytes
+ * (acks, PINGREQ) still go, from a budget of their own (SEND_CONTROL_ROOM).
+ * Returns 0, E_SOCKET_QUEUE_FULL, E_SOCKET_NO_MEMORY or E_SOCKET_CLOSED.
+ */
+function writeAny(c: Conn, data: Uint8Array | string, start: number, end: number): number {
+  const beyond = c.q_ >= c.n_.limit_;
+  if (beyond && (end - start > 4 || c.k_ >= SEND_CONTROL_ROOM)) return E_SOCKET_QUEUE_FULL;
+  const text = typeof data === "string" && start === 0 && end === data.length ? data : sliceText(data, start, end);
+  if (typeof text !== "string") return E_SOCKET_NO_MEMORY;
+  try {
+    c.s_.write(text);
+  } catch (e) {
+    return E_SOCKET_CLOSED;
+  }
+  if (beyond) c.k_ += end - start;
+  c.q_ += end - start;
+  return 0;
 }
 
 /** Ends every open socket of `n` with onError(code), onClose (the WiFi link went down). Never fails. */
