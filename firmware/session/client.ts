@@ -816,7 +816,8 @@ class MqttClient implements Client, SocketHandlers {
       if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
     }
     if (this.o_.onPublished) this.o_.onPublished(seq, type === C.PUBCOMP ? 2 : 1);
-    this.pump_(true);
+    // An ack is always part of a received chunk (onData): the window is refilled, in a batch, once the chunk is handled.
+    if (!this.pumpDue_) this.pumpDue_ = 1;
   }
 
   /** PUBREL: the id is released and PUBCOMP goes out, even for an id not known (section 4.3.3). */
