@@ -25,9 +25,9 @@ import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { minify } from "terser";
 import { putEspruinoStorage, runMain } from "./espruino-run";
 import { startMosquitto } from "./support/mosquitto";
+import { comparedModules } from "./support/compared-modules";
 
 const BIN = process.env.ESPRUINO_BIN;
 const DIST = path.join(import.meta.dirname, "..", "dist");
@@ -126,14 +126,7 @@ async function main(): Promise<number> {
     console.error("valgrind is missing: apt-get install valgrind");
     return 1;
   }
-  const modules: [string, string][] = [["fabmqtt (dist/modules, min)", fs.readFileSync(path.join(DIST, "modules", "fabmqtt.min.js"), "latin1")]];
-  const dir = process.env.ESPRUINO_MODULES_DIR;
-  if (dir && fs.existsSync(path.join(dir, "MQTT.js")))
-    modules.push([
-      "Espruino MQTT (min)",
-      (await minify(fs.readFileSync(path.join(dir, "MQTT.js"), "latin1"), { ecma: 5, compress: true, mangle: true })).code as string,
-    ]);
-  else console.log("Espruino's MQTT left out: set ESPRUINO_MODULES_DIR to a folder holding MQTT.js (EspruinoDocs' modules/).");
+  const modules = await comparedModules(DIST);
   const broker = await startMosquitto();
   try {
     const rows: [string, number[]][] = [];

@@ -20,9 +20,9 @@ import os from "node:os";
 import path from "node:path";
 import * as acorn from "acorn";
 import * as walk from "acorn-walk";
-import { minify } from "terser";
 import { putEspruinoStorage, runEspruinoOnce, runMain } from "./espruino-run";
 import { startMosquitto } from "./support/mosquitto";
+import { comparedModules } from "./support/compared-modules";
 
 const BIN = process.env.ESPRUINO_BIN;
 const DIST = path.join(import.meta.dirname, "..", "dist");
@@ -105,14 +105,7 @@ async function main(): Promise<number> {
     console.log("Skipped: set ESPRUINO_BIN to an Espruino interpreter for Linux (see docs/memory.md).");
     return 0;
   }
-  const modules: [string, string][] = [["fabmqtt (dist/modules, min)", fs.readFileSync(path.join(DIST, "modules", "fabmqtt.min.js"), "latin1")]];
-  const dir = process.env.ESPRUINO_MODULES_DIR;
-  if (dir && fs.existsSync(path.join(dir, "MQTT.js")))
-    modules.push([
-      "Espruino MQTT (min)",
-      (await minify(fs.readFileSync(path.join(dir, "MQTT.js"), "latin1"), { ecma: 5, compress: true, mangle: true })).code as string,
-    ]);
-  else console.log("Espruino's MQTT left out: set ESPRUINO_MODULES_DIR to a folder holding MQTT.js (EspruinoDocs' modules/).");
+  const modules = await comparedModules(DIST);
   const broker = await startMosquitto();
   try {
     for (const [qos, n] of CASES) {
