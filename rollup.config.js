@@ -284,6 +284,7 @@ const NOT_INLINED = [
   "refused@library",
   "outboxSearchOldest",
   "writeAny",
+  "fullPublishPacket",
 ];
 
 // Functions that keep their declared parameters (build/params-to-arguments.mjs):

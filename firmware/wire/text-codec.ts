@@ -144,9 +144,10 @@ function publishFlagsError(qos: number, dup: boolean, id: number): number {
  * PUBLISH (section 3.3) as a String. Fails with E_INVALID_TOPIC,
  * E_INVALID_QOS, E_INVALID_ARGUMENT (packet id not 1..65535 at QoS 1/2, DUP
  * at QoS 0 [MQTT-3.3.1-2]), E_FIELD_TOO_LONG. The common case (a text
- * payload on an 8-bit interpreter, the last topic again, a short packet,
- * flags a client gives) is this function alone; the rest is
- * checkedPublishPacket, which does every check.
+ * payload on an 8-bit interpreter, the last topic again, a remaining length
+ * under 16,384, flags a client gives) is this function alone; a new topic is
+ * checkedPublishPacket's, and the rest fullPublishPacket's, which does every
+ * check.
  */
 export function publishPacket(
   _tx: Uint8Array | null,
@@ -157,19 +158,42 @@ export function publishPacket(
   dup: boolean,
   id: number,
 ): string | number {
-  const n = topic === lastTopic && typeof payload === "string" && STRINGS_ARE_BYTES ? lastTopicField.length + payload.length + (qos ? 2 : 0) : 128;
-  if (n > 127 || (qos === 0 ? dup : (qos !== 1 && qos !== 2) || !(id > 0 && id <= C.MAX_PACKET_ID)))
+  const n = topic === lastTopic && typeof payload === "string" && STRINGS_ARE_BYTES ? lastTopicField.length + payload.length + (qos ? 2 : 0) : 0x4000;
+  if (n > 0x3fff || (qos === 0 ? dup : (qos !== 1 && qos !== 2) || !(id > 0 && id <= C.MAX_PACKET_ID)))
     return checkedPublishPacket(topic, payload, qos, retain, dup, id);
+  const first = (C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
   return (
-    String.fromCharCode((C.PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), n) +
+    (n < 0x80 ? String.fromCharCode(first, n) : String.fromCharCode(first, (n & 0x7f) | 0x80, n >> 7)) +
     lastTopicField +
     (qos ? String.fromCharCode(id >> 8, id & 0xff) : "") +
     payload
   );
 }
 
-/** publishPacket() with every check: a new topic, a Uint8Array or Unicode payload, a long packet, bad flags. */
+/**
+ * publishPacket() for a topic other than the last one: when the payload is
+ * text on an 8-bit interpreter, the topic valid and the packet under 16,384
+ * bytes, the topic becomes the last one here and the common case makes the
+ * packet; anything else is fullPublishPacket's. Devices publish to a few
+ * topics in turn (telemetry, states, diag): this runs at most of their
+ * publishes, so it calls no function that is made at each call.
+ */
 function checkedPublishPacket(topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): string | number {
+  if (
+    typeof payload !== "string" ||
+    !STRINGS_ARE_BYTES ||
+    checkTopicName(topic) < 0 ||
+    topic.length + payload.length + 4 > 0x3fff ||
+    (qos === 0 ? dup : (qos !== 1 && qos !== 2) || !(id > 0 && id <= C.MAX_PACKET_ID))
+  )
+    return fullPublishPacket(topic, payload, qos, retain, dup, id);
+  lastTopic = topic;
+  lastTopicField = String.fromCharCode(topic.length >> 8, topic.length & 0xff) + topic;
+  return publishPacket(null, topic, payload, qos, retain, dup, id);
+}
+
+/** publishPacket() with every check: a Uint8Array or Unicode payload, a long packet, bad flags, a bad topic. */
+function fullPublishPacket(topic: string, payload: Payload, qos: number, retain: boolean, dup: boolean, id: number): string | number {
   const bad = publishFlagsError(qos, dup, id);
   const t = topicField(topic);
   if (bad !== 0 || typeof t === "number") return bad || (t as number);

@@ -123,6 +123,21 @@ describe("Espruino byte layer (8-bit Strings) against the Node one", () => {
     assert.equal(T.publishPacket(null, "lab/#", "1", 0, false, false, 0), E.E_INVALID_TOPIC, "a bad topic after a good one");
   });
 
+  it("makes long packets on a new topic and on the kept one as the Node layer does (remaining lengths of 1 and 2 bytes)", () => {
+    // "lab/t" is a 7-byte field: a QoS 1 packet's remaining length is the payload's + 9, QoS 0's + 7.
+    for (const qos of [0, 1]) {
+      for (const size of [118, 119, 120, 300, 16374, 16375, 16376, 16377]) {
+        const payload = "p".repeat(size);
+        const want = bytesOf(tx, B.publishPacket(tx, "lab/t", payload, qos, false, false, qos ? 300 : 0));
+        T.publishPacket(null, "lab/other", "x", 0, false, false, 0);
+        const first = T.publishPacket(null, "lab/t", payload, qos, false, false, qos ? 300 : 0);
+        const again = T.publishPacket(null, "lab/t", payload, qos, false, false, qos ? 300 : 0);
+        assert.deepEqual(first, want, "QoS " + qos + ", " + size + " bytes, a new topic");
+        assert.deepEqual(again, want, "QoS " + qos + ", " + size + " bytes, the kept topic");
+      }
+    }
+  });
+
   it("decodes every packet a client receives into the fields the Node layer gives", () => {
     let compared = 0;
     for (const v of RECEIVED) {
