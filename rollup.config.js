@@ -266,10 +266,7 @@ for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 // (checkedPublishPacket, a socket write of a
 // slice, a refused publish() in the library) stay out of the functions every
 // publish runs: inlined, they were read at each call (QoS 0 publish from the
-// library: 1.45 ms before, see docs/performance.md); so does the outbox's
-// search of every slot (outboxSearchOldest), which only a reconnect needs
-// (the library reads 4,381 -> 4,156 tokens of text a QoS 1 message,
-// npm run profile:espruino). An entry "name@library"
+// library: 1.45 ms before, see docs/performance.md). An entry "name@library"
 // is looked for in the library bundle only.
 const NOT_INLINED = [
   "framerPush",
@@ -282,10 +279,20 @@ const NOT_INLINED = [
   "decodeAck",
   "framerStep",
   "refused@library",
-  "outboxSearchOldest",
-  "writeAny",
-  "fullPublishPacket",
 ];
+
+// Rare halves of functions a message runs, kept apart so that the device and
+// library bundles make them at each call (build/on-call-functions.mjs) and
+// the half a message runs reads none of their text: the outbox's search of
+// every slot (after a reconnect; QoS 1 4,381 -> 4,156 tokens a message,
+// npm run profile:espruino), the socket's write of a slice or at its bound
+// (write 149 -> 96 tokens a packet), a PUBLISH with every check (a new
+// topic no longer makes four functions at each publish: a 192-byte QoS 0
+// publish 12.2 -> 3.4 million instructions). The core bundle keeps every
+// function, so there the minifier may inline them: no function of their own
+// to keep (5 variables each). A name with no call site in a device or
+// library bundle fails the build.
+const MADE_AT_EACH_CALL = ["outboxSearchOldest", "writeAny", "fullPublishPacket"];
 
 // Functions that keep their declared parameters (build/params-to-arguments.mjs):
 // the calls in progress where the pool is at its lowest: when the device
@@ -361,7 +368,8 @@ function minified() {
         if (file.type !== "chunk") continue;
         const device = file.code.startsWith(GLOBAL_SCOPE_BANNER);
         const library = !device && file.fileName === "fabmqtt.js";
-        const source = markNotInlined("NOT_INLINED", namesFor(NOT_INLINED, library), inlineConstants(file.code), file.fileName, device || library);
+        let source = markNotInlined("NOT_INLINED", namesFor(NOT_INLINED, library), inlineConstants(file.code), file.fileName, device || library);
+        if (device || library) source = markNotInlined("MADE_AT_EACH_CALL", namesFor(MADE_AT_EACH_CALL, library), source, file.fileName, true);
         checkProperties("RECORD_FIELDS", RECORD_FIELDS, source, file.fileName);
         if (device) checkProperties("DEVICE_FIELDS", DEVICE_FIELDS, source, file.fileName);
         if (library) checkProperties("LIBRARY_FIELDS", LIBRARY_FIELDS, source, file.fileName);
@@ -635,6 +643,7 @@ export const NAME_LISTS = {
   KEEP_PARAMS,
   RESIDENT,
   NOT_INLINED,
+  MADE_AT_EACH_CALL,
   HOT_METHODS,
   RECORD_FIELDS,
   DEVICE_FIELDS,

@@ -104,6 +104,7 @@ describe("the build's lists of source names", function () {
       KEEP_PARAMS: "MqttClient.prototype.gone_",
       RESIDENT: "MqttClient.prototype.goneToo_",
       NOT_INLINED: "goneFunction",
+      MADE_AT_EACH_CALL: "goneRareHalf",
       HOT_METHODS: "MqttClient.gone_",
       RECORD_FIELDS: "goneField",
       DEVICE_FIELDS: "goneDeviceField",
