@@ -84,7 +84,12 @@ export function createFramer(maxPacketSize: number, sink: FrameSink): Framer {
 
 /** Forgets any partial packet and a failure (a new connection starts clean). Never fails. */
 export function framerReset(f: Framer): void {
-  framerPush(f, null);
+  f.framePhase = ST_TYPE;
+  f.stored = 0;
+  f.consumed = 0;
+  f.frameSize = 0;
+  f.failCode = 0;
+  f.generation++;
 }
 
 /**
@@ -126,19 +131,10 @@ function captureId(f: Framer, text: string, bytes: Uint8Array, isText: boolean, 
 /**
  * Feeds a chunk. Returns 0, or E_UNKNOWN_TYPE / E_BAD_REMAINING_LENGTH when
  * the stream cannot be framed (then every later push returns the same code
- * until framerReset(); `null` as the chunk is that reset). When a sink call
+ * until framerReset()). When a sink call
  * resets the framer, the rest of the chunk is dropped and 0 is returned.
  */
-export function framerPush(f: Framer, chunk: Uint8Array | string | null): number {
-  if (chunk === null) {
-    f.framePhase = ST_TYPE;
-    f.stored = 0;
-    f.consumed = 0;
-    f.frameSize = 0;
-    f.failCode = 0;
-    f.generation++;
-    return 0;
-  }
+export function framerPush(f: Framer, chunk: Uint8Array | string): number {
   if (f.framePhase === ST_FAILED) return f.failCode;
   const isText = typeof chunk === "string";
   const text = chunk as string;
