@@ -12,7 +12,7 @@ const board: Board = {
   name: "Espruino for Linux (PC, Raspberry Pi)",
   chip: "linux",
   variables: 1600,
-  bundleBudget: 180000,
+  bundleBudget: 185000,
   minBundleBudget: 56000,
   txBufferSize: 512,
   maxPacketSize: 1024,

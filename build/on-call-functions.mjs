@@ -22,7 +22,9 @@
 // go once it has run; never `new`, no `this`), and a method
 // assigned at the top level as `C.prototype.m = function` whose property the
 // minifier shortened (`internal`: no caller outside the bundle knows it),
-// defined once, and used only in calls `x.m(...)`.
+// defined once, and used only in calls `x.m(...)` and in `x.m.bind(...)`
+// (the bound function keeps the one function made for it, about 3 variables
+// where a method costs 5, and only while it exists: a pin watch's handler).
 import { parse } from "acorn";
 import { fullAncestor } from "acorn-walk";
 
@@ -98,7 +100,7 @@ export function onCallFunctions(code, { resident = [], internal = new Set(), gro
       const prop = a.left.property.name;
       definedProps.set(prop, (definedProps.get(prop) || 0) + 1);
       const name = a.left.object.object.name + ".prototype." + prop;
-      if (internal.has(prop) && !resident.includes(name)) methods.set(prop, { node: a, statement: st, fn: a.right, calls: [] });
+      if (internal.has(prop) && !resident.includes(name)) methods.set(prop, { node: a, statement: st, fn: a.right, calls: [], binds: [] });
     }
   }
   for (const [prop, n] of definedProps) if (n > 1) methods.delete(prop);
@@ -127,14 +129,29 @@ export function onCallFunctions(code, { resident = [], internal = new Set(), gro
     if (node.type === "MemberExpression" && !node.computed && methods.has(node.property.name)) {
       const m = methods.get(node.property.name);
       if (m.node.left === node) return;
+      const grand = ancestors[ancestors.length - 3];
       if (parent && parent.type === "CallExpression" && parent.callee === node) m.calls.push(parent);
+      // x.m.bind(...): the bound function holds the function made from the group's text, not the group.
+      else if (
+        parent &&
+        parent.type === "MemberExpression" &&
+        parent.object === node &&
+        !parent.computed &&
+        parent.property.name === "bind" &&
+        grand &&
+        grand.type === "CallExpression" &&
+        grand.callee === parent
+      )
+        m.binds.push(node);
       else methods.delete(node.property.name);
     }
     if (node.type === "Property" && !node.computed && node.key.type === "Identifier" && methods.has(node.key.name)) methods.delete(node.key.name);
     if (node.type === "Literal" && typeof node.value === "string" && methods.has(node.value)) methods.delete(node.value);
   });
   // Groups in the order of the bundle, each at most groupBytes of text.
-  const moving = [...tops.values(), ...methods.values()].filter((c) => c.calls.length > 0).sort((a, b) => a.fn.start - b.fn.start);
+  const moving = [...tops.values(), ...methods.values()]
+    .filter((c) => c.calls.length > 0 || (c.binds && c.binds.length > 0))
+    .sort((a, b) => a.fn.start - b.fn.start);
   const groups = [];
   let current = null;
   for (const c of moving) {
@@ -153,6 +170,7 @@ export function onCallFunctions(code, { resident = [], internal = new Set(), gro
         for (const id of c.calls) edits.push({ start: id.start, end: id.end, text: () => c.ref });
         edits.push({ start: c.node.start, end: c.node.end, text: () => "" });
       } else {
+        for (const ref of c.binds) edits.push({ start: ref.start, end: ref.end, text: () => c.ref });
         for (const call of c.calls) {
           const obj = call.callee.object;
           const args = call.arguments;

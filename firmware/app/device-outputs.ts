@@ -4,7 +4,7 @@ import { ST_CONNECTED } from "../session/client";
 import { stateText } from "./actuators";
 import { readingPayload } from "./telemetry";
 import { firmwareVersion } from "./version";
-import { RELAY_MIN_SWITCH_MS } from "./device-types";
+import { RELAY_MIN_SWITCH_MS, RETAINED } from "./device-types";
 import { DeviceProgram } from "./device-program";
 
 /** What the device publishes (error replies, diagnostics, readings) and how it drives its pins. Methods of DeviceProgram (device-program.ts declares them). */
@@ -25,18 +25,17 @@ DeviceProgram.prototype.report_ = function (this: DeviceProgram, source: string,
   this.errorSent_ = true;
   const dropped = this.dropped_;
   this.dropped_ = 0;
-  if (this.send_("error", '{"source":"' + source + '","code":' + code + (dropped ? ',"dropped":' + dropped : "") + "}") < 0) this.dropped_ = dropped + 1;
+  if (this.send_("error", '{"source":"' + source + '","code":' + code + (dropped ? ',"dropped":' + dropped : "") + "}", 0) < 0) this.dropped_ = dropped + 1;
 };
 
 /**
- * Publishes `text` on <root><path>: "state/<actuator>" retained at the
- * device's QoS, "telemetry/<sensor>" at the device's QoS, "error" at QoS 0.
- * Returns what publish() did (>= 0 taken, or the code); a refusal is
+ * Publishes `text` on <root><path> at the QoS in `flags`, retained with
+ * RETAINED (the device's messages: "state/<actuator>" retained at the
+ * device's QoS, "telemetry/<sensor>" at its QoS, "error" at QoS 0). Returns what publish() did (>= 0 taken, or the code); a refusal is
  * logged, except a QoS 0 message dropped while offline.
  */
-DeviceProgram.prototype.send_ = function (this: DeviceProgram, path: string, text: string): number {
-  const kind = path.charAt(0);
-  const r = this.client.publish(this.root_ + path, text, kind === "e" ? 0 : this.qos_, kind === "s");
+DeviceProgram.prototype.send_ = function (this: DeviceProgram, path: string, text: string, flags: number): number {
+  const r = this.client.publish(this.root_ + path, text, flags & 3, (flags & RETAINED) !== 0);
   if (r < 0 && r !== E.E_OFFLINE_DROPPED) this.hal_.log.error(r, path);
   if (r < 0) this.lost_++;
   else this.sent_++;
@@ -101,7 +100,7 @@ DeviceProgram.prototype.switch_ = function (this: DeviceProgram, i: number, leve
   const text = stateText(a, level);
   if (this.ev_) this.ev_("command", a.name, text);
   const bit = 1 << i;
-  this.stateDue_ = this.send_("state/" + a.name, text) < 0 ? this.stateDue_ | bit : this.stateDue_ & ~bit;
+  this.stateDue_ = this.send_("state/" + a.name, text, this.qos_ | RETAINED) < 0 ? this.stateDue_ | bit : this.stateDue_ & ~bit;
 };
 
 /**
@@ -122,33 +121,34 @@ DeviceProgram.prototype.drive_ = function (this: DeviceProgram, i: number, level
   return r;
 };
 
+/** Sensor i's pin changed (a digital input's debounced edge): it is read at once, and its reading handled as a scheduled one. */
+DeviceProgram.prototype.onEdge_ = function (this: DeviceProgram, i: number): void {
+  this.drivers_[i].read(this.onReading_.bind(this, i));
+};
+
 /**
- * Sensor i, one method for its three events: the schedule says read it
- * (`code` undefined), its pin changed (a watch gives `high`: read it only
- * while connected), or its driver has the reading (`code` 0, or negative).
+ * Sensor i's driver has its reading (at its period, or at a digital input's
+ * edge): `code` 0 and the values (a DHT22 gives two), or a negative code,
+ * published on <root>error. Offline it follows the `offline` setting: left
+ * out with "skip", handed to the client with "queue".
  */
-DeviceProgram.prototype.sensor_ = function (this: DeviceProgram, i: number, code?: number | boolean, a?: number, b?: number): void {
+DeviceProgram.prototype.onReading_ = function (this: DeviceProgram, i: number, code: number, a: number, b: number): void {
   const s = (this.c_.sensors || [])[i];
-  if (typeof code !== "number") {
-    if (code === undefined || this.client.state() === ST_CONNECTED) this.drivers_[i].read(this.sensor_.bind(this, i));
-  } else if (code < 0) {
-    if (this.unread_ > 0) this.unread_--;
-    this.report_(s.name, code, false);
-  } else {
-    if (this.unread_ > 0) this.unread_--;
-    // Report on change: with `delta`, a reading that moved less than it
-    // since the last one published is left out, unless `maxPeriod` has passed.
-    const last = this.last_ as number[];
-    const k = 3 * i;
-    const now = this.hal_.clock.now();
-    const forced = s.maxPeriod !== undefined && now - last[k] >= s.maxPeriod * 1000;
-    if (s.delta && !forced && Math.abs((a as number) - last[k + 1]) < s.delta && Math.abs((b as number) - last[k + 2]) < s.delta) return;
-    const text = readingPayload(s.kind, a as number, b as number);
-    if (this.ev_) this.ev_("telemetry", s.name, text);
-    if (this.send_("telemetry/" + s.name, text) >= 0 && s.delta) {
-      last[k] = now;
-      last[k + 1] = a as number;
-      last[k + 2] = b as number;
-    }
+  if (this.unread_) this.unread_--;
+  if (this.c_.offline !== "queue" && this.client.state() !== ST_CONNECTED) return;
+  if (code < 0) return this.report_(s.name, code, false);
+  // Report on change: with `delta`, a reading that moved less than it
+  // since the last one published is left out, unless `maxPeriod` has passed.
+  const last = this.last_ as number[];
+  const k = 3 * i;
+  const now = this.hal_.clock.now();
+  const forced = s.maxPeriod !== undefined && now - last[k] >= s.maxPeriod * 1000;
+  if (s.delta && !forced && Math.abs(a - last[k + 1]) < s.delta && Math.abs(b - last[k + 2]) < s.delta) return;
+  const text = readingPayload(s.kind, a, b);
+  if (this.ev_) this.ev_("telemetry", s.name, text);
+  if (this.send_("telemetry/" + s.name, text, this.qos_) >= 0 && s.delta) {
+    last[k] = now;
+    last[k + 1] = a;
+    last[k + 2] = b;
   }
 };

@@ -8,7 +8,7 @@ import type { ActuatorConfig, Config } from "./config";
 import { stateText } from "./actuators";
 import { groupRoot, topicRoot } from "./topics";
 import type { DiscoveryMessage } from "./discovery";
-import { AWAKE_MAX_MS, SESSION_FILE, TICK_MS, type Device, type DeviceOptions } from "./device-types";
+import { AWAKE_MAX_MS, RETAINED, SESSION_FILE, TICK_MS, type Device, type DeviceOptions } from "./device-types";
 
 /**
  * The running device, one object (memory: an ESP8266 has ~1,600 variables).
@@ -71,8 +71,8 @@ export class DeviceProgram implements Device {
   sent_ = 0;
   lost_ = 0;
   err_ = 0;
-  /** Battery mode: sensors not read since the wake. */
-  unread_ = 0;
+  /** Battery mode only: sensors not read since the wake. */
+  unread_?: number;
   /**
    * When the tick restarts the firmware, 0 for never: a restart command's
    * short delay, or the bound of a configuration on trial (remote-config.ts,
@@ -185,7 +185,7 @@ export class DeviceProgram implements Device {
       this.due_[i] = -1;
       if (s.delta) this.last_ = [];
       if (s.kind === "digital") {
-        const w = hal.gpio.watch(s.pin, 50, this.sensor_.bind(this, i));
+        const w = hal.gpio.watch(s.pin, 50, this.onEdge_.bind(this, i));
         if (w > 0) this.watches_.push(w);
       }
     }
@@ -205,7 +205,7 @@ export class DeviceProgram implements Device {
     if (actuators.length) client.subscribe(groupRoot(c) + "set/+", this.qos_, null);
     if (c.discovery !== "") client.subscribe((c.discovery || "homeassistant") + "/status", 1, null);
     this.born_ = hal.clock.now();
-    this.unread_ = sensors.length;
+    if (c.sleep) this.unread_ = sensors.length;
     this.timer_ = hal.timers.every(TICK_MS, this.tick.bind(this));
     this.attempt_ = 0;
     if (hal.wifi.state() === WIFI_UP) this.onUp(hal.wifi.ip());
@@ -270,7 +270,7 @@ export class DeviceProgram implements Device {
     for (let i = 0; i < levels.length; i++) {
       const a = actuators[i];
       if (this.wanted_[i] !== levels[i] && now - this.nextSwitch_[i] >= 0) this.switch_(i, this.wanted_[i]);
-      if (online && this.stateDue_ & (1 << i) && this.send_("state/" + a.name, stateText(a, levels[i])) >= 0) this.stateDue_ &= ~(1 << i);
+      if (online && this.stateDue_ & (1 << i) && this.send_("state/" + a.name, stateText(a, levels[i]), this.qos_ | RETAINED) >= 0) this.stateDue_ &= ~(1 << i);
     }
     // The stats are read inside the condition: an object kept in a variable here
     // would stay allocated through the publish below, the deepest point of sending.
@@ -305,7 +305,7 @@ export class DeviceProgram implements Device {
       const period = c.sleep ? AWAKE_MAX_MS : (c.sensors as { period: number }[])[i].period * 1000;
       due[i] += period;
       if (now - due[i] >= 0) due[i] = now + period;
-      if (online || c.offline === "queue") this.sensor_(i);
+      if (online || c.offline === "queue") this.drivers_[i].read(this.onReading_.bind(this, i));
     }
     // Battery mode: asleep once every sensor was read and nothing waits, or at the bound.
     if (
@@ -356,9 +356,10 @@ export class DeviceProgram implements Device {
   declare announcement_: (k: number, out: DiscoveryMessage) => boolean;
   // Publishing and pins (device-outputs.ts).
   declare report_: (source: string, code: number, refused: boolean) => void;
-  declare send_: (path: string, text: string) => number;
+  declare send_: (path: string, text: string, flags: number) => number;
   declare diag_: (now: number) => void;
   declare switch_: (i: number, level: number) => void;
   declare drive_: (i: number, level: number) => number;
-  declare sensor_: (i: number, code?: number | boolean, a?: number, b?: number) => void;
+  declare onEdge_: (i: number) => void;
+  declare onReading_: (i: number, code: number, a: number, b: number) => void;
 }

@@ -38,3 +38,6 @@ export const RESTART_DELAY_MS = 500;
 
 /** The Storage file of the MQTT session when `persist` is on. */
 export const SESSION_FILE = "fabmqtt.ses";
+
+/** For the device's send_(): its flags are the QoS (0-2), plus this bit for a retained message. */
+export const RETAINED = 4;

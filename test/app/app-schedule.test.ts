@@ -134,6 +134,32 @@ describe("app: report on change", () => {
   });
 });
 
+describe("app: a digital input's edges while offline", () => {
+  for (const offline of ["skip", "queue"] as const) {
+    it(`follow offline "${offline}" as readings do: ${offline === "skip" ? "left out" : "queued, published after the reconnect"}`, async () => {
+      const r = startDevice({}, { qos: 1, offline, sensors: [{ name: "door", kind: "digital", pin: "D4", period: 600, delta: 1 }] });
+      const run = async (ms: number) => {
+        for (let t = 0; t < ms; t += 100) {
+          r.run(100);
+          await new Promise(setImmediate);
+        }
+      };
+      await run(2000);
+      assert.deepEqual(r.got("telemetry/door"), ['{"state":0}'], "the first reading after the connect");
+      r.net.refuseWith = E.E_SOCKET_RESET;
+      r.net.connections[r.net.connections.length - 1].reset();
+      await run(500);
+      assert.notEqual(r.device.client.state(), ST_CONNECTED);
+      r.hal.gpio.setInput("D4", true);
+      await run(500);
+      r.net.refuseWith = null;
+      await run(70000);
+      assert.equal(r.device.client.state(), ST_CONNECTED);
+      assert.deepEqual(r.got("telemetry/door"), offline === "skip" ? ['{"state":0}'] : ['{"state":0}', '{"state":1}']);
+    });
+  }
+});
+
 describe("app: diagnostics on <root>diag", () => {
   it("publishes them retained at connect and every diagPeriod, with uptime, RSSI, reconnects, the last error's code and name and the messages sent and dropped", () => {
     const r = startDevice({}, { diagPeriod: 10 });

@@ -63,6 +63,22 @@ describe("on-call functions (build/on-call-functions.mjs)", () => {
     assert.equal(exp.done, 2);
   });
 
+  it("moves a method used in x.m.bind(...), and the bound function calls the one made for it", () => {
+    const code =
+      "function C(){this.v=5}\n" +
+      "C.prototype.m=function(){return this.v+arguments[0]},C.prototype.n=function(){return 1};\n" +
+      "exports.f=function(){var c=new C;return [c.m.bind(c,2),c.n()]};\n";
+    const out = transform(code);
+    assert.deepEqual(resident(out), []);
+    assert.match(out, /\$\$0\(0\)\.bind\(c,2\)/);
+    const [bound, one] = (run(out).f as () => [() => number, number])();
+    assert.equal(bound(), 7);
+    assert.equal(one, 1);
+    // Any other use of the property keeps the method (and n, a group of one, stays as it was).
+    const kept = transform(code + "exports.g=function(){return new C().m};\n");
+    assert.deepEqual(resident(kept), ["C.prototype.m", "C.prototype.n"]);
+  });
+
   it("leaves a name that a function declares for itself", () => {
     const code =
       "function t(){return 1}\nfunction i(){return 2}\nexports.f=function(){var t=function(){return 9};return t()+i()+t()};exports.g=function(){return t()};\n";
