@@ -103,6 +103,16 @@ export interface Config {
   sleep?: number;
 }
 
+/** What the running device keeps of its configuration (device-program.ts): the broker, persist and qos are turned into other state. */
+export type DeviceConfig = Omit<Config, "broker" | "persist" | "qos">;
+
+/** A shallow copy of `source` without the fields in `leave`. Never fails. */
+export function copyWithout<T extends object, K extends keyof T>(source: T, leave: K[]): Omit<T, K> {
+  const copy = {} as { [k: string]: unknown };
+  for (const k in source) if (leave.indexOf(k as unknown as K) < 0) copy[k] = source[k];
+  return copy as Omit<T, K>;
+}
+
 /** Whether `s` is 1 to 32 letters, digits, '_' or '-' (a device, sensor or actuator name). */
 export function isName(s: unknown): boolean {
   if (typeof s !== "string" || s.length < 1 || s.length > 32) return false;

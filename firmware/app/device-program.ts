@@ -4,7 +4,7 @@ import { WIFI_DOWN, WIFI_UP, type Hal, type Net, type NetTarget, type Power, typ
 import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientOptions } from "../session/client";
 import type { Message } from "../session/subscriptions";
 import { backoffDelay } from "../session/backoff";
-import type { ActuatorConfig, Config } from "./config";
+import { copyWithout, type ActuatorConfig, type Config, type DeviceConfig } from "./config";
 import { stateText } from "./actuators";
 import { groupRoot, topicRoot } from "./topics";
 import type { DiscoveryMessage } from "./discovery";
@@ -34,7 +34,7 @@ export class DeviceProgram implements Device {
   brokers?: NetTarget[];
   hal_: Hal;
   board_: DeviceBoard;
-  c_: Config;
+  c_: DeviceConfig;
   /** "<base>/<device>/": every topic is built from it when it is used. */
   root_: string;
   qos_: number;
@@ -81,11 +81,18 @@ export class DeviceProgram implements Device {
   restartAt_ = 0;
 
   /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
-  constructor(hal: Hal, board: DeviceBoard, c: Config, options?: DeviceOptions) {
+  constructor(hal: Hal, board: DeviceBoard, config: Config, options?: DeviceOptions) {
     const opt = options || {};
-    const root = topicRoot(c);
-    const qos = c.qos === undefined ? 1 : c.qos;
-    const b = c.broker;
+    const root = topicRoot(config);
+    const qos = config.qos === undefined ? 1 : config.qos;
+    const b = config.broker;
+    // The device keeps its own copy of the configuration, without what this
+    // constructor turns into other state: the broker and persist (the
+    // client's options), qos (qos_), each actuator's initial and safe levels
+    // (levels, safe_), and discovery when it is the default prefix (absent
+    // means the default). The caller's object is left as it was.
+    const leave: (keyof Config)[] = config.discovery === "homeassistant" ? ["broker", "persist", "qos", "discovery"] : ["broker", "persist", "qos"];
+    const c = copyWithout(config, leave) as DeviceConfig;
     this.hal_ = hal;
     this.board_ = board;
     this.c_ = c;
@@ -119,7 +126,7 @@ export class DeviceProgram implements Device {
     if (b.username !== undefined) self.username = b.username;
     if (b.password !== undefined) self.password = b.password;
     // A power cut keeps the outbox in Storage and the session on the broker (docs/design.md, "The client's policies", power cuts).
-    if (c.persist) self.cleanSession = false;
+    if (config.persist) self.cleanSession = false;
     const once: { [k: string]: unknown } = {
       clock: hal.clock,
       keepalive: b.keepalive || 30,
@@ -133,29 +140,24 @@ export class DeviceProgram implements Device {
       // below 2 it sends nothing at QoS 2, and one id is kept for a broker that would.
       inboundQos2: qos === 2 ? 8 : 1,
     };
-    if (c.persist) once.persistSession = { storage: hal.storage, name: SESSION_FILE };
+    if (config.persist) once.persistSession = { storage: hal.storage, name: SESSION_FILE };
     for (const k in once) self[k] = once[k];
     this.client = createClient(this as unknown as ClientOptions);
     for (const k in once) delete self[k];
-    delete (c as { broker?: unknown }).broker;
-    delete c.persist;
-    delete c.qos;
-    // The default prefix, written out, is a string the device would keep for nothing.
-    if (c.discovery === "homeassistant") delete c.discovery;
     /** The level a config value stands for ("on" 100, "off" 0, a number itself); -1 for "keep" or none. */
     function levelOf(v: ActuatorConfig["safe"]): number {
       if (v === "on") return 100;
       if (v === "off") return 0;
       return typeof v === "number" ? v : -1;
     }
-    const actuators = c.actuators || [];
+    const actuators = config.actuators || [];
+    if (config.actuators) c.actuators = [];
     for (let i = 0; i < actuators.length; i++) {
       const a = actuators[i];
       const initial = levelOf(a.initial);
       this.levels[i] = initial < 0 ? 0 : initial;
       this.safe_[i] = levelOf(a.safe);
-      delete a.initial;
-      delete a.safe;
+      (c.actuators as ActuatorConfig[])[i] = copyWithout(a, ["initial", "safe"]);
     }
   }
 

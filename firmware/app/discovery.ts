@@ -1,4 +1,4 @@
-import type { Config } from "./config";
+import type { DeviceConfig } from "./config";
 import { firmwareVersion } from "./version";
 
 /**
@@ -28,7 +28,7 @@ const DIAG_ENTITIES =
   "uptime:up:s:duration,free_memory:free,wifi_signal:rssi:dBm:signal_strength,reconnects:reconnects,last_error:error,sent:sent,dropped:dropped";
 
 /** How many discovery messages a configuration makes. Never fails. */
-export function discoveryCount(c: Config): number {
+export function discoveryCount(c: DeviceConfig): number {
   let n = (c.actuators || []).length + (c.diagPeriod === 0 ? 0 : DIAG_ENTITIES.split(",").length);
   const sensors = c.sensors || [];
   for (let i = 0; i < sensors.length; i++) n += sensors[i].kind === "dht22" ? 2 : 1;
@@ -48,7 +48,7 @@ export interface DiscoveryMessage {
  * false when k is out of range. The device calls it once per message sent, so
  * its helper exists only during the call.
  */
-export function discoveryMessage(c: Config, root: string, board: { id: string; version?: string }, k: number, out: DiscoveryMessage): boolean {
+export function discoveryMessage(c: DeviceConfig, root: string, board: { id: string; version?: string }, k: number, out: DiscoveryMessage): boolean {
   function q(s: string): string {
     return '"' + s + '"';
   }

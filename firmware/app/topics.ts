@@ -1,4 +1,4 @@
-import type { Config } from "./config";
+import type { DeviceConfig } from "./config";
 
 /**
  * The topic layout, under `<base>/<device>/` (base "fabmqtt" by default):
@@ -19,11 +19,11 @@ import type { Config } from "./config";
  */
 
 /** "<base>/<device>/", the root of every topic of a device. Never fails on a checked Config. */
-export function topicRoot(c: Config): string {
+export function topicRoot(c: DeviceConfig): string {
   return (c.base || "fabmqtt") + "/" + c.device + "/";
 }
 
 /** "<base>/all/", the root of the commands to every device under the base (a device cannot be named "all"). Never fails on a checked Config. */
-export function groupRoot(c: Config): string {
+export function groupRoot(c: DeviceConfig): string {
   return (c.base || "fabmqtt") + "/all/";
 }

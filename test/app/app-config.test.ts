@@ -6,6 +6,10 @@ import { boot } from "../../firmware/app/boot";
 import { createNodeHal } from "../../hal/node/index";
 import { createManualTime } from "../../hal/node/timers";
 import * as E from "../../base/errors";
+import { DeviceProgram } from "../../firmware/app/device";
+import { ST_CONNECTED } from "../../firmware/session/client";
+import { FakeNet } from "../../scripts/support/fake-net";
+import { ScriptedBroker } from "../support/scripted-broker";
 
 const nodemcu = toDeviceBoard(findBoard("esp8266-nodemcu")!);
 const esp32 = toDeviceBoard(findBoard("esp32-devkitc")!);
@@ -140,5 +144,45 @@ describe("app: configuration checked at boot", () => {
       hal.gpio.log.filter((e) => e.kind !== "mode"),
       [],
     );
+  });
+});
+
+describe("app: the device's own copy of its configuration", () => {
+  /** `value` frozen all the way down: any change to it throws in strict code. */
+  function deepFreeze<T>(value: T): T {
+    if (value && typeof value === "object") {
+      for (const k of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[k]);
+      Object.freeze(value);
+    }
+    return value;
+  }
+
+  it("starts, connects and stops on a deep-frozen configuration, which it leaves as it was", () => {
+    const board = findBoard("esp8266-nodemcu")!;
+    const time = createManualTime(1000);
+    const net = new FakeNet();
+    const broker = new ScriptedBroker(net);
+    const hal = createNodeHal(board, { clock: time.clock, timers: time.timers, net, ssid: "fablab", password: "pw" });
+    const config: Config = deepFreeze({
+      wifi: { ssid: "fablab", password: "pw" },
+      broker: { host: "127.0.0.1", port: 1883, keepalive: 60, username: "maker", password: "secret" },
+      device: "dev1",
+      base: "lab",
+      qos: 2,
+      persist: true,
+      discovery: "homeassistant",
+      actuators: [{ name: "relay", kind: "relay", pin: "D5", initial: "on", safe: "off" }],
+    });
+    const before = JSON.stringify(config);
+    const device = new DeviceProgram(hal, toDeviceBoard(board), config, { random: () => 0 });
+    assert.equal(device.start(), 0, hal.log.lines.join("\n"));
+    for (let t = 0; t < 2000; t += 10) {
+      time.advance(10);
+      broker.run();
+    }
+    assert.equal(device.client.state(), ST_CONNECTED, hal.log.lines.join("\n"));
+    assert.deepEqual(device.levels, [100], "initial on");
+    device.stop();
+    assert.equal(JSON.stringify(config), before);
   });
 });
