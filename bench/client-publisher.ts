@@ -92,21 +92,23 @@ function runFabmqtt(): void {
     inflightWindow: WINDOW,
     queueSize: WINDOW,
     txBufferSize: 4096,
-    onConnect: () => {
-      startCpu = process.cpuUsage();
-      startWall = performance.now();
-      pump();
-    },
-    onPublished: () => {
-      acked++;
-      if (acked === count) finish();
-      else if (sent < count) pump();
-    },
-    onDisconnect: (code) => {
-      if (!done) {
-        process.stderr.write(`fabmqtt publisher disconnected: ${code}\n`);
-        process.exit(2);
-      }
+    handler: {
+      onConnect: () => {
+        startCpu = process.cpuUsage();
+        startWall = performance.now();
+        pump();
+      },
+      onPublished: () => {
+        acked++;
+        if (acked === count) finish();
+        else if (sent < count) pump();
+      },
+      onDisconnect: (code) => {
+        if (!done) {
+          process.stderr.write(`fabmqtt publisher disconnected: ${code}\n`);
+          process.exit(2);
+        }
+      },
     },
   });
   function pump(): void {

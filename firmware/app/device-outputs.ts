@@ -54,7 +54,7 @@ DeviceProgram.prototype.send_ = function (this: DeviceProgram, path: string, tex
 DeviceProgram.prototype.diag_ = function (this: DeviceProgram, now: number): void {
   const h = this.hal_.health ? this.hal_.health() : {};
   const st = this.client.stats();
-  const broker = this.brokers ? this.brokers[st.broker] : null;
+  const broker = this.brokers_ ? this.brokers_[st.broker] : null;
   const text =
     '{"fw":"' +
     firmwareVersion(this.board_) +

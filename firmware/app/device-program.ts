@@ -1,7 +1,7 @@
 import * as E from "../../base/errors";
 import type { DeviceBoard } from "../../boards/types";
-import { WIFI_DOWN, WIFI_UP, type Hal, type Net, type NetTarget, type Power, type Sensor } from "../../hal/types";
-import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientOptions } from "../session/client";
+import { WIFI_DOWN, WIFI_UP, type Hal, type NetTarget, type Power, type Sensor } from "../../hal/types";
+import { createClient, ST_CONNECTED, ST_WAITING, type Client, type ClientHandler, type ClientOptions } from "../session/client";
 import type { Message } from "../session/subscriptions";
 import { backoffDelay } from "../session/backoff";
 import { copyWithout, type ActuatorConfig, type Config, type DeviceConfig } from "./config";
@@ -13,25 +13,21 @@ import { AWAKE_MAX_MS, RETAINED, SESSION_FILE, TICK_MS, type Device, type Device
 /**
  * The running device, one object (memory: an ESP8266 has ~1,600 variables).
  * Its methods live on the prototype, so an instance costs its fields, not a
- * closure per callback. It is at once the client's options object (the
- * client calls onConnect, onDisconnect, onError and onMessage as its methods
- * and uses `net`, `random` and the connection's settings), the WiFi driver's
- * handlers (onUp, onDown),
- * and the one repeating timer's tick, which also runs the WiFi reconnect
- * loop. Of the configuration it keeps the checked object without `broker`
- * (its connection settings are options, above), `persist`, `qos` (kept as a field), `safe` and
- * `initial` (turned into levels).
+ * closure per callback: it is the client's handler (onConnect, onDisconnect,
+ * onError and onMessage), the WiFi driver's handler (onUp, onDown), and the
+ * one repeating timer's tick, which also runs the WiFi reconnect loop. Of
+ * the configuration it keeps a copy without what it turns into other state
+ * (the broker and persist into the client's options, qos into qos_, each
+ * actuator's initial and safe levels into levels and safe_).
  * Members ending in `_` are internal (shortened in the minified bundle).
  */
-export class DeviceProgram implements Device {
+export class DeviceProgram implements Device, ClientHandler {
   levels: number[] = [];
   client: Client;
-  /** For the client: it opens every connection with net.connect. */
-  net: Net;
-  /** For the client's backoff jitter, and the WiFi loop's; Math.random when not given. */
-  random?: () => number;
-  /** With several brokers (broker.hosts): the client's list, set as its option. */
-  brokers?: NetTarget[];
+  /** For the WiFi loop's backoff jitter (and the client's); Math.random when not given. */
+  random_?: () => number;
+  /** With several brokers (broker.hosts): the client's list, for diag to name the one in use. */
+  brokers_?: NetTarget[];
   hal_: Hal;
   board_: DeviceBoard;
   c_: DeviceConfig;
@@ -98,38 +94,17 @@ export class DeviceProgram implements Device {
     this.c_ = c;
     this.root_ = root;
     this.qos_ = qos;
-    this.net = hal.net;
-    if (opt.random) this.random = opt.random;
+    if (opt.random) this.random_ = opt.random;
     if (opt.onEvent) this.ev_ = opt.onEvent;
-    // This object is the client's options. What a connection needs (host,
-    // port, tls, clientId, cleanSession, username, password, will) stays on
-    // it, since a client may read it at every connect; the sizes, the clock
-    // and the session file, used only while the client is made, are set for
-    // that call and removed after it.
-    const self = this as unknown as { [k: string]: unknown };
-    self.host = b.host;
-    self.port = b.port;
-    self.clientId = c.device;
-    self.will = { topic: root + "status", payload: "offline", qos: qos, retain: true };
-    if (b.tls) self.tls = { ca: b.ca, verify: !b.insecure };
-    if (b.hosts) {
-      // Failover: the client connects to these in turn ("host" or "host:port", checked by checkConfig).
-      const brokers: NetTarget[] = [];
-      for (let i = 0; i < b.hosts.length; i++) {
-        const part = b.hosts[i].split(":");
-        const target: NetTarget = { host: part[0], port: part.length > 1 ? +part[1] : b.port };
-        if (b.tls) target.tls = self.tls as NetTarget["tls"];
-        brokers.push(target);
-      }
-      this.brokers = brokers;
-    }
-    if (b.username !== undefined) self.username = b.username;
-    if (b.password !== undefined) self.password = b.password;
-    // A power cut keeps the outbox in Storage and the session on the broker (docs/design.md, "The client's policies", power cuts).
-    if (config.persist) self.cleanSession = false;
-    const once: { [k: string]: unknown } = {
+    // The client keeps what it needs of its options, not the object.
+    const clientOptions: ClientOptions = {
+      net: hal.net,
       clock: hal.clock,
+      host: b.host as string,
+      port: b.port,
+      clientId: c.device,
       keepalive: b.keepalive || 30,
+      will: { topic: root + "status", payload: "offline", qos: qos, retain: true },
       txBufferSize: board.txBufferSize,
       maxPacketSize: board.maxPacketSize,
       inflightWindow: board.inflightWindow,
@@ -139,11 +114,29 @@ export class DeviceProgram implements Device {
       // The broker sends at most the QoS subscribed at (the device's own, or 1):
       // below 2 it sends nothing at QoS 2, and one id is kept for a broker that would.
       inboundQos2: qos === 2 ? 8 : 1,
+      handler: this,
     };
-    if (config.persist) once.persistSession = { storage: hal.storage, name: SESSION_FILE };
-    for (const k in once) self[k] = once[k];
-    this.client = createClient(this as unknown as ClientOptions);
-    for (const k in once) delete self[k];
+    if (opt.random) clientOptions.random = opt.random;
+    if (b.tls) clientOptions.tls = { ca: b.ca, verify: !b.insecure };
+    if (b.hosts) {
+      // Failover: the client connects to these in turn ("host" or "host:port", checked by checkConfig).
+      const brokers: NetTarget[] = [];
+      for (let i = 0; i < b.hosts.length; i++) {
+        const part = b.hosts[i].split(":");
+        const target: NetTarget = { host: part[0], port: part.length > 1 ? +part[1] : b.port };
+        if (clientOptions.tls) target.tls = clientOptions.tls;
+        brokers.push(target);
+      }
+      clientOptions.brokers = this.brokers_ = brokers;
+    }
+    if (b.username !== undefined) clientOptions.username = b.username;
+    if (b.password !== undefined) clientOptions.password = b.password;
+    if (config.persist) {
+      // A power cut keeps the outbox in Storage and the session on the broker (docs/design.md, "The client's policies", power cuts).
+      clientOptions.cleanSession = false;
+      clientOptions.persistSession = { storage: hal.storage, name: SESSION_FILE };
+    }
+    this.client = createClient(clientOptions);
     /** The level a config value stands for ("on" 100, "off" 0, a number itself); -1 for "keep" or none. */
     function levelOf(v: ActuatorConfig["safe"]): number {
       if (v === "on") return 100;
@@ -342,7 +335,7 @@ export class DeviceProgram implements Device {
     this.hal_.log.error(code, "wifi");
     this.err_ = code;
     this.waiting_ = true;
-    this.joinAt_ = this.hal_.clock.now() + backoffDelay(this.attempt_++, 1000, 30000, this.random ? this.random() : Math.random());
+    this.joinAt_ = this.hal_.clock.now() + backoffDelay(this.attempt_++, 1000, 30000, this.random_ ? this.random_() : Math.random());
     if (this.client.state() !== ST_CONNECTED) this.client.stop();
   }
 

@@ -1,6 +1,6 @@
 import * as E from "../../base/errors";
 import type { Clock, Net, Timers } from "../../hal/types";
-import { createClient, type Client, type ClientOptions } from "../session/client";
+import { createClient, type Client, type ClientHandler, type ClientOptions } from "../session/client";
 import type { Message, MessageHandler } from "../session/subscriptions";
 import { payloadText } from "../wire/index";
 import type { EventMethods, Listener } from "./events";
@@ -110,17 +110,17 @@ function pubEvent(m: Message): PublishEvent {
   return { topic: m.topic, message: text, dup: m.dup ? 1 : 0, qos: m.qos, retain: m.retain ? 1 : 0 };
 }
 
-/** The client's callbacks, called as methods of its options object, which carries the connection. */
-type LinkedOptions = ClientOptions & { conn_: Connection };
+/** The client's handler for a connection: the callbacks below, called as its methods, find their connection in conn_. */
+type LinkedHandler = ClientHandler & { conn_: Connection };
 
-function connected(this: LinkedOptions): void {
+function connected(this: LinkedHandler): void {
   const c = this.conn_;
   c.connected = true;
   c.emit("connected");
   c.emit("connect");
 }
 
-function disconnected(this: LinkedOptions, code: number): void {
+function disconnected(this: LinkedHandler, code: number): void {
   const c = this.conn_;
   const was = c.connected;
   c.connected = false;
@@ -131,7 +131,7 @@ function disconnected(this: LinkedOptions, code: number): void {
   if (!c.reconnect_ && code !== E.E_STOPPED) c.disconnect();
 }
 
-function message(this: LinkedOptions, m: Message): void {
+function message(this: LinkedHandler, m: Message): void {
   const c = this.conn_;
   const p = pubEvent(m);
   c.emit("publish", p);
@@ -139,17 +139,17 @@ function message(this: LinkedOptions, m: Message): void {
 }
 
 /** A QoS 1/2 message of ours completed: puback when completed at QoS 1 (also a QoS 2 message the broker took at QoS 1), pubcomp at QoS 2. */
-function published(this: LinkedOptions, seq: number, qos: number): void {
+function published(this: LinkedHandler, seq: number, qos: number): void {
   this.conn_.emit(qos === 2 ? "pubcomp" : "puback", seq);
 }
 
 /** SUBACK for one filter: its granted QoS, or E_SUBACK_FAILURE. */
-function subscribed(this: LinkedOptions, filter: string, result: number): void {
+function subscribed(this: LinkedHandler, filter: string, result: number): void {
   if (result < 0) this.conn_.emit("subscribed_fail", filter);
   else this.conn_.emit("subscribed", filter, result);
 }
 
-function fault(this: LinkedOptions, code: number): void {
+function fault(this: LinkedHandler, code: number): void {
   this.conn_.emit("error", code);
 }
 
@@ -218,8 +218,16 @@ class Connection implements MqttConnection {
     const o = options || {};
     const inflight = o.inflight || 8;
     const maxPacket = o.max_packet || 2048;
-    const opts: LinkedOptions = {
+    const handler: LinkedHandler = {
       conn_: this,
+      onConnect: connected,
+      onDisconnect: disconnected,
+      onMessage: message,
+      onPublished: published,
+      onSubscribe: subscribed,
+      onError: fault,
+    };
+    const opts: ClientOptions = {
       net: platform.net,
       clock: platform.clock,
       host: server,
@@ -238,12 +246,7 @@ class Connection implements MqttConnection {
       // Inbound QoS 2 messages awaiting PUBREL at once (the client's default is 32): each costs
       // about 1.5 variables on Espruino, and more from the broker only means a reconnect.
       inboundQos2: 8,
-      onConnect: connected,
-      onDisconnect: disconnected,
-      onMessage: message,
-      onPublished: published,
-      onSubscribe: subscribed,
-      onError: fault,
+      handler: handler,
     };
     platform.events(this);
     this.p_ = platform;

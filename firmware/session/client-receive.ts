@@ -5,7 +5,7 @@ import * as W from "../wire/index";
 import { inboundAwaitConfirmation, inboundForgetSession, inboundRecord, inboundRelease, inboundSeen } from "./inbound-qos2";
 import * as O from "./outbox";
 import * as S from "./subscriptions";
-import { ST_CONNECTED, ST_CONNECTING, type ClientOptions } from "./client-types";
+import { ST_CONNECTED, ST_CONNECTING, type ClientHandler } from "./client-types";
 import { MqttClient } from "./mqtt-client";
 
 /**
@@ -23,7 +23,7 @@ import { MqttClient } from "./mqtt-client";
 MqttClient.prototype.onOversized = function (this: MqttClient, first: number, id: number): void {
   const qos = (first >> 1) & 3;
   if (this.state_ !== ST_CONNECTED || first >> 4 !== C.PUBLISH || qos === 3 || (qos > 0 && id === 0)) return this.fail_(E.E_PACKET_TOO_LARGE);
-  if (this.o_.onError) this.o_.onError(E.E_PACKET_TOO_LARGE);
+  if (this.handler_.onError) this.handler_.onError(E.E_PACKET_TOO_LARGE);
   if (qos === 2 && inboundRecord(this.inb_, id, 0) < 0) {
     this.refused_ = true;
     return;
@@ -78,7 +78,7 @@ MqttClient.prototype.onConnack_ = function (this: MqttClient, p: ReceivedPacket)
     // No session on the broker: no PUBREL will come. Without a clean session the ids
     // stay, as released, for the resend rule (a broker may keep the session and still
     // say 0, ActiveMQ does); with one they go.
-    inboundForgetSession(this.inb_, this.o_.cleanSession === false);
+    inboundForgetSession(this.inb_, this.cleanSession_ === false);
     if (this.persist_) this.persist_.dirty = true;
   }
   // Not resumed, the subscriptions are made again; each goes out from pump_(), which
@@ -86,7 +86,7 @@ MqttClient.prototype.onConnack_ = function (this: MqttClient, p: ReceivedPacket)
   S.subscriptionsAfterConnect(this.subs_, resumed);
   this.subsDue_ = true;
   this.pump_(false);
-  if (gen === this.gen_ && this.o_.onConnect) this.o_.onConnect(resumed);
+  if (gen === this.gen_ && this.handler_.onConnect) this.handler_.onConnect(resumed);
 };
 
 /** PUBLISH: delivered (QoS 2 once, see inbound-qos2.ts), then acknowledged: QoS 1 after the handlers. */
@@ -117,18 +117,18 @@ MqttClient.prototype.deliver_ = function (this: MqttClient, p: ReceivedPacket, d
   m.packetId = p.packetId;
   let handled = false;
   for (let i = 0; i <= n; i++) {
-    const h = i < n ? t.handlerOf[i] : handled ? null : this.o_.onMessage;
+    const h = i < n ? t.handlerOf[i] : handled ? null : this.handler_.onMessage;
     if (!h) continue;
     if (i < n) {
       if (!S.subscriptionTakes(t, i, topic)) continue;
       handled = true;
     }
     try {
-      // The catch-all is called as a method of the options, like every callback.
+      // The catch-all is called as a method of the handler, like every callback.
       if (i < n) h(m);
-      else (this.o_ as Required<ClientOptions>).onMessage(m);
+      else (this.handler_ as Required<ClientHandler>).onMessage(m);
     } catch (e) {
-      if (this.o_.onError) this.o_.onError(E.E_HANDLER_FAILED);
+      if (this.handler_.onError) this.handler_.onError(E.E_HANDLER_FAILED);
     }
   }
   // A QoS 2 id is written before PUBREC: after a power cut the broker's resend is known.
@@ -162,9 +162,9 @@ MqttClient.prototype.onAck_ = function (this: MqttClient, type: number, id: numb
   if (this.persist_) this.persist_.dirty = true;
   if (downgraded) {
     this.downgraded_++;
-    if (this.o_.onError) this.o_.onError(E.E_QOS_DOWNGRADED);
+    if (this.handler_.onError) this.handler_.onError(E.E_QOS_DOWNGRADED);
   }
-  if (this.o_.onPublished) this.o_.onPublished(seq, type === C.PUBCOMP ? 2 : 1);
+  if (this.handler_.onPublished) this.handler_.onPublished(seq, type === C.PUBCOMP ? 2 : 1);
   // An ack is always part of a received chunk (onData): the window is refilled, in a batch, once the chunk is handled.
   if (!this.pumpDue_) this.pumpDue_ = 1;
 };
@@ -185,6 +185,6 @@ MqttClient.prototype.onSuback_ = function (this: MqttClient, type: number, id: n
   if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
   const state = S.subscriptionAnswered(t, slot, type === C.UNSUBACK, result);
   if (state === S.SUB_ACTIVE || state === S.SUB_REFUSED) {
-    if (this.o_.onSubscribe) this.o_.onSubscribe(t.filterOf[slot], result);
+    if (this.handler_.onSubscribe) this.handler_.onSubscribe(t.filterOf[slot], result);
   }
 };

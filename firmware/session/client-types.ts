@@ -1,6 +1,6 @@
 import type { Payload } from "../mqtt/encode";
 import type { Clock, Net, NetTarget, Storage } from "../../hal/types";
-import type { MessageHandler } from "./subscriptions";
+import type { Message, MessageHandler } from "./subscriptions";
 
 /** The client's states: stopped, waiting to reconnect, opening a connection, connected. */
 export const ST_IDLE = 0;
@@ -15,7 +15,33 @@ export interface Will {
   retain: boolean;
 }
 
-/** Callbacks (onConnect ... onError) are called as methods of the options object. */
+/**
+ * What the client calls back, each as a method of the handler object (so that
+ * an object can hand itself over, with no function bound per callback). Every
+ * one is optional.
+ */
+export interface ClientHandler {
+  onConnect?(sessionPresent: boolean): void;
+  onDisconnect?(code: number): void;
+  /** Messages no filter handler took. */
+  onMessage?(m: Message): void;
+  /**
+   * A QoS 1/2 message was acknowledged: its sequence number from publish(),
+   * and the QoS it was completed at (2 after PUBCOMP; 1 after PUBACK, also for
+   * a QoS 2 message the broker took at QoS 1, see E_QOS_DOWNGRADED).
+   */
+  onPublished?(seq: number, qos: number): void;
+  /** SUBACK for a filter: the granted QoS, or E_SUBACK_FAILURE. */
+  onSubscribe?(filter: string, result: number): void;
+  /** Faults that do not close the connection (a handler threw, an oversized message, a saved session that could not be read or written). */
+  onError?(code: number): void;
+}
+
+/**
+ * How the client connects, and how much memory it takes. The client reads
+ * the options while it is made and keeps what it needs of them (their values,
+ * not the object): a caller may drop or reuse the object afterwards.
+ */
 export interface ClientOptions {
   net: Net;
   clock: Clock;
@@ -48,23 +74,11 @@ export interface ClientOptions {
   maxSubscriptions?: number;
   /** Inbound QoS 2 ids awaiting PUBREL (default 32); more in flight from the broker means a reconnect (see inbound-qos2.ts). */
   inboundQos2?: number;
-  /** The timings (ms; defaults 10,000, 1,000, 60,000 and 30,000) are read from the options when they apply, not kept. */
+  /** The timings, in ms: defaults 10,000, 1,000, 60,000 and 30,000. */
   connectTimeoutMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   stableMs?: number;
-  onConnect?: (sessionPresent: boolean) => void;
-  onDisconnect?: (code: number) => void;
-  /** Messages no filter handler took. */
-  onMessage?: MessageHandler;
-  /**
-   * A QoS 1/2 message was acknowledged: its sequence number from publish(),
-   * and the QoS it was completed at (2 after PUBCOMP; 1 after PUBACK, also for
-   * a QoS 2 message the broker took at QoS 1, see E_QOS_DOWNGRADED).
-   */
-  onPublished?: (seq: number, qos: number) => void;
-  /** SUBACK for a filter: the granted QoS, or E_SUBACK_FAILURE. */
-  onSubscribe?: (filter: string, result: number) => void;
   /**
    * Keep the session through a power cut (docs/design.md, "The client's policies", power cuts): the state
    * is saved as the file `name` of `storage`, at most once per `intervalMs`
@@ -72,8 +86,8 @@ export interface ClientOptions {
    * created. Use it with cleanSession false.
    */
   persistSession?: { storage: Storage; name: string; intervalMs?: number } | null;
-  /** Faults that do not close the connection (a handler threw, an oversized message). */
-  onError?: (code: number) => void;
+  /** The object whose methods the client calls back (ClientHandler); none by default. */
+  handler?: ClientHandler | null;
 }
 
 export interface Client {

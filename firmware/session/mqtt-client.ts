@@ -4,13 +4,23 @@ import type { Payload } from "../mqtt/encode";
 import type { ReceivedPacket } from "../mqtt/packet";
 import * as W from "../wire/index";
 import { checkTopic } from "../mqtt/topic-check";
-import type { Clock, Socket, SocketHandlers, Storage } from "../../hal/types";
+import type { Clock, Net, NetTarget, Socket, SocketHandlers, Storage } from "../../hal/types";
 import { backoffDelay } from "./backoff";
 import { createInboundQos2, inboundForgetUnconfirmed, type InboundQos2 } from "./inbound-qos2";
 import * as O from "./outbox";
 import { persistSession } from "./persist";
 import * as S from "./subscriptions";
-import { ST_CONNECTED, ST_CONNECTING, ST_IDLE, ST_WAITING, type Client, type ClientOptions, type ClientStats } from "./client-types";
+import {
+  ST_CONNECTED,
+  ST_CONNECTING,
+  ST_IDLE,
+  ST_WAITING,
+  type Client,
+  type ClientHandler,
+  type ClientOptions,
+  type ClientStats,
+  type Will,
+} from "./client-types";
 
 /**
  * The client's state, its connection's lifecycle and its public methods. What
@@ -42,8 +52,25 @@ interface SavedSession {
 }
 
 export class MqttClient implements Client, SocketHandlers {
-  o_: ClientOptions;
+  /** What the client calls back (options.handler), an empty one without. */
+  handler_: ClientHandler;
+  net_: Net;
   clock_: Clock;
+  random_?: () => number;
+  /** Where to connect: one broker, or several in turn (failover). */
+  target_?: NetTarget;
+  brokers_?: NetTarget[];
+  /** The CONNECT's fields; cleanSession_ is set only when false. */
+  clientId_: string;
+  cleanSession_?: boolean;
+  username_?: string | null;
+  password_?: Payload | null;
+  will_?: Will | null;
+  /** The timings given in the options (defaults where they are used). */
+  connectTimeoutMs_?: number;
+  backoffBaseMs_?: number;
+  backoffMaxMs_?: number;
+  stableMs_?: number;
   kaMs_: number;
   window_: number;
   refill_: number;
@@ -54,7 +81,7 @@ export class MqttClient implements Client, SocketHandlers {
   subs_: S.Subscriptions;
   inb_: InboundQos2;
   /** The record messages are handed over in, made at the first one (a program that only publishes never pays for it) and reused. */
-  msg_: S.Message | null = null;
+  msg_?: S.Message;
   connects_ = 0;
   lastError_ = 0;
   downgraded_ = 0;
@@ -75,8 +102,8 @@ export class MqttClient implements Client, SocketHandlers {
   lastId_ = 0;
   /** With brokers (failover): the index of the one to connect to. */
   broker_ = 0;
-  /** The persistent session's state (persistSession), or null without one. */
-  persist_: SavedSession | null = null;
+  /** The persistent session's state (persistSession); none without one. */
+  persist_?: SavedSession;
   /** An inbound QoS 2 message was refused for want of room (docs/design.md, "The client's policies", inbound). */
   refused_ = false;
   /** A chunk is being handled; pump_() then only notes what it was asked (1 batch, 2 everything) for the end of the chunk. */
@@ -95,8 +122,26 @@ export class MqttClient implements Client, SocketHandlers {
     const queueSize = pick(opts.queueSize, 16);
     if (window < 1 || queueSize < window) throw new Error("createClient: need 1 <= inflightWindow <= queueSize");
     if (opts.brokers && !opts.brokers.length) throw new Error("createClient: brokers is empty");
-    this.o_ = opts;
+    // Only the values given are kept: on Espruino a field costs a variable, undefined or not.
+    this.handler_ = opts.handler || {};
+    this.net_ = opts.net;
     this.clock_ = opts.clock;
+    if (opts.random) this.random_ = opts.random;
+    if (opts.brokers) this.brokers_ = opts.brokers;
+    else {
+      const target: NetTarget = { host: opts.host, port: opts.port };
+      if (opts.tls) target.tls = opts.tls;
+      this.target_ = target;
+    }
+    this.clientId_ = opts.clientId;
+    if (opts.cleanSession === false) this.cleanSession_ = false;
+    if (opts.username != null) this.username_ = opts.username;
+    if (opts.password != null) this.password_ = opts.password;
+    if (opts.will) this.will_ = opts.will;
+    if (opts.connectTimeoutMs !== undefined) this.connectTimeoutMs_ = opts.connectTimeoutMs;
+    if (opts.backoffBaseMs !== undefined) this.backoffBaseMs_ = opts.backoffBaseMs;
+    if (opts.backoffMaxMs !== undefined) this.backoffMaxMs_ = opts.backoffMaxMs;
+    if (opts.stableMs !== undefined) this.stableMs_ = opts.stableMs;
     this.kaMs_ = pick(opts.keepalive, 60) * 1000;
     this.window_ = window;
     this.refill_ = window >= 8 ? Math.floor(window / 4) : 1;
@@ -112,7 +157,7 @@ export class MqttClient implements Client, SocketHandlers {
       const saved = p.storage.read(p.name);
       const last = saved ? (persistSession(this.out_, this.inb_, saved) as number) : 0;
       if (last > 0) this.lastId_ = last;
-      if (last < 0 && opts.onError) opts.onError(last);
+      if (last < 0 && this.handler_.onError) this.handler_.onError(last);
       this.persist_.savedSeq = this.out_.nextSeq - 1;
       O.outboxRestored(this.out_);
     }
@@ -124,7 +169,7 @@ export class MqttClient implements Client, SocketHandlers {
     const o = this.out_;
     const r = p.storage.write(p.name, persistSession(o, this.inb_, this.lastId_) as string);
     if (r < 0) {
-      if (this.o_.onError) this.o_.onError(r);
+      if (this.handler_.onError) this.handler_.onError(r);
       return r;
     }
     p.dirty = false;
@@ -159,15 +204,14 @@ export class MqttClient implements Client, SocketHandlers {
   onConnect(): void {
     this.lastRecv_ = this.clock_.now();
     // The CONNECT fields exist while it is written: nothing kept between connections.
-    const o = this.o_;
-    const will = o.will;
+    const will = this.will_;
     this.send_(
       W.connectPacket(this.tx_, {
-        clientId: o.clientId,
-        cleanSession: o.cleanSession !== false,
+        clientId: this.clientId_,
+        cleanSession: this.cleanSession_ !== false,
         keepalive: this.kaMs_ / 1000,
-        username: o.username,
-        password: o.password,
+        username: this.username_,
+        password: this.password_,
         willTopic: will ? will.topic : null,
         willPayload: will ? will.payload : null,
         willQos: will ? will.qos : 0,
@@ -209,7 +253,7 @@ export class MqttClient implements Client, SocketHandlers {
     if (s) s.close();
     this.state_ = ST_IDLE;
     if (this.persist_ && this.persist_.dirty) this.save_();
-    if ((was === ST_CONNECTED || was === ST_CONNECTING) && this.o_.onDisconnect) this.o_.onDisconnect(E.E_STOPPED);
+    if ((was === ST_CONNECTED || was === ST_CONNECTING) && this.handler_.onDisconnect) this.handler_.onDisconnect(E.E_STOPPED);
   }
 
   tick(): void {
@@ -237,15 +281,14 @@ export class MqttClient implements Client, SocketHandlers {
       this.sockErr_ = 0;
       W.resetReceived(this.framer_);
       this.gen_++;
-      // The options hold host, port and tls, unless a list of brokers does (failover).
-      const list = this.o_.brokers;
-      const result = this.o_.net.connect(list ? list[this.broker_] : this.o_, this);
+      const list = this.brokers_;
+      const result = this.net_.connect(list ? list[this.broker_] : (this.target_ as NetTarget), this);
       if (typeof result === "number") {
         this.sockErr_ = result;
         this.fail_(result);
       } else this.sock_ = result;
     } else if (st === ST_CONNECTING) {
-      const limit = this.o_.connectTimeoutMs;
+      const limit = this.connectTimeoutMs_;
       if (now - this.since_ >= (limit === undefined ? 10000 : limit)) this.fail_(E.E_CONNACK_TIMEOUT);
     } else if (st === ST_CONNECTED) {
       if (ka > 0) {
@@ -346,7 +389,8 @@ export class MqttClient implements Client, SocketHandlers {
     const st = this.state_;
     if (st !== ST_CONNECTING && st !== ST_CONNECTED) return;
     const now = this.clock_.now();
-    const opts = this.o_;
+    const handler = this.handler_;
+    const list = this.brokers_;
     const o = this.out_;
     const s = this.sock_;
     this.gen_++;
@@ -354,18 +398,18 @@ export class MqttClient implements Client, SocketHandlers {
     if (s) s.close();
     // Packets after the failure in the same chunk belong to a dead connection.
     W.resetReceived(this.framer_);
-    if (st === ST_CONNECTED && now - this.since_ >= (opts.stableMs === undefined ? 30000 : opts.stableMs)) this.attempt_ = 0;
+    if (st === ST_CONNECTED && now - this.since_ >= (this.stableMs_ === undefined ? 30000 : this.stableMs_)) this.attempt_ = 0;
     this.reconnectAt_ =
       now +
       backoffDelay(
         this.attempt_,
-        opts.backoffBaseMs === undefined ? 1000 : opts.backoffBaseMs,
-        opts.backoffMaxMs === undefined ? 60000 : opts.backoffMaxMs,
-        opts.random ? opts.random() : Math.random(),
+        this.backoffBaseMs_ === undefined ? 1000 : this.backoffBaseMs_,
+        this.backoffMaxMs_ === undefined ? 60000 : this.backoffMaxMs_,
+        this.random_ ? this.random_() : Math.random(),
       );
     this.attempt_++;
     // Failover: the next attempt, after the backoff, goes to the next broker.
-    if (opts.brokers) this.broker_ = (this.broker_ + 1) % opts.brokers.length;
+    if (list) this.broker_ = (this.broker_ + 1) % list.length;
     this.state_ = ST_WAITING;
     this.refused_ = false;
     this.lastError_ = code;
@@ -376,6 +420,6 @@ export class MqttClient implements Client, SocketHandlers {
       }
     }
     for (let i = 0; i < this.subs_.size; i++) this.subs_.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] = 0;
-    if (opts.onDisconnect) opts.onDisconnect(code);
+    if (handler.onDisconnect) handler.onDisconnect(code);
   }
 }

@@ -92,9 +92,11 @@ export function startMonitor(o: MonitorOptions): Monitor {
     queueSize: 4096,
     maxPacketSize: 16 * 1024,
     txBufferSize: 4096,
-    onMessage,
-    onSubscribe: (filter, result) => {
-      if (result >= 0) granted.add(filter);
+    handler: {
+      onMessage,
+      onSubscribe: (filter, result) => {
+        if (result >= 0) granted.add(filter);
+      },
     },
   });
   const filters = [prefix + "+/telemetry/+", prefix + "+/state/relay"];

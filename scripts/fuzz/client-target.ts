@@ -64,9 +64,11 @@ export function createClientTarget(random: () => number): ClientTarget {
     inflightWindow: 4,
     queueSize: 8,
     maxPacketSize: 256,
-    onMessage: () => target.delivered++,
-    onDisconnect: (code) => target.disconnectCodes.set(code, (target.disconnectCodes.get(code) || 0) + 1),
-    onError: (code) => target.errorCodes.set(code, (target.errorCodes.get(code) || 0) + 1),
+    handler: {
+      onMessage: () => target.delivered++,
+      onDisconnect: (code) => target.disconnectCodes.set(code, (target.disconnectCodes.get(code) || 0) + 1),
+      onError: (code) => target.errorCodes.set(code, (target.errorCodes.get(code) || 0) + 1),
+    },
   });
   (target as { client: Client }).client = client;
   client.subscribe("#", 2);

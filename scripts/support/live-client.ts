@@ -2,7 +2,7 @@
  * A fabmqtt client on real sockets (Node HAL) with a real clock, ticking every
  * 20 ms, recording what it sees; plus waitFor() for tests against real brokers.
  */
-import { createClient, type Client, type ClientOptions } from "../../firmware/session/client";
+import { createClient, type Client, type ClientHandler, type ClientOptions } from "../../firmware/session/client";
 import type { Message } from "../../firmware/session/subscriptions";
 import { systemClock } from "../../hal/node/clock";
 import { createNodeNet } from "../../hal/node/net";
@@ -30,11 +30,24 @@ export interface LiveClient {
 const live: LiveClient[] = [];
 
 /** Starts a client on 127.0.0.1:`port`; options override the test defaults. */
-export function startLiveClient(port: number, over: Partial<ClientOptions> = {}): LiveClient {
+export function startLiveClient(port: number, over: Partial<ClientOptions> & ClientHandler = {}): LiveClient {
   const messages: LiveMessage[] = [];
   const events: string[] = [];
   const published: number[] = [];
   const subacks: [string, number][] = [];
+  // Callbacks given in `over` take the place of the test's own.
+  const { onConnect, onDisconnect, onMessage, onPublished, onSubscribe, onError, ...options } = over;
+  const handler: ClientHandler = {
+    onConnect: onConnect || ((sp) => events.push(`connect:${sp}`)),
+    onDisconnect: onDisconnect || ((code) => events.push(`disconnect:${code}`)),
+    onMessage:
+      onMessage ||
+      ((m: Message) =>
+        messages.push({ topic: m.topic, payload: Buffer.from(m.payload), qos: m.qos, retain: m.retain, dup: m.dup, packetId: m.packetId, at: Date.now() })),
+    onPublished: onPublished || ((seq) => published.push(seq)),
+    onSubscribe: onSubscribe || ((f, r) => subacks.push([f, r])),
+    onError,
+  };
   const client = createClient({
     net: createNodeNet(),
     clock: systemClock,
@@ -49,13 +62,8 @@ export function startLiveClient(port: number, over: Partial<ClientOptions> = {})
     maxPacketSize: 128 * 1024,
     inflightWindow: 16,
     queueSize: 64,
-    onConnect: (sp) => events.push(`connect:${sp}`),
-    onDisconnect: (code) => events.push(`disconnect:${code}`),
-    onMessage: (m: Message) =>
-      messages.push({ topic: m.topic, payload: Buffer.from(m.payload), qos: m.qos, retain: m.retain, dup: m.dup, packetId: m.packetId, at: Date.now() }),
-    onPublished: (seq) => published.push(seq),
-    onSubscribe: (f, r) => subacks.push([f, r]),
-    ...over,
+    handler,
+    ...options,
   });
   const timer = setInterval(() => client.tick(), 20);
   const handle: LiveClient = {

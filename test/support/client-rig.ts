@@ -1,5 +1,5 @@
 /** A client on a FakeNet with a scripted broker and a manual clock, recording what the application sees. */
-import { createClient, type ClientOptions } from "../../firmware/session/client";
+import { createClient, type ClientHandler, type ClientOptions } from "../../firmware/session/client";
 import type { Message } from "../../firmware/session/subscriptions";
 import { createManualClock } from "../../hal/node/clock";
 import { FakeNet } from "../../scripts/support/fake-net";
@@ -13,7 +13,7 @@ export interface Received {
   dup: boolean;
 }
 
-export function createRig(over: Partial<ClientOptions> = {}) {
+export function createRig(over: Partial<ClientOptions> & ClientHandler = {}) {
   const clock = createManualClock(1000);
   const net = new FakeNet();
   const broker = new ScriptedBroker(net);
@@ -24,6 +24,16 @@ export function createRig(over: Partial<ClientOptions> = {}) {
   const errors: number[] = [];
   const record = (m: Message) =>
     messages.push({ topic: m.topic, payload: Buffer.from(m.payload).toString("latin1"), qos: m.qos, retain: m.retain, dup: m.dup });
+  // Callbacks given in `over` take the place of the rig's own.
+  const { onConnect, onDisconnect, onMessage, onPublished, onSubscribe, onError, ...options } = over;
+  const handler: ClientHandler = {
+    onConnect: onConnect || ((sp) => events.push(`connect:${sp}`)),
+    onDisconnect: onDisconnect || ((code) => events.push(`disconnect:${code}`)),
+    onMessage: onMessage || record,
+    onPublished: onPublished || ((seq) => publishedSeqs.push(seq)),
+    onSubscribe: onSubscribe || ((filter, result) => subacks.push([filter, result])),
+    onError: onError || ((code) => errors.push(code)),
+  };
   const client = createClient({
     net,
     clock,
@@ -38,13 +48,8 @@ export function createRig(over: Partial<ClientOptions> = {}) {
     stableMs: 30000,
     inflightWindow: 2,
     queueSize: 6,
-    onConnect: (sp) => events.push(`connect:${sp}`),
-    onDisconnect: (code) => events.push(`disconnect:${code}`),
-    onMessage: record,
-    onPublished: (seq) => publishedSeqs.push(seq),
-    onSubscribe: (filter, result) => subacks.push([filter, result]),
-    onError: (code) => errors.push(code),
-    ...over,
+    handler,
+    ...options,
   });
   const rig = {
     clock,
