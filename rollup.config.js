@@ -12,6 +12,7 @@ import { minify } from "terser";
 import { inlineConstants } from "./build/inline-constants.mjs";
 import { unwrapClasses } from "./build/unwrap-classes.mjs";
 import { inlineSingleUseMethods } from "./build/inline-methods.mjs";
+import { inlineAccessors } from "./build/inline-accessors.mjs";
 import { paramsToArguments } from "./build/params-to-arguments.mjs";
 import { onCallFunctions } from "./build/on-call-functions.mjs";
 import { topLevelNames } from "./build/top-level-names.mjs";
@@ -254,6 +255,29 @@ const GLOBAL_NAMES = ["fabmqtt", "E"];
 for (let i = 0; i < 100; i++) GLOBAL_NAMES.push("D" + i);
 for (let i = 0; i < 10; i++) GLOBAL_NAMES.push("A" + i);
 
+// The session tables' accessors (firmware/session/outbox.ts, subscriptions.ts):
+// the tables own their slot layouts, and the client reads and changes a slot
+// through these. Each is written out where it is called
+// (build/inline-accessors.mjs): kept as functions, the seven the client
+// called outside the message path cost the core bundle 15 variables
+// (345 -> 360 loaded), and those on it a call each per message. A name that
+// is no top-level function of a bundle stops the build.
+const TABLE_ACCESSORS = [
+  "outboxState",
+  "outboxQos",
+  "outboxRetained",
+  "outboxDup",
+  "outboxSent",
+  "outboxMarkSent",
+  "outboxId",
+  "outboxSetId",
+  "outboxSeq",
+  "outboxPubrecReceived",
+  "subscriptionWaits",
+  "subscriptionRequestQos",
+  "subscriptionSetRequest",
+];
+
 // Functions the minifier must not inline into their one caller. Terser inlines
 // a function called once as a function expression at the call site, which
 // saves about 5 variables while loaded, but then Espruino parses the whole
@@ -368,7 +392,10 @@ function minified() {
         if (file.type !== "chunk") continue;
         const device = file.code.startsWith(GLOBAL_SCOPE_BANNER);
         const library = !device && file.fileName === "fabmqtt.js";
-        let source = markNotInlined("NOT_INLINED", namesFor(NOT_INLINED, library), inlineConstants(file.code), file.fileName, device || library);
+        const constantsInlined = inlineConstants(file.code);
+        checkTopLevel("TABLE_ACCESSORS", TABLE_ACCESSORS, constantsInlined, file.fileName);
+        const accessorsInlined = inlineAccessors(constantsInlined, TABLE_ACCESSORS, file.fileName);
+        let source = markNotInlined("NOT_INLINED", namesFor(NOT_INLINED, library), accessorsInlined, file.fileName, device || library);
         if (device || library) source = markNotInlined("MADE_AT_EACH_CALL", namesFor(MADE_AT_EACH_CALL, library), source, file.fileName, true);
         checkProperties("RECORD_FIELDS", RECORD_FIELDS, source, file.fileName);
         if (device) checkProperties("DEVICE_FIELDS", DEVICE_FIELDS, source, file.fileName);
@@ -640,6 +667,7 @@ const ONLY_BOARD = process.env.FABMQTT_BOARD;
  * adds one to each list and builds.
  */
 export const NAME_LISTS = {
+  TABLE_ACCESSORS,
   KEEP_PARAMS,
   RESIDENT,
   NOT_INLINED,

@@ -140,12 +140,11 @@ MqttClient.prototype.onAck_ = function (this: MqttClient, type: number, id: numb
   const o = this.out_;
   const slot = O.outboxFindId(o, id);
   if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-  const v = o.slots;
-  const st = v[slot] & O.M_STATE;
+  const st = O.outboxState(o, slot);
   if (type === C.PUBREC) {
     if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
     // With a saved session, PUBREL waits until "PUBREC received" is written (docs/design.md, "The client's policies", power cuts).
-    v[slot] = (v[slot] & ~(O.M_STATE | O.F_SENT)) | O.SLOT_AWAIT_PUBCOMP | (this.persist_ ? O.F_HELD : 0);
+    O.outboxPubrecReceived(o, slot, !!this.persist_);
     if (this.persist_) {
       this.persist_.held++;
       this.persist_.dirty = true;
@@ -157,7 +156,7 @@ MqttClient.prototype.onAck_ = function (this: MqttClient, type: number, id: numb
   }
   const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
   if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
-  const seq = v[O.AT_SEQ * o.size + slot];
+  const seq = O.outboxSeq(o, slot);
   O.outboxFree(o, slot);
   if (this.persist_) this.persist_.dirty = true;
   if (downgraded) {

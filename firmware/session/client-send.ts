@@ -46,38 +46,29 @@ MqttClient.prototype.nextId_ = function (this: MqttClient): number {
 /** Sends what outbox slot `slot` needs next (PUBLISH, or PUBREL once PUBREC came) and marks it sent; it gets a packet id first if it has none. */
 MqttClient.prototype.sendMessage_ = function (this: MqttClient, slot: number): void {
   const o = this.out_;
-  const v = o.slots;
-  const at = O.AT_ID * o.size + slot;
-  if (v[at] === 0) v[at] = this.nextId_();
-  const id = v[at];
+  if (O.outboxId(o, slot) === 0) O.outboxSetId(o, slot, this.nextId_());
+  const id = O.outboxId(o, slot);
   const r =
-    (v[slot] & O.M_STATE) === O.SLOT_AWAIT_PUBCOMP
+    O.outboxState(o, slot) === O.SLOT_AWAIT_PUBCOMP
       ? this.send_(W.ackPacket(this.tx_, C.PUBREL, id), true)
       : this.send_(
-          W.publishPacket(
-            this.tx_,
-            o.topicOf[slot],
-            o.payloadOf[slot],
-            (v[slot] >> O.QOS_SHIFT) & 3,
-            (v[slot] & O.F_RETAIN) !== 0,
-            (v[slot] & O.F_DUP) !== 0,
-            id,
-          ),
+          W.publishPacket(this.tx_, o.topicOf[slot], o.payloadOf[slot], O.outboxQos(o, slot), O.outboxRetained(o, slot), O.outboxDup(o, slot), id),
           false,
         );
-  if (r === 0 && !(v[slot] & O.F_SENT)) {
-    v[slot] |= O.F_SENT | O.F_DUP;
-    o.unsent--;
-  }
+  if (r === 0 && !O.outboxSent(o, slot)) O.outboxMarkSent(o, slot);
 };
 
-/** Sends subscription `i`'s SUBSCRIBE, or UNSUBSCRIBE when it is leaving, under a new packet id; a full send queue leaves it waiting (request id 0). */
-MqttClient.prototype.sendSubscription_ = function (this: MqttClient, i: number): void {
-  const v = this.subs_.slots;
+/**
+ * Sends subscription `i`'s SUBSCRIBE, or UNSUBSCRIBE when it is leaving, under
+ * a new packet id. Returns whether it went; a full send queue leaves it
+ * waiting (no request out).
+ */
+MqttClient.prototype.sendSubscription_ = function (this: MqttClient, i: number): boolean {
+  const t = this.subs_;
   const id = this.nextId_();
-  v[S.SUB_WORDS * i + S.SUB_AT_REQUEST] = id;
-  const qos = v[S.SUB_WORDS * i] === S.SUB_LEAVING ? -1 : v[S.SUB_WORDS * i + S.SUB_AT_QOS];
-  if (this.send_(W.subscriptionPacket(this.tx_, id, this.subs_.filterOf[i], qos), false) !== 0) v[S.SUB_WORDS * i + S.SUB_AT_REQUEST] = 0;
+  const sent = this.send_(W.subscriptionPacket(this.tx_, id, t.filterOf[i], S.subscriptionRequestQos(t, i)), false) === 0;
+  S.subscriptionSetRequest(t, i, sent ? id : 0);
+  return sent;
 };
 
 /**
@@ -88,10 +79,7 @@ MqttClient.prototype.sendSubscription_ = function (this: MqttClient, i: number):
 MqttClient.prototype.sendDueSubscriptions_ = function (this: MqttClient): boolean {
   const t = this.subs_;
   for (let i = 0; i < t.size; i++) {
-    const st = t.slots[S.SUB_WORDS * i];
-    if ((st !== S.SUB_PENDING && st !== S.SUB_LEAVING) || t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] !== 0) continue;
-    this.sendSubscription_(i);
-    if (this.state_ !== ST_CONNECTED || t.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] === 0) return false;
+    if (S.subscriptionWaits(t, i) && (!this.sendSubscription_(i) || this.state_ !== ST_CONNECTED)) return false;
   }
   this.subsDue_ = false;
   return true;
@@ -117,7 +105,7 @@ MqttClient.prototype.pump_ = function (this: MqttClient, batch: boolean): void {
   while (o.unsent > 0 && this.state_ === ST_CONNECTED) {
     const slot = O.outboxOldest(o, true);
     this.sendMessage_(slot);
-    if (!(o.slots[slot] & O.F_SENT)) return;
+    if (!O.outboxSent(o, slot)) return;
   }
   if (batch && o.inFlightCount > 0 && this.window_ - o.inFlightCount < this.refill_) return;
   while (this.state_ === ST_CONNECTED && o.inFlightCount < this.window_) {
@@ -125,6 +113,6 @@ MqttClient.prototype.pump_ = function (this: MqttClient, batch: boolean): void {
     if (slot < 0) return;
     O.outboxStart(o, slot);
     this.sendMessage_(slot);
-    if (!(o.slots[slot] & O.F_SENT)) return;
+    if (!O.outboxSent(o, slot)) return;
   }
 };

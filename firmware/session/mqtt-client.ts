@@ -177,12 +177,7 @@ export class MqttClient implements Client, SocketHandlers {
     p.savedSeq = o.nextSeq - 1;
     if (p.held > 0) {
       p.held = 0;
-      for (let i = 0; i < o.size; i++) {
-        if (o.slots[i] & O.F_HELD) {
-          o.slots[i] &= ~O.F_HELD;
-          o.unsent++;
-        }
-      }
+      O.outboxReleaseHeld(o);
       if (this.state_ === ST_CONNECTED) this.pump_(false);
     }
     return 0;
@@ -340,8 +335,7 @@ export class MqttClient implements Client, SocketHandlers {
   unsubscribe(filter: string): number {
     const slot = S.subscriptionSlot(this.subs_, filter, -1, null);
     if (slot < 0) return E.E_INVALID_ARGUMENT;
-    this.subs_.slots[S.SUB_WORDS * slot] = S.SUB_LEAVING;
-    this.subs_.slots[S.SUB_WORDS * slot + S.SUB_AT_REQUEST] = 0;
+    S.subscriptionLeave(this.subs_, slot);
     this.subsDue_ = true;
     if (this.state_ === ST_CONNECTED) this.pump_(false);
     return 0;
@@ -370,7 +364,7 @@ export class MqttClient implements Client, SocketHandlers {
   declare send_: (packet: W.OutPacket, control: boolean) => number;
   declare nextId_: () => number;
   declare sendMessage_: (slot: number) => void;
-  declare sendSubscription_: (i: number) => void;
+  declare sendSubscription_: (i: number) => boolean;
   declare sendDueSubscriptions_: () => boolean;
   declare pump_: (batch: boolean) => void;
   // Receiving (client-receive.ts).
@@ -413,13 +407,8 @@ export class MqttClient implements Client, SocketHandlers {
     this.state_ = ST_WAITING;
     this.refused_ = false;
     this.lastError_ = code;
-    for (let i = 0; i < o.size; i++) {
-      if ((o.slots[i] & O.M_STATE) > O.SLOT_QUEUED && o.slots[i] & O.F_SENT) {
-        o.slots[i] &= ~O.F_SENT;
-        o.unsent++;
-      }
-    }
-    for (let i = 0; i < this.subs_.size; i++) this.subs_.slots[S.SUB_WORDS * i + S.SUB_AT_REQUEST] = 0;
+    O.outboxResendAll(o);
+    S.subscriptionsForgetRequests(this.subs_);
     if (handler.onDisconnect) handler.onDisconnect(code);
   }
 }

@@ -116,6 +116,80 @@ export function outboxRestored(o: Outbox): void {
   if (oldest >= 0) o.startSeq = o.slots[AT_SEQ * o.size + oldest];
 }
 
+// A slot's words and flags, read and changed by the client through these (the
+// build writes each out where it is called: TABLE_ACCESSORS, rollup.config.js).
+
+/** Slot `slot`'s state (SLOT_*). */
+export function outboxState(o: Outbox, slot: number): number {
+  return o.slots[slot] & M_STATE;
+}
+
+/** The QoS of slot `slot`'s message (1 or 2). */
+export function outboxQos(o: Outbox, slot: number): number {
+  return (o.slots[slot] >> QOS_SHIFT) & 3;
+}
+
+/** Whether slot `slot`'s message is retained. */
+export function outboxRetained(o: Outbox, slot: number): boolean {
+  return (o.slots[slot] & F_RETAIN) !== 0;
+}
+
+/** Whether slot `slot`'s PUBLISH goes with DUP (it went out before). */
+export function outboxDup(o: Outbox, slot: number): boolean {
+  return (o.slots[slot] & F_DUP) !== 0;
+}
+
+/** Whether slot `slot`'s packet went out on this connection. */
+export function outboxSent(o: Outbox, slot: number): boolean {
+  return (o.slots[slot] & F_SENT) !== 0;
+}
+
+/** Slot `slot`'s packet went out: sent on this connection, and a PUBLISH again would be a DUP. Never fails. */
+export function outboxMarkSent(o: Outbox, slot: number): void {
+  o.slots[slot] |= F_SENT | F_DUP;
+  o.unsent--;
+}
+
+/** Slot `slot`'s packet id, 0 for none yet. */
+export function outboxId(o: Outbox, slot: number): number {
+  return o.slots[AT_ID * o.size + slot];
+}
+
+/** Gives slot `slot` packet id `id`. Never fails. */
+export function outboxSetId(o: Outbox, slot: number, id: number): void {
+  o.slots[AT_ID * o.size + slot] = id;
+}
+
+/** Slot `slot`'s sequence number (what publish() returned for it). */
+export function outboxSeq(o: Outbox, slot: number): number {
+  return o.slots[AT_SEQ * o.size + slot];
+}
+
+/** PUBREC came for slot `slot`: it awaits PUBCOMP, its PUBREL not sent; `held` keeps the PUBREL back until a save (F_HELD). Never fails. */
+export function outboxPubrecReceived(o: Outbox, slot: number, held: boolean): void {
+  o.slots[slot] = (o.slots[slot] & ~(M_STATE | F_SENT)) | SLOT_AWAIT_PUBCOMP | (held ? F_HELD : 0);
+}
+
+/** The state "PUBREC received" was saved: the PUBRELs held for it may go (each counts as not sent). Never fails. */
+export function outboxReleaseHeld(o: Outbox): void {
+  for (let i = 0; i < o.size; i++) {
+    if (o.slots[i] & F_HELD) {
+      o.slots[i] &= ~F_HELD;
+      o.unsent++;
+    }
+  }
+}
+
+/** After a lost connection: every message in flight is to be sent again on the next one (PUBLISH with DUP, or PUBREL). Never fails. */
+export function outboxResendAll(o: Outbox): void {
+  for (let i = 0; i < o.size; i++) {
+    if ((o.slots[i] & M_STATE) > SLOT_QUEUED && o.slots[i] & F_SENT) {
+      o.slots[i] &= ~F_SENT;
+      o.unsent++;
+    }
+  }
+}
+
 /** Puts queued slot `slot` in flight, awaiting PUBACK (QoS 1) or PUBREC (QoS 2), with no packet id yet and not sent. Never fails. */
 export function outboxStart(o: Outbox, slot: number): void {
   const v = o.slots;

@@ -130,6 +130,32 @@ export function subscriptionAnswered(t: Subscriptions, slot: number, unsubscribe
   return v[SUB_WORDS * slot];
 }
 
+/** Subscription `slot` is leaving: its UNSUBSCRIBE is to be sent (no request out yet). Never fails. */
+export function subscriptionLeave(t: Subscriptions, slot: number): void {
+  t.slots[SUB_WORDS * slot] = SUB_LEAVING;
+  t.slots[SUB_WORDS * slot + SUB_AT_REQUEST] = 0;
+}
+
+/** Whether subscription `i` waits for its SUBSCRIBE or UNSUBSCRIBE to be sent (pending or leaving, no request out). */
+export function subscriptionWaits(t: Subscriptions, i: number): boolean {
+  return (t.slots[SUB_WORDS * i] === SUB_PENDING || t.slots[SUB_WORDS * i] === SUB_LEAVING) && t.slots[SUB_WORDS * i + SUB_AT_REQUEST] === 0;
+}
+
+/** The QoS subscription `i`'s request asks for, or -1 for an UNSUBSCRIBE (it is leaving). */
+export function subscriptionRequestQos(t: Subscriptions, i: number): number {
+  return t.slots[SUB_WORDS * i] === SUB_LEAVING ? -1 : t.slots[SUB_WORDS * i + SUB_AT_QOS];
+}
+
+/** Notes the packet id of subscription `i`'s request out, 0 for none (it waits to be sent). Never fails. */
+export function subscriptionSetRequest(t: Subscriptions, i: number, id: number): void {
+  t.slots[SUB_WORDS * i + SUB_AT_REQUEST] = id;
+}
+
+/** After a lost connection: no request out will be answered; each waits to be sent again. Never fails. */
+export function subscriptionsForgetRequests(t: Subscriptions): void {
+  for (let i = 0; i < t.size; i++) t.slots[SUB_WORDS * i + SUB_AT_REQUEST] = 0;
+}
+
 /** Frees slot `slot`. Never fails. */
 function subscriptionFree(t: Subscriptions, slot: number): void {
   t.slots[SUB_WORDS * slot] = SUB_FREE;
