@@ -34,7 +34,7 @@ DeviceProgram.prototype.onConnect = function (this: DeviceProgram): void {
 DeviceProgram.prototype.onDisconnect = function (this: DeviceProgram, code: number): void {
   if (code === E.E_STOPPED) this.hal_.log.info("mqtt stopped");
   else {
-    this.err_ = code;
+    this.lastError_ = code;
     this.hal_.log.error(code, "mqtt");
   }
   if (!this.up_) return;
@@ -60,7 +60,7 @@ DeviceProgram.prototype.onError = function (this: DeviceProgram, code: number): 
  * Assistant's status.
  */
 DeviceProgram.prototype.onMessage = function (this: DeviceProgram, m: Message): void {
-  const c = this.c_;
+  const c = this.config_;
   const topic = m.topic;
   const set = this.root_ + "set/";
   const group = groupRoot(c) + "set/";
@@ -102,13 +102,13 @@ DeviceProgram.prototype.onMessage = function (this: DeviceProgram, m: Message): 
 DeviceProgram.prototype.command_ = function (this: DeviceProgram, name: string, retained: boolean): void {
   const hal = this.hal_;
   if (retained) return hal.log.error(E.E_COMMAND_RETAINED, "cmd/" + name);
-  if (name === "discovery" && this.c_.discovery !== "") {
+  if (name === "discovery" && this.config_.discovery !== "") {
     this.announce_ = 2;
     return;
   }
   if (name === "restart" && hal.restart) {
     hal.log.info("restart");
-    if (this.ev_) this.ev_("command", "device", "restart");
+    if (this.onEvent_) this.onEvent_("command", "device", "restart");
     this.leave_();
     // From the tick, once "offline" and the DISCONNECT had time to leave (a restart at once loses them).
     this.restartAt_ = hal.clock.now() + RESTART_DELAY_MS;
@@ -134,7 +134,7 @@ DeviceProgram.prototype.setConfig_ = function (this: DeviceProgram, change: stri
   const answer = ok ? '{"ok":true}' : r.ok ? '{"ok":false,"code":' + E.E_STORAGE_FAILED + "}" : r.text;
   // Not kept through the publish: the configuration's text is the largest string the device makes.
   r = null;
-  if (this.ev_) this.ev_(ok ? "command" : "refused", "config", answer);
+  if (this.onEvent_) this.onEvent_(ok ? "command" : "refused", "config", answer);
   this.client.publish(this.root_ + "config/result", answer, 0, false);
   if (!ok) return hal.log.error(E.E_CONFIG, "config/set");
   hal.log.info("config: restarting into the new configuration");
@@ -173,7 +173,7 @@ DeviceProgram.prototype.answerConfig_ = function (this: DeviceProgram): void {
  * discovery is off. Returns false past the last.
  */
 DeviceProgram.prototype.announcement_ = function (this: DeviceProgram, k: number, out: DiscoveryMessage): boolean {
-  if (k > 1) return this.c_.discovery !== "" && discoveryMessage(this.c_, this.root_, this.board_, k - 2, out);
+  if (k > 1) return this.config_.discovery !== "" && discoveryMessage(this.config_, this.root_, this.board_, k - 2, out);
   out.topic = this.root_ + (k ? "version" : "config");
   out.payload = k ? firmwareVersion(this.board_) : maskedConfig(this.hal_.storage.read(CONFIG_FILE) || "");
   return true;

@@ -16,8 +16,8 @@ import { DeviceProgram } from "./device-program";
  */
 DeviceProgram.prototype.report_ = function (this: DeviceProgram, source: string, code: number, refused: boolean): void {
   this.hal_.log.error(code, source);
-  this.err_ = code;
-  if (refused && this.ev_) this.ev_("refused", source, String(code));
+  this.lastError_ = code;
+  if (refused && this.onEvent_) this.onEvent_("refused", source, String(code));
   if (this.errorSent_) {
     this.dropped_++;
     return;
@@ -68,16 +68,16 @@ DeviceProgram.prototype.diag_ = function (this: DeviceProgram, now: number): voi
     ',"reconnects":' +
     (st.connects - 1) +
     ',"error":' +
-    this.err_ +
+    this.lastError_ +
     ',"errorName":"' +
-    errorNameOf(this.err_) +
+    errorNameOf(this.lastError_) +
     '"' +
     ',"sent":' +
     this.sent_ +
     ',"dropped":' +
     this.lost_ +
     "}";
-  if (this.ev_) this.ev_("diag", "diag", text);
+  if (this.onEvent_) this.onEvent_("diag", "diag", text);
   const r = this.client.publish(this.root_ + "diag", text, 0, true);
   if (r < 0) this.hal_.log.error(r, "diag");
 };
@@ -91,14 +91,14 @@ DeviceProgram.prototype.diag_ = function (this: DeviceProgram, now: number): voi
  * acknowledged), so the retained state ends equal to the pin.
  */
 DeviceProgram.prototype.switch_ = function (this: DeviceProgram, i: number, level: number): void {
-  const a = (this.c_.actuators || [])[i];
+  const a = (this.config_.actuators || [])[i];
   const r = this.drive_(i, level);
   if (r < 0) {
     this.wanted_[i] = this.levels[i];
     return this.report_(a.name, r, true);
   }
   const text = stateText(a, level);
-  if (this.ev_) this.ev_("command", a.name, text);
+  if (this.onEvent_) this.onEvent_("command", a.name, text);
   const bit = 1 << i;
   this.stateDue_ = this.send_("state/" + a.name, text, this.qos_ | RETAINED) < 0 ? this.stateDue_ | bit : this.stateDue_ & ~bit;
 };
@@ -109,7 +109,7 @@ DeviceProgram.prototype.switch_ = function (this: DeviceProgram, i: number, leve
  * again) or the HAL's code.
  */
 DeviceProgram.prototype.drive_ = function (this: DeviceProgram, i: number, level: number): number {
-  const a = (this.c_.actuators || [])[i];
+  const a = (this.config_.actuators || [])[i];
   const gpio = this.hal_.gpio;
   const r = a.kind === "pwm" ? gpio.pwm(a.pin, a.activeLow ? 1 - level / 100 : level / 100, 1000) : gpio.write(a.pin, level > 0 !== !!a.activeLow);
   if (r === 0) {
@@ -133,9 +133,9 @@ DeviceProgram.prototype.onEdge_ = function (this: DeviceProgram, i: number): voi
  * out with "skip", handed to the client with "queue".
  */
 DeviceProgram.prototype.onReading_ = function (this: DeviceProgram, i: number, code: number, a: number, b: number): void {
-  const s = (this.c_.sensors || [])[i];
+  const s = (this.config_.sensors || [])[i];
   if (this.unread_) this.unread_--;
-  if (this.c_.offline !== "queue" && this.client.state() !== ST_CONNECTED) return;
+  if (this.config_.offline !== "queue" && this.client.state() !== ST_CONNECTED) return;
   if (code < 0) return this.report_(s.name, code, false);
   // Report on change: with `delta`, a reading that moved less than it
   // since the last one published is left out, unless `maxPeriod` has passed.
@@ -145,7 +145,7 @@ DeviceProgram.prototype.onReading_ = function (this: DeviceProgram, i: number, c
   const forced = s.maxPeriod !== undefined && now - last[k] >= s.maxPeriod * 1000;
   if (s.delta && !forced && Math.abs(a - last[k + 1]) < s.delta && Math.abs(b - last[k + 2]) < s.delta) return;
   const text = readingPayload(s.kind, a, b);
-  if (this.ev_) this.ev_("telemetry", s.name, text);
+  if (this.onEvent_) this.onEvent_("telemetry", s.name, text);
   if (this.send_("telemetry/" + s.name, text, this.qos_) >= 0 && s.delta) {
     last[k] = now;
     last[k + 1] = a;

@@ -30,7 +30,7 @@ export class DeviceProgram implements Device, ClientHandler {
   brokers_?: NetTarget[];
   hal_: Hal;
   board_: DeviceBoard;
-  c_: DeviceConfig;
+  config_: DeviceConfig;
   /** "<base>/<device>/": every topic is built from it when it is used. */
   root_: string;
   qos_: number;
@@ -42,7 +42,7 @@ export class DeviceProgram implements Device, ClientHandler {
   /** Per sensor with a `delta`, at 3i: when its last reading was published, and that reading's two values (made only when a sensor has a delta). */
   last_?: number[];
   watches_: number[] = [];
-  ev_?: (kind: string, name: string, text: string) => void;
+  onEvent_?: (kind: string, name: string, text: string) => void;
   /** Whether the broker connection was up (the safe states follow its loss). */
   up_ = false;
   /** The repeating timer; 0 when the device is not running. */
@@ -66,7 +66,7 @@ export class DeviceProgram implements Device, ClientHandler {
   diagAt_ = 0;
   sent_ = 0;
   lost_ = 0;
-  err_ = 0;
+  lastError_ = 0;
   /** Battery mode only: sensors not read since the wake. */
   unread_?: number;
   /**
@@ -91,11 +91,11 @@ export class DeviceProgram implements Device, ClientHandler {
     const c = copyWithout(config, leave) as DeviceConfig;
     this.hal_ = hal;
     this.board_ = board;
-    this.c_ = c;
+    this.config_ = c;
     this.root_ = root;
     this.qos_ = qos;
     if (opt.random) this.random_ = opt.random;
-    if (opt.onEvent) this.ev_ = opt.onEvent;
+    if (opt.onEvent) this.onEvent_ = opt.onEvent;
     // The client keeps what it needs of its options, not the object.
     const clientOptions: ClientOptions = {
       net: hal.net,
@@ -156,7 +156,7 @@ export class DeviceProgram implements Device, ClientHandler {
 
   start(): number {
     const hal = this.hal_;
-    const c = this.c_;
+    const c = this.config_;
     const sensors = c.sensors || [];
     const actuators = c.actuators || [];
     const client = this.client;
@@ -231,7 +231,7 @@ export class DeviceProgram implements Device, ClientHandler {
    */
   sleep_(now: number): void {
     const hal = this.hal_;
-    const seconds = this.c_.sleep as number;
+    const seconds = this.config_.sleep as number;
     hal.log.info("awake " + Math.round(now - this.born_) + " ms, sleeping " + seconds + " s");
     hal.timers.cancel(this.timer_);
     this.timer_ = 0;
@@ -241,7 +241,7 @@ export class DeviceProgram implements Device, ClientHandler {
 
   tick(): void {
     const hal = this.hal_;
-    const c = this.c_;
+    const c = this.config_;
     const client = this.client;
     const now = hal.clock.now();
     if (this.restartAt_ && now - this.restartAt_ >= 0) {
@@ -333,7 +333,7 @@ export class DeviceProgram implements Device, ClientHandler {
   onDown(code: number): void {
     if (!this.timer_) return;
     this.hal_.log.error(code, "wifi");
-    this.err_ = code;
+    this.lastError_ = code;
     this.waiting_ = true;
     this.joinAt_ = this.hal_.clock.now() + backoffDelay(this.attempt_++, 1000, 30000, this.random_ ? this.random_() : Math.random());
     if (this.client.state() !== ST_CONNECTED) this.client.stop();

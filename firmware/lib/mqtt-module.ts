@@ -190,7 +190,7 @@ function subscribeEach(c: Connection, filters: unknown, qos: number, handler: Me
 function refused(c: Connection, code: number): void {
   if (!c.refused_) {
     c.refused_ = {};
-    c.p_.timers.after(0, function () {
+    c.platform_.timers.after(0, function () {
       const counts = c.refused_ as { [code: string]: number };
       c.refused_ = null;
       const codes = Object.keys(counts);
@@ -208,7 +208,7 @@ class Connection implements MqttConnection {
   declare removeAllListeners: (event?: string) => void;
   connected = false;
   client: Client;
-  p_: ModulePlatform;
+  platform_: ModulePlatform;
   timer_ = 0;
   reconnect_: boolean;
   /** publish() refusals not reported yet, counted by code (see refused). */
@@ -249,7 +249,7 @@ class Connection implements MqttConnection {
       handler: handler,
     };
     platform.events(this);
-    this.p_ = platform;
+    this.platform_ = platform;
     this.reconnect_ = o.reconnect !== false;
     this.client = createClient(opts);
   }
@@ -257,7 +257,7 @@ class Connection implements MqttConnection {
   connect(): void {
     const client = this.client;
     if (this.timer_ === 0)
-      this.timer_ = this.p_.timers.every(100, function () {
+      this.timer_ = this.platform_.timers.every(100, function () {
         client.tick();
       });
     client.start();
@@ -265,7 +265,7 @@ class Connection implements MqttConnection {
 
   disconnect(): void {
     this.client.stop();
-    this.p_.timers.cancel(this.timer_);
+    this.platform_.timers.cancel(this.timer_);
     this.timer_ = 0;
   }
 

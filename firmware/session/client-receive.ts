@@ -24,7 +24,7 @@ MqttClient.prototype.onOversized = function (this: MqttClient, first: number, id
   const qos = (first >> 1) & 3;
   if (this.state_ !== ST_CONNECTED || first >> 4 !== C.PUBLISH || qos === 3 || (qos > 0 && id === 0)) return this.fail_(E.E_PACKET_TOO_LARGE);
   if (this.handler_.onError) this.handler_.onError(E.E_PACKET_TOO_LARGE);
-  if (qos === 2 && inboundRecord(this.inb_, id, 0) < 0) {
+  if (qos === 2 && inboundRecord(this.inbound_, id, 0) < 0) {
     this.refused_ = true;
     return;
   }
@@ -39,7 +39,7 @@ MqttClient.prototype.onOversized = function (this: MqttClient, first: number, id
  * onRarePacket_).
  */
 MqttClient.prototype.onPacket = function (this: MqttClient, data: W.Received, start: number, length: number): void {
-  const p = this.pk_;
+  const p = this.packet_;
   const r = W.decodeReceived(p, data, start, length);
   const type = p.type;
   if (r < 0 || this.state_ !== ST_CONNECTED) return this.onRarePacket_(r, type);
@@ -55,7 +55,7 @@ MqttClient.prototype.onPacket = function (this: MqttClient, data: W.Received, st
  * still has its packet).
  */
 MqttClient.prototype.onRarePacket_ = function (this: MqttClient, r: number, type: number): void {
-  const p = this.pk_;
+  const p = this.packet_;
   if (r < 0 && r !== E.E_SUBACK_FAILURE) return this.fail_(r);
   if (this.state_ === ST_CONNECTING) return type === C.CONNACK ? this.onConnack_(p) : this.fail_(E.E_PROTOCOL);
   if (type === C.PUBREL) return this.onPubrel_(p.packetId);
@@ -68,17 +68,17 @@ MqttClient.prototype.onRarePacket_ = function (this: MqttClient, r: number, type
 MqttClient.prototype.onConnack_ = function (this: MqttClient, p: ReceivedPacket): void {
   if (p.returnCode !== 0) return this.fail_(E.E_CONNACK_PROTOCOL + 1 - p.returnCode);
   const resumed = p.sessionPresent;
-  const gen = this.gen_;
+  const gen = this.generation_;
   this.state_ = ST_CONNECTED;
   this.connects_++;
   this.since_ = this.clock_.now();
   this.pingAt_ = -1;
-  if (resumed) inboundAwaitConfirmation(this.inb_);
+  if (resumed) inboundAwaitConfirmation(this.inbound_);
   else {
     // No session on the broker: no PUBREL will come. Without a clean session the ids
     // stay, as released, for the resend rule (a broker may keep the session and still
     // say 0, ActiveMQ does); with one they go.
-    inboundForgetSession(this.inb_, this.cleanSession_ === false);
+    inboundForgetSession(this.inbound_, this.cleanSession_ === false);
     if (this.persist_) this.persist_.dirty = true;
   }
   // Not resumed, the subscriptions are made again; each goes out from pump_(), which
@@ -86,14 +86,14 @@ MqttClient.prototype.onConnack_ = function (this: MqttClient, p: ReceivedPacket)
   S.subscriptionsAfterConnect(this.subs_, resumed);
   this.subsDue_ = true;
   this.pump_(false);
-  if (gen === this.gen_ && this.handler_.onConnect) this.handler_.onConnect(resumed);
+  if (gen === this.generation_ && this.handler_.onConnect) this.handler_.onConnect(resumed);
 };
 
 /** PUBLISH: delivered (QoS 2 once, see inbound-qos2.ts), then acknowledged: QoS 1 after the handlers. */
 MqttClient.prototype.onPublish_ = function (this: MqttClient, p: ReceivedPacket, data: W.Received): void {
   const id = p.packetId;
   // QoS 2: 1 for a resend already delivered, -1 for no room to remember the id until PUBREL.
-  const seen = p.qos === 2 ? inboundSeen(this.inb_, id, W.receivedHash(data, p.topicStart, p.payloadStart + p.payloadLength), p.dup) : 0;
+  const seen = p.qos === 2 ? inboundSeen(this.inbound_, id, W.receivedHash(data, p.topicStart, p.payloadStart + p.payloadLength), p.dup) : 0;
   if (seen < 0) {
     // Refused (no PUBREC, not delivered); once every id has its PUBREL, a reconnect has it sent again.
     this.refused_ = true;
@@ -170,7 +170,7 @@ MqttClient.prototype.onAck_ = function (this: MqttClient, type: number, id: numb
 
 /** PUBREL: the id is released and PUBCOMP goes out, even for an id not known (section 4.3.3). */
 MqttClient.prototype.onPubrel_ = function (this: MqttClient, id: number): void {
-  const inb = this.inb_;
+  const inb = this.inbound_;
   if (inboundRelease(inb, id) && this.persist_) this.persist_.dirty = true;
   this.send_(W.ackPacket(this.tx_, C.PUBCOMP, id), true);
   // Messages were refused for want of room: with every id released, get them again.

@@ -71,15 +71,15 @@ export class MqttClient implements Client, SocketHandlers {
   backoffBaseMs_?: number;
   backoffMaxMs_?: number;
   stableMs_?: number;
-  kaMs_: number;
+  keepaliveMs_: number;
   window_: number;
   refill_: number;
   tx_: Uint8Array | null;
-  pk_: ReceivedPacket;
+  packet_: ReceivedPacket;
   framer_: W.Framer;
   out_: O.Outbox;
   subs_: S.Subscriptions;
-  inb_: InboundQos2;
+  inbound_: InboundQos2;
   /** The record messages are handed over in, made at the first one (a program that only publishes never pays for it) and reused. */
   msg_?: S.Message;
   connects_ = 0;
@@ -87,7 +87,7 @@ export class MqttClient implements Client, SocketHandlers {
   downgraded_ = 0;
   state_ = ST_IDLE;
   sock_: Socket | null = null;
-  gen_ = 0;
+  generation_ = 0;
   sockErr_ = 0;
   attempt_ = 0;
   reconnectAt_ = 0;
@@ -142,20 +142,20 @@ export class MqttClient implements Client, SocketHandlers {
     if (opts.backoffBaseMs !== undefined) this.backoffBaseMs_ = opts.backoffBaseMs;
     if (opts.backoffMaxMs !== undefined) this.backoffMaxMs_ = opts.backoffMaxMs;
     if (opts.stableMs !== undefined) this.stableMs_ = opts.stableMs;
-    this.kaMs_ = pick(opts.keepalive, 60) * 1000;
+    this.keepaliveMs_ = pick(opts.keepalive, 60) * 1000;
     this.window_ = window;
     this.refill_ = window >= 8 ? Math.floor(window / 4) : 1;
     this.tx_ = W.createTx(pick(opts.txBufferSize, 1024));
-    this.pk_ = W.createReceived();
+    this.packet_ = W.createReceived();
     this.framer_ = W.createFramer(pick(opts.maxPacketSize, 4096), this);
     this.out_ = O.createOutbox(queueSize);
     this.subs_ = S.createSubscriptions(pick(opts.maxSubscriptions, 8));
-    this.inb_ = createInboundQos2(pick(opts.inboundQos2, 32));
+    this.inbound_ = createInboundQos2(pick(opts.inboundQos2, 32));
     const p = opts.persistSession;
     if (p) {
       this.persist_ = { storage: p.storage, name: p.name, intervalMs: p.intervalMs || 5000, dirty: false, savedAt: opts.clock.now(), held: 0, savedSeq: 0 };
       const saved = p.storage.read(p.name);
-      const last = saved ? (persistSession(this.out_, this.inb_, saved) as number) : 0;
+      const last = saved ? (persistSession(this.out_, this.inbound_, saved) as number) : 0;
       if (last > 0) this.lastId_ = last;
       if (last < 0 && this.handler_.onError) this.handler_.onError(last);
       this.persist_.savedSeq = this.out_.nextSeq - 1;
@@ -167,7 +167,7 @@ export class MqttClient implements Client, SocketHandlers {
   save_(): number {
     const p = this.persist_ as SavedSession;
     const o = this.out_;
-    const r = p.storage.write(p.name, persistSession(o, this.inb_, this.lastId_) as string);
+    const r = p.storage.write(p.name, persistSession(o, this.inbound_, this.lastId_) as string);
     if (r < 0) {
       if (this.handler_.onError) this.handler_.onError(r);
       return r;
@@ -204,7 +204,7 @@ export class MqttClient implements Client, SocketHandlers {
       W.connectPacket(this.tx_, {
         clientId: this.clientId_,
         cleanSession: this.cleanSession_ !== false,
-        keepalive: this.kaMs_ / 1000,
+        keepalive: this.keepaliveMs_ / 1000,
         username: this.username_,
         password: this.password_,
         willTopic: will ? will.topic : null,
@@ -243,7 +243,7 @@ export class MqttClient implements Client, SocketHandlers {
     const was = this.state_;
     if (was === ST_CONNECTED) this.send_(W.barePacket(this.tx_, C.DISCONNECT), false);
     const s = this.sock_;
-    this.gen_++;
+    this.generation_++;
     this.sock_ = null;
     if (s) s.close();
     this.state_ = ST_IDLE;
@@ -254,7 +254,7 @@ export class MqttClient implements Client, SocketHandlers {
   tick(): void {
     const now = this.clock_.now();
     const st = this.state_;
-    const ka = this.kaMs_;
+    const ka = this.keepaliveMs_;
     if (this.sent_) this.lastSent_ = now;
     if (this.received_) this.lastRecv_ = now;
     this.sent_ = this.received_ = false;
@@ -266,7 +266,7 @@ export class MqttClient implements Client, SocketHandlers {
       // the reconnect that it never mentioned (no PUBREL, no resend) are ones it
       // forgot (killed before it saved). They become released (still known for
       // the resend rule); with none left awaiting PUBREL, reconnect for the rest.
-      if (inboundForgetUnconfirmed(this.inb_) === 0) return this.fail_(E.E_INBOUND_QOS2_FULL);
+      if (inboundForgetUnconfirmed(this.inbound_) === 0) return this.fail_(E.E_INBOUND_QOS2_FULL);
     }
     if (st === ST_WAITING) {
       if (now - this.reconnectAt_ < 0) return;
@@ -275,7 +275,7 @@ export class MqttClient implements Client, SocketHandlers {
       this.since_ = now;
       this.sockErr_ = 0;
       W.resetReceived(this.framer_);
-      this.gen_++;
+      this.generation_++;
       const list = this.brokers_;
       const result = this.net_.connect(list ? list[this.broker_] : (this.target_ as NetTarget), this);
       if (typeof result === "number") {
@@ -387,7 +387,7 @@ export class MqttClient implements Client, SocketHandlers {
     const list = this.brokers_;
     const o = this.out_;
     const s = this.sock_;
-    this.gen_++;
+    this.generation_++;
     this.sock_ = null;
     if (s) s.close();
     // Packets after the failure in the same chunk belong to a dead connection.

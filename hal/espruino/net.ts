@@ -42,52 +42,52 @@ function sliceText(data: Uint8Array | string, start: number, end: number): strin
  * as methods): a connection costs one object, not a closure per handler.
  */
 class Conn implements Socket {
-  /** Espruino's socket; its `c` leads back here. */
-  s_: EspSocket & { c_?: Conn };
-  h_: SocketHandlers;
-  n_: EspruinoNet;
+  /** Espruino's socket; its `conn_` leads back here. */
+  socket_: EspSocket & { conn_?: Conn };
+  handlers_: SocketHandlers;
+  net_: EspruinoNet;
   /**
    * 0 opening, 1 connected, 2 closed by the owner (silent from then on), 3
    * ended by the platform (the owner is told a turn later), 4 both: ended and
    * closed by the owner before it was told (it is not told).
    */
-  st_ = 0;
+  phase_ = 0;
   /** An error was reported. */
-  e_ = false;
+  errored_ = false;
   /** Bytes handed to Espruino since its last `drain`: all, and those of packets of up to 4 bytes taken past the bound. */
-  q_ = 0;
-  k_ = 0;
-  constructor(s: EspSocket & { c_?: Conn }, h: SocketHandlers, n: EspruinoNet) {
-    this.s_ = s;
-    this.h_ = h;
-    this.n_ = n;
-    s.c_ = this;
+  queued_ = 0;
+  pastBound_ = 0;
+  constructor(s: EspSocket & { conn_?: Conn }, h: SocketHandlers, n: EspruinoNet) {
+    this.socket_ = s;
+    this.handlers_ = h;
+    this.net_ = n;
+    s.conn_ = this;
   }
   write(data: Uint8Array | string, start: number, end: number): number {
-    if (this.st_ > 1 || this.e_) return E_SOCKET_CLOSED;
+    if (this.phase_ > 1 || this.errored_) return E_SOCKET_CLOSED;
     // The common packet: a whole String, the queue under its bound. The rest is writeAny's.
-    if (typeof data !== "string" || start !== 0 || end !== data.length || this.q_ >= this.n_.limit_) return writeAny(this, data, start, end);
+    if (typeof data !== "string" || start !== 0 || end !== data.length || this.queued_ >= this.net_.limit_) return writeAny(this, data, start, end);
     try {
-      this.s_.write(data);
+      this.socket_.write(data);
     } catch (e) {
       // Espruino dropped the connection; its close event is on the way.
       return E_SOCKET_CLOSED;
     }
-    this.q_ += end;
+    this.queued_ += end;
     return 0;
   }
   close(): void {
-    const st = this.st_;
+    const st = this.phase_;
     if (st > 1) {
-      if (st === 3) this.st_ = 4;
+      if (st === 3) this.phase_ = 4;
       return;
     }
-    this.st_ = 2;
+    this.phase_ = 2;
     // Offline, Espruino would only print an error and never close.
-    const l = this.n_.link_;
+    const l = this.net_.link_;
     if (l && l.state() !== WIFI_UP) return cut(this, 0);
     try {
-      this.s_.end();
+      this.socket_.end();
     } catch (e) {
       cut(this, 0);
     }
@@ -101,17 +101,17 @@ class Conn implements Socket {
  * Returns 0, E_SOCKET_QUEUE_FULL, E_SOCKET_NO_MEMORY or E_SOCKET_CLOSED.
  */
 function writeAny(c: Conn, data: Uint8Array | string, start: number, end: number): number {
-  const beyond = c.q_ >= c.n_.limit_;
-  if (beyond && (end - start > 4 || c.k_ >= SEND_CONTROL_ROOM)) return E_SOCKET_QUEUE_FULL;
+  const beyond = c.queued_ >= c.net_.limit_;
+  if (beyond && (end - start > 4 || c.pastBound_ >= SEND_CONTROL_ROOM)) return E_SOCKET_QUEUE_FULL;
   const text = typeof data === "string" && start === 0 && end === data.length ? data : sliceText(data, start, end);
   if (typeof text !== "string") return E_SOCKET_NO_MEMORY;
   try {
-    c.s_.write(text);
+    c.socket_.write(text);
   } catch (e) {
     return E_SOCKET_CLOSED;
   }
-  if (beyond) c.k_ += end - start;
-  c.q_ += end - start;
+  if (beyond) c.pastBound_ += end - start;
+  c.queued_ += end - start;
   return 0;
 }
 
@@ -121,12 +121,12 @@ export function cutSockets(n: EspruinoNet, code: number): void {
   for (let i = 0; i < all.length; i++) cut(all[i], code);
 }
 
-type Listener = (this: { c_: Conn }, arg?: any) => void;
+type Listener = (this: { conn_: Conn }, arg?: any) => void;
 
 function finish(c: Conn, code: number): void {
-  if (c.st_ === 4) return;
-  if (!c.e_ && code) c.h_.onError(code);
-  c.h_.onClose();
+  if (c.phase_ === 4) return;
+  if (!c.errored_ && code) c.handlers_.onError(code);
+  c.handlers_.onClose();
 }
 
 /**
@@ -135,13 +135,13 @@ function finish(c: Conn, code: number): void {
  * owner closed it.
  */
 function cut(c: Conn, code: number): void {
-  if (c.st_ > 2) return;
-  c.n_.open_.splice(c.n_.open_.indexOf(c), 1);
-  if (c.st_ === 2) {
-    c.st_ = 4;
+  if (c.phase_ > 2) return;
+  c.net_.open_.splice(c.net_.open_.indexOf(c), 1);
+  if (c.phase_ === 2) {
+    c.phase_ = 4;
     return;
   }
-  c.st_ = 3;
+  c.phase_ = 3;
   setTimeout(finish, 0, c, code);
 }
 
@@ -155,30 +155,30 @@ function cut(c: Conn, code: number): void {
  * drain (the bytes handed over are sent).
  */
 const onEvent: Listener = function (chunk?: string) {
-  const c = this.c_;
-  if (c.st_ > 1) return;
-  if (c.st_ === 0) {
-    c.st_ = 1;
-    c.s_.removeAllListeners("connect");
-    c.h_.onConnect();
+  const c = this.conn_;
+  if (c.phase_ > 1) return;
+  if (c.phase_ === 0) {
+    c.phase_ = 1;
+    c.socket_.removeAllListeners("connect");
+    c.handlers_.onConnect();
     // The owner may have closed it in onConnect: then no onData.
-    if (typeof chunk !== "string" || c.st_ > 1) return;
+    if (typeof chunk !== "string" || c.phase_ > 1) return;
   } else if (typeof chunk !== "string") {
-    c.q_ = c.k_ = 0;
+    c.queued_ = c.pastBound_ = 0;
     return;
   }
-  c.h_.onData(chunk);
+  c.handlers_.onData(chunk);
 };
 
 const onError: Listener = function (e: { code?: number }) {
-  const c = this.c_;
-  if (c.st_ > 1 || c.e_) return;
-  c.e_ = true;
-  c.h_.onError(socketCode(e && (e.code as number)));
+  const c = this.conn_;
+  if (c.phase_ > 1 || c.errored_) return;
+  c.errored_ = true;
+  c.handlers_.onError(socketCode(e && (e.code as number)));
 };
 
 const onClose: Listener = function () {
-  cut(this.c_, 0);
+  cut(this.conn_, 0);
 };
 
 /**

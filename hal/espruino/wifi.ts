@@ -30,8 +30,8 @@ let station: EspruinoWifi | null = null;
 /** The driver's `connected` event: the link is up, unless it was or nobody joined. */
 function onDriverUp(d: { ip?: string }): void {
   const f = station;
-  if (!f || f.st_ === WIFI_UP || !f.handlers_) return;
-  f.st_ = WIFI_UP;
+  if (!f || f.state_ === WIFI_UP || !f.handlers_) return;
+  f.state_ = WIFI_UP;
   f.address_ = (d && d.ip) || "";
   // The join's timeout is of no use now: cleared, its timer's variables are free while MQTT connects.
   if (f.joinTimer_) clearTimeout(f.joinTimer_);
@@ -41,7 +41,7 @@ function onDriverUp(d: { ip?: string }): void {
 
 /** The driver's `disconnected` event. */
 function onDriverDown(d: unknown): void {
-  if (station && station.st_ === WIFI_UP) station.drop_(WIFI_DOWN, wifiCode(d));
+  if (station && station.state_ === WIFI_UP) station.drop_(WIFI_DOWN, wifiCode(d));
 }
 
 /** A join with no answer in JOIN_MS (`st` WIFI_JOINING), or the end of leave() a turn later (WIFI_DOWN): down, unless another attempt began. */
@@ -49,7 +49,7 @@ function giveUp(f: EspruinoWifi, mine: number, st: number): void {
   if (mine !== f.attempt_) return;
   // Fired: Espruino may give its number to another timer from now on.
   if (st === WIFI_JOINING) f.joinTimer_ = 0;
-  if (f.st_ === st) f.drop_(WIFI_DOWN, E_WIFI_FAILED);
+  if (f.state_ === st) f.drop_(WIFI_DOWN, E_WIFI_FAILED);
 }
 
 /** The Linux board's join: the link is up from the start. */
@@ -71,7 +71,7 @@ function linuxUp(h: WifiHandlers): void {
  * kept (the driver's listeners find the station in a module variable).
  */
 export class EspruinoWifi implements Wifi {
-  st_ = BOARD_CHIP === "linux" ? WIFI_UP : WIFI_DOWN;
+  state_ = BOARD_CHIP === "linux" ? WIFI_UP : WIFI_DOWN;
   address_ = "";
   handlers_: WifiHandlers | null = null;
   /** Bumped by every join and leave: answers meant for an older attempt are ignored. */
@@ -92,8 +92,8 @@ export class EspruinoWifi implements Wifi {
   drop_(to: number, code?: number): void {
     if (this.joinTimer_) clearTimeout(this.joinTimer_);
     this.joinTimer_ = 0;
-    if (this.st_ === WIFI_UP) cutSockets(this.net_, E_SOCKET_NO_ROUTE);
-    this.st_ = to;
+    if (this.state_ === WIFI_UP) cutSockets(this.net_, E_SOCKET_NO_ROUTE);
+    this.state_ = to;
     this.address_ = "";
     if (code && this.handlers_) this.handlers_.onDown(code);
   }
@@ -117,7 +117,7 @@ export class EspruinoWifi implements Wifi {
       }
       // Success is the `connected` event that follows (it carries the address).
       w.connect(ssid, { password: password }, function (err) {
-        if (err && mine === f.attempt_ && f.st_ === WIFI_JOINING) f.drop_(WIFI_DOWN, wifiCode(err));
+        if (err && mine === f.attempt_ && f.state_ === WIFI_JOINING) f.drop_(WIFI_DOWN, wifiCode(err));
       });
     } catch (e) {
       return E_WIFI_FAILED;
@@ -134,12 +134,12 @@ export class EspruinoWifi implements Wifi {
     try {
       if (this.w_) this.w_.disconnect();
     } catch (e) {}
-    if (this.st_ === WIFI_DOWN) return;
+    if (this.state_ === WIFI_DOWN) return;
     this.drop_(WIFI_DOWN);
     setTimeout(giveUp, 0, this, mine, WIFI_DOWN);
   }
   state(): number {
-    return this.st_;
+    return this.state_;
   }
   ip(): string {
     return this.address_;
