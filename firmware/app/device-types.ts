@@ -6,7 +6,7 @@ export interface Device {
    * "telnet"), checks pins and sensors, then starts WiFi and MQTT. Returns 0,
    * or a negative code (logged with the field) and nothing started (the
    * console stays closed). Once per device bundle load: fabmqtt.start() runs
-   * it, then removes it (firmware/main.ts).
+   * it, then removes it (targets/espruino/device.ts, RunningDevice).
    */
   start(): number;
   /** Publishes "offline" and disconnects cleanly. */

@@ -3,6 +3,7 @@ import { createEspruinoHal } from "../../hal/espruino/index";
 import { espruinoLog } from "../../hal/espruino/log";
 import { boot } from "../../firmware/app/boot";
 import type { Device } from "../../firmware/app/device";
+import type { Client } from "../../firmware/session/client";
 import type { DeviceBoard } from "../../boards/types";
 import type { Hal } from "../../hal/types";
 import { E_STARTED } from "../../base/errors";
@@ -16,6 +17,14 @@ import { E_STARTED } from "../../base/errors";
 declare function releaseBootCode(hal: Hal, board: DeviceBoard): void;
 
 /**
+ * The device as start() leaves it: the code only starting uses is gone
+ * (BOOT_ONLY_METHODS in rollup.config.js), so it has no start() any more, and
+ * its client no subscribe() or unsubscribe() (the client renews its
+ * subscriptions from its own table at every connect).
+ */
+export type RunningDevice = Omit<Device, "start" | "client"> & { client: Omit<Client, "subscribe" | "unsubscribe"> };
+
+/**
  * The device bundle's entry. On the board the bundle is the Storage file
  * `fabmqtt`, and the boot file runs it at the global scope, then calls
  * `fabmqtt.start()` (scripts/flash/boot-code.ts). start() reads the
@@ -27,7 +36,7 @@ declare function releaseBootCode(hal: Hal, board: DeviceBoard): void;
  * fields only starting reads, and `createEspruinoHal` with them; a second call
  * is E_STARTED.
  */
-export function start(): Device | number {
+export function start(): RunningDevice | number {
   if (typeof boot !== "function") {
     espruinoLog.error(E_STARTED, "start");
     return E_STARTED;

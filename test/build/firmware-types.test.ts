@@ -23,7 +23,8 @@ function compileProbe(text: string): string[] {
     (exists) => (name: string) =>
       path.resolve(name) === probe || exists.call(host, name)
   )(host.fileExists);
-  const program = ts.createProgram([probe], options, host);
+  // The build's alias for the board's data (firmware/board.d.ts) is declared as the bundle sees it.
+  const program = ts.createProgram([probe, path.join(root, "firmware", "board.d.ts")], options, host);
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
 }
 
@@ -46,5 +47,12 @@ describe("firmware compiler settings", () => {
   });
   it("compiles a clean probe without errors (the probe itself works)", () => {
     assert.deepEqual(compileProbe("export const a: number = new Uint8Array(2).length;\n"), []);
+  });
+  it("types the device start() returns as what is left after start: no start(), no subscribe()", function () {
+    this.timeout(30000);
+    const use = (line: string) => 'import { start } from "../targets/espruino/device";\nconst d = start();\nif (typeof d !== "number") ' + line + "\n";
+    assert.deepEqual(compileProbe(use("d.client.publish('a', 'b', 0, false);")), []);
+    assert.ok(compileProbe(use("d.start();")).some((m) => /Property 'start' does not exist/.test(m)));
+    assert.ok(compileProbe(use("d.client.subscribe('a', 0);")).some((m) => /Property 'subscribe' does not exist/.test(m)));
   });
 });
