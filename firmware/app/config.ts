@@ -103,8 +103,8 @@ export interface Config {
   sleep?: number;
 }
 
-/** What the running device keeps of its configuration (device-program.ts): the broker, persist and qos are turned into other state. */
-export type DeviceConfig = Omit<Config, "broker" | "persist" | "qos">;
+/** What the running device keeps of its configuration (device-program.ts): the broker, persist, qos and console are turned into other state. */
+export type DeviceConfig = Omit<Config, "broker" | "persist" | "qos" | "console">;
 
 /** A shallow copy of `source` without the fields in `leave`. Never fails. */
 export function copyWithout<T extends object, K extends keyof T>(source: T, leave: K[]): Omit<T, K> {

@@ -31,6 +31,8 @@ export class DeviceProgram implements Device, ClientHandler {
   hal_: Hal;
   board_: DeviceBoard;
   config_: DeviceConfig;
+  /** The configuration's console is "telnet": start() leaves the remote console open. */
+  keepConsole_?: boolean;
   /** "<base>/<device>/": every topic is built from it when it is used. */
   root_: string;
   qos_: number;
@@ -84,14 +86,16 @@ export class DeviceProgram implements Device, ClientHandler {
     const b = config.broker;
     // The device keeps its own copy of the configuration, without what this
     // constructor turns into other state: the broker and persist (the
-    // client's options), qos (qos_), each actuator's initial and safe levels
+    // client's options), qos (qos_), console (keepConsole_), each actuator's initial and safe levels
     // (levels, safe_), and discovery when it is the default prefix (absent
     // means the default). The caller's object is left as it was.
-    const leave: (keyof Config)[] = config.discovery === "homeassistant" ? ["broker", "persist", "qos", "discovery"] : ["broker", "persist", "qos"];
+    const leave: (keyof Config)[] = ["broker", "persist", "qos", "console"];
+    if (config.discovery === "homeassistant") leave.push("discovery");
     const c = copyWithout(config, leave) as DeviceConfig;
     this.hal_ = hal;
     this.board_ = board;
     this.config_ = c;
+    if (config.console === "telnet") this.keepConsole_ = true;
     this.root_ = root;
     this.qos_ = qos;
     if (opt.random) this.random_ = opt.random;
@@ -161,8 +165,7 @@ export class DeviceProgram implements Device, ClientHandler {
     const actuators = c.actuators || [];
     const client = this.client;
     // First of all, whatever follows: the remote console would give the configuration, passwords included, to the whole WiFi.
-    if (c.console !== "telnet" && hal.closeConsole) hal.closeConsole();
-    delete c.console;
+    if (!this.keepConsole_ && hal.closeConsole) hal.closeConsole();
     // Everything that can be refused is checked before WiFi and MQTT start.
     if (c.sleep && !hal.power) {
       hal.log.error(E.E_CONFIG, "sleep: the platform cannot deep-sleep");
