@@ -45,7 +45,7 @@ export interface FrameSink {
 /** The framer's state; create one with createFramer() and reuse it. */
 export interface Framer {
   buf: Uint8Array;
-  framePhase: number;
+  phase: number;
   /** Bytes stored in buf for the current packet. */
   stored: number;
   /** Bytes of the current packet consumed so far (stored + skipped). */
@@ -68,7 +68,7 @@ export interface Framer {
 export function createFramer(maxPacketSize: number, sink: FrameSink): Framer {
   return {
     buf: new Uint8Array(maxPacketSize < 8 ? 8 : maxPacketSize),
-    framePhase: ST_TYPE,
+    phase: ST_TYPE,
     stored: 0,
     consumed: 0,
     frameSize: 0,
@@ -84,7 +84,7 @@ export function createFramer(maxPacketSize: number, sink: FrameSink): Framer {
 
 /** Forgets any partial packet and a failure (a new connection starts clean). Never fails. */
 export function framerReset(f: Framer): void {
-  f.framePhase = ST_TYPE;
+  f.phase = ST_TYPE;
   f.stored = 0;
   f.consumed = 0;
   f.frameSize = 0;
@@ -135,7 +135,7 @@ function captureId(f: Framer, text: string, bytes: Uint8Array, isText: boolean, 
  * resets the framer, the rest of the chunk is dropped and 0 is returned.
  */
 export function framerPush(f: Framer, chunk: Uint8Array | string): number {
-  if (f.framePhase === ST_FAILED) return f.failCode;
+  if (f.phase === ST_FAILED) return f.failCode;
   const isText = typeof chunk === "string";
   const text = chunk as string;
   const bytes = chunk as Uint8Array;
@@ -147,7 +147,7 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
   let code = 0;
   while (i < n) {
     // A packet that lies whole in the chunk goes to the sink from the chunk itself, not copied.
-    if (!isText && f.framePhase === ST_TYPE) {
+    if (!isText && f.phase === ST_TYPE) {
       const size = wholePacketAt(bytes, i, n, cap);
       if (size > 0) {
         f.sink.onPacket(bytes, i, size, size);
@@ -157,7 +157,7 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
       }
     }
     let done = false;
-    if (f.framePhase === ST_BODY) {
+    if (f.phase === ST_BODY) {
       // Copy what fits; bytes beyond the buffer (an oversized packet) are skipped.
       let take = f.frameSize - f.consumed;
       if (take > n - i) take = n - i;
@@ -177,7 +177,7 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
     } else {
       const b = isText ? text.charCodeAt(i) & 0xff : bytes[i];
       i++;
-      if (f.framePhase === ST_TYPE) {
+      if (f.phase === ST_TYPE) {
         const type = b >> 4;
         if (type === 0 || type === 15) code = E_UNKNOWN_TYPE;
         buf[0] = b;
@@ -185,7 +185,7 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
         f.consumed = 1;
         f.remaining = 0;
         f.multiplier = 1;
-        f.framePhase = ST_LENGTH;
+        f.phase = ST_LENGTH;
       } else {
         buf[f.stored++] = b;
         f.consumed++;
@@ -197,12 +197,12 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
           f.frameSize = f.consumed + f.remaining;
           f.headerSize = f.consumed;
           f.skippedId = 0;
-          f.framePhase = ST_BODY;
+          f.phase = ST_BODY;
           done = f.remaining === 0;
         }
       }
       if (code !== 0) {
-        f.framePhase = ST_FAILED;
+        f.phase = ST_FAILED;
         f.failCode = code;
         return code;
       }
@@ -210,7 +210,7 @@ export function framerPush(f: Framer, chunk: Uint8Array | string): number {
     if (done) {
       const total = f.frameSize;
       const kept = f.stored;
-      f.framePhase = ST_TYPE;
+      f.phase = ST_TYPE;
       f.stored = 0;
       f.consumed = 0;
       if (kept < total && f.sink.onOversized) {

@@ -45,7 +45,7 @@ export const IN_AT_AGE = 3;
  * whatever its length.
  */
 export interface InboundQos2 {
-  idTable: Int32Array;
+  ids: Int32Array;
   size: number;
   /** Active entries. */
   openCount: number;
@@ -55,7 +55,7 @@ export interface InboundQos2 {
 /** A memory with room for `capacity` entries (their memory is taken by inboundEntries()). Never fails. */
 export function createInboundQos2(capacity: number): InboundQos2 {
   return {
-    idTable: new Int32Array(0),
+    ids: new Int32Array(0),
     size: capacity,
     openCount: 0,
     nextAge: 1,
@@ -64,18 +64,18 @@ export function createInboundQos2(capacity: number): InboundQos2 {
 
 /** The entry for packet id `id` (active or released), or -1. Never fails. */
 export function inboundFind(s: InboundQos2, id: number): number {
-  const e = s.idTable;
+  const e = s.ids;
   for (let i = 0; i < s.size; i++) if (e[IN_WORDS * i] === id) return i;
   return -1;
 }
 
 /**
- * The entries, their memory taken at the first call: before it, `idTable` is
+ * The entries, their memory taken at the first call: before it, `ids` is
  * empty and every entry reads as free. Never fails.
  */
 export function inboundEntries(s: InboundQos2): Int32Array {
-  if (s.idTable.length === 0) s.idTable = new Int32Array(IN_WORDS * s.size);
-  return s.idTable;
+  if (s.ids.length === 0) s.ids = new Int32Array(IN_WORDS * s.size);
+  return s.ids;
 }
 
 /**
@@ -85,8 +85,8 @@ export function inboundEntries(s: InboundQos2): Int32Array {
  */
 export function inboundRecord(s: InboundQos2, id: number, hash: number): number {
   // inboundEntries() written out: called from here too, the bundles would keep it as a function of its own.
-  if (s.idTable.length === 0) s.idTable = new Int32Array(IN_WORDS * s.size);
-  const e = s.idTable;
+  if (s.ids.length === 0) s.ids = new Int32Array(IN_WORDS * s.size);
+  const e = s.ids;
   let slot = inboundFind(s, id);
   if (slot >= 0 && e[IN_WORDS * slot + IN_AT_STATE] !== I_RELEASED) {
     e[IN_WORDS * slot + IN_AT_HASH] = hash;
@@ -118,7 +118,7 @@ export function inboundRecord(s: InboundQos2, id: number, hash: number): number 
  * it until PUBREL (refuse it).
  */
 export function inboundSeen(s: InboundQos2, id: number, hash: number, dup: boolean): number {
-  const e = s.idTable;
+  const e = s.ids;
   const slot = inboundFind(s, id);
   const state = slot < 0 ? -1 : e[IN_WORDS * slot + IN_AT_STATE];
   if (slot < 0 || e[IN_WORDS * slot + IN_AT_HASH] !== hash || (state === I_RELEASED && !dup)) return inboundRecord(s, id, hash) < 0 ? -1 : 0;
@@ -129,15 +129,15 @@ export function inboundSeen(s: InboundQos2, id: number, hash: number, dup: boole
 /** PUBREL for `id`: true when an entry awaiting it is now released (false for an unknown or released id). */
 export function inboundRelease(s: InboundQos2, id: number): boolean {
   const slot = inboundFind(s, id);
-  if (slot < 0 || s.idTable[IN_WORDS * slot + IN_AT_STATE] === I_RELEASED) return false;
-  s.idTable[IN_WORDS * slot + IN_AT_STATE] = I_RELEASED;
+  if (slot < 0 || s.ids[IN_WORDS * slot + IN_AT_STATE] === I_RELEASED) return false;
+  s.ids[IN_WORDS * slot + IN_AT_STATE] = I_RELEASED;
   s.openCount--;
   return true;
 }
 
 /** After a CONNACK that resumed the session: each id awaiting PUBREL waits for the broker to mention it again (unconfirmed). Never fails. */
 export function inboundAwaitConfirmation(s: InboundQos2): void {
-  const e = s.idTable;
+  const e = s.ids;
   for (let i = 0; i < s.size; i++) if (e[IN_WORDS * i + IN_AT_STATE] === I_AWAITING && e[IN_WORDS * i] !== 0) e[IN_WORDS * i + IN_AT_STATE] = I_UNCONFIRMED;
 }
 
@@ -147,7 +147,7 @@ export function inboundAwaitConfirmation(s: InboundQos2): void {
  * they go. Never fails.
  */
 export function inboundForgetSession(s: InboundQos2, keep: boolean): void {
-  const e = s.idTable;
+  const e = s.ids;
   for (let i = 0; i < s.size; i++) {
     if (!keep) e[IN_WORDS * i] = 0;
     e[IN_WORDS * i + IN_AT_STATE] = keep && e[IN_WORDS * i] !== 0 ? I_RELEASED : I_AWAITING;
@@ -157,7 +157,7 @@ export function inboundForgetSession(s: InboundQos2, keep: boolean): void {
 
 /** Ids carried over a reconnect that the broker never mentioned become released (see above). Returns how many still await PUBREL. */
 export function inboundForgetUnconfirmed(s: InboundQos2): number {
-  const e = s.idTable;
+  const e = s.ids;
   for (let i = 0; i < s.size; i++) {
     if (e[IN_WORDS * i + IN_AT_STATE] === I_UNCONFIRMED) {
       e[IN_WORDS * i + IN_AT_STATE] = I_RELEASED;

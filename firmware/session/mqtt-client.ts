@@ -351,7 +351,7 @@ export class MqttClient implements Client, SocketHandlers {
       connects: this.connects_,
       reconnectAttempt: this.attempt_,
       inFlight: o.inFlightCount,
-      queued: o.heldCount - o.inFlightCount,
+      queued: o.usedCount - o.inFlightCount,
       lastError: this.lastError_,
       reconnectAt: this.reconnectAt_,
       downgraded: this.downgraded_,

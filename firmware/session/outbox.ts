@@ -59,7 +59,8 @@ export interface Outbox {
   /** The sequence number of the next message to start (messages start in publish order): found without a scan. */
   startSeq: number;
   inFlightCount: number;
-  heldCount: number;
+  /** Slots in use: messages queued or in flight. */
+  usedCount: number;
   /** Slots in flight whose current packet has not gone out on this connection. */
   unsent: number;
 }
@@ -74,7 +75,7 @@ export function createOutbox(capacity: number): Outbox {
     nextSeq: 1,
     startSeq: 1,
     inFlightCount: 0,
-    heldCount: 0,
+    usedCount: 0,
     unsent: 0,
   };
 }
@@ -101,11 +102,11 @@ export function outboxAdd(o: Outbox, topic: string, payload: Payload, qos: numbe
   v[AT_ID * n + i] = 0;
   v[AT_SEQ * n + i] = o.nextSeq;
   // The first message queued behind none is the next to start.
-  if (o.heldCount === o.inFlightCount) o.startSeq = o.nextSeq;
+  if (o.usedCount === o.inFlightCount) o.startSeq = o.nextSeq;
   o.topicOf[i] = topic;
   o.payloadOf[i] = payload;
   o.nextSeq = o.nextSeq >= 0x7fffffff ? 1 : o.nextSeq + 1;
-  o.heldCount++;
+  o.usedCount++;
   return v[AT_SEQ * n + i];
 }
 
@@ -216,7 +217,7 @@ export function outboxFindId(o: Outbox, id: number): number {
  */
 export function outboxOldest(o: Outbox, unsent: boolean): number {
   // Nothing to look for: no scan (this runs after every publish and ack).
-  if (unsent ? o.unsent === 0 : o.heldCount === o.inFlightCount) return -1;
+  if (unsent ? o.unsent === 0 : o.usedCount === o.inFlightCount) return -1;
   const v = o.slots;
   const seqs = AT_SEQ * o.size;
   // Messages start in publish order: the next one is usually startSeq's (the sequence numbers are the last words).
@@ -251,7 +252,7 @@ export function outboxFree(o: Outbox, slot: number): void {
     o.inFlightCount--;
     if (!(v[slot] & (F_SENT | F_HELD))) o.unsent--;
   }
-  if (st !== SLOT_FREE) o.heldCount--;
+  if (st !== SLOT_FREE) o.usedCount--;
   v[slot] = SLOT_FREE;
   v[AT_ID * o.size + slot] = 0;
   delete o.topicOf[slot];

@@ -116,13 +116,13 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
       slots[O.AT_SEQ * o.size + k] = m[4] as number;
       o.topicOf[k] = m[5] as string;
       o.payloadOf[k] = payload;
-      o.heldCount++;
+      o.usedCount++;
       if (state > O.SLOT_QUEUED) {
         o.inFlightCount++;
         o.unsent++;
       }
     }
-    const entries = s.i.length > 0 ? inboundEntries(inb) : inb.idTable;
+    const entries = s.i.length > 0 ? inboundEntries(inb) : inb.ids;
     for (let k = 0; k < s.i.length && k < inb.size; k++) {
       const entry = s.i[k];
       entries[IN_WORDS * k] = entry[0];
@@ -160,7 +160,7 @@ export function persistSession(o: O.Outbox, inb: InboundQos2, from: number | str
       text,
     ]);
   }
-  const ent = inb.idTable;
+  const ent = inb.ids;
   // The table may not have taken its memory yet (no QoS 2 message so far): then it has no entry.
   for (let i = 0; i < ent.length / IN_WORDS; i++)
     if (ent[IN_WORDS * i] !== 0) ins.push([ent[IN_WORDS * i], ent[IN_WORDS * i + IN_AT_HASH], ent[IN_WORDS * i + IN_AT_STATE], ent[IN_WORDS * i + IN_AT_AGE]]);

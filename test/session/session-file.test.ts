@@ -85,9 +85,9 @@ describe("session file: each entry checked before it is loaded", () => {
     const o = createOutbox(4);
     const inb = createInboundQos2(4);
     assert.equal(loadSession(JSON.stringify(goodSession()), o, inb), 7);
-    assert.equal(o.heldCount, 2);
+    assert.equal(o.usedCount, 2);
     assert.deepEqual(o.topicOf, ["t/a", "t/b"]);
-    assert.equal(inb.idTable[0], 9);
+    assert.equal(inb.ids[0], 9);
   });
 
   for (const [what, change] of BAD) {
@@ -95,8 +95,8 @@ describe("session file: each entry checked before it is loaded", () => {
       const o = createOutbox(4);
       const inb = createInboundQos2(4);
       assert.equal(loadSession(badSession(change), o, inb), E.E_STORAGE_FAILED);
-      assert.deepEqual([o.heldCount, o.inFlightCount, o.unsent, o.nextSeq, o.topicOf.length], [0, 0, 0, 1, 0]);
-      assert.ok(o.slots.every((x) => x === 0) && inb.idTable.every((x) => x === 0), "the tables are untouched");
+      assert.deepEqual([o.usedCount, o.inFlightCount, o.unsent, o.nextSeq, o.topicOf.length], [0, 0, 0, 1, 0]);
+      assert.ok(o.slots.every((x) => x === 0) && inb.ids.every((x) => x === 0), "the tables are untouched");
       assert.deepEqual([inb.openCount, inb.nextAge], [0, 1]);
     });
   }

@@ -102,7 +102,7 @@ describe("outbox", () => {
       slots[O.AT_SEQ * r.size + i] = seq;
       r.topicOf[i] = "s" + seq;
     }
-    r.heldCount = 3;
+    r.usedCount = 3;
     r.nextSeq = 10;
     O.outboxRestored(r);
     assert.equal(r.topicOf[O.outboxOldest(r, false)], "s7");
@@ -122,7 +122,7 @@ describe("outbox", () => {
     O.outboxFree(o, 1);
     assert.equal(o.inFlightCount, 1);
     assert.equal(o.unsent, 1);
-    assert.equal(o.heldCount, 1);
+    assert.equal(o.usedCount, 1);
     assert.equal(O.outboxFindId(o, 8), -1);
     assert.equal(o.topicOf[1], undefined, "a freed slot keeps no text");
   });
