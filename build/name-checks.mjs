@@ -1,5 +1,5 @@
 import { parse } from "acorn";
-// The build names source identifiers in lists (rollup.config.js: KEEP_PARAMS,
+// The build names source identifiers in lists (build/memory-lists.mjs: KEEP_PARAMS,
 // NOT_INLINED, HOT_METHODS, RECORD_FIELDS, DEVICE_FIELDS, BOOT_ONLY_*). A name
 // that no longer matches would be dropped silently and its saving lost, so
 // each list is checked against the bundle it applies to: an entry that
@@ -8,7 +8,7 @@ import { topLevelNames } from "./top-level-names.mjs";
 
 /** The error for `stale` entries of `list` in `file`; null when there are none. */
 function staleError(list, what, file, stale) {
-  return stale.length ? new Error(list + " names no " + what + " of " + file + ": " + stale.join(", ") + " (rollup.config.js)") : null;
+  return stale.length ? new Error(list + " names no " + what + " of " + file + ": " + stale.join(", ") + " (build/memory-lists.mjs)") : null;
 }
 
 /** Throws when a name of `names` is not a top-level function or variable of `code`. */

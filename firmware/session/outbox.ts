@@ -118,7 +118,7 @@ export function outboxRestored(o: Outbox): void {
 }
 
 // A slot's words and flags, read and changed by the client through these (the
-// build writes each out where it is called: TABLE_ACCESSORS, rollup.config.js).
+// build writes each out where it is called: TABLE_ACCESSORS, build/memory-lists.mjs).
 
 /** Slot `slot`'s state (SLOT_*). */
 export function outboxState(o: Outbox, slot: number): number {

@@ -9,7 +9,7 @@ import type { Hal } from "../../hal/types";
 import { E_STARTED } from "../../base/errors";
 
 /**
- * Put in place by the build (BOOT_ONLY in rollup.config.js): drops the
+ * Put in place by the build (BOOT_ONLY_* in build/memory-lists.mjs): drops the
  * functions, class constructors and methods that only starting uses, and the
  * members of the platform and the board that only starting reads, so that
  * their variables are free while the firmware runs.
@@ -18,7 +18,7 @@ declare function releaseBootCode(hal: Hal, board: DeviceBoard): void;
 
 /**
  * The device as start() leaves it: the code only starting uses is gone
- * (BOOT_ONLY_METHODS in rollup.config.js), so it has no start() any more, and
+ * (BOOT_ONLY_METHODS in build/memory-lists.mjs), so it has no start() any more, and
  * its client no subscribe() or unsubscribe() (the client renews its
  * subscriptions from its own table at every connect).
  */

@@ -64,7 +64,7 @@ describe("bundles: each board's firmware in a vm over the Espruino stand-in, aga
         board.id,
       );
       assert.equal(started, "object", ctx.console.join("\n"));
-      // start() freed what only starting uses (BOOT_ONLY in rollup.config.js): everything below runs without it.
+      // start() freed what only starting uses (BOOT_ONLY_* in build/memory-lists.mjs): everything below runs without it.
       assert.equal(ctx.run("typeof module.exports.createEspruinoHal", board.id + "-released"), "undefined");
       assert.equal(
         ctx.run("[typeof dev.start, typeof dev.client.subscribe, typeof dev.stop, typeof dev.client.publish].join()", board.id + "-methods"),

@@ -1,5 +1,5 @@
 /**
- * The build's lists of source names (rollup.config.js: KEEP_PARAMS,
+ * The build's lists of source names (build/memory-lists.mjs: KEEP_PARAMS,
  * RESIDENT, NOT_INLINED, HOT_METHODS, RECORD_FIELDS, DEVICE_FIELDS, BOOT_ONLY_*) are
  * each checked against the bundles (build/name-checks.mjs): an entry that
  * matches nothing stops the build. Here each check fails on a small bad
@@ -24,7 +24,7 @@ describe("the build's lists of source names", function () {
       checkTopLevel("BOOT_ONLY_NAMES", ["Client", "frame", "LIMIT"], SAMPLE, "sample.js");
       assert.throws(
         () => checkTopLevel("BOOT_ONLY_NAMES", ["frame", "parseConfig"], SAMPLE, "sample.js"),
-        /^Error: BOOT_ONLY_NAMES names no top-level name of sample\.js: parseConfig \(rollup\.config\.js\)$/,
+        /^Error: BOOT_ONLY_NAMES names no top-level name of sample\.js: parseConfig \(build\/memory-lists\.mjs\)$/,
       );
     });
 
