@@ -16,6 +16,7 @@
 // build: the list promises that these functions cost nothing.
 import { parse } from "acorn";
 import { fullAncestor } from "acorn-walk";
+import { declaredNames } from "./on-call-functions.mjs";
 
 const SIMPLE = new Set(["Identifier", "Literal", "ThisExpression"]);
 
@@ -30,15 +31,7 @@ function simple(node) {
 /** The names declared by the functions enclosing a node (parameters, vars, function declarations). */
 function enclosingNames(ancestors) {
   const names = new Set();
-  for (const a of ancestors) {
-    if (a.type !== "FunctionExpression" && a.type !== "FunctionDeclaration") continue;
-    for (const p of a.params) names.add(p.name);
-    fullAncestor(a.body, (node, _s, inner) => {
-      if (inner.slice(0, -1).some((x) => x !== a && (x.type === "FunctionExpression" || x.type === "FunctionDeclaration"))) return;
-      if (node.type === "VariableDeclarator" && node.id.type === "Identifier") names.add(node.id.name);
-      if (node.type === "FunctionDeclaration") names.add(node.id.name);
-    });
-  }
+  for (const a of ancestors) if (a.type === "FunctionExpression" || a.type === "FunctionDeclaration") for (const n of declaredNames(a)) names.add(n);
   return names;
 }
 

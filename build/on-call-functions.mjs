@@ -39,7 +39,7 @@ function usesThis(fn) {
 }
 
 /** The names a function declares itself: parameters, its own name, `var`s and functions in its body, not within functions made in it. */
-function declaredNames(fn) {
+export function declaredNames(fn) {
   const names = new Set(fn.params.map((p) => p.name));
   if (fn.type === "FunctionExpression" && fn.id) names.add(fn.id.name);
   fullAncestor(fn.body, (node, _s, ancestors) => {
