@@ -1,7 +1,7 @@
 /**
  * The byte layer on Espruino: packets are 8-bit Strings both ways. The
  * device, library and core bundles use this module in place of bytes.ts
- * (rollup.config.mjs maps firmware/wire/index.ts here); both export the same
+ * (rollup.config.js maps firmware/wire/index.ts here); both export the same
  * functions, which the protocol engine (firmware/session/client.ts) calls
  * without knowing which target it runs on. The functions are the codec's
  * and the framer's own (re-exported, no wrappers: each function costs
