@@ -201,7 +201,7 @@ export const HOT_METHODS = ["MqttClient.onAck_", "MqttClient.publish", "MqttClie
 // into its only caller, whose constructor goes; listed, each would be called
 // from two places and kept as a function until start() ends (24 variables
 // more loaded on the x86-64 interpreter, the same once started).
-export const BOOT_ONLY_NAMES = ["boot", "parseConfig", "createEspruinoHal", "fire", "watchPin", "subscriptionSlot"];
+export const BOOT_ONLY_NAMES = ["boot", "parseConfig", "createEspruinoHal", "fire", "watchPin"];
 
 // Built-in constructors only starting names: Espruino keeps one in a global
 // once a script names it (and makes it again if a later script does); deleted
@@ -240,8 +240,9 @@ export const BOOT_ONLY_CLASSES = [
 // device and its platform have them no more once started. The sensor drivers' factories go with EspruinoSensors.open,
 // which the minifier folds them into; the readings they made keep what they
 // need. The client renews its subscriptions at every connect from its own
-// table, without subscribe() (and `subscriptionSlot` above, which only
-// subscribe and unsubscribe call); one-shot timers (after, and `fire` above)
+// table, without subscribe() (`subscriptionSlot`, which only subscribe and
+// unsubscribe call, is made at each call instead: build/on-call-functions.mjs,
+// firmware loaded 568 -> 564); one-shot timers (after, and `fire` above)
 // and pin watches (gpio.watch and `watchPin`; the watches stay) are for
 // starting. Storage goes whole with `espruinoStorage` above, unless the client
 // keeps it to save a session.

@@ -72,11 +72,11 @@ export class DeviceProgram implements Device, ClientHandler {
   /** Battery mode only: sensors not read since the wake. */
   unread_?: number;
   /**
-   * When the tick restarts the firmware, 0 for never: a restart command's
+   * When the tick restarts the firmware, absent or 0 for never: a restart command's
    * short delay, or the bound of a configuration on trial (remote-config.ts,
    * set by boot()), cleared when it reaches the broker.
    */
-  restartAt_ = 0;
+  restartAt_?: number;
 
   /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
   constructor(hal: Hal, board: DeviceBoard, config: Config, options?: DeviceOptions) {

@@ -160,7 +160,7 @@ MqttClient.prototype.onAck_ = function (this: MqttClient, type: number, id: numb
   O.outboxFree(o, slot);
   if (this.persist_) this.persist_.dirty = true;
   if (downgraded) {
-    this.downgraded_++;
+    this.downgraded_ = (this.downgraded_ || 0) + 1;
     if (this.handler_.onError) this.handler_.onError(E.E_QOS_DOWNGRADED);
   }
   if (this.handler_.onPublished) this.handler_.onPublished(seq, type === C.PUBCOMP ? 2 : 1);

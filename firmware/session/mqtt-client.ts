@@ -84,7 +84,8 @@ export class MqttClient implements Client, SocketHandlers {
   msg_?: S.Message;
   connects_ = 0;
   lastError_ = 0;
-  downgraded_ = 0;
+  /** QoS 2 messages the broker took at QoS 1 (stats().downgraded); none counted yet when absent. */
+  downgraded_?: number;
   state_ = ST_IDLE;
   sock_: Socket | null = null;
   generation_ = 0;
@@ -105,7 +106,7 @@ export class MqttClient implements Client, SocketHandlers {
   /** The persistent session's state (persistSession); none without one. */
   persist_?: SavedSession;
   /** An inbound QoS 2 message was refused for want of room (docs/design.md, "The client's policies", inbound). */
-  refused_ = false;
+  refused_?: boolean;
   /** A chunk is being handled; pump_() then only notes what it was asked (1 batch, 2 everything) for the end of the chunk. */
   busy_ = false;
   pumpDue_ = 0;
@@ -354,7 +355,7 @@ export class MqttClient implements Client, SocketHandlers {
       queued: o.usedCount - o.inFlightCount,
       lastError: this.lastError_,
       reconnectAt: this.reconnectAt_,
-      downgraded: this.downgraded_,
+      downgraded: this.downgraded_ || 0,
       durableSeq: this.persist_ ? this.persist_.savedSeq : 0,
       broker: this.broker_,
     };
@@ -405,7 +406,7 @@ export class MqttClient implements Client, SocketHandlers {
     // Failover: the next attempt, after the backoff, goes to the next broker.
     if (list) this.broker_ = (this.broker_ + 1) % list.length;
     this.state_ = ST_WAITING;
-    this.refused_ = false;
+    if (this.refused_) this.refused_ = false;
     this.lastError_ = code;
     O.outboxResendAll(o);
     S.subscriptionsForgetRequests(this.subs_);
