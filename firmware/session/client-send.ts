@@ -46,8 +46,11 @@ MqttClient.prototype.nextId_ = function (this: MqttClient): number {
 /** Sends what outbox slot `slot` needs next (PUBLISH, or PUBREL once PUBREC came) and marks it sent; it gets a packet id first if it has none. */
 MqttClient.prototype.sendMessage_ = function (this: MqttClient, slot: number): void {
   const o = this.out_;
-  if (O.outboxId(o, slot) === 0) O.outboxSetId(o, slot, this.nextId_());
-  const id = O.outboxId(o, slot);
+  let id = O.outboxId(o, slot);
+  if (id === 0) {
+    id = this.nextId_();
+    O.outboxSetId(o, slot, id);
+  }
   const r =
     O.outboxState(o, slot) === O.SLOT_AWAIT_PUBCOMP
       ? this.send_(W.ackPacket(this.tx_, C.PUBREL, id), true)
