@@ -199,6 +199,23 @@ export interface Storage {
   erase(name: string): void;
 }
 
+/**
+ * What an update over MQTT needs of the platform (firmware/app/ota.ts): a
+ * file written and read in pieces, its CRC-32, and native hashes. Made at
+ * each call of Hal.updateFiles, so that none of it is in memory between
+ * updates.
+ */
+export interface UpdateFiles {
+  /** Writes `data` at `offset` of the file `name`; at offset 0 the file is made anew, `size` bytes long. Returns 0 or a negative code (E_STORAGE_*). */
+  writeAt(name: string, data: string, offset: number, size: number): number;
+  /** Up to `length` bytes of the file from `offset` (fewer at its end), or null when it does not exist. */
+  readAt(name: string, offset: number, length: number): string | null;
+  /** The CRC-32 (IEEE, as zlib's) of the whole file, unsigned; -1 when it does not exist. */
+  crc32(name: string): number;
+  /** The digest of `data` (bytes as a string) with "sha1" or "sha256", as a string of bytes; null for a hash the platform lacks. */
+  digest(hash: string, data: string): string | null;
+}
+
 /** Where the firmware reports. Codes are numbers; text is kept short on the device. */
 export interface Log {
   info(text: string): void;
@@ -249,6 +266,8 @@ export interface Hal {
    * not return where it can restart; a platform that cannot leaves this out.
    */
   restart?(): void;
+  /** The files and hashes of an update over MQTT, made at each call; a platform that cannot take an update leaves this out. */
+  updateFiles?(): UpdateFiles;
   /** Deep sleep (battery mode); a platform that cannot sleep leaves this out. */
   power?: Power;
 }

@@ -111,6 +111,14 @@ export function payloadText(payload: Payload): string {
   return typeof payload === "string" ? payload : readText(payload, 0, payload.length);
 }
 
+/** A message's payload as its bytes, one char code each (0-255). Never fails. */
+export function payloadBytes(payload: Payload): string {
+  if (typeof payload === "string") return payload;
+  let out = "";
+  for (let i = 0; i < payload.length; i += 4096) out += String.fromCharCode.apply(null, payload.subarray(i, i + 4096) as unknown as number[]);
+  return out;
+}
+
 /** A topic name's wire length, or E_INVALID_TOPIC / E_INVALID_UTF8 (see checkTopic). */
 export function checkTopicName(topic: string): number {
   return checkTopic(topic, false);

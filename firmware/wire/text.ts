@@ -58,3 +58,8 @@ export function receivedPayload(data: Received, start: number, length: number): 
 export function payloadText(payload: Payload): string {
   return fromWire(typeof payload === "string" ? payload : (E.toString(payload) as string));
 }
+
+/** A message's payload as its bytes, one char code each (0-255): the String it is. Never fails. */
+export function payloadBytes(payload: Payload): string {
+  return typeof payload === "string" ? payload : (E.toString(payload) as string);
+}

@@ -11,6 +11,7 @@ import { EspruinoSensors } from "./sensors";
 import { espruinoStorage } from "./storage";
 import { EspruinoTimers } from "./timers";
 import { EspruinoWifi } from "./wifi";
+import { espruinoUpdateFiles } from "./update-files";
 
 declare function require(name: string): EspTelnetModule;
 /** Espruino's soft reset: clears memory and runs the boot code from Storage again. */
@@ -44,6 +45,7 @@ export function createEspruinoHal(board: DeviceBoard): Hal {
     // native function itself, so the field costs no function of ours.
     restart: load,
     power: espruinoPower,
+    updateFiles: espruinoUpdateFiles,
     // Espruino's telnet console (port 23 on ESP8266 and ESP32, no password)
     // is turned off until the next reset: through it anyone on the network
     // could read Storage, the configuration's passwords included; a session

@@ -1,3 +1,4 @@
+import { nodeUpdateFiles } from "./update-files";
 import type { Board, DeviceBoard } from "../../boards/types";
 import { toDeviceBoard } from "../../boards/device-view";
 import * as E from "../../base/errors";
@@ -70,6 +71,7 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
   };
   const gpio = createVirtualGpio(view, timers);
   let consoleCloses = 0;
+  const storage = options.storage ?? createMemoryStorage();
   return {
     board: view,
     clock,
@@ -78,7 +80,7 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
     wifi,
     gpio,
     sensors: createScriptedSensors(timers, gpio, () => clock.now()),
-    storage: options.storage ?? createMemoryStorage(),
+    storage,
     log,
     closeConsole() {
       consoleCloses++;
@@ -86,6 +88,7 @@ export function createNodeHal(board: Board | DeviceBoard, options: NodeHalOption
     // A simulated station: a plausible signal while the link is up; the host's memory is not the board's.
     health: () => (wifi.state() === 2 ? { rssi: -58 } : {}),
     consoleCloses: () => consoleCloses,
+    updateFiles: () => nodeUpdateFiles(storage),
     ...(options.restart ? { restart: options.restart, power: { deepSleep: (ms: number) => timers.after(ms, options.restart!) } } : {}),
   };
 }

@@ -63,7 +63,8 @@ function espruinoRig(boardId: string, file: string, mode: StandinMode, connectLa
   return async () => {
     const bundle = path.join(import.meta.dirname, "..", "..", "dist", boardId, file);
     if (!fs.existsSync(bundle)) throw new Error(bundle + " is missing: run npm run build");
-    const esp = createEspruinoContext({ mode, ssid: SSID, password: PASSWORD, connectLate });
+    // Storage for the readable bundle too (over 192 KB, an ESP8266's Storage; boards carry the minified one).
+    const esp = createEspruinoContext({ mode, ssid: SSID, password: PASSWORD, connectLate, storageBytes: 512 * 1024 });
     // As on the board: the bundle is the Storage file "fabmqtt", loaded with require().
     esp.upload("fabmqtt", fs.readFileSync(bundle, "utf8"));
     const board = boardById(boardId);

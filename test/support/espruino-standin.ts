@@ -13,7 +13,9 @@
  *   ... esp.wifi.setAvailable(false); esp.pins.setInput("D4", true); ...
  *   esp.dispose();
  */
+import crypto from "node:crypto";
 import vm from "node:vm";
+import zlib from "node:zlib";
 import { REMOVE_BUILTINS } from "./standin/builtins";
 import { createLoop, type Loop } from "./standin/loop";
 import { createStandinNet, type StandinMode, type StandinNet } from "./standin/net";
@@ -168,7 +170,17 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
       return u;
     },
     getErrorFlags: () => vmArray([]),
+    CRC32: (data: unknown) => zlib.crc32(Buffer.from(bytesOf([data]), "latin1")),
   };
+  // require("crypto"): one-shot hashes giving an ArrayBuffer; the ESP8266's build has SHA1 alone.
+  const hashing = (hash: string) => (data: unknown) => {
+    const digest = crypto
+      .createHash(hash)
+      .update(Buffer.from(bytesOf([data]), "latin1"))
+      .digest();
+    return digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength);
+  };
+  const cryptoModule = mode === "esp8266" ? { SHA1: hashing("sha1") } : { SHA1: hashing("sha1"), SHA256: hashing("sha256") };
   globals.global = vm.runInContext("this", context);
   const resolvePin = (pin: unknown) => {
     const name = typeof pin === "string" ? pin : pin && typeof pin === "object" ? String(pin) : "";
@@ -199,6 +211,7 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     if (name === "Wifi" && mode !== "linux") return wifi.module;
     if (name === "TelnetServer") return telnet.module;
     if (name === "Storage") return storage.module;
+    if (name === "crypto") return cryptoModule;
     const key = String(name);
     if (modules.has(key)) return modules.get(key);
     const text = storage.files.get(key);
