@@ -133,6 +133,22 @@ export function errorNameOf(code: number): string {
       return "E_COMMAND_RETAINED";
     case -413:
       return "E_COMMAND_UNKNOWN";
+    case -420:
+      return "E_OTA_REQUEST";
+    case -421:
+      return "E_OTA_BOARD";
+    case -422:
+      return "E_OTA_OLDER";
+    case -423:
+      return "E_OTA_SIZE";
+    case -424:
+      return "E_OTA_CRC";
+    case -425:
+      return "E_OTA_TAG";
+    case -426:
+      return "E_OTA_NO_KEY";
+    case -427:
+      return "E_OTA_ROLLED_BACK";
     default:
       return "";
   }

@@ -154,3 +154,21 @@ export const E_COMMAND_BAD_VALUE = -411;
 export const E_COMMAND_RETAINED = -412;
 /** A device command (<root>cmd/<name>) the device does not know, or one its platform cannot do (a restart where there is no restart). */
 export const E_COMMAND_UNKNOWN = -413;
+
+// ---- updates over MQTT (firmware/app/ota.ts) ---------------------------------
+/** An update's request is not one: not JSON, a field missing or of the wrong type, or a chunk with no update open. */
+export const E_OTA_REQUEST = -420;
+/** The image is built for another board. */
+export const E_OTA_BOARD = -421;
+/** The image's version is older than the running firmware's (`force` takes it anyway). */
+export const E_OTA_OLDER = -422;
+/** The image's size is out of bounds, or a chunk goes past it. */
+export const E_OTA_SIZE = -423;
+/** The image written does not have the CRC-32 announced. */
+export const E_OTA_CRC = -424;
+/** The image's authentication tag is wrong: not made with this device's key, or the image was changed. */
+export const E_OTA_TAG = -425;
+/** The device has no update key (written at provisioning): it takes no update. */
+export const E_OTA_NO_KEY = -426;
+/** The new image did not reach the broker in its bound: the device went back to the one before. */
+export const E_OTA_ROLLED_BACK = -427;

@@ -20,13 +20,16 @@ import { maskSecrets } from "./flash/mask";
 import { brokerSummary, buildConfig, espruinoTlsWarning, type ProvisionInput } from "./flash/provision-config";
 import { defaultTimeoutMs, uploadToStorage } from "./flash/storage-upload";
 import { readTarget, TARGET_OPTIONS } from "./flash/target";
+import { OTA_KEY_FILE } from "../firmware/app/ota";
+import { newKeyText, readKey } from "./ota/image";
 
 const USAGE = `npm run -s provision -- --board <id> --port <port> --ssid <wifi> --password <wifi password>
     --broker mqtt://user:password@host:1883 [--device <id>] [--base <topic>] [--qos 0|1|2]
-    [--keepalive <s>] [--discovery <prefix>] [--config file.json] [--fast] [--timeout <seconds>]
+    [--keepalive <s>] [--discovery <prefix>] [--config file.json] [--key-file <file>] [--fast] [--timeout <seconds>]
 
   --config   a JSON configuration (sensors, actuators, ...); the flags override its fields
   --device   client id and topic level (default: fabmqtt-<6 random hex digits>)
+  --key-file the device's update key for npm run ota (hex), written to the board; made when the file does not exist
   Passwords can come from FABMQTT_WIFI_PASSWORD and FABMQTT_BROKER_PASSWORD instead, and
   should: on the command line other users see them in the process list, and npm run prints them.`;
 
@@ -41,6 +44,7 @@ const OPTIONS = {
   qos: { type: "string" },
   keepalive: { type: "string" },
   discovery: { type: "string" },
+  "key-file": { type: "string" },
 } as const;
 
 /** Whether npm printed this command line (with its arguments) before running it: `npm run` without -s. */
@@ -110,6 +114,22 @@ async function main(): Promise<number> {
   const tlsWarning = espruinoTlsWarning(config);
   if (tlsWarning) console.error("provision: " + mask(tlsWarning));
   const data = Buffer.from(JSON.stringify(config), "utf8");
+  const files = [{ name: CONFIG_FILE, data }];
+  const keyFile = values["key-file"];
+  if (keyFile) {
+    // The update key goes over USB only: npm run ota never sends it, and the device never publishes it.
+    if (!fs.existsSync(keyFile)) {
+      fs.writeFileSync(keyFile, newKeyText(), { mode: 0o600 });
+      console.log("provision: made a new update key in " + keyFile + " (keep it: npm run ota needs it)");
+    }
+    const key = readKey(keyFile);
+    if (typeof key === "string") {
+      console.error("provision: --key-file: " + key);
+      return 2;
+    }
+    files.push({ name: OTA_KEY_FILE, data: Buffer.from(key.toString("hex"), "latin1") });
+    secrets.push(key.toString("hex"));
+  }
   const timeoutMs = target.timeoutMs ?? defaultTimeoutMs(data.length, target.fast);
   console.log(
     mask(
@@ -144,7 +164,7 @@ async function main(): Promise<number> {
   const result = await uploadToStorage({
     port: target.port,
     chip: target.board.chip,
-    files: [{ name: CONFIG_FILE, data }],
+    files,
     fast: target.fast,
     timeoutMs,
     secrets,
@@ -158,7 +178,7 @@ async function main(): Promise<number> {
     "provision: done in " +
       (result.ms / 1000).toFixed(1) +
       " s; the board confirmed " +
-      CONFIG_FILE +
+      files.map((f) => f.name).join(" and ") +
       ". Reset the board (or type load() in its console) to start fabmqtt.",
   );
   return 0;

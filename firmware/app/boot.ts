@@ -4,6 +4,7 @@ import type { Hal } from "../../hal/types";
 import { CONFIG_FILE, parseConfig, type Config } from "./config";
 import { CONFIG_RESULT_FILE, CONFIG_TRIAL_MS, CONFIG_TRY_FILE } from "./remote-config";
 import { readSession } from "../session/persist";
+import { OTA_TRIAL_FILE, TRIAL_MARK } from "./ota";
 import { DeviceProgram, SESSION_FILE, type Device, type DeviceOptions } from "./device";
 
 /**
@@ -21,6 +22,9 @@ export function boot(hal: Hal, board: DeviceBoard, options?: DeviceOptions): Dev
   // its first boot the rollback's answer is written beforehand, and the
   // device erases it once connected; found at a later boot, the trial failed
   // (remote-config.ts).
+  // An image on trial (ota.ts), marked by the boot code that booted it, has the same bound.
+  const image = storage.read(OTA_TRIAL_FILE);
+  const imageTrial = image !== null && image.charAt(image.length - 1) === TRIAL_MARK;
   const trial = storage.read(CONFIG_TRY_FILE);
   if (trial !== null && storage.read(CONFIG_RESULT_FILE) === null) {
     storage.write(
@@ -32,10 +36,13 @@ export function boot(hal: Hal, board: DeviceBoard, options?: DeviceOptions): Dev
     hal.log.error(E.E_CONFIG_ROLLED_BACK, CONFIG_TRY_FILE);
   } else if (trial !== null) hal.log.error(E.E_CONFIG_ROLLED_BACK, CONFIG_TRY_FILE);
   if (trial !== null) storage.erase(CONFIG_TRY_FILE);
-  return startDevice(hal, board, parseConfig(storage.read(CONFIG_FILE), board), options, false);
+  const device = startDevice(hal, board, parseConfig(storage.read(CONFIG_FILE), board), options, imageTrial);
+  // An image on trial that cannot start goes back to the one before at once (the boot code does).
+  if (typeof device === "number" && imageTrial && hal.restart) hal.restart();
+  return device;
 }
 
-/** Starts the device on `config` (a parsed configuration, or why it is not one); `trial` when it is on trial. Returns the Device, or the negative code with nothing started. */
+/** Starts the device on `config` (a parsed configuration, or why it is not one); `trial` when it or the image is on trial. Returns the Device, or the negative code with nothing started. */
 function startDevice(hal: Hal, board: DeviceBoard, config: Config | string, options: DeviceOptions | undefined, trial: boolean): Device | number {
   if (typeof config === "string") {
     hal.log.error(E.E_CONFIG, config);

@@ -9,6 +9,7 @@ import { firmwareVersion } from "./version";
 import { discoveryMessage, type DiscoveryMessage } from "./discovery";
 import { RESTART_DELAY_MS } from "./device-types";
 import { DeviceProgram } from "./device-program";
+import { OTA_RESULT_FILE } from "./ota";
 
 /** What the device does with what comes from the broker, and the announcement after a connect. Methods of DeviceProgram (device-program.ts declares them). */
 
@@ -24,10 +25,12 @@ DeviceProgram.prototype.onConnect = function (this: DeviceProgram): void {
   this.stateDue_ = (1 << this.levels.length) - 1;
   this.diagAt_ = now;
   this.announce_ = 0;
-  // Connected within its bound: a configuration on trial is kept (keepTrial_
-  // leaves a restart command's deadline alone).
+  // Connected within its bound: a configuration or an image on trial is kept
+  // (keepTrial_ leaves a restart command's deadline alone).
   if (this.restartAt_) this.keepTrial_();
   else this.answerConfig_();
+  // An update under way goes on where it was.
+  if (this.update_) this.otaNext_();
 };
 
 /** The connection is gone (or stopped): a connection that was up puts the actuators in their safe state. */
@@ -56,8 +59,8 @@ DeviceProgram.prototype.onError = function (this: DeviceProgram, code: number): 
 /**
  * Every message: a command to an actuator (<root>set/<actuator>, or
  * <base>/all/set/<actuator> to the group), one to the device
- * (<root>cmd/<name>), a configuration change (<root>config/set), or Home
- * Assistant's status.
+ * (<root>cmd/<name>), an update's (<root>cmd/ota/...), a configuration
+ * change (<root>config/set), or Home Assistant's status.
  */
 DeviceProgram.prototype.onMessage = function (this: DeviceProgram, m: Message): void {
   const c = this.config_;
@@ -72,7 +75,8 @@ DeviceProgram.prototype.onMessage = function (this: DeviceProgram, m: Message): 
   else if (topic.substr(0, group.length) === group) {
     name = topic.substr(group.length);
     toGroup = true;
-  } else if (topic.substr(0, cmd.length) === cmd) return this.command_(topic.substr(cmd.length), m.retain);
+  } else if (topic.substr(0, cmd.length + 4) === cmd + "ota/") return this.otaMessage_(topic.substr(cmd.length + 4), m);
+  else if (topic.substr(0, cmd.length) === cmd) return this.command_(topic.substr(cmd.length), m.retain);
   else {
     // Home Assistant came (back) online: it forgets non-retained state, so discovery is sent again.
     if (c.discovery !== "" && topic === (c.discovery || "homeassistant") + "/status" && payloadText(m.payload) === "online") this.announce_ = 2;
@@ -142,12 +146,16 @@ DeviceProgram.prototype.setConfig_ = function (this: DeviceProgram, change: stri
   this.restartAt_ = hal.clock.now() + RESTART_DELAY_MS;
 };
 
-/** The configuration on trial reached the broker: it becomes the one in force; config/result says so. */
+/** The configuration or the image on trial reached the broker: it becomes the one in force; config/result or ota/result says so. */
 DeviceProgram.prototype.keepTrial_ = function (this: DeviceProgram): void {
   const storage = this.hal_.storage;
+  const image = this.keepImage_();
   const text = storage.read(CONFIG_TRY_FILE);
   // No trial: the deadline is a restart command's (the WiFi came back while it waited), which stands.
-  if (text === null) return;
+  if (text === null) {
+    if (image) this.restartAt_ = 0;
+    return;
+  }
   if (storage.write(CONFIG_FILE, text) === 0) {
     storage.erase(CONFIG_TRY_FILE);
     storage.erase(CONFIG_RESULT_FILE);
@@ -157,12 +165,14 @@ DeviceProgram.prototype.keepTrial_ = function (this: DeviceProgram): void {
   this.restartAt_ = 0;
 };
 
-/** Publishes, and erases, the answer a config/set came to across a restart (a rollback). */
+/** Publishes, and erases, the answer a config/set or an update came to across a restart (a rollback). */
 DeviceProgram.prototype.answerConfig_ = function (this: DeviceProgram): void {
   const storage = this.hal_.storage;
-  const answer = storage.read(CONFIG_RESULT_FILE);
-  if (answer === null) return;
-  if (this.client.publish(this.root_ + "config/result", answer, 0, false) >= 0) storage.erase(CONFIG_RESULT_FILE);
+  for (let i = 0; i < 2; i++) {
+    const file = i ? OTA_RESULT_FILE : CONFIG_RESULT_FILE;
+    const answer = storage.read(file);
+    if (answer !== null && this.client.publish(this.root_ + (i ? "ota/result" : "config/result"), answer, 0, false) >= 0) storage.erase(file);
+  }
 };
 
 /**

@@ -8,6 +8,7 @@ import { copyWithout, type ActuatorConfig, type Config, type DeviceConfig } from
 import { stateText } from "./actuators";
 import { groupRoot, topicRoot } from "./topics";
 import type { DiscoveryMessage } from "./discovery";
+import type { UpdateRun } from "./device-ota";
 import { AWAKE_MAX_MS, RETAINED, SESSION_FILE, TICK_MS, type Device, type DeviceOptions } from "./device-types";
 
 /**
@@ -77,6 +78,8 @@ export class DeviceProgram implements Device, ClientHandler {
    * set by boot()), cleared when it reaches the broker.
    */
   restartAt_?: number;
+  /** An update over MQTT under way (device-ota.ts); absent otherwise. */
+  update_?: UpdateRun;
 
   /** A device for a checked configuration. Throws only on a programmer error (see createClient). */
   constructor(hal: Hal, board: DeviceBoard, config: Config, options?: DeviceOptions) {
@@ -113,7 +116,7 @@ export class DeviceProgram implements Device, ClientHandler {
       maxPacketSize: board.maxPacketSize,
       inflightWindow: board.inflightWindow,
       queueSize: board.inflightWindow * 4,
-      // Commands, device commands, configuration; the group's with actuators; Home Assistant's status with discovery.
+      // Commands, device commands and updates, configuration; the group's with actuators; Home Assistant's status with discovery.
       maxSubscriptions: 3 + (c.actuators && c.actuators.length ? 1 : 0) + (c.discovery === "" ? 0 : 1),
       // The broker sends at most the QoS subscribed at (the device's own, or 1):
       // below 2 it sends nothing at QoS 2, and one id is kept for a broker that would.
@@ -198,7 +201,8 @@ export class DeviceProgram implements Device, ClientHandler {
     }
     hal.wifi.setHostname(c.device);
     client.subscribe(this.root_ + "set/+", this.qos_, null);
-    client.subscribe(this.root_ + "cmd/+", this.qos_, null);
+    // Device commands, and an update's messages to the device (cmd/ota/..., device-ota.ts): one subscription for both.
+    client.subscribe(this.root_ + "cmd/#", this.qos_, null);
     client.subscribe(this.root_ + "config/set", this.qos_, null);
     if (actuators.length) client.subscribe(groupRoot(c) + "set/+", this.qos_, null);
     if (c.discovery !== "") client.subscribe((c.discovery || "homeassistant") + "/status", 1, null);
@@ -253,6 +257,9 @@ export class DeviceProgram implements Device, ClientHandler {
       this.stop();
       return (hal.restart as () => void)();
     }
+    // An update with every byte written is checked here, at the tick (device-ota.ts).
+    const update = this.update_;
+    if (update && update.next === update.offer.s) this.otaCheck_();
     if (this.timer_ && this.waiting_ && hal.wifi.state() === WIFI_DOWN && now - this.joinAt_ >= 0) {
       this.waiting_ = false;
       const r = hal.wifi.join(c.wifi.ssid, c.wifi.password || "", this);
@@ -352,6 +359,15 @@ export class DeviceProgram implements Device, ClientHandler {
   declare keepTrial_: () => void;
   declare answerConfig_: () => void;
   declare announcement_: (k: number, out: DiscoveryMessage) => boolean;
+  // Updates over MQTT (device-ota.ts).
+  declare otaMessage_: (path: string, m: Message) => void;
+  declare otaBegin_: (text: string) => void;
+  declare otaNext_: () => void;
+  declare otaAnswer_: (name: string, text: string) => void;
+  declare otaFail_: (code: number, reason: string) => void;
+  declare otaCheck_: () => void;
+  declare keepImage_: () => boolean;
+  declare otaRunning_: () => void;
   // Publishing and pins (device-outputs.ts).
   declare report_: (source: string, code: number, refused: boolean) => void;
   declare send_: (path: string, text: string, flags: number) => number;

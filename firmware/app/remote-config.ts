@@ -42,7 +42,8 @@ export interface ConfigChange {
  */
 export function changedConfig(current: string, change: string, board: DeviceBoard): ConfigChange {
   function refused(field: string, error: string): ConfigChange {
-    return { ok: false, text: JSON.stringify({ ok: false, field: field, error: error, code: E.E_CONFIG }) };
+    // Written as text: the device bundle's minifier writes false as 0.
+    return { ok: false, text: '{"ok":false,"field":' + JSON.stringify(field) + ',"error":' + JSON.stringify(error) + ',"code":' + E.E_CONFIG + "}" };
   }
   let c: { [k: string]: any };
   let asked: { [k: string]: any };

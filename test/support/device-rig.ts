@@ -12,7 +12,7 @@ import type { Device } from "../../firmware/app/device";
 import { ST_CONNECTED } from "../../firmware/session/client";
 import { createNodeHal, type NodeHal } from "../../hal/node/index";
 import { createManualTime, type ManualTime } from "../../hal/node/timers";
-import type { Timers } from "../../hal/types";
+import type { Storage, Timers } from "../../hal/types";
 import { FakeNet } from "../../scripts/support/fake-net";
 import { ScriptedBroker } from "./scripted-broker";
 
@@ -42,6 +42,10 @@ export interface RigOptions {
   lateTickMs?: number;
   /** Called with the platform before the device boots (to script sensors). */
   before?: (hal: NodeHal) => void;
+  /** The platform's restart (none by default: the platform cannot restart). */
+  restart?: () => void;
+  /** The platform's Storage (memory by default). */
+  storage?: Storage;
 }
 
 /**
@@ -55,7 +59,7 @@ export function startDevice(actuator: Partial<ActuatorConfig> = {}, over: Partia
   const broker = new ScriptedBroker(net);
   const late = options.lateTickMs || 0;
   const timers: Timers = late ? { ...time.timers, every: (ms, fn) => time.timers.every(ms + late, fn) } : time.timers;
-  const hal = createNodeHal(RIG_BOARD, { clock: time.clock, timers, net, ssid: "fablab", password: "pw" });
+  const hal = createNodeHal(RIG_BOARD, { clock: time.clock, timers, net, ssid: "fablab", password: "pw", restart: options.restart, storage: options.storage });
   const config: Config = {
     wifi: { ssid: "fablab", password: "pw" },
     broker: { host: "127.0.0.1", port: 1883, keepalive: 60 },

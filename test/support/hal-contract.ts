@@ -5,6 +5,8 @@
  * a plain TCP server on 127.0.0.1 and a Debian mosquitto.
  */
 import { strict as assert } from "node:assert";
+import crypto from "node:crypto";
+import zlib from "node:zlib";
 import type { DeviceBoard } from "../../boards/types";
 import * as E from "../../base/errors";
 import type { Hal, Socket, SocketHandlers } from "../../hal/types";
@@ -265,6 +267,28 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
         assert.equal(st.read(long + "y"), null);
         assert.equal(st.read(""), null);
         assert.equal(st.read(long), "kept");
+      });
+
+      it("an update's files: written in pieces, read in parts, their CRC-32 and SHA1 as zlib and node:crypto give them", function () {
+        const files = rig.hal.updateFiles!();
+        let image = "";
+        for (let i = 0; i < 700; i++) image += String.fromCharCode((i * 7) & 255);
+        assert.equal(files.writeAt("img", image.substr(0, 300), 0, 700), 0);
+        assert.equal(files.readAt("img", 0, 300), image.substr(0, 300));
+        assert.equal(files.readAt("img", 300, 2), "\xff\xff", "bytes not yet written");
+        assert.equal(files.writeAt("img", image.substr(300, 300), 300, 700), 0);
+        assert.equal(files.writeAt("img", image.substr(600), 600, 700), 0);
+        assert.equal(rig.hal.storage.read("img"), image);
+        assert.equal(files.readAt("img", 650, 100), image.substr(650), "a part at the end is shorter");
+        assert.equal(files.readAt("none", 0, 10), null);
+        assert.equal(files.crc32("img"), zlib.crc32(Buffer.from(image, "latin1")));
+        assert.equal(files.crc32("none"), -1);
+        assert.equal(files.digest("sha1", image), crypto.createHash("sha1").update(Buffer.from(image, "latin1")).digest().toString("latin1"));
+        assert.equal(files.digest("md5", image), null);
+        // At offset 0 the file is made anew.
+        assert.equal(files.writeAt("img", "ab", 0, 4), 0);
+        assert.equal(rig.hal.storage.read("img"), "ab\xff\xff");
+        rig.hal.storage.erase("img");
       });
     });
 

@@ -1,0 +1,78 @@
+/**
+ * test:espruino's checks of an update over MQTT on the real interpreter: the
+ * firmware running (v1, the Linux board's bundle) refuses a tampered image,
+ * then takes v2 (the same bundle with another commit in it) from `npm run
+ * ota`'s sender, restarts with load() into the boot file, and comes back as
+ * v2. Prints the time, the rate and the highest memory sampled while it ran.
+ */
+import crypto from "node:crypto";
+import { E_OTA_TAG } from "../base/errors";
+import { offerFor, type Image } from "./ota/image";
+import { sendUpdate } from "./ota/send";
+
+/** A fresh update key, hex, for the board's Storage (OTA_KEY_FILE). */
+export function testKey(): Buffer {
+  return crypto.randomBytes(32);
+}
+
+/** The highest `MEM ... usage=N` the interpreter printed after `from` characters of its output, or -1. */
+function highestUsage(output: string, from: number): number {
+  let top = -1;
+  for (const m of output.slice(from).matchAll(/MEM \w+ usage=(\d+)/g)) top = Math.max(top, Number(m[1]));
+  return top;
+}
+
+/** The checks, each [what, passed]; `output()` is the interpreter's output so far, `boots()` how many times the boot file ran. */
+export async function otaChecks(o: {
+  port: number;
+  code: string;
+  key: Buffer;
+  root: string;
+  output: () => string;
+  boots: () => number;
+}): Promise<[string, boolean][]> {
+  const checks: [string, boolean][] = [];
+  const v1: Image = { bytes: o.code, board: "linux", version: "" };
+  const commit = /\bversion:"([^"]*)"/.exec(o.code);
+  const v2: Image = { ...v1, bytes: o.code.replace(/\bversion:"[^"]*"/, 'version:"ota-v2"'), version: "0.1.0+ota-v2" };
+  if (!commit || v2.bytes === o.code) return [["update: the bundle names no version", false]];
+  const broker = { host: "127.0.0.1", port: o.port, tls: false };
+  // Signed, then one byte changed: the CRC-32 is made again, the tag cannot be.
+  const at = v2.bytes.indexOf('"restart"');
+  const tampered = v2.bytes.substr(0, at + 1) + "R" + v2.bytes.substr(at + 2);
+  const bootsBefore = o.boots();
+  const refused = await sendUpdate({
+    broker,
+    root: o.root,
+    bytes: tampered,
+    offer: { ...offerFor(v2, o.key), c: offerFor({ ...v2, bytes: tampered }, o.key).c },
+    timeoutMs: 120000,
+  });
+  checks.push(["update: a tampered image is refused on ota/result (" + E_OTA_TAG + "), no restart", refused.code === E_OTA_TAG && o.boots() === bootsBefore]);
+  console.log("update refused: " + JSON.stringify(refused));
+  const from = o.output().length;
+  const before = highestUsage(o.output().slice(0, from), Math.max(0, from - 400));
+  const r = await sendUpdate({ broker, root: o.root, bytes: v2.bytes, offer: offerFor(v2, o.key), timeoutMs: 300000, trialMs: 60000 });
+  const seconds = r.ms / 1000;
+  console.log(
+    "update: " +
+      v2.bytes.length +
+      " bytes in " +
+      seconds.toFixed(1) +
+      " s (" +
+      (v2.bytes.length / 1024 / seconds).toFixed(1) +
+      " KB/s, a 40 KB image about " +
+      ((40 * 1024 * seconds) / v2.bytes.length).toFixed(0) +
+      " s), restart included; memory (usage, sampled every 2 s) before " +
+      before +
+      ", highest while it ran " +
+      highestUsage(o.output(), from) +
+      "; " +
+      JSON.stringify(r),
+  );
+  checks.push([
+    "update: v2 taken through cmd/ota/..., checked, restarted into, back running as " + v2.version,
+    r.ok && r.version === v2.version && o.boots() === bootsBefore + 1,
+  ]);
+  return checks;
+}
