@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CONFIG_FILE } from "../../firmware/app/config";
+import { OTA_KEY_FILE } from "../../firmware/app/ota";
 import { crc32 } from "../../scripts/flash/crc32";
 import { startFakeEspruino, type FakeEspruino } from "../support/fake-espruino";
 import { npmRun } from "../support/npm-run";
@@ -149,6 +150,28 @@ describe("npm run provision (the real espruino CLI, a fake board console)", func
     assert.deepEqual(c.broker, { host: "broker.lab", port: 8883, tls: true, username: "board1", password: BROKER_PASSWORD });
     assert.match(c.device, /^fabmqtt-[0-9a-f]{6}$/, "a device id was made up");
     for (const secret of [WIFI_PASSWORD, BROKER_PASSWORD, JSON.stringify(WIFI_PASSWORD).slice(1, -1)]) assert.equal(r.all.includes(secret), false);
+  });
+
+  it("--key-file: makes a new update key when the file is missing, writes it to the board, and never prints it", async () => {
+    board = await startFakeEspruino({ chip: "esp8266" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-key-"));
+    const keyFile = path.join(dir, "bench-1.key");
+    const args = ["run", "-s", "provision", "--", "--board", "esp8266-nodemcu", "--port", "tcp://127.0.0.1:" + board.port];
+    const rest = ["--ssid", "fablab", "--broker", "mqtt://board1@192.168.1.10:1883", "--device", "bench-1", "--key-file", keyFile, "--fast"];
+    const r = await npmRun(args.concat(rest), { FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD });
+    assert.equal(r.code, 0, r.all);
+    const key = fs.readFileSync(keyFile, "utf8").trim();
+    assert.match(key, /^[0-9a-f]{64}$/);
+    assert.equal((fs.statSync(keyFile).mode & 0o777).toString(8), "600");
+    assert.equal(board.storage.files.get(OTA_KEY_FILE)!.toString("latin1"), key);
+    assert.equal(r.all.includes(key), false, "the key is not printed");
+    assert.match(r.stdout, /made a new update key/);
+    // A key file that is there is used as it is; one that is not a key is refused before connecting.
+    fs.writeFileSync(keyFile, "not a key");
+    const bad = await npmRun(args.concat(rest), { FABMQTT_WIFI_PASSWORD: WIFI_PASSWORD, FABMQTT_BROKER_PASSWORD: BROKER_PASSWORD });
+    assert.equal(bad.code, 2, bad.all);
+    assert.match(bad.stderr, /--key-file: .*16 to 64 bytes in hex/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("warns, for mqtts://, that Espruino encrypts but never verifies the broker's certificate, even with a CA", async () => {
