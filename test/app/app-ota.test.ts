@@ -10,6 +10,9 @@
  */
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { findBoard } from "../../boards/index";
 import { toDeviceBoard } from "../../boards/device-view";
 import type { Board } from "../../boards/types";
@@ -23,6 +26,7 @@ import { createNodeHal, type NodeHal } from "../../hal/node/index";
 import { startMosquitto, type Mosquitto } from "../../scripts/support/mosquitto";
 import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../../scripts/support/live-client";
 import { bootChoice } from "../support/boot-choice";
+import { npmRun } from "../support/npm-run";
 import { offerFor, type Image } from "../../scripts/ota/image";
 import { sendUpdate, type SendOptions, type SendResult } from "../../scripts/ota/send";
 import * as E from "../../base/errors";
@@ -263,6 +267,32 @@ for (const boardId of ["esp8266-nodemcu", "esp32-devkitc"]) {
       assert.equal(got("ota/next").length, 0);
       watcher.client.publish(base + "/dev1/cmd/ota/begin", "", 1, true);
     });
+
+    if (boardId === "esp8266-nodemcu")
+      it("npm run ota: sends an image file with a key file, shows its progress, exits 0 once the device runs it; 2 on bad arguments", async () => {
+        start();
+        await waitFor(() => device!.client.state() === ST_CONNECTED, "connected");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fabmqtt-ota-cli-"));
+        // A bundle as the build writes it names its board and commit.
+        const text = 'var b={id:"esp8266-nodemcu",version:"cli2"};/*' + "x".repeat(3000) + "*/";
+        versions.set(text, "cli2");
+        fs.writeFileSync(path.join(dir, "image.js"), text);
+        fs.writeFileSync(path.join(dir, "dev1.key"), KEY.toString("hex") + "\n");
+        const args = ["run", "-s", "ota", "--", "--device", "dev1", "--base", base, "--broker", "mqtt://127.0.0.1:" + broker.port];
+        const r = await npmRun(args.concat(["--board", boardId, "--image", path.join(dir, "image.js"), "--key-file", path.join(dir, "dev1.key")]));
+        assert.equal(r.code, 0, r.all);
+        assert.ok(r.stdout.includes("image: 0.1.0+cli2 for esp8266-nodemcu, " + text.length + " bytes"), r.stdout);
+        assert.match(r.stdout, /100%/);
+        assert.match(r.stdout, /dev1 runs 0\.1\.0\+cli2/);
+        assert.equal(hal.storage.read(IMAGE_B), text);
+        const bad = await npmRun(args.concat(["--board", "nope"]));
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /--board: unknown board "nope"/);
+        const noKey = await npmRun(args.concat(["--board", boardId, "--image", path.join(dir, "image.js"), "--key-file", path.join(dir, "none.key")]));
+        assert.equal(noKey.code, 2);
+        assert.match(noKey.stderr, /no such key file/);
+        fs.rmSync(dir, { recursive: true, force: true });
+      });
 
     it("goes back to the old image when the new one does not reach the broker in its bound, and says so", async () => {
       start();
