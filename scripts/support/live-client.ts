@@ -87,6 +87,14 @@ export function closeLiveClients(): void {
   while (live.length) live.pop()!.close();
 }
 
+/** A live client subscribed to `filter` at QoS 1, once its SUBACK came; rejects as waitFor does. */
+export async function startWatcher(port: number, filter: string, over: Partial<ClientOptions> & ClientHandler = {}): Promise<LiveClient> {
+  const w = startLiveClient(port, { clientId: "watcher", ...over });
+  w.client.subscribe(filter, 1);
+  await waitFor(() => w.subacks.length === 1, "watcher subscribed");
+  return w;
+}
+
 /** Resolves when `check()` is true; rejects after `ms` with `what`. */
 export function waitFor(check: () => boolean, what: string, ms = 10000): Promise<void> {
   const start = Date.now();

@@ -11,7 +11,7 @@ import { SESSION_FILE, TICK_MS, type Device } from "../../firmware/app/device";
 import { createNodeHal, type NodeHal } from "../../hal/node/index";
 import { createMemoryStorage } from "../../hal/node/storage";
 import { startMosquitto, type Mosquitto } from "../../scripts/support/mosquitto";
-import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../../scripts/support/live-client";
+import { closeLiveClients, startLiveClient, startWatcher, waitFor, type LiveClient } from "../../scripts/support/live-client";
 import * as E from "../../base/errors";
 
 const board = findBoard("esp8266-nodemcu")!;
@@ -64,9 +64,7 @@ describe("app: the device on the Node HAL and a real mosquitto", function () {
   });
   beforeEach(async () => {
     base = "lab" + ++runs;
-    watcher = startLiveClient(broker.port, { username: "watcher", password: "w", clientId: "watcher" });
-    watcher.client.subscribe(base + "/#", 1);
-    await waitFor(() => watcher.subacks.length === 1, "watcher subscribed");
+    watcher = await startWatcher(broker.port, base + "/#", { username: "watcher", password: "w" });
   });
   afterEach(() => {
     if (device) device.stop();

@@ -24,7 +24,7 @@ import { CONFIG_TRIAL_MS } from "../../firmware/app/remote-config";
 import { IMAGE_A, IMAGE_B, IMAGE_FILE, OTA_CHUNK_MAX, OTA_KEY_FILE, OTA_RESULT_FILE, OTA_TRIAL_FILE } from "../../firmware/app/ota";
 import { createNodeHal, type NodeHal } from "../../hal/node/index";
 import { startMosquitto, type Mosquitto } from "../../scripts/support/mosquitto";
-import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../../scripts/support/live-client";
+import { closeLiveClients, startWatcher, waitFor, type LiveClient } from "../../scripts/support/live-client";
 import { bootChoice } from "../support/boot-choice";
 import { npmRun } from "../support/npm-run";
 import { offerFor, type Image } from "../../scripts/ota/image";
@@ -121,9 +121,7 @@ for (const boardId of ["esp8266-nodemcu", "esp32-devkitc"]) {
       booted = [];
       versions = new Map();
       unreachable = new Set();
-      watcher = startLiveClient(broker.port, { clientId: "watcher" });
-      watcher.client.subscribe(base + "/#", 1);
-      await waitFor(() => watcher.subacks.length === 1, "watcher subscribed");
+      watcher = await startWatcher(broker.port, base + "/#");
     });
     afterEach(() => {
       if (device) device.stop();

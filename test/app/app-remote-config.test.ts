@@ -14,7 +14,7 @@ import type { Device } from "../../firmware/app/device";
 import { CONFIG_RESULT_FILE, CONFIG_TRIAL_MS, CONFIG_TRY_FILE } from "../../firmware/app/remote-config";
 import { createNodeHal, type NodeHal } from "../../hal/node/index";
 import { startMosquitto, type Mosquitto } from "../../scripts/support/mosquitto";
-import { closeLiveClients, startLiveClient, waitFor, type LiveClient } from "../../scripts/support/live-client";
+import { closeLiveClients, startWatcher, waitFor, type LiveClient } from "../../scripts/support/live-client";
 import * as E from "../../base/errors";
 
 const board = findBoard("esp8266-nodemcu")!;
@@ -68,9 +68,7 @@ describe("app: remote configuration (config/set), against mosquitto", function (
     base = "rc" + ++runs;
     restarts = 0;
     skew = 0;
-    watcher = startLiveClient(broker.port, { clientId: "watcher", username: "watcher", password: "w" });
-    watcher.client.subscribe(base + "/#", 1);
-    await waitFor(() => watcher.subacks.length === 1, "watcher subscribed");
+    watcher = await startWatcher(broker.port, base + "/#", { username: "watcher", password: "w" });
   });
   afterEach(() => {
     if (device) device.stop();
