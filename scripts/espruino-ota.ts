@@ -115,7 +115,7 @@ export async function otaChecks(o: {
       JSON.stringify(r),
   );
   checks.push([
-    "update: v2 taken through cmd/ota/..., checked, restarted into, back running as " + v2.version,
+    "update: npm run ota sends v2 through cmd/ota/..., checked, restarted into, back running as " + v2.version,
     r.ok && r.version === v2.version && o.boots() === bootsBefore + 1,
   ]);
   return checks;
