@@ -149,6 +149,8 @@ export function errorNameOf(code: number): string {
       return "E_OTA_NO_KEY";
     case -427:
       return "E_OTA_ROLLED_BACK";
+    case -428:
+      return "E_OTA_CHECK_FAILED";
     default:
       return "";
   }

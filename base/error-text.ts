@@ -89,3 +89,4 @@ MESSAGES[E.E_OTA_CRC] = "the update written does not have its CRC-32";
 MESSAGES[E.E_OTA_TAG] = "the update's authentication tag is wrong";
 MESSAGES[E.E_OTA_NO_KEY] = "the device has no update key: provision one";
 MESSAGES[E.E_OTA_ROLLED_BACK] = "the new firmware did not reach the broker: back to the one before";
+MESSAGES[E.E_OTA_CHECK_FAILED] = "the update could not be read back or hashed (memory): offer it again";

@@ -172,3 +172,5 @@ export const E_OTA_TAG = -425;
 export const E_OTA_NO_KEY = -426;
 /** The new image did not reach the broker in its bound: the device went back to the one before. */
 export const E_OTA_ROLLED_BACK = -427;
+/** The image written could not be read back or hashed whole (the board's memory ran short even after compaction): offer it again. */
+export const E_OTA_CHECK_FAILED = -428;

@@ -212,7 +212,7 @@ export interface UpdateFiles {
   readAt(name: string, offset: number, length: number): string | null;
   /** The CRC-32 (IEEE, as zlib's) of the whole file, unsigned; -1 when it does not exist. */
   crc32(name: string): number;
-  /** The digest of `data` (bytes as a string) with "sha1" or "sha256", as a string of bytes; null for a hash the platform lacks. */
+  /** The digest of `data` (bytes as a string) with "sha1" or "sha256", as a string of bytes; null for a hash the platform lacks, or one that failed (memory). */
   digest(hash: string, data: string): string | null;
 }
 

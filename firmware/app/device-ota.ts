@@ -132,18 +132,20 @@ DeviceProgram.prototype.otaCheck_ = function (this: DeviceProgram): void {
   const o = run.offer;
   if (!files || files.crc32(run.file) !== o.c >>> 0) return this.otaFail_(E.E_OTA_CRC, "the image written does not have its CRC-32");
   const hash = otaHash(this.board_);
+  const key = hexBytes((storage.read(OTA_KEY_FILE) || "").trim()) || "";
+  if (key.length < 16 || key.length > 64) return this.otaFail_(E.E_OTA_NO_KEY, "no update key of 16 to 64 bytes on the device");
   const tag = imageTag(
     function (data) {
       return files.digest(hash, data);
     },
-    hexBytes((storage.read(OTA_KEY_FILE) || "").trim()) || "",
+    key,
     tagHeader(o.b, o.v, o.s),
     o.s,
     function (offset, length) {
       return files.readAt(run.file, offset, length);
     },
   );
-  if (tag === null) return this.otaFail_(E.E_OTA_NO_KEY, "the key or the " + hash + " hash is missing");
+  if (tag === null) return this.otaFail_(E.E_OTA_CHECK_FAILED, "the image could not be read back or hashed with " + hash);
   if (tag !== o.t) return this.otaFail_(E.E_OTA_TAG, "the authentication tag is wrong");
   const rollback = refusal(E.E_OTA_ROLLED_BACK, o.v + " did not reach the broker: back to " + firmwareVersion(this.board_));
   if (storage.write(OTA_RESULT_FILE, rollback) < 0 || storage.write(OTA_TRIAL_FILE, run.file) < 0) return this.otaFail_(E.E_STORAGE_FAILED, "storage");

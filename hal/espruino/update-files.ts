@@ -11,13 +11,30 @@ interface EspUpdateModules {
 }
 
 declare function require(name: string): EspUpdateModules;
-declare const E: { CRC32(data: string): number; toString(data: ArrayBuffer): string };
+declare const E: { CRC32(data: string): number; toString(data: ArrayBuffer): string; defrag?(): void };
+
+/**
+ * One hash of `data` by `f`, as bytes; null when it failed. Espruino's SHA1
+ * and SHA256 put their result in a flat string (3 or 4 variables in a row):
+ * on a pool of 1,600 whose free variables lie scattered, none may be found
+ * (the call then prints "Not enough memory for result" and gives undefined),
+ * even after the garbage collection it runs first.
+ */
+function hashOnce(f: (data: string) => ArrayBuffer, data: string): string | null {
+  try {
+    const r = f(data);
+    return r ? E.toString(r) : null;
+  } catch (e) {
+    return null;
+  }
+}
 
 /**
  * The update's files on Espruino's Storage (firmware/app/ota.ts). Made when
  * called, so that its functions exist only while an update does. Never
  * throws: a failed write is E_STORAGE_FULL ("Unable to find or create
- * file") or E_STORAGE_FAILED, a missing file null or -1, a missing hash null.
+ * file") or E_STORAGE_FAILED, a missing file null or -1, a missing hash null, and a hash that
+ * failed for memory twice (before and after E.defrag()) null.
  */
 export function espruinoUpdateFiles(): UpdateFiles {
   return {
@@ -41,12 +58,18 @@ export function espruinoUpdateFiles(): UpdateFiles {
       return t === undefined ? -1 : E.CRC32(t) >>> 0;
     },
     digest: function (hash, data) {
+      let f;
       try {
-        const f = require("crypto")[hash === "sha1" ? "SHA1" : hash === "sha256" ? "SHA256" : ("?" as "SHA1")];
-        return f ? E.toString(f(data)) : null;
+        f = require("crypto")[hash === "sha1" ? "SHA1" : hash === "sha256" ? "SHA256" : ("?" as "SHA1")];
       } catch (e) {
         return null;
       }
+      if (!f) return null;
+      const once = hashOnce(f, data);
+      if (once !== null || !E.defrag) return once;
+      // Compacted, the free variables lie in one run: the result finds its place.
+      E.defrag();
+      return hashOnce(f, data);
     },
   };
 }

@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { BOOT_CODE } from "../../scripts/flash/boot-code";
 import { IMAGE_A, IMAGE_B, IMAGE_FILE, OTA_KEY_FILE, OTA_TRIAL_FILE } from "../../firmware/app/ota";
-import { E_OTA_TAG } from "../../base/errors";
+import { E_OTA_CHECK_FAILED, E_OTA_TAG } from "../../base/errors";
 import { offerFor, readImage, type Image } from "../../scripts/ota/image";
 import { sendUpdate, type SendResult } from "../../scripts/ota/send";
 import { createEspruinoContext, type EspruinoContext } from "../support/espruino-standin";
@@ -57,7 +57,12 @@ describe("an update over MQTT of the ESP8266 bundle in the Espruino stand-in, ag
     return ctx;
   }
 
-  async function update(base: string, image: Image, offer = offerFor(image, KEY)): Promise<{ r: SendResult; storageFile: string }> {
+  async function update(
+    base: string,
+    image: Image,
+    offer = offerFor(image, KEY),
+    prepare?: (v1: EspruinoContext) => void,
+  ): Promise<{ r: SendResult; storageFile: string }> {
     const storageFile = path.join(dir, base + ".json");
     const v1 = readImage(path.join(import.meta.dirname, "..", "..", "dist", BOARD, "fabmqtt.min.js"));
     assert.equal(typeof v1, "object", String(v1));
@@ -75,6 +80,7 @@ describe("an update over MQTT of the ESP8266 bundle in the Espruino stand-in, ag
     };
     fs.writeFileSync(storageFile, JSON.stringify(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v, "latin1").toString("base64")]))));
     esp = boardOn(storageFile);
+    if (prepare) prepare(esp);
     const watcher = startLiveClient(broker.port, { clientId: "w-" + base });
     watcher.client.subscribe(base + "/d1/status", 1);
     await waitFor(() => watcher.messages.some((m) => m.payload.toString() === "online"), "v1 online");
@@ -130,5 +136,30 @@ describe("an update over MQTT of the ESP8266 bundle in the Espruino stand-in, ag
     assert.equal(esp!.loads(), 0, "no restart");
     assert.equal(esp!.storage.get(IMAGE_B), undefined, "the image written is erased");
     assert.equal(esp!.storage.get(IMAGE_FILE), undefined);
+  });
+
+  it("hashes again after E.defrag() when a hash found no room for its result, and takes the image", async () => {
+    const v1 = readImage(path.join(import.meta.dirname, "..", "..", "dist", BOARD, "fabmqtt.min.js")) as Image;
+    const v2: Image = { ...v1, bytes: v1.bytes.replace(/\bversion:"[^"]*"/, 'version:"v2frag"'), version: "0.1.0+v2frag" };
+    let first: EspruinoContext | null = null;
+    const { r } = await update("ota-sa3", v2, undefined, (ctx) => {
+      first = ctx;
+      ctx.failHashes("untilDefrag");
+    });
+    assert.equal(r.end, "running", JSON.stringify(r));
+    assert.equal(r.version, "0.1.0+v2frag");
+    assert.equal(first!.defrags(), 1, "one compaction, then every hash found its room");
+    assert.ok(first!.console.includes("ERROR: Not enough memory for result"), "the hash did fail first");
+  });
+
+  it("refuses with E_OTA_CHECK_FAILED, not as a missing key, when hashing fails even after E.defrag(); v1 runs on", async () => {
+    const v1 = readImage(path.join(import.meta.dirname, "..", "..", "dist", BOARD, "fabmqtt.min.js")) as Image;
+    const v2: Image = { ...v1, bytes: v1.bytes.replace(/\bversion:"[^"]*"/, 'version:"v2full"'), version: "0.1.0+v2full" };
+    const { r } = await update("ota-sa4", v2, undefined, (ctx) => ctx.failHashes("always"));
+    assert.equal(r.end, "refused", JSON.stringify(r));
+    assert.equal(r.code, E_OTA_CHECK_FAILED);
+    assert.equal(esp!.loads(), 0, "no restart");
+    assert.ok(esp!.defrags() >= 1);
+    assert.equal(esp!.storage.get(IMAGE_B), undefined, "the image written is erased");
   });
 });

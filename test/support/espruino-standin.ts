@@ -75,6 +75,14 @@ export interface EspruinoContext {
   /** Makes the next E.toString() give undefined, as Espruino does out of memory. */
   failNextToString(): void;
   /**
+   * Makes require("crypto")'s hashes give undefined, as Espruino's do when no
+   * run of free variables holds their result ("Not enough memory for
+   * result"): "untilDefrag" until E.defrag() runs, "always", or "never" (the default).
+   */
+  failHashes(how: "untilDefrag" | "always" | "never"): void;
+  /** How many times E.defrag() ran. */
+  defrags(): number;
+  /**
    * How many times load() ran. Espruino's load() is a soft reset: the stand-in
    * stops timers and sockets as it does, but does not run the boot code again
    * (a test boots a new context on the same storageFile).
@@ -126,6 +134,8 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
   const storage = createStandinStorage(options.storageFile ?? null, options.storageBytes ?? 192 * 1024);
   const devices = new Map<string, Ds18b20>();
   let toStringFails = false;
+  let hashesFail: "untilDefrag" | "always" | "never" = "never";
+  let defrags = 0;
   const print = (...args: unknown[]) => loop.print(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
   const globals: Record<string, unknown> = {
     ...pins.globals,
@@ -171,9 +181,17 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     },
     getErrorFlags: () => vmArray([]),
     CRC32: (data: unknown) => zlib.crc32(Buffer.from(bytesOf([data]), "latin1")),
+    defrag: () => {
+      defrags++;
+      if (hashesFail === "untilDefrag") hashesFail = "never";
+    },
   };
   // require("crypto"): one-shot hashes giving an ArrayBuffer; the ESP8266's build has SHA1 alone.
   const hashing = (hash: string) => (data: unknown) => {
+    if (hashesFail !== "never") {
+      loop.lines.push("ERROR: Not enough memory for result");
+      return undefined;
+    }
     const digest = crypto
       .createHash(hash)
       .update(Buffer.from(bytesOf([data]), "latin1"))
@@ -250,6 +268,10 @@ export function createEspruinoContext(options: EspruinoOptions): EspruinoContext
     failNextToString() {
       toStringFails = true;
     },
+    failHashes(how) {
+      hashesFail = how;
+    },
+    defrags: () => defrags,
     loads: () => loads,
     sleeps: () => sleeps.slice(),
     dispose() {
