@@ -1,6 +1,7 @@
 /**
  * test:espruino's checks of an update over MQTT on the real interpreter: the
- * firmware running (v1, the Linux board's bundle) refuses a tampered image,
+ * firmware running (v1, the Linux board's bundle) refuses a tampered image
+ * of 40 KB (signed, then one byte changed: the whole of it sent and checked),
  * then takes v2 (the same bundle with another commit in it) from `npm run
  * ota` (the command, on an image file and a key file), restarts with load() into the boot file, and comes back as
  * v2. Prints the time, the rate and the highest memory sampled while it ran.
@@ -26,7 +27,11 @@ function highestUsage(output: string, from: number): number {
   return top;
 }
 
-/** The checks, each [what, passed]; `output()` is the interpreter's output so far, `boots()` how many times the boot file ran. */
+/**
+ * The checks, each [what, passed]; `output()` is the interpreter's output so
+ * far (with "MEM <what> usage=<n>" lines every `sampleMs`), `boots()` how many
+ * times the firmware started.
+ */
 export async function otaChecks(o: {
   port: number;
   code: string;
@@ -34,6 +39,7 @@ export async function otaChecks(o: {
   root: string;
   output: () => string;
   boots: () => number;
+  sampleMs: number;
 }): Promise<[string, boolean][]> {
   const checks: [string, boolean][] = [];
   const v1: Image = { bytes: o.code, board: "linux", version: "" };
@@ -41,19 +47,31 @@ export async function otaChecks(o: {
   const v2: Image = { ...v1, bytes: o.code.replace(/\bversion:"[^"]*"/, 'version:"ota-v2"'), version: "0.1.0+ota-v2" };
   if (!commit || v2.bytes === o.code) return [["update: the bundle names no version", false]];
   const broker = { host: "127.0.0.1", port: o.port, tls: false };
-  // Signed, then one byte changed: the CRC-32 is made again, the tag cannot be.
-  const at = v2.bytes.indexOf('"restart"');
-  const tampered = v2.bytes.substr(0, at + 1) + "R" + v2.bytes.substr(at + 2);
+  // The first 40 KB of v2, signed, then one byte changed: the CRC-32 is made again, the tag cannot be.
+  // Sent whole and checked before it is refused: the time of a 40 KB update up to its switch.
+  const signed: Image = { ...v2, bytes: v2.bytes.substr(0, 40 * 1024) };
+  const at = signed.bytes.length >> 1;
+  const tampered = signed.bytes.substr(0, at) + String.fromCharCode(signed.bytes.charCodeAt(at) ^ 1) + signed.bytes.substr(at + 1);
   const bootsBefore = o.boots();
   const refused = await sendUpdate({
     broker,
     root: o.root,
     bytes: tampered,
-    offer: { ...offerFor(v2, o.key), c: offerFor({ ...v2, bytes: tampered }, o.key).c },
+    offer: { ...offerFor(signed, o.key), c: offerFor({ ...signed, bytes: tampered }, o.key).c },
     timeoutMs: 120000,
   });
   checks.push(["update: a tampered image is refused on ota/result (" + E_OTA_TAG + "), no restart", refused.code === E_OTA_TAG && o.boots() === bootsBefore]);
-  console.log("update refused: " + JSON.stringify(refused));
+  console.log(
+    "update refused: " +
+      JSON.stringify(refused) +
+      "; " +
+      tampered.length +
+      " bytes offered, sent, written and checked in " +
+      (refused.ms / 1000).toFixed(1) +
+      " s (" +
+      (tampered.length / 1024 / (refused.ms / 1000)).toFixed(1) +
+      " KB/s)",
+  );
   const from = o.output().length;
   const before = highestUsage(o.output().slice(0, from), Math.max(0, from - 400));
   // v2 by the command itself, from an image file and a key file.
@@ -107,7 +125,9 @@ export async function otaChecks(o: {
       (v2.bytes.length / 1024 / seconds).toFixed(1) +
       " KB/s, a 40 KB image about " +
       ((40 * 1024 * seconds) / v2.bytes.length).toFixed(0) +
-      " s), restart included, npm run ota's start-up too; memory (usage, sampled every 2 s) before " +
+      " s), restart included, npm run ota's start-up too; memory (usage, sampled every " +
+      o.sampleMs +
+      " ms) before " +
       before +
       ", highest while it ran " +
       highestUsage(o.output(), from) +

@@ -10,9 +10,11 @@
  * reconnects after the broker restarts, restarts on cmd/restart (load()
  * runs the boot file, written to Storage as `npm run flash` writes it), and
  * takes a configuration over MQTT (config/set), going back from one that
- * cannot reach the broker, refuses a tampered update and takes one over MQTT
- * (scripts/espruino-ota.ts), and then runs in battery mode (a wake, a reading,
- * deep sleep, simulated). Exit code 0 only when all of that held.
+ * cannot reach the broker, and then runs in battery mode (a wake, a reading,
+ * deep sleep, simulated). Last, a board made with `npm run flash` and `npm run
+ * provision` through the interpreter's telnet console refuses a tampered
+ * update and takes one from `npm run ota` (scripts/espruino-flashed.ts).
+ * Exit code 0 only when all of that held.
  *
  * First it measures, each in a fresh interpreter, what the bundles cost in
  * variables against the memory targets (printed, not judged by the exit code,
@@ -44,8 +46,7 @@ import { hostileChecks } from "./espruino-hostile";
 import { discoveryCount } from "../firmware/app/discovery";
 import type { Config } from "../firmware/app/config";
 import { BOOT_CODE, BOOT_FILE, BUNDLE_FILE, LOAD_CODE } from "./flash/boot-code";
-import { OTA_KEY_FILE } from "../firmware/app/ota";
-import { otaChecks, testKey } from "./espruino-ota";
+import { flashedChecks } from "./espruino-flashed";
 import { startMosquitto } from "./support/mosquitto";
 import { CONFIG_TRIAL_MS } from "../firmware/app/remote-config";
 import { E_CONFIG_ROLLED_BACK } from "../base/errors";
@@ -254,12 +255,10 @@ async function main(): Promise<number> {
     actuators: [{ name: "relay", kind: "relay", pin: "D5" }],
   };
   const checks: [string, boolean][] = [];
-  const key = testKey();
   let output = "";
   try {
     await putEspruinoStorage(BIN!, dir, BUNDLE_FILE, code);
     await putEspruinoStorage(BIN!, dir, "fabmqtt.json", JSON.stringify(config));
-    await putEspruinoStorage(BIN!, dir, OTA_KEY_FILE, key.toString("hex"));
     // What the board runs after a restart (load(): the boot file), here also saying so and printing its memory.
     await putEspruinoStorage(
       BIN!,
@@ -372,8 +371,6 @@ async function main(): Promise<number> {
       CONFIG_TRIAL_MS + 40000,
     );
     console.log("config/result: " + got("config/result").join(" "));
-    // An update over MQTT (scripts/espruino-ota.ts).
-    for (const check of await otaChecks({ port: broker.port, code, key, root: "fabmqtt/espruino-linux/", output: () => output, boots })) checks.push(check);
     // Battery mode, switched on over MQTT: each wake reads, publishes, and sleeps (Espruino for Linux
     // has no deep sleep: the HAL's load() after the time stands in for the wake).
     const awake = () => output.match(/awake \d+ ms, sleeping 10 s/g) || [];
@@ -392,6 +389,8 @@ async function main(): Promise<number> {
       await broker.restart();
     }))
       checks.push(check);
+    // A board flashed and provisioned with the commands, then updated over MQTT (scripts/espruino-flashed.ts).
+    for (const check of await flashedChecks(BIN!, broker.port)) checks.push(check);
   } catch (e) {
     checks.push([String((e as Error).message), false]);
   } finally {
