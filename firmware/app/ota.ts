@@ -45,10 +45,9 @@ export const OTA_KEY_FILE = "fabmqtt.key";
 export const OTA_MAX_BYTES = 70000;
 /**
  * Bytes of image per link of the tag. A link hashes the key's block, the last
- * link and the block as one String, which Espruino's SHA1 copies into one
- * run of variables: with blocks of 512 bytes (about 50 variables in a row)
- * the Linux firmware on the pool of 1,600 found none free and ran out of
- * memory (test:espruino); 128 bytes is about 18.
+ * link and the block as one String, built by concatenation and read by the
+ * hash: with blocks of 512 bytes the Linux firmware on the pool of 1,600 ran
+ * out of memory (test:espruino); 128 bytes do not.
  */
 export const TAG_BLOCK = 128;
 /**
