@@ -329,6 +329,8 @@ describe("library: the MQTT-module API", function () {
       try {
         // As code written for the MQTT module does: return codes ignored.
         for (let i = 0; i < 200; i++) mqtt.publish("burst/" + qos, "m" + i, { qos });
+        const stats = mqtt.client.stats();
+        const firstStats = { inFlight: stats.inFlight, queued: stats.queued };
         await waitFor(() => sub.got.length + refused() === 200, "200 messages accounted for");
         await settle();
         assert.equal(sub.got.length + refused(), 200, "nothing more came");
@@ -340,6 +342,8 @@ describe("library: the MQTT-module API", function () {
         if (qos === 0) assert.deepEqual(errors, [], "QoS 0 goes out at once while connected");
         else {
           assert.equal(sub.got.length, 16, "the default queue (16) takes the head of the burst");
+          // The window (16) is refilled a quarter at a time in a burst: 13 or more out before any PUBACK (a window of 8: 8 at most).
+          assert.ok(firstStats.inFlight >= 13 && firstStats.inFlight + firstStats.queued === 16, JSON.stringify(firstStats));
           assert.deepEqual(errors, [[E.E_QUEUE_FULL, 184]], "one event for the loop's refusals");
         }
       } finally {
