@@ -6,7 +6,7 @@
  * its configuration and update key, both through the espruino CLI on that
  * console; a power cycle (the process started again on the same Storage)
  * brings v1 online. Then the update checks (scripts/espruino-ota.ts) run
- * against it, with its memory sampled every 500 ms by a `.boot0` of the
+ * against it, with its memory sampled every 100 ms (SAMPLE_MS) by a `.boot0` of the
  * test's (Espruino runs it at each start, before the boot file).
  */
 import { spawn, type ChildProcess } from "node:child_process";
