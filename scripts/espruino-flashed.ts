@@ -16,7 +16,7 @@ import path from "node:path";
 import { otaChecks, testKey } from "./espruino-ota";
 import { closeLiveClients, startWatcher, waitFor } from "./support/live-client";
 import { waitForPort } from "./support/mosquitto";
-import { putEspruinoStorage } from "./espruino-run";
+import { putEspruinoStorage, runNpm } from "./espruino-run";
 
 const ROOT = path.join(import.meta.dirname, "..");
 /** Espruino for Linux's telnet console (libs/network/telnet: fixed). */
@@ -24,21 +24,6 @@ const TELNET_PORT = 2323;
 const DEVICE = "espruino-flashed";
 /** How often the board's memory is sampled. */
 const SAMPLE_MS = 100;
-
-/** Runs `npm run -s <args>` in the repository; resolves with its exit code and output. Never rejects. */
-function npmRun(args: string[], ms: number): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("npm", ["run", "-s", ...args], { cwd: ROOT });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, out });
-    });
-  });
-}
 
 /** The lines of a command's output worth showing: its last two. */
 function tail(out: string): string {
@@ -73,8 +58,8 @@ export async function flashedChecks(bin: string, port: number): Promise<[string,
     powerOn();
     if (!(await waitForPort(TELNET_PORT, 10000))) throw new Error("the interpreter's telnet console did not open on 127.0.0.1:" + TELNET_PORT);
     const consolePort = "tcp://127.0.0.1:" + TELNET_PORT;
-    const flash = await npmRun(["flash", "--", "--board", "linux", "--port", consolePort, "--fast"], 120000);
-    console.log("npm run flash: exit " + flash.status + "; " + tail(flash.out));
+    const flash = await runNpm(["flash", "--", "--board", "linux", "--port", consolePort, "--fast"], 120000);
+    console.log("npm run flash: exit " + flash.status + "; " + tail(flash.stdout + flash.stderr));
     checks.push(["npm run flash writes v1 to the interpreter through its telnet console, checked by CRC-32", flash.status === 0]);
     const config = {
       wifi: { ssid: "none", password: "" },
@@ -88,7 +73,7 @@ export async function flashedChecks(bin: string, port: number): Promise<[string,
     fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
     const key = testKey();
     fs.writeFileSync(path.join(dir, "board.key"), key.toString("hex") + "\n", { mode: 0o600 });
-    const provision = await npmRun(
+    const provision = await runNpm(
       [
         "provision",
         "--",
@@ -104,7 +89,7 @@ export async function flashedChecks(bin: string, port: number): Promise<[string,
       ],
       120000,
     );
-    console.log("npm run provision: exit " + provision.status + "; " + tail(provision.out));
+    console.log("npm run provision: exit " + provision.status + "; " + tail(provision.stdout + provision.stderr));
     checks.push(["npm run provision writes the configuration and the update key the same way", provision.status === 0]);
     const watcher = await startWatcher(port, "fabmqtt/" + DEVICE + "/#");
     const got = (topic: string) => watcher.messages.filter((m) => m.topic === "fabmqtt/" + DEVICE + "/" + topic).map((m) => m.payload.toString());

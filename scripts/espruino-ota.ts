@@ -6,7 +6,6 @@
  * ota` (the command, on an image file and a key file), restarts with load() into the boot file, and comes back as
  * v2. Prints the time, the rate and the highest memory sampled while it ran.
  */
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -14,6 +13,7 @@ import path from "node:path";
 import { E_OTA_TAG } from "../base/errors";
 import { offerFor, type Image } from "./ota/image";
 import { sendUpdate } from "./ota/send";
+import { runNpm } from "./espruino-run";
 
 /** A fresh update key, hex, for the board's Storage (OTA_KEY_FILE). */
 export function testKey(): Buffer {
@@ -79,31 +79,25 @@ export async function otaChecks(o: {
   fs.writeFileSync(path.join(dir, "v2.js"), Buffer.from(v2.bytes, "latin1"));
   fs.writeFileSync(path.join(dir, "board.key"), o.key.toString("hex") + "\n");
   const started = Date.now();
-  const cli = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const args = ["--import", "tsx", path.join(import.meta.dirname, "ota.ts"), "--device", o.root.split("/")[1], "--base", o.root.split("/")[0]];
-    const child = spawn(
-      process.execPath,
-      args.concat([
-        "--broker",
-        "mqtt://127.0.0.1:" + o.port,
-        "--board",
-        "linux",
-        "--image",
-        path.join(dir, "v2.js"),
-        "--key-file",
-        path.join(dir, "board.key"),
-      ]),
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 300000);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  const cli = await runNpm(
+    [
+      "ota",
+      "--",
+      "--device",
+      o.root.split("/")[1],
+      "--base",
+      o.root.split("/")[0],
+      "--broker",
+      "mqtt://127.0.0.1:" + o.port,
+      "--board",
+      "linux",
+      "--image",
+      path.join(dir, "v2.js"),
+      "--key-file",
+      path.join(dir, "board.key"),
+    ],
+    300000,
+  );
   // What the interpreter printed meanwhile (the boot file's BOOTED) is read in turns of the event loop: one more.
   await new Promise((r) => setTimeout(r, 2500));
   fs.rmSync(dir, { recursive: true, force: true });

@@ -56,3 +56,19 @@ export function runMain(main: () => Promise<number>): void {
     },
   );
 }
+
+/** Runs `npm run -s <args>` in the repository, killed after `ms`; resolves with its exit code (null when killed) and output. Never rejects. */
+export function runNpm(args: string[], ms: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("npm", ["run", "-s", ...args], { cwd: path.join(import.meta.dirname, "..") });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
