@@ -117,8 +117,15 @@ export function startMonitor(o: MonitorOptions): Monitor {
       return new Promise((resolve, reject) => {
         const poll = () => {
           if (filters.every((f) => granted.has(f))) return resolve();
-          if (Date.now() > deadline)
-            return reject(new Error(`the monitor had no SUBACK within ${ms / 1000} s (broker ${o.brokers.map((b) => b.host + ":" + b.port).join(",")})`));
+          if (Date.now() > deadline) {
+            const st = client.stats();
+            const where = o.brokers.map((b) => b.host + ":" + b.port).join(",");
+            return reject(
+              new Error(
+                `the monitor had no SUBACK within ${ms / 1000} s (broker ${where}; connects ${st.connects}, reconnect attempt ${st.reconnectAttempt}, last error ${st.lastError})`,
+              ),
+            );
+          }
           setTimeout(poll, 20);
         };
         poll();

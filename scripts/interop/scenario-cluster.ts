@@ -61,7 +61,8 @@ async function runCluster(ctx: ScenarioContext): Promise<void> {
   let monitor: Monitor | null = null;
   try {
     monitor = startMonitor({ brokers: [cluster.nodes[0]], username: cluster.username, password: cluster.password, base, clientId: ctx.clientId() });
-    await monitor.ready(30000);
+    // A cluster that was slow to start (116 s once in CI, 21 s usually) was slow to take MQTT clients too: the monitor had no SUBACK in 30 s.
+    await monitor.ready(90000);
     const m = monitor;
     fleet = startFleet({
       boards: n,
