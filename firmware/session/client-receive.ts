@@ -135,37 +135,59 @@ MqttClient.prototype.deliver_ = function (this: MqttClient, p: ReceivedPacket, d
   if (p.qos === 2 && this.persist_) this.save_();
 };
 
-/** PUBACK, PUBREC or PUBCOMP for a message of ours. */
+/**
+ * PUBACK, PUBREC or PUBCOMP for a message of ours: from onPacket(), or on
+ * Espruino straight from the framer, which reads an ack's four bytes itself
+ * (text-framer.ts): no decoder has checked its id, nor the state. The common
+ * one, a PUBACK for a QoS 1 message, is handled here; the QoS 2 flow in
+ * onQos2Ack_() (Espruino reads all of a function's text at each call).
+ */
 MqttClient.prototype.onAck_ = function (this: MqttClient, type: number, id: number): void {
+  if (id === 0 || this.state_ !== ST_CONNECTED) return this.fail_(id === 0 ? E.E_MALFORMED : E.E_PROTOCOL);
   const o = this.out_;
   const slot = O.outboxFindId(o, id);
   if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
-  const st = O.outboxState(o, slot);
-  if (type === C.PUBREC) {
-    if (st !== O.SLOT_AWAIT_PUBREC) return this.fail_(E.E_PROTOCOL);
-    // With a saved session, PUBREL waits until "PUBREC received" is written (docs/design.md, "The client's policies", power cuts).
-    O.outboxPubrecReceived(o, slot, !!this.persist_);
-    if (this.persist_) {
-      this.persist_.held++;
-      this.persist_.dirty = true;
-      return;
-    }
-    o.unsent++;
-    this.sendMessage_(slot);
-    return;
-  }
-  const downgraded = type === C.PUBACK && st === O.SLOT_AWAIT_PUBREC;
-  if (type === C.PUBACK ? st !== O.SLOT_AWAIT_PUBACK && !downgraded : st !== O.SLOT_AWAIT_PUBCOMP) return this.fail_(E.E_PROTOCOL);
+  const qos = type === C.PUBACK && O.outboxState(o, slot) === O.SLOT_AWAIT_PUBACK ? 1 : this.onQos2Ack_(type, slot);
+  if (qos === 0) return;
   const seq = O.outboxSeq(o, slot);
   O.outboxFree(o, slot);
   if (this.persist_) this.persist_.dirty = true;
-  if (downgraded) {
-    this.downgraded_ = (this.downgraded_ || 0) + 1;
-    if (this.handler_.onError) this.handler_.onError(E.E_QOS_DOWNGRADED);
-  }
-  if (this.handler_.onPublished) this.handler_.onPublished(seq, type === C.PUBCOMP ? 2 : 1);
+  if (this.handler_.onPublished) this.handler_.onPublished(seq, qos);
   // An ack is always part of a received chunk (onData): the window is refilled, in a batch, once the chunk is handled.
   if (!this.pumpDue_) this.pumpDue_ = 1;
+};
+
+/**
+ * onAck_() for the QoS 2 flow, at outbox slot `slot`: a PUBREC sends PUBREL
+ * (0: not complete yet); a PUBCOMP completes the message (2), and so does a
+ * PUBACK for one the broker took at QoS 1 (1, counted and reported as
+ * E_QOS_DOWNGRADED). An ack the slot's state does not await fails the
+ * connection (0).
+ */
+MqttClient.prototype.onQos2Ack_ = function (this: MqttClient, type: number, slot: number): number {
+  const o = this.out_;
+  const st = O.outboxState(o, slot);
+  const awaited = type === C.PUBREC || type === C.PUBACK ? O.SLOT_AWAIT_PUBREC : O.SLOT_AWAIT_PUBCOMP;
+  if (st !== awaited) {
+    this.fail_(E.E_PROTOCOL);
+    return 0;
+  }
+  if (type === C.PUBCOMP) return 2;
+  if (type === C.PUBACK) {
+    this.downgraded_ = (this.downgraded_ || 0) + 1;
+    if (this.handler_.onError) this.handler_.onError(E.E_QOS_DOWNGRADED);
+    return 1;
+  }
+  // With a saved session, PUBREL waits until "PUBREC received" is written (docs/design.md, "The client's policies", power cuts).
+  O.outboxPubrecReceived(o, slot, !!this.persist_);
+  if (this.persist_) {
+    this.persist_.held++;
+    this.persist_.dirty = true;
+  } else {
+    o.unsent++;
+    this.sendMessage_(slot);
+  }
+  return 0;
 };
 
 /** PUBREL: the id is released and PUBCOMP goes out, even for an id not known (section 4.3.3). */

@@ -111,7 +111,8 @@ MqttClient.prototype.pump_ = function (this: MqttClient, batch: boolean): void {
     if (!O.outboxSent(o, slot)) return;
   }
   if (batch && o.inFlightCount > 0 && this.window_ - o.inFlightCount < this.refill_) return;
-  while (this.state_ === ST_CONNECTED && o.inFlightCount < this.window_) {
+  // Queued messages (usedCount over inFlightCount) are looked for only while there are some.
+  while (this.state_ === ST_CONNECTED && o.inFlightCount < this.window_ && o.usedCount > o.inFlightCount) {
     const slot = O.outboxOldest(o, false);
     if (slot < 0) return;
     O.outboxStart(o, slot);

@@ -376,6 +376,7 @@ export class MqttClient implements Client, SocketHandlers {
   declare onPublish_: (p: ReceivedPacket, data: W.Received) => void;
   declare deliver_: (p: ReceivedPacket, data: W.Received) => void;
   declare onAck_: (type: number, id: number) => void;
+  declare onQos2Ack_: (type: number, slot: number) => number;
   declare onPubrel_: (id: number) => void;
   declare onSuback_: (type: number, id: number, result: number) => void;
 

@@ -5,7 +5,10 @@ import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../../base/errors";
  * merged arbitrarily), with native string operations only: a chunk is
  * appended to what waits, the fixed header is read with charCodeAt, and each
  * complete packet goes to the sink as `onPacket(text, start, size, size)`,
- * `text` being the received string that holds it (no copy per packet).
+ * `text` being the received string that holds it (no copy per packet), or,
+ * for the acks of our messages (PUBACK, PUBREC, PUBCOMP: four bytes of
+ * header), as `onAck_(type, id)`: a publishing device gets one per message,
+ * and on the interpreter a decoder's call costs what it reads.
  * Nothing is copied byte by byte and no buffer is sized for the largest
  * packet: what waits between chunks is at most the start of one packet.
  *
@@ -23,6 +26,12 @@ import { E_BAD_REMAINING_LENGTH, E_UNKNOWN_TYPE } from "../../base/errors";
 export interface TextSink {
   /** A whole packet of `length` bytes at text[start..]; `total` equals `length`. */
   onPacket(text: string, start: number, length: number, total: number): void;
+  /**
+   * A PUBACK, PUBREC or PUBCOMP (`type`, its packet id): the four bytes of
+   * an ack are all header, so the framer reads them itself, and the packet
+   * goes through no decoder (an id of 0 is the sink's to refuse).
+   */
+  onAck_(type: number, id: number): void;
   /** A packet over the size limit has streamed past: its first byte, and its packet id (0 when it carries none). */
   onOversized(firstByte: number, packetId: number): void;
 }
@@ -105,8 +114,11 @@ export function framerPush(f: TextFramer, chunk: string): number {
   while (at < n) {
     const first = text.charCodeAt(at);
     const size = 2 + text.charCodeAt(at + 1);
-    if (size < 0x82 && at + size <= n && first > 0x0f && first < 0xf0 && size <= f.maxPacketSize && !f.skipping) f.sink.onPacket(text, at, size, size);
-    else {
+    if (size < 0x82 && at + size <= n && first > 0x0f && first < 0xf0 && size <= f.maxPacketSize && !f.skipping) {
+      if (size === 4 && (first === 0x40 || first === 0x50 || first === 0x70))
+        f.sink.onAck_(first >> 4, (text.charCodeAt(at + 2) << 8) | text.charCodeAt(at + 3));
+      else f.sink.onPacket(text, at, size, size);
+    } else {
       const next = framerStep(f, text, at);
       if (f.failCode !== 0) return f.failCode;
       if (next < 0) break;

@@ -187,11 +187,17 @@ describe("Espruino framer (8-bit Strings)", () => {
   interface Seen {
     packets: string[];
     oversized: [number, number][];
+    /** How many packets came through onAck_ (type and id, written back as the packet's four bytes in `packets`). */
+    acks: number;
   }
   function framer(max: number): { f: T.Framer; seen: Seen } {
-    const seen: Seen = { packets: [], oversized: [] };
+    const seen: Seen = { packets: [], oversized: [], acks: 0 };
     const f = T.createFramer(max, {
       onPacket: (text: string, start: number, length: number) => seen.packets.push(text.substr(start, length)),
+      onAck_: (type: number, id: number) => {
+        seen.acks++;
+        seen.packets.push(String.fromCharCode(type << 4, 2, id >> 8, id & 255));
+      },
       onOversized: (first: number, id: number) => seen.oversized.push([first, id]),
     });
     return { f, seen };
@@ -242,6 +248,29 @@ describe("Espruino framer (8-bit Strings)", () => {
       assert.deepEqual(seen.oversized, [[0x33, 4242]], "seed " + seed);
       assert.deepEqual(seen.packets, [ack], "seed " + seed);
     }
+  });
+
+  it("hands PUBACK, PUBREC and PUBCOMP to onAck_ with their ids, and every other packet of four bytes to onPacket", () => {
+    const { f, seen } = framer(100);
+    const acks: [number, number][] = [];
+    const g = T.createFramer(100, {
+      onPacket: (text: string, start: number, length: number) => seen.packets.push(text.substr(start, length)),
+      onAck_: (type: number, id: number) => acks.push([type, id]),
+      onOversized: () => assert.fail("nothing here is oversized"),
+    });
+    // PUBACK 7, PUBREC 258, PUBCOMP 65535, then PUBREL, UNSUBACK and CONNACK (four bytes each), then a PUBACK with an id of 0.
+    const text =
+      "\x40\x02\x00\x07" + "\x50\x02\x01\x02" + "\x70\x02\xff\xff" + "\x62\x02\x00\x09" + "\xb0\x02\x00\x0a" + "\x20\x02\x00\x00" + "\x40\x02\x00\x00";
+    for (let at = 0; at < text.length; at += 3) assert.equal(T.pushReceived(g, text.slice(at, at + 3)), 0);
+    assert.deepEqual(acks, [
+      [4, 7],
+      [5, 258],
+      [7, 65535],
+      [4, 0],
+    ]);
+    assert.deepEqual(seen.packets, ["\x62\x02\x00\x09", "\xb0\x02\x00\x0a", "\x20\x02\x00\x00"]);
+    assert.equal(T.pushReceived(f, "\x40\x02\x00\x07"), 0);
+    assert.equal(seen.acks, 1);
   });
 
   it("reports a reserved type and a remaining length over 4 bytes, and keeps failing until reset", () => {

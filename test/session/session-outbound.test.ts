@@ -92,6 +92,47 @@ describe("client: outbound QoS", () => {
     );
   });
 
+  it("fails the connection with E_PROTOCOL on an ack its message does not await", () => {
+    // [PUBREC for a QoS 1 message], [PUBCOMP for a QoS 2 message awaiting PUBREC], [PUBACK for one awaiting PUBCOMP].
+    const cases: [number, number, number][] = [
+      [1, 0x50, 0],
+      [2, 0x70, 0],
+      [2, 0x40, 1],
+    ];
+    for (const [qos, ack, pubrecFirst] of cases) {
+      const rig = createRig().connect();
+      rig.broker.script.ackPublishes = false;
+      rig.client.publish("t", "m", qos, false);
+      rig.net.flush();
+      const c = rig.net.last;
+      const id = c.packets("publish")[0].messageId as number;
+      if (pubrecFirst) {
+        c.sendBytes([0x50, 2, id >> 8, id & 255]);
+        rig.net.flush();
+      }
+      c.sendBytes([ack, 2, id >> 8, id & 255]);
+      rig.net.flush();
+      assert.deepEqual(rig.events, [CONNECTED, `disconnect:${E.E_PROTOCOL}`], "QoS " + qos + ", ack 0x" + ack.toString(16));
+      assert.deepEqual(rig.publishedSeqs, []);
+    }
+  });
+
+  it("checks an ack handed over undecoded (Espruino's framer reads acks itself): id 0 is E_MALFORMED, an ack before CONNACK E_PROTOCOL", () => {
+    type AckSink = { onAck_(type: number, id: number): void };
+    const rig = createRig().connect();
+    rig.broker.script.ackPublishes = false;
+    rig.client.publish("t", "m", 1, false);
+    rig.net.flush();
+    (rig.client as unknown as AckSink).onAck_(4, 0);
+    assert.deepEqual(rig.events, [CONNECTED, `disconnect:${E.E_MALFORMED}`]);
+    rig.broker.script.answerConnect = false;
+    rig.advance(1000);
+    assert.equal(rig.net.connections.length, 2, "connecting again");
+    (rig.client as unknown as AckSink).onAck_(4, 1);
+    assert.deepEqual(rig.events, [CONNECTED, `disconnect:${E.E_MALFORMED}`, `disconnect:${E.E_PROTOCOL}`]);
+    assert.deepEqual(rig.publishedSeqs, []);
+  });
+
   it("resends unacknowledged QoS 1/2 in order with DUP, and PUBREL for QoS 2 past PUBREC, after a reconnect", () => {
     const rig = createRig({ inflightWindow: 4, cleanSession: false });
     rig.connect();
