@@ -12,7 +12,7 @@ const board: Board = {
   name: "Espruino for Linux (PC, Raspberry Pi)",
   chip: "linux",
   variables: 1600,
-  bundleBudget: 205000,
+  bundleBudget: 210000,
   minBundleBudget: 64000,
   txBufferSize: 512,
   maxPacketSize: 1024,

@@ -6,7 +6,7 @@ const board: Board = {
   id: "wemos-d1-mini",
   name: "Wemos D1 mini (ESP8266)",
   ...ESP8266_4MB,
-  bundleBudget: 205000,
+  bundleBudget: 210000,
   // Espruino's ESP8266 4 MB firmware keeps Storage in 48 pages of 4 KB (192 KB):
   // the bundle, the configuration and the session file share it.
   // 56 KB leaves room for a second image during an update (2 x 56 KB) next to them.

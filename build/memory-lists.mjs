@@ -81,6 +81,8 @@ export const LIBRARY_FIELDS = [
   "onMessage",
   "onPublished",
   "onSubscribe",
+  "onUnsubscribe",
+  "onPingResponse",
   "onError",
   "willTopic",
   "willPayload",

@@ -20,10 +20,9 @@ import type { EventMethods, Listener } from "./events";
  * Events: connected and connect, disconnected and close (code), publish
  * ({topic, message, dup, qos, retain}; dup and retain 0 or 1), message
  * (topic, message), subscribed (filter, qos), subscribed_fail (filter),
- * puback and pubcomp (publish()'s number), error (code; for the publish()
- * calls refused before the calling code returned, code and count, once per
- * code). Not emitted, for want of a client callback: unsubscribed,
- * ping_reply (docs/library.md). The event methods (on, emit, removeListener,
+ * unsubscribed (filter), ping_reply, puback and pubcomp (publish()'s
+ * number), error (code; for the publish() calls refused before the calling
+ * code returned, code and count, once per code). The event methods (on, emit, removeListener,
  * removeAllListeners) are the platform's: on Espruino every object's own,
  * whose listeners run after the current code returns; on Node those of
  * events.ts, whose listeners run at once.
@@ -114,49 +113,6 @@ function pubEvent(m: Message): PublishEvent {
   return { topic: m.topic, message: text, dup: m.dup ? 1 : 0, qos: m.qos, retain: m.retain ? 1 : 0 };
 }
 
-/** The client's handler for a connection: the callbacks below, called as its methods, find their connection in conn_. */
-type LinkedHandler = ClientHandler & { conn_: Connection };
-
-function connected(this: LinkedHandler): void {
-  const c = this.conn_;
-  c.connected = true;
-  c.emit("connected");
-  c.emit("connect");
-}
-
-function disconnected(this: LinkedHandler, code: number): void {
-  const c = this.conn_;
-  const was = c.connected;
-  c.connected = false;
-  if (was || code !== E.E_STOPPED) {
-    c.emit("disconnected", code);
-    c.emit("close", code);
-  }
-  if (!c.reconnect_ && code !== E.E_STOPPED) c.disconnect();
-}
-
-function message(this: LinkedHandler, m: Message): void {
-  const c = this.conn_;
-  const p = pubEvent(m);
-  c.emit("publish", p);
-  c.emit("message", p.topic, p.message);
-}
-
-/** A QoS 1/2 message of ours completed: puback when completed at QoS 1 (also a QoS 2 message the broker took at QoS 1), pubcomp at QoS 2. */
-function published(this: LinkedHandler, seq: number, qos: number): void {
-  this.conn_.emit(qos === 2 ? "pubcomp" : "puback", seq);
-}
-
-/** SUBACK for one filter: its granted QoS, or E_SUBACK_FAILURE. */
-function subscribed(this: LinkedHandler, filter: string, result: number): void {
-  if (result < 0) this.conn_.emit("subscribed_fail", filter);
-  else this.conn_.emit("subscribed", filter, result);
-}
-
-function fault(this: LinkedHandler, code: number): void {
-  this.conn_.emit("error", code);
-}
-
 /**
  * The filters of an array (each at `qos`) or of an object (filter: QoS),
  * each subscribed on its own; E_INVALID_ARGUMENT for anything else. 0, or the
@@ -204,7 +160,11 @@ function refused(c: Connection, code: number): void {
   c.refused_[code] = (c.refused_[code] || 0) + 1;
 }
 
-class Connection implements MqttConnection {
+/**
+ * A connection: the module's API, and its client's handler (ClientHandler):
+ * the client calls the on... methods below, which emit the module's events.
+ */
+class Connection implements MqttConnection, ClientHandler {
   // Given by the platform (ModulePlatform.events), not by this class: on Espruino they are every object's own.
   declare on: (event: string, listener: Listener) => void;
   declare emit: (event: string, a?: unknown, b?: unknown) => void;
@@ -222,15 +182,6 @@ class Connection implements MqttConnection {
     const o = options || {};
     const inflight = o.inflight || 16;
     const maxPacket = o.max_packet || 2048;
-    const handler: LinkedHandler = {
-      conn_: this,
-      onConnect: connected,
-      onDisconnect: disconnected,
-      onMessage: message,
-      onPublished: published,
-      onSubscribe: subscribed,
-      onError: fault,
-    };
     const opts: ClientOptions = {
       net: platform.net,
       clock: platform.clock,
@@ -250,7 +201,7 @@ class Connection implements MqttConnection {
       // Inbound QoS 2 messages awaiting PUBREL at once (the client's default is 32): each costs
       // about 1.5 variables on Espruino, and more from the broker only means a reconnect.
       inboundQos2: 8,
-      handler: handler,
+      handler: this,
     };
     platform.events(this);
     this.platform_ = platform;
@@ -299,6 +250,52 @@ class Connection implements MqttConnection {
 
   unsubscribe(filter: string): number {
     return this.client.unsubscribe(filter);
+  }
+
+  // The client's callbacks (ClientHandler).
+  onConnect(): void {
+    this.connected = true;
+    this.emit("connected");
+    this.emit("connect");
+  }
+
+  onDisconnect(code: number): void {
+    const was = this.connected;
+    this.connected = false;
+    if (was || code !== E.E_STOPPED) {
+      this.emit("disconnected", code);
+      this.emit("close", code);
+    }
+    if (!this.reconnect_ && code !== E.E_STOPPED) this.disconnect();
+  }
+
+  onMessage(m: Message): void {
+    const p = pubEvent(m);
+    this.emit("publish", p);
+    this.emit("message", p.topic, p.message);
+  }
+
+  /** A QoS 1/2 message of ours completed: puback when completed at QoS 1 (also a QoS 2 message the broker took at QoS 1), pubcomp at QoS 2. */
+  onPublished(seq: number, qos: number): void {
+    this.emit(qos === 2 ? "pubcomp" : "puback", seq);
+  }
+
+  /** SUBACK for one filter: its granted QoS, or E_SUBACK_FAILURE. */
+  onSubscribe(filter: string, result: number): void {
+    if (result < 0) this.emit("subscribed_fail", filter);
+    else this.emit("subscribed", filter, result);
+  }
+
+  onUnsubscribe(filter: string): void {
+    this.emit("unsubscribed", filter);
+  }
+
+  onPingResponse(): void {
+    this.emit("ping_reply");
+  }
+
+  onError(code: number): void {
+    this.emit("error", code);
   }
 }
 

@@ -60,8 +60,9 @@ MqttClient.prototype.onRarePacket_ = function (this: MqttClient, r: number, type
   if (this.state_ === ST_CONNECTING) return type === C.CONNACK ? this.onConnack_(p) : this.fail_(E.E_PROTOCOL);
   if (type === C.PUBREL) return this.onPubrel_(p.packetId);
   if (type === C.SUBACK || type === C.UNSUBACK) return this.onSuback_(type, p.packetId, r === E.E_SUBACK_FAILURE ? r : p.returnCode);
-  if (type === C.PINGRESP) this.pingAt_ = -1;
-  else this.fail_(E.E_PROTOCOL);
+  if (type !== C.PINGRESP) return this.fail_(E.E_PROTOCOL);
+  this.pingAt_ = -1;
+  if (this.handler_.onPingResponse) this.handler_.onPingResponse();
 };
 
 /** CONNACK: a refusal fails; accepted, the subscriptions and the messages in flight go out again. */
@@ -199,13 +200,17 @@ MqttClient.prototype.onPubrel_ = function (this: MqttClient, id: number): void {
   if (this.refused_ && inb.openCount === 0) this.fail_(E.E_INBOUND_QOS2_FULL);
 };
 
-/** SUBACK (`result`: the granted QoS or E_SUBACK_FAILURE) or UNSUBACK for one of our requests. */
+/** SUBACK (`result`: the granted QoS or E_SUBACK_FAILURE) or UNSUBACK for one of our requests, told to onSubscribe or onUnsubscribe. */
 MqttClient.prototype.onSuback_ = function (this: MqttClient, type: number, id: number, result: number): void {
   const t = this.subs_;
   const slot = S.subscriptionOfRequest(t, id);
   if (slot < 0) return this.fail_(E.E_UNKNOWN_PACKET_ID);
+  // The filter, read before an UNSUBACK frees its slot.
+  const filter = t.filterOf[slot];
   const state = S.subscriptionAnswered(t, slot, type === C.UNSUBACK, result);
-  if (state === S.SUB_ACTIVE || state === S.SUB_REFUSED) {
-    if (this.handler_.onSubscribe) this.handler_.onSubscribe(t.filterOf[slot], result);
+  if (type === C.UNSUBACK) {
+    if (this.handler_.onUnsubscribe) this.handler_.onUnsubscribe(filter);
+  } else if (state === S.SUB_ACTIVE || state === S.SUB_REFUSED) {
+    if (this.handler_.onSubscribe) this.handler_.onSubscribe(filter, result);
   }
 };

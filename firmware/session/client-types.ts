@@ -33,6 +33,10 @@ export interface ClientHandler {
   onPublished?(seq: number, qos: number): void;
   /** SUBACK for a filter: the granted QoS, or E_SUBACK_FAILURE. */
   onSubscribe?(filter: string, result: number): void;
+  /** UNSUBACK for a filter given to unsubscribe(). */
+  onUnsubscribe?(filter: string): void;
+  /** PINGRESP: the broker answered the keepalive's PINGREQ. */
+  onPingResponse?(): void;
   /** Faults that do not close the connection (a handler threw, an oversized message, a saved session that could not be read or written). */
   onError?(code: number): void;
 }

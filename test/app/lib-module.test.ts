@@ -219,6 +219,19 @@ describe("library: the MQTT-module API", function () {
     ]);
   });
 
+  it("emits unsubscribed with the filter at UNSUBACK, and ping_reply when the broker answers the keepalive's PINGREQ", async () => {
+    const mqtt = await connected("lib-unsub", { keep_alive: 1 });
+    const seen = record(mqtt, ["subscribed", "unsubscribed", "ping_reply", "error"]);
+    assert.equal(mqtt.subscribe("unsub/a", { qos: 1 }), 0);
+    await waitFor(() => seen.includes("subscribed unsub/a 1"), "SUBACK");
+    assert.equal(mqtt.unsubscribe("unsub/a"), 0);
+    await waitFor(() => seen.includes("unsubscribed unsub/a"), "UNSUBACK");
+    // Idle for 3/4 of the 1 s keepalive, the client pings.
+    await waitFor(() => seen.includes("ping_reply"), "PINGRESP");
+    mqtt.disconnect();
+    assert.deepEqual(seen.slice(0, 3), ["subscribed unsub/a 1", "unsubscribed unsub/a", "ping_reply"]);
+  });
+
   it("emits subscribed_fail for a filter the broker refuses (SUBACK 0x80)", async () => {
     const aedes = await Aedes.createBroker();
     aedes.authorizeSubscribe = (_client, sub, done) => done(null, sub.topic.startsWith("denied/") ? null : sub);

@@ -30,7 +30,7 @@ const CELSIUS_LITERAL = JSON.stringify(Buffer.from(CELSIUS, "utf8").toString("la
  * publishes a UTF-8 text and a QoS 2 message to itself and receives `big`
  * bytes (the listener sends them once the text reached it), then publishes
  * 200 QoS 0 and 200 QoS 1 messages in tight loops (return codes ignored),
- * then disconnects. It prints "LOG ..." lines, "ERRORS {code: count}" per phase,
+ * then unsubscribes a filter and, at its unsubscribed event, disconnects. It prints "LOG ..." lines, "ERRORS {code: count}" per phase,
  * "MEM <stage> <variables>" and "DONE". It goes to Storage as the module
  * "program", as code runs on the board (a script sent as text keeps its
  * source in variables).
@@ -49,7 +49,7 @@ function watch() { var u = process.memory().usage; if (u > peak) peak = u; }
 function phase(name) { print("ERRORS " + name + " " + JSON.stringify(errors)); errors = {}; }
 function isBig(m) { if (m.length !== ${big}) return false; for (var k = 0; k < ${big}; k += 10) if (m.substr(k, 10) !== "0123456789") return false; return true; }
 function first(t) { log("first " + t); c.removeListener("message", first); }
-function finish() { c.disconnect(); }
+function finish() { log("unsubscribe " + c.unsubscribe("drop/b")); }
 function burst1() {
   phase("qos0");
   for (var i = 0; i < 200; i++) c.publish("burst/1", "m" + i, { qos: 1 });
@@ -84,6 +84,7 @@ c.on("message", function (t, m) { watch(); log("message " + t + " " + (isBig(m) 
 c.on("publish", function (p) { if (p.topic === "drop/c") log("publish " + [p.topic, p.message, p.dup, p.qos, p.retain].join(" ")); });
 c.on("puback", onAck("puback"));
 c.on("pubcomp", onAck("pubcomp"));
+c.on("unsubscribed", function (filter) { log("unsubscribed " + filter); c.disconnect(); });
 c.on("disconnected", function (code) { log("disconnected " + code); });
 c.on("close", function (code) { log("close " + code); mem("closed"); print("DONE"); if (typeof quit === "function") quit(); });
 c.connect();
@@ -149,7 +150,7 @@ function checkRun(run: ReturnType<typeof parse>, heard: Awaited<ReturnType<typeo
   assert.equal(heard.count("burst/1") + refused("qos1"), 200, "QoS 1: " + JSON.stringify(run.errors.qos1));
   assert.deepEqual(Object.keys(run.errors.qos1 ?? {}), [String(E.E_QUEUE_FULL)]);
   assert.equal(heard.count("burst/1"), 16, "the default queue takes the head of the burst");
-  assert.deepEqual(log.slice(-2), ["disconnected " + E.E_STOPPED, "close " + E.E_STOPPED]);
+  assert.deepEqual(log.slice(-4), ["unsubscribe 0", "unsubscribed drop/b", "disconnected " + E.E_STOPPED, "close " + E.E_STOPPED]);
 }
 
 /** Gives every object of `esp` Espruino's built-in on, emit (listeners run later, `this` the object), removeListener and removeAllListeners. */
