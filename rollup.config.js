@@ -264,7 +264,7 @@ function minified() {
           compress: { hoist_funs: true, hoist_vars: true, passes: 2, booleans_as_integers: device },
           mangle: {
             reserved: GLOBAL_NAMES,
-            properties: { regex: device ? DEVICE_INTERNAL_PROPERTIES : library ? LIBRARY_INTERNAL_PROPERTIES : INTERNAL_PROPERTIES },
+            properties: { regex: device ? DEVICE_INTERNAL_PROPERTIES : library ? LIBRARY_INTERNAL_PROPERTIES : INTERNAL_PROPERTIES, builtins: true },
           },
           format: { max_line_len: 160, ecma: 5 },
           nameCache: cache,

@@ -92,6 +92,11 @@ export interface MqttConnection extends EventMethods {
   unsubscribe(filter: string): number;
   /** Whether the broker accepted the connection and it is still up. */
   connected: boolean;
+  /**
+   * The client underneath (session/client.ts): on Node with its methods as
+   * documented there (stats(), state()); in the Espruino bundle the names of
+   * the methods the module's API does not call are shortened (docs/library.md).
+   */
   client: Client;
 }
 
