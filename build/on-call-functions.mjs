@@ -109,14 +109,14 @@ export function onCallFunctions(code, { resident = [], internal = new Set(), gro
   const declared = new Map();
   const local = (name, ancestors) =>
     ancestors.some((a) => {
+      // A catch's name is its clause's own (the name itself included).
+      if (a.type === "CatchClause") return a.param !== null && a.param.name === name;
       if (a.type !== "FunctionExpression" && a.type !== "FunctionDeclaration") return false;
       if (!declared.has(a)) declared.set(a, declaredNames(a));
       return declared.get(a).has(name);
     });
   fullAncestor(ast, (node, _s, ancestors) => {
     const parent = ancestors[ancestors.length - 2];
-    // A catch's name is the block's own: a function named so stays, rather than telling the scopes apart.
-    if (node.type === "CatchClause" && node.param) tops.delete(node.param.name);
     if (node.type === "Identifier" && tops.has(node.name) && !local(node.name, ancestors.slice(0, -1))) {
       const t = tops.get(node.name);
       if (parent === t.node) return;

@@ -52,6 +52,18 @@ describe("on-call functions (build/on-call-functions.mjs)", () => {
     assert.deepEqual([...(run(out).k as () => unknown[])().slice(1)], [3, 4, 5]);
   });
 
+  it("moves a function whose name a catch clause also declares, and leaves the catch's own name alone", () => {
+    // $a is called outside the catch; inside it, $a is the caught value, called as such.
+    const code =
+      "function $a(){return arguments[0]*3}\nfunction $b(){return 1}\n" +
+      "exports.k=function(x){try{throw function(){return 40}}catch($a){return $a()+$b()}};exports.f=function(x){return $a(x)};\n";
+    const out = transform(code);
+    assert.deepEqual(resident(out), []);
+    const exp = run(out);
+    assert.equal((exp.f as (x: number) => number)(5), 15);
+    assert.equal((exp.k as () => number)(), 41);
+  });
+
   it("moves a function handed to setTimeout, which holds it only until it has run", async () => {
     const code = "function $a(){exports.done=arguments[0]}\nfunction $b(){return 1}\nexports.go=function(){setTimeout($a,1,$b()+1)};\n";
     const out = transform(code);
