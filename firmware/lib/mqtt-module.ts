@@ -107,10 +107,10 @@ export interface ModulePlatform {
   timers: Timers;
   /**
    * Gives a new connection on, emit, removeListener and removeAllListeners:
-   * addEventMethods (events.ts) where objects lack them (Node); on Espruino,
-   * where every object has them built in, a function that adds nothing.
+   * addEventMethods (events.ts) where objects lack them (Node); absent on
+   * Espruino, where every object has them built in.
    */
-  events: (connection: Partial<EventMethods>) => void;
+  events?: (connection: Partial<EventMethods>) => void;
 }
 
 function pubEvent(m: Message): PublishEvent {
@@ -208,7 +208,7 @@ class Connection implements MqttConnection, ClientHandler {
       inboundQos2: 8,
       handler: this,
     };
-    platform.events(this);
+    if (platform.events) platform.events(this);
     this.platform_ = platform;
     this.reconnect_ = o.reconnect !== false;
     this.client = createClient(opts);
