@@ -17,6 +17,9 @@
 // build. Functions on the paths taken per message and per tick stay as they
 // are (`resident`).
 //
+// An internal method that nothing in the bundle calls, binds or names (a
+// part of the client's API that this bundle does not use) is dropped.
+//
 // Only what is safe to move moves: a top-level function declaration named by
 // calls only (never passed as a value, except to `setTimeout`, which lets it
 // go once it has run; never `new`, no `this`), and a method
@@ -161,7 +164,9 @@ export function onCallFunctions(code, { resident = [], internal = new Set(), gro
     current.bytes += size;
   }
   const kept = groups.filter((g) => g.members.length > 1);
-  if (kept.length === 0) return code;
+  // An internal method that nothing calls, binds or names is dead in this bundle: its definition goes.
+  const unused = [...methods.values()].filter((c) => c.calls.length === 0 && c.binds.length === 0).map((c) => c.node);
+  if (kept.length === 0 && unused.length === 0) return code;
   const edits = [];
   kept.forEach((g, gi) =>
     g.members.forEach((c, k) => {
@@ -184,7 +189,7 @@ export function onCallFunctions(code, { resident = [], internal = new Set(), gro
     }),
   );
   // A statement of method definitions keeps those that stay.
-  const movedDefs = new Set(kept.flatMap((g) => g.members.filter((c) => c.node.type !== "FunctionDeclaration").map((c) => c.node)));
+  const movedDefs = new Set(kept.flatMap((g) => g.members.filter((c) => c.node.type !== "FunctionDeclaration").map((c) => c.node)).concat(unused));
   for (const st of ast.body) {
     const defs = methodDefinitions(st).filter((a) => movedDefs.has(a));
     if (!defs.length) continue;

@@ -64,6 +64,16 @@ describe("on-call functions (build/on-call-functions.mjs)", () => {
     assert.equal((exp.k as () => number)(), 41);
   });
 
+  it("drops an internal method that nothing calls, binds or names, and keeps a public one", () => {
+    const code =
+      "function $a(){return 1}\nfunction $b(){return 2}\nfunction C(){}C.prototype.m=function(){return 3},C.prototype.n=function(){return 4},C.prototype.pub=function(){return 5};\n" +
+      "exports.k=function(){var c=new C;return [$a(),$b(),c.m()]};\n";
+    const out = transform(code);
+    assert.doesNotMatch(out, /prototype\.n=/, "n: never used");
+    assert.match(out, /C\.prototype\.pub=function/, "pub is public");
+    assert.deepEqual([...(run(out).k as () => number[])()], [1, 2, 3]);
+  });
+
   it("moves a function handed to setTimeout, which holds it only until it has run", async () => {
     const code = "function $a(){exports.done=arguments[0]}\nfunction $b(){return 1}\nexports.go=function(){setTimeout($a,1,$b()+1)};\n";
     const out = transform(code);
