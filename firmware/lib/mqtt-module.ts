@@ -22,10 +22,10 @@ import type { EventMethods, Listener } from "./events";
  * (topic, message), subscribed (filter, qos), subscribed_fail (filter),
  * unsubscribed (filter), ping_reply, puback and pubcomp (publish()'s
  * number), error (code; for the publish() calls refused before the calling
- * code returned, code and count, once per code). The event methods (on, emit, removeListener,
- * removeAllListeners) are the platform's: on Espruino every object's own,
- * whose listeners run after the current code returns; on Node those of
- * events.ts, whose listeners run at once.
+ * code returned, code and count, once per code). The event methods (on,
+ * emit, removeListener, removeAllListeners) are the platform's: on Espruino
+ * every object's own, whose listeners run after the current code returns;
+ * on Node those of events.ts, whose listeners run at once.
  */
 export interface ModuleOptions {
   client_id?: string;
