@@ -210,14 +210,17 @@ export function halContract(title: string, makeRig: () => Promise<ContractRig>, 
         t.after(20, () => seen.push("b20"));
         t.after(40, () => seen.push("c40"));
         const rep = t.every(25, () => seen.push("r"));
+        const repeats = () => seen.filter((x) => x === "r").length;
         await waitFor(() => seen.includes("a60"), "the 60 ms timer");
+        // A loaded machine may hold the event loop past a firing: the second one is waited for, not assumed before 60 ms.
+        await waitFor(() => repeats() >= 2, "every(25) to fire twice");
         t.cancel(rep);
-        const reps = seen.filter((x) => x === "r").length;
+        const reps = repeats();
         assert.deepEqual(
           seen.filter((x) => x !== "r"),
           ["b20", "c40", "a60"],
         );
-        assert.ok(reps >= 2, "every(25) ran " + reps + " times in 60 ms");
+        assert.ok(reps >= 2, "every(25) ran " + reps + " times");
         await tick(80);
         assert.equal(seen.filter((x) => x === "r").length, reps, "every() ran after cancel()");
       });
