@@ -60,7 +60,7 @@ describe("fleet: boards on a real mosquitto", function () {
     const report = await runFleet({
       fleet: { boards: 20, hostsOf: () => ["127.0.0.1:" + broker.port], base: "fleet-test", prefix: "t", period: 1 },
       monitorBrokers: [{ host: "127.0.0.1", port: broker.port }],
-      duration: 3,
+      duration: 5,
       broker: { stop: () => broker.terminate(), start: () => broker.restart() },
       downSeconds: 1,
       rounds: [true],
